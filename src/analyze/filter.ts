@@ -1,0 +1,49 @@
+import type { Profile } from '../model/profile.js';
+
+export interface StackFilter {
+  /** Keep only samples with a frame whose name matches. */
+  focus?: RegExp;
+  /** Drop samples with a frame whose name matches. */
+  exclude?: RegExp;
+}
+
+/**
+ * Keeps the samples whose stacks pass the filter and recomputes totals as column sums.
+ * A global peak cannot be re-derived per subset after the fact: the `peak` total becomes the
+ * kept stacks' share of the whole profile's peak.
+ */
+export function filterStacks(profile: Profile, filter: StackFilter): Profile {
+  if (!filter.focus && !filter.exclude) return profile;
+  const frameMatch = (re: RegExp) => Uint8Array.from(profile.frames, (f) => (re.test(f.name || `0x${f.address}`) ? 1 : 0));
+  const focus = filter.focus ? frameMatch(filter.focus) : null;
+  const exclude = filter.exclude ? frameMatch(filter.exclude) : null;
+  // Nodes are created after their parents, so one pass in index order sees parents first.
+  // Bit 1: the stack has a focus frame; bit 2: it has an excluded frame.
+  const nodeFlags = new Uint8Array(profile.nodeCount);
+  for (let n = 1; n < profile.nodeCount; n++) {
+    const f = profile.nodeFrame[n];
+    nodeFlags[n] = nodeFlags[profile.nodeParent[n]] | (focus?.[f] ? 1 : 0) | (exclude?.[f] ? 2 : 0);
+  }
+  const flagsOf = (node: number) => (node > 0 ? nodeFlags[node] : 0);
+  const keep: number[] = [];
+  for (let i = 0; i < profile.sampleCount; i++) {
+    const flags = flagsOf(profile.sampleNode[i]);
+    if (focus && !(flags & 1)) continue;
+    if (exclude && flags & 2) continue;
+    keep.push(i);
+  }
+  const values = profile.values.map((col) => Float64Array.from(keep, (i) => col[i]));
+  const totals: Record<string, number> = {};
+  profile.costs.forEach((c, k) => (totals[c.id] = values[k].reduce((a, b) => a + b, 0)));
+  const filters = { ...profile.meta.filters };
+  if (filter.focus) filters.focus = filter.focus.source;
+  if (filter.exclude) filters.exclude = filter.exclude.source;
+  return {
+    ...profile,
+    meta: { ...profile.meta, filters },
+    sampleNode: Int32Array.from(keep, (i) => profile.sampleNode[i]),
+    values,
+    sampleCount: keep.length,
+    totals,
+  };
+}

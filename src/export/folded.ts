@@ -1,0 +1,71 @@
+import { type CostId, costIndex, type Frame, type Profile, ROOT_NODE } from '../model/profile.js';
+import { HeapflameError } from '../model/errors.js';
+
+export interface FoldedOptions {
+  /** Cost column written as the count (default: the profile's first cost). */
+  cost?: CostId;
+  /**
+   * heaptrack_print -F compatible lines: inlined frames innermost-first within one address
+   * (heaptrack's order), and the same frame text for unnamed inlined frames. Default false:
+   * frames in true root→leaf order.
+   */
+  heaptrackOrder?: boolean;
+}
+
+/**
+ * Folded stacks (`frame;frame; count`), one line per sample in sample order, as
+ * heaptrack_print -F writes them: `function (file);` per frame, `??` for an empty stack,
+ * zero counts kept. flamegraph.pl and inferno sum duplicate stacks.
+ * Yields the text in chunks so large outputs stream to disk.
+ */
+export function* foldedChunks(profile: Profile, options: FoldedOptions = {}): Generator<string> {
+  const cost = options.cost ?? profile.costs[0]?.id;
+  const c = costIndex(profile, cost);
+  if (c < 0) throw new HeapflameError(`the profile has no cost "${cost}" (it has: ${profile.costs.map((x) => x.id).join(', ')})`);
+  const col = profile.values[c];
+  const nodeText = new Map<number, string>();
+  const path: number[] = [];
+  let out = '';
+  for (let i = 0; i < profile.sampleCount; i++) {
+    const node = profile.sampleNode[i];
+    let text = nodeText.get(node);
+    if (text === undefined) {
+      path.length = 0;
+      for (let n = node; n > ROOT_NODE; n = profile.nodeParent[n]) path.push(profile.nodeFrame[n]);
+      path.reverse();
+      text = path.length ? stackText(profile, path, options.heaptrackOrder === true) : '??';
+      nodeText.set(node, text);
+    }
+    out += `${text} ${col[i]}\n`;
+    if (out.length > 1 << 16) {
+      yield out;
+      out = '';
+    }
+  }
+  if (out) yield out;
+}
+
+/**
+ * One machine address is a physical frame followed by the frames inlined into it. heaptrack
+ * records the innermost frame and then the functions it sits in ("triples"); it prints a
+ * triple's file even when unknown (`name ()`) and, in -F output, lists the innermost first.
+ */
+function stackText(profile: Profile, path: number[], heaptrackOrder: boolean): string {
+  let text = '';
+  let start = 0;
+  while (start < path.length) {
+    let end = start + 1;
+    while (end < path.length && profile.frames[path[end]].inlined) end++;
+    const group = path.slice(start, end);
+    const last = group.length - 1;
+    const texts = group.map((id, k) => {
+      const f = profile.frames[id];
+      const name = f.name || (f.address ? `0x${f.address}` : '');
+      const triple = heaptrackOrder && k < last;
+      return f.file || triple ? `${name} (${f.file.slice(f.file.lastIndexOf('/') + 1)});` : `${name};`;
+    });
+    text += (heaptrackOrder ? texts.reverse() : texts).join('');
+    start = end;
+  }
+  return text;
+}

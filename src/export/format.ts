@@ -1,0 +1,51 @@
+/**
+ * Number formatting shared by the text outputs, matching heaptrack_print where users compare
+ * the two: SI units (1000-based), two decimals, ties rounded to even like C's printf.
+ */
+
+const UNITS = ['B', 'K', 'M', 'G', 'T'];
+
+/** heaptrack_print's formatBytes: `64B`, `10.24K`, `1.07M`. */
+export function formatBytes(bytes: number): string {
+  let x = bytes;
+  let unit = 0;
+  while (Math.abs(x) > 1000 && unit < UNITS.length - 1) {
+    x /= 1000;
+    unit++;
+  }
+  if (unit === 0) return `${Math.trunc(bytes)}B`;
+  return `${toFixedEven(x, 2)}${UNITS[unit]}`;
+}
+
+/**
+ * `x.toFixed(digits)`, except that exact binary ties round to even as printf does
+ * (JavaScript rounds them up: 1.125 → "1.13", printf → "1.12").
+ */
+export function toFixedEven(x: number, digits: number): string {
+  const plain = x.toFixed(digits);
+  // A double below 2^53 has at most 52 binary fraction digits, so 60 decimals are exact.
+  const exact = Math.abs(x).toFixed(Math.min(100, digits + 60));
+  const cut = exact.indexOf('.') + 1 + digits;
+  if (!/^50*$/.test(exact.slice(cut))) return plain;
+  const lastDigit = exact.charCodeAt(cut - 1 - (digits === 0 ? 1 : 0)) - 48;
+  if (lastDigit % 2 === 1) return plain; // rounding up reaches the even neighbour
+  const truncated = exact.slice(0, digits === 0 ? cut - 1 : cut);
+  return (x < 0 && Number(truncated) !== 0 ? '-' : '') + truncated;
+}
+
+/** Single-precision percentage, as heaptrack_print computes it (`float(t)*100.f/float(n)`). */
+export function percentF32(part: number, whole: number): string {
+  const p = Math.fround(Math.fround(Math.fround(part) * 100) / Math.fround(whole));
+  return toFixedEven(p, 2);
+}
+
+/** Thousands separators for exact integers in prose. */
+export function formatInt(n: number): string {
+  return Math.trunc(n).toLocaleString('en-US');
+}
+
+/** Control characters (and DEL/C1) would act on a terminal; show them as U+FFFD. */
+export function terminalSafe(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '\ufffd');
+}

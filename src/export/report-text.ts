@@ -1,0 +1,142 @@
+import { type CostId, type Frame, type Profile, ROOT_NODE } from '../model/profile.js';
+import { type TopEntry, topEntries } from '../analyze/top.js';
+import { formatBytes, formatInt, percentF32, terminalSafe } from './format.js';
+
+export interface TextReportOptions {
+  /** Places per section (heaptrack_print -n; default 10). */
+  limit?: number;
+  /** Stacks per place (heaptrack_print -s; default 5). */
+  stacksPerEntry?: number;
+  /** Sections to print, in this order (default: every cost the profile has). */
+  sections?: CostId[];
+}
+
+type Costs = Record<string, number>;
+interface Section {
+  title: string;
+  label: (c: Costs) => string;
+  sub: (c: Costs) => string;
+  rest: (n: number) => string;
+}
+
+const fb = formatBytes;
+const SECTIONS: Record<string, Section> = {
+  allocations: {
+    title: 'MOST CALLS TO ALLOCATION FUNCTIONS',
+    label: (c) => `${c.allocations} calls to allocation functions with ${fb(c.peak ?? 0)} peak consumption from`,
+    sub: (c) => `${c.allocations} calls with ${fb(c.peak ?? 0)} peak consumption from:`,
+    rest: (n) => String(n),
+  },
+  peak: {
+    title: 'PEAK MEMORY CONSUMERS',
+    label: (c) => `${fb(c.peak)} peak memory consumed over ${c.allocations} calls from`,
+    sub: (c) => `${fb(c.peak)} consumed over ${c.allocations} calls from:`,
+    rest: fb,
+  },
+  leaked: {
+    title: 'MEMORY LEAKS',
+    label: (c) => `${fb(c.leaked)} leaked over ${c.allocations} calls from`,
+    sub: (c) => `${fb(c.leaked)} leaked over ${c.allocations} calls from:`,
+    rest: fb,
+  },
+  temporary: {
+    title: 'MOST TEMPORARY ALLOCATIONS',
+    label: (c) => `${c.temporary} temporary allocations of ${c.allocations} allocations in total (${percentF32(c.temporary, c.allocations)}%) from`,
+    sub: (c) => `${c.temporary} temporary allocations of ${c.allocations} allocations in total (${percentF32(c.temporary, c.allocations)}%) from:`,
+    rest: (n) => String(n),
+  },
+  allocated: {
+    title: 'MOST BYTES ALLOCATED',
+    label: (c) => `${fb(c.allocated)} allocated over ${c.allocations} calls from`,
+    sub: (c) => `${fb(c.allocated)} allocated over ${c.allocations} calls from:`,
+    rest: fb,
+  },
+};
+
+/** heaptrack_print's default report (its sections, labels and backtraces), plus the leak and bytes-allocated sections. */
+export function renderTextReport(profile: Profile, options: TextReportOptions = {}): string {
+  const out: string[] = [];
+  const order = options.sections ?? ['allocations', 'peak', 'leaked', 'temporary', 'allocated'];
+  for (const id of order) {
+    const section = SECTIONS[id];
+    if (!section || !profile.costs.some((c) => c.id === id)) continue;
+    out.push(section.title);
+    const entries = topEntries(profile, id, { limit: options.limit, stacksPerEntry: options.stacksPerEntry });
+    for (const e of entries) out.push(...renderEntry(profile, section, e));
+    out.push('');
+  }
+  out.push(...renderSummary(profile));
+  return out.join('\n') + '\n';
+}
+
+function renderEntry(profile: Profile, section: Section, e: TopEntry): string[] {
+  const lines = [section.label(e.costs)];
+  const leaf = e.stacks[0]?.node ?? ROOT_NODE;
+  if (e.frame < 0 || leaf === ROOT_NODE) {
+    lines.push('??', '  in ??');
+    return lines;
+  }
+  const { text } = addressGroup(profile, leaf, 0);
+  lines.push(...text);
+  let printed = 0;
+  for (const s of e.stacks) {
+    lines.push(section.sub(s.costs));
+    printed += s.value;
+    // the caller chain starts above the leaf's own address group
+    for (let n = addressGroup(profile, s.node, 0).above; n > ROOT_NODE; ) {
+      const g = addressGroup(profile, n, 2);
+      lines.push(...g.text);
+      n = g.above;
+    }
+  }
+  if (e.stackCount > e.stacks.length) lines.push(`  and ${section.rest(e.value - printed)} from ${e.stackCount - e.stacks.length} other places`);
+  lines.push('');
+  return lines;
+}
+
+/**
+ * The frames of one machine address, innermost first (`func / at file:line / in module`, then
+ * the functions it was inlined into), and the node above them.
+ */
+function addressGroup(profile: Profile, node: number, indent: number): { text: string[]; above: number } {
+  const pad = '  '.repeat(indent);
+  const text: string[] = [];
+  let n = node;
+  let first = true;
+  for (;;) {
+    const f: Frame = profile.frames[profile.nodeFrame[n]];
+    text.push(pad + terminalSafe(f.name || `0x${f.address}`));
+    if (first) {
+      if (f.file) text.push(`${pad}  at ${terminalSafe(f.file)}:${f.line}`);
+      text.push(`${pad}  in ${terminalSafe(f.module || '??')}`);
+      first = false;
+    } else {
+      text.push(`${pad}  at ${terminalSafe(f.file)}:${f.line}`);
+    }
+    const parent = profile.nodeParent[n];
+    if (!f.inlined || parent <= ROOT_NODE) return { text, above: parent };
+    n = parent;
+  }
+}
+
+function renderSummary(profile: Profile): string[] {
+  const t = profile.totals;
+  const m = profile.meta;
+  const ms = m.durationMs ?? 0;
+  const perSecond = (n: number) => Math.trunc(n * (1000 / (ms || 1)));
+  const lines: string[] = [];
+  lines.push(`total runtime: ${(ms / 1000).toFixed(2)}s.`);
+  if (t.allocations !== undefined) lines.push(`calls to allocation functions: ${t.allocations} (${perSecond(t.allocations)}/s)`);
+  if (t.temporary !== undefined) lines.push(`temporary memory allocations: ${t.temporary} (${perSecond(t.temporary)}/s)`);
+  if (t.peak !== undefined) lines.push(`peak heap memory consumption: ${fb(t.peak)}`);
+  if (m.peakRssBytes !== undefined) lines.push(`peak RSS (including heaptrack overhead): ${fb(m.peakRssBytes)}`);
+  if (t.leaked !== undefined) lines.push(`total memory leaked: ${fb(t.leaked)}`);
+  if (m.suppressedLeakedBytes) lines.push(`suppressed leaks: ${fb(m.suppressedLeakedBytes)}`);
+  if (t.allocated !== undefined) lines.push(`bytes allocated in total: ${fb(t.allocated)} (${formatInt(t.allocated)} bytes)`);
+  if (m.peakTimeMs !== undefined && t.peak) lines.push(`peak reached at: ${(m.peakTimeMs / 1000).toFixed(3)}s`);
+  const f = m.filters;
+  if (f && Object.keys(f).length) {
+    lines.push(`filters: ${Object.entries(f).map(([k, v]) => `${k}=${terminalSafe(String(v))}`).join(', ')}`);
+  }
+  return lines;
+}

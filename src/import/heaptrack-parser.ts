@@ -1,0 +1,727 @@
+import { HeapflameError } from '../model/errors.js';
+import type { TimelinePoint } from '../model/profile.js';
+import { PeakTracker } from './peak-tracker.js';
+import { Timeline } from './timeline.js';
+import { Warnings } from './warnings.js';
+
+/**
+ * Streaming state machine for heaptrack's interpreted data files (file formats 1–3), with the
+ * semantics of heaptrack_print 1.4 (../shared/reference/heaptrack-format.md, sections 3–7).
+ * Chunks go in, tables and per-record costs come out; nothing per event is kept.
+ *
+ * `+`/`-` lines are 99.6 % of a recording: they are parsed straight from the bytes in `push`;
+ * every other line goes through `line`.
+ */
+
+export interface ParserFilters {
+  /** Only allocations of at least / at most this many bytes count. */
+  minSize?: number;
+  maxSize?: number;
+  /** Only events in [fromMs, toMs] (recording time) count. */
+  fromMs?: number;
+  toMs?: number;
+}
+
+export interface IpEntry {
+  /** Hex address without leading zeros. */
+  addr: string;
+  module: number;
+  fn: number;
+  file: number;
+  line: number;
+  /** Inlined frames walking outwards from the main frame: [fn, file, line]*. */
+  inlined: number[] | null;
+}
+
+const HEX = new Int8Array(256).fill(-1);
+for (let i = 0; i < 10; i++) HEX[48 + i] = i;
+for (let i = 0; i < 6; i++) HEX[97 + i] = 10 + i;
+
+const OPERATOR_NEW = new Set([
+  'operator new(unsigned long)',
+  'operator new[](unsigned long)',
+  'operator new(unsigned int)',
+  'operator new[](unsigned int)',
+]);
+const STOP_FUNCTIONS = new Set(['main', '__libc_start_main', '__static_initialization_and_destruction_0']);
+
+/** Longest line accepted; heaptrack's own lines stay far below (symbols, 4 KiB command lines). */
+const MAX_LINE = 16 << 20;
+/** The command line is read from /proc/self/cmdline, at most 4096 bytes. */
+const MAX_COMMAND_CONTINUATION = 8192;
+
+const enum Phase {
+  Before = 0,
+  Inside = 1,
+  After = 2,
+}
+
+export class HeaptrackParser {
+  // tables (index 0 of strings/ips/traces means "none")
+  readonly strings: string[] = [''];
+  readonly ips: IpEntry[] = [{ addr: '0', module: 0, fn: 0, file: 0, line: 0, inlined: null }];
+  traceIp = new Int32Array(4096);
+  traceParent = new Int32Array(4096);
+  traceCount = 1;
+  infoSize = new Float64Array(4096);
+  infoRecord = new Int32Array(4096);
+  /** 1 when the info passes the size filter. */
+  infoIncluded = new Uint8Array(4096);
+  infoCount = 0;
+  recordTrace = new Int32Array(1024);
+  recAllocations = new Float64Array(1024);
+  recTemporary = new Float64Array(1024);
+  recAllocated = new Float64Array(1024);
+  recordCount = 0;
+  private traceRecord = new Map<number, number>();
+  readonly peak: PeakTracker;
+
+  // totals
+  allocations = 0;
+  temporary = 0;
+  leaked = 0;
+  peakBytes = 0;
+  allocatedBytes = 0;
+  peakTimeMs = 0;
+  peakRssPages = 0;
+  timeMs = 0;
+  sawTime = false;
+  pageSize = 4096;
+  physPages = 0;
+  heaptrackVersion = 0;
+  fileVersion = -1;
+  command: string | undefined;
+  attached = false;
+  readonly embeddedSuppressions: string[] = [];
+  readonly opNewStrings = new Set<number>();
+  readonly stopStrings = new Set<number>();
+  private opNewIps = new Uint8Array(1024);
+
+  lineNo = 0;
+  /** Set when the time window has ended: the rest of the input is not needed. */
+  done = false;
+  readonly warnings: Warnings;
+  readonly timeline = new Timeline();
+
+  private lastInfo = 0;
+  private carry: Buffer | null = null;
+  private skippingLongLine = false;
+  private sawHeader = false;
+  private commandContinuation: { lines: Buffer[]; bytes: number; firstLine: number } | null = null;
+
+  // filters
+  private readonly minSize: number;
+  private readonly maxSize: number;
+  private readonly fromMs: number;
+  private readonly toMs: number;
+  private readonly windowed: boolean;
+  private phase: Phase;
+  private effectiveTime = 0;
+  private preLive: Uint32Array | null = null;
+  private winLive: Uint32Array | null = null;
+  private tickMax = 0;
+
+  constructor(
+    private readonly file: string,
+    filters: ParserFilters = {},
+  ) {
+    this.warnings = new Warnings(file);
+    this.minSize = filters.minSize ?? 0;
+    this.maxSize = filters.maxSize ?? Infinity;
+    this.fromMs = filters.fromMs ?? -Infinity;
+    this.toMs = filters.toMs ?? Infinity;
+    this.windowed = filters.fromMs !== undefined || filters.toMs !== undefined;
+    this.phase = this.fromMs > 0 ? Phase.Before : Phase.Inside;
+    if (this.windowed) {
+      this.preLive = new Uint32Array(4096);
+      this.winLive = new Uint32Array(4096);
+    }
+    this.peak = new PeakTracker(
+      () => this.infoRecord,
+      () => this.infoSize,
+    );
+  }
+
+  /** Feeds decompressed bytes. Lines may be split across chunks. */
+  push(buf: Buffer): void {
+    let pos = 0;
+    const len = buf.length;
+    if (this.carry !== null || this.skippingLongLine) {
+      const nl = buf.indexOf(10);
+      if (nl === -1) {
+        this.appendCarry(buf);
+        return;
+      }
+      if (this.skippingLongLine) {
+        this.skippingLongLine = false;
+      } else {
+        const line = Buffer.concat([this.carry!, buf.subarray(0, nl)]);
+        this.carry = null;
+        this.lineNo++;
+        this.line(line, 0, line.length);
+      }
+      pos = nl + 1;
+    }
+    if (!this.sawHeader && pos < len) {
+      // The first line decides whether this is a heaptrack file at all.
+      const nl = buf.indexOf(10, pos);
+      if (nl === -1) {
+        this.appendCarry(buf.subarray(pos));
+        return;
+      }
+      this.lineNo++;
+      this.line(buf, pos, nl);
+      pos = nl + 1;
+    }
+
+    while (pos < len) {
+      if (this.done || this.commandContinuation !== null) break;
+      const mode = buf[pos];
+      if ((mode === 43 || mode === 45) && pos + 1 < len && buf[pos + 1] === 32) {
+        // '+ <hex>' or '- <hex>'
+        let i = pos + 2;
+        let v = 0;
+        let c = 0;
+        let digits = 0;
+        for (; i < len; i++) {
+          c = buf[i];
+          const d = HEX[c];
+          if (d < 0) break;
+          v = v * 16 + d;
+          digits++;
+        }
+        if (i >= len) break; // incomplete line: carried over below
+        this.lineNo++;
+        if (c !== 10 || digits === 0) {
+          // not a plain index: extra fields (raw or pre-1.0 files), uppercase hex, garbage
+          const nl = buf.indexOf(10, i);
+          if (nl === -1) {
+            this.lineNo--;
+            break;
+          }
+          this.line(buf, pos, nl);
+          pos = nl + 1;
+          continue;
+        }
+        pos = i + 1;
+        this.event(mode, v);
+        continue;
+      }
+
+      const nl = buf.indexOf(10, pos);
+      if (nl === -1) break;
+      this.lineNo++;
+      this.line(buf, pos, nl);
+      pos = nl + 1;
+    }
+    if (pos < len && !this.done) {
+      if (this.commandContinuation !== null) {
+        this.pushAfterCommand(buf.subarray(pos));
+        return;
+      }
+      this.appendCarry(buf.subarray(pos));
+    }
+  }
+
+  /** Ends the input: a last line without newline is parsed as heaptrack does. */
+  end(): void {
+    if (this.carry !== null && !this.done) {
+      const line = this.carry;
+      this.carry = null;
+      this.lineNo++;
+      if (this.commandContinuation !== null) this.endCommandContinuation(false);
+      this.line(line, 0, line.length);
+    }
+    if (this.commandContinuation !== null) this.endCommandContinuation(false);
+    if (!this.sawHeader) throw new HeapflameError('not a heaptrack recording: the file has no data', { file: this.file });
+    this.timeline.finish(this.timeMs, this.tickMax);
+  }
+
+  /** One `+ info` (allocation) or `- info` (free) event. */
+  private event(mode: number, info: number): void {
+    if (info >= this.infoCount) {
+      this.warnings.add('index', this.lineNo, `allocation index out of bounds: ${info}, maximum is: ${this.infoCount}`);
+      if (mode === 45) this.lastInfo = 0;
+      return;
+    }
+    const peak = this.peak;
+    if (mode === 43) {
+      this.lastInfo = info;
+      if (this.infoIncluded[info] === 0) return;
+      if (this.windowed) {
+        if (this.phase === Phase.Before) {
+          this.preLive![info]++;
+          return;
+        }
+        this.winLive![info]++;
+      }
+      const rec = this.infoRecord[info];
+      const size = this.infoSize[info];
+      this.allocations++;
+      this.allocatedBytes += size;
+      this.recAllocations[rec]++;
+      this.recAllocated[rec] += size;
+      peak.live[rec] += size;
+      const now = (this.leaked += size);
+      peak.log[peak.len++] = info + 1;
+      if (now > this.peakBytes) {
+        this.peakBytes = now;
+        this.peakTimeMs = this.timeMs;
+        peak.markPeak();
+      }
+      if (now > this.tickMax) this.tickMax = now;
+    } else {
+      // heaptrack's temporary rule: the free directly follows an allocation of the same info.
+      const temporary = this.lastInfo === info;
+      this.lastInfo = 0;
+      if (this.infoIncluded[info] === 0) return;
+      if (this.windowed && !this.freeInWindow(info, temporary)) return;
+      const rec = this.infoRecord[info];
+      const size = this.infoSize[info];
+      peak.live[rec] -= size;
+      this.leaked -= size;
+      if (temporary) {
+        this.temporary++;
+        this.recTemporary[rec]++;
+      }
+      peak.log[peak.len++] = -(info + 1);
+    }
+    if (peak.len === peak.log.length) peak.checkpoint();
+  }
+
+  /** Frees within a time window: only blocks allocated inside the window count. */
+  private freeInWindow(info: number, temporary: boolean): boolean {
+    const pre = this.preLive!;
+    const win = this.winLive!;
+    if (this.phase === Phase.Before) {
+      if (pre[info] > 0) pre[info]--;
+      return false;
+    }
+    // Blocks of one allocation info (same size and stack) cannot be told apart. A free right
+    // after its allocation releases that (youngest) block; any other free is taken to release
+    // the oldest live block first, as queues, caches and request buffers do.
+    if (!temporary && pre[info] > 0) {
+      pre[info]--;
+      return false;
+    }
+    if (win[info] === 0) {
+      if (pre[info] > 0) pre[info]--;
+      return false;
+    }
+    win[info]--;
+    return true;
+  }
+
+  private appendCarry(part: Buffer): void {
+    if (this.skippingLongLine) return;
+    const size = (this.carry?.length ?? 0) + part.length;
+    if (size > MAX_LINE) {
+      this.lineNo++;
+      this.warnings.add('long', this.lineNo, `line longer than ${MAX_LINE} bytes skipped`);
+      this.carry = null;
+      this.skippingLongLine = true;
+      return;
+    }
+    this.carry = this.carry === null ? Buffer.from(part) : Buffer.concat([this.carry, part]);
+  }
+
+  // ---- every line but plain '+'/'-' -------------------------------------------------------
+
+  private cur = 0;
+  private end_ = 0;
+  private buf: Buffer = Buffer.alloc(0);
+
+  /** heaptrack's LineReader::readHex: hex digits up to a space (consumed) or the line end. */
+  private hex(): number {
+    const buf = this.buf;
+    let i = this.cur;
+    if (i >= this.end_) return -1;
+    let v = 0;
+    for (; i < this.end_; i++) {
+      const c = buf[i];
+      if (c === 32) {
+        this.cur = i + 1;
+        return v;
+      }
+      const d = HEX[c];
+      if (d < 0) return -1;
+      v = v * 16 + d;
+    }
+    this.cur = i;
+    return v;
+  }
+
+  private hexString(): string | null {
+    const start = this.cur;
+    if (this.hex() < 0) return null;
+    let s = start;
+    let e = this.cur;
+    if (e > s && this.buf[e - 1] === 32) e--;
+    while (s < e - 1 && this.buf[s] === 48) s++;
+    return s === e ? '0' : this.buf.toString("latin1", s, e);
+  }
+
+  private text(from: number): string {
+    return from >= this.end_ ? '' : this.buf.toString('utf8', from, this.end_);
+  }
+
+  private failed(): void {
+    this.warnings.add('parse', this.lineNo, `failed to parse line: ${this.buf.toString('utf8', this.cur0, Math.min(this.end_, this.cur0 + 120))}`);
+  }
+  private cur0 = 0;
+
+  private line(buf: Buffer, start: number, end: number): void {
+    this.buf = buf;
+    this.cur0 = start;
+    this.cur = start + 2;
+    this.end_ = end;
+    const mode = end > start ? buf[start] : 35;
+    if (!this.sawHeader) {
+      this.sawHeader = true;
+      if (mode !== 118 /* v */ || end - start < 3 || buf[start + 1] !== 32) {
+        throw new HeapflameError(
+          'not a heaptrack recording: expected a first line "v <heaptrack version> <file format>"' +
+            describeStart(buf, start, end),
+          { file: this.file, line: this.lineNo },
+        );
+      }
+    }
+    if (end - start <= 2 && mode !== 35) this.cur = end;
+    switch (mode) {
+      case 43: // '+' / '-' with extra fields or bad hex
+      case 45:
+        return this.badEvent(mode);
+      case 115: // s
+        return this.stringLine();
+      case 105: // i
+        return this.ipLine();
+      case 116: // t
+        return this.traceLine();
+      case 97: // a
+        return this.infoLine();
+      case 99: // c
+        return this.timeLine();
+      case 82: {
+        // R
+        const pages = this.hex();
+        if (this.phase === Phase.Inside && pages > this.peakRssPages) this.peakRssPages = pages;
+        if (pages >= 0) this.timeline.rss(pages * this.pageSize);
+        return;
+      }
+      case 35: // '#' or empty
+        return;
+      case 118:
+        return this.versionLine();
+      case 88: // X
+        if (this.command !== undefined) {
+          this.warnings.add('parse', this.lineNo, 'a second command line (X) - corrupt data file? ignored');
+          return;
+        }
+        this.command = this.text(start + 2);
+        this.commandContinuation = { lines: [], bytes: 0, firstLine: this.lineNo };
+        return;
+      case 73: {
+        // I
+        const ps = this.hex();
+        const pages = this.hex();
+        if (ps > 0) this.pageSize = ps;
+        if (pages >= 0) this.physPages = pages;
+        return;
+      }
+      case 83: // S
+        return this.suppressionLine();
+      case 65: // A
+        this.attached = true;
+        this.allocations = this.temporary = this.leaked = this.peakBytes = 0;
+        this.peak.reset();
+        return;
+      case 120: // x
+      case 109: // m
+        throw rawRecording(this.file);
+      default:
+        this.failed();
+    }
+  }
+
+  private badEvent(mode: number): void {
+    const a = this.hex();
+    if (a >= 0 && this.cur >= this.end_ && this.end_ - this.cur0 > 2) return this.event(mode, a);
+    if (a >= 0 && this.cur < this.end_ && this.hex() >= 0 && this.fileVersion >= 1) {
+      // '+ size trace ptr': the un-interpreted output of `heaptrack -r`.
+      if (mode === 43 && this.hex() >= 0) throw rawRecording(this.file);
+    }
+    this.failed();
+  }
+
+  private versionLine(): void {
+    const version = this.hex();
+    let format = this.hex();
+    if (version < 0) return this.failed();
+    this.heaptrackVersion = version;
+    if (format < 0) format = version === 0x010200 ? 1 : 0;
+    this.fileVersion = format;
+    if (format === 0) {
+      throw new HeapflameError(
+        'heaptrack file format 0 (recorded by heaptrack before 1.0) is not supported; re-record with heaptrack 1.1 or newer',
+        { file: this.file, line: this.lineNo },
+      );
+    }
+    if (format > 3) {
+      this.warnings.add('version', this.lineNo, `file format ${format} is newer than the formats heapflame knows (1-3); reading it as format 3`);
+    }
+  }
+
+  private stringLine(): void {
+    let s = '';
+    if (this.fileVersion >= 3) {
+      const n = this.hex();
+      if (n >= 0 && this.cur + n <= this.end_) s = this.buf.toString('utf8', this.cur, this.cur + n);
+      else this.warnings.add('string', this.lineNo, 'string shorter than its declared length (kept as an empty string)');
+    } else {
+      s = this.text(this.cur0 + 2);
+    }
+    const index = this.strings.length;
+    this.strings.push(s);
+    if (OPERATOR_NEW.has(s)) this.opNewStrings.add(index);
+    else if (STOP_FUNCTIONS.has(s)) this.stopStrings.add(index);
+  }
+
+  private ipLine(): void {
+    const addr = this.hexString();
+    const module = this.hex();
+    const ip: IpEntry = { addr: addr ?? '0', module: Math.max(0, module), fn: 0, file: 0, line: 0, inlined: null };
+    if (addr === null || module < 0) this.failed();
+    else {
+      const fn = this.hex();
+      if (fn >= 0) {
+        ip.fn = fn;
+        const file = this.hex();
+        if (file >= 0) {
+          ip.file = file;
+          const line = this.hex();
+          if (line >= 0) {
+            ip.line = line;
+            for (;;) {
+              const f = this.hex();
+              const fl = f >= 0 ? this.hex() : -1;
+              const l = fl >= 0 ? this.hex() : -1;
+              if (l < 0) break;
+              (ip.inlined ??= []).push(f, fl, l);
+            }
+          }
+        }
+      }
+    }
+    const index = this.ips.length;
+    this.ips.push(ip);
+    if (this.opNewStrings.has(ip.fn)) {
+      if (index >= this.opNewIps.length) this.opNewIps = growU8(this.opNewIps, index + 1);
+      this.opNewIps[index] = 1;
+    }
+  }
+
+  private traceLine(): void {
+    let ip = this.hex();
+    let parent = this.hex();
+    if (ip < 0 || parent < 0) {
+      this.failed();
+      ip = Math.max(ip, 0);
+      parent = Math.max(parent, 0);
+    }
+    const index = this.traceCount;
+    if (parent >= index) {
+      // The writer emits parents first; a forward reference could only form cycles.
+      this.warnings.add('index', this.lineNo, `trace ${index} names parent ${parent}, which is not defined yet (treated as root)`);
+      parent = 0;
+    }
+    // heaptrack hides operator new: such a node becomes a copy of its caller's node.
+    while (ip > 0 && ip < this.opNewIps.length && this.opNewIps[ip] === 1) {
+      ip = parent > 0 ? this.traceIp[parent] : 0;
+      parent = parent > 0 ? this.traceParent[parent] : 0;
+    }
+    if (index >= this.traceIp.length) {
+      this.traceIp = growI32(this.traceIp, index + 1);
+      this.traceParent = growI32(this.traceParent, index + 1);
+    }
+    this.traceIp[index] = ip;
+    this.traceParent[index] = parent;
+    this.traceCount++;
+  }
+
+  private infoLine(): void {
+    const size = this.hex();
+    const trace = this.hex();
+    if (size < 0 || trace < 0) return this.failed();
+    let rec = this.traceRecord.get(trace);
+    if (rec === undefined) {
+      rec = this.recordCount++;
+      this.traceRecord.set(trace, rec);
+      if (rec >= this.recordTrace.length) {
+        const n = this.recordTrace.length * 2;
+        this.recordTrace = growI32(this.recordTrace, n);
+        this.recAllocations = growF64(this.recAllocations, n);
+        this.recTemporary = growF64(this.recTemporary, n);
+        this.recAllocated = growF64(this.recAllocated, n);
+      }
+      this.recordTrace[rec] = trace;
+      this.peak.ensureRecords(rec + 1);
+    }
+    const i = this.infoCount++;
+    if (i >= this.infoSize.length) {
+      const n = this.infoSize.length * 2;
+      this.infoSize = growF64(this.infoSize, n);
+      this.infoRecord = growI32(this.infoRecord, n);
+      this.infoIncluded = growU8(this.infoIncluded, n);
+      if (this.preLive) {
+        this.preLive = growU32(this.preLive, n);
+        this.winLive = growU32(this.winLive!, n);
+      }
+    }
+    this.infoSize[i] = size;
+    this.infoRecord[i] = rec;
+    this.infoIncluded[i] = size >= this.minSize && size <= this.maxSize ? 1 : 0;
+  }
+
+  private timeLine(): void {
+    const t = this.hex();
+    if (t < 0) {
+      this.warnings.add('time', this.lineNo, `failed to read time stamp: ${this.text(this.cur0).slice(0, 120)}`);
+      return;
+    }
+    this.timeMs = t;
+    this.sawTime = true;
+    // Decreasing stamps (clock trouble) must not move the window backwards.
+    if (t > this.effectiveTime) this.effectiveTime = t;
+    this.timeline.tick(this.effectiveTime, this.tickMax);
+    this.tickMax = this.leaked;
+    if (this.windowed) {
+      if (this.effectiveTime > this.toMs) {
+        this.phase = Phase.After;
+        this.done = true;
+      } else if (this.phase === Phase.Before && this.effectiveTime >= this.fromMs) {
+        this.phase = Phase.Inside;
+      }
+    }
+  }
+
+  private suppressionLine(): void {
+    let rest = this.text(this.cur0 + 2);
+    // Format 3 writes "S <hexlen> leak:…"; heaptrack 1.4 then rejects every line (its bug).
+    const sized = /^([0-9a-f]+) (.*)$/s.exec(rest);
+    if (this.fileVersion >= 3 && sized) rest = sized[2];
+    this.embeddedSuppressions.push(rest);
+  }
+
+  // ---- the command line, which heaptrack does not escape ------------------------------------
+
+  /**
+   * Arguments with newlines (`node -e "<script>"`) spill the X line over several lines; they
+   * would parse as data. The writer puts the I line right after X, and the command is at most
+   * 4 KiB, so lines up to the I line within that bound belong to the command.
+   */
+  private pushAfterCommand(rest: Buffer): void {
+    const cc = this.commandContinuation!;
+    let pos = 0;
+    let data = rest;
+    if (this.carry) {
+      data = Buffer.concat([this.carry, rest]);
+      this.carry = null;
+    }
+    while (pos < data.length) {
+      const nl = data.indexOf(10, pos);
+      if (nl === -1) {
+        this.carry = Buffer.from(data.subarray(pos));
+        if (cc.bytes + this.carry.length > MAX_COMMAND_CONTINUATION) return this.replayContinuation(data.subarray(pos));
+        return;
+      }
+      const lineBuf = data.subarray(pos, nl);
+      pos = nl + 1;
+      if (lineBuf[0] === 73 /* I */ && lineBuf[1] === 32) {
+        this.endCommandContinuation(true);
+        this.lineNo++;
+        this.line(lineBuf, 0, lineBuf.length);
+        return this.push(data.subarray(pos));
+      }
+      cc.lines.push(Buffer.from(lineBuf));
+      cc.bytes += lineBuf.length + 1;
+      if (cc.bytes > MAX_COMMAND_CONTINUATION) return this.replayContinuation(data.subarray(pos));
+    }
+  }
+
+  private replayContinuation(rest: Buffer): void {
+    const cc = this.commandContinuation!;
+    this.commandContinuation = null;
+    const pending = this.carry;
+    this.carry = null;
+    const replay = Buffer.concat([...cc.lines.flatMap((l) => [l, Buffer.from('\n')]), pending ?? Buffer.alloc(0)]);
+    this.push(replay);
+    if (pending === null) this.push(rest);
+  }
+
+  private endCommandContinuation(found: boolean): void {
+    const cc = this.commandContinuation!;
+    this.commandContinuation = null;
+    if (!found && cc.lines.length > 0) {
+      const replay = Buffer.concat(cc.lines.flatMap((l) => [l, Buffer.from('\n')]));
+      this.push(replay);
+      return;
+    }
+    if (cc.lines.length === 0) return;
+    this.command += '\n' + cc.lines.map((l) => l.toString('utf8')).join('\n');
+    this.lineNo += cc.lines.length;
+    this.warnings.add(
+      'command',
+      cc.firstLine,
+      `the command line spans ${cc.lines.length + 1} lines (heaptrack does not escape newlines in arguments); lines ${cc.firstLine + 1}-${cc.firstLine + cc.lines.length} are read as part of it, not as data`,
+    );
+  }
+
+  get timelinePoints(): TimelinePoint[] {
+    return this.timeline.points;
+  }
+}
+
+function rawRecording(file: string): HeapflameError {
+  return new HeapflameError(
+    'this is a raw heaptrack recording (made with `heaptrack -r`), which holds unresolved addresses. ' +
+      'Interpret it on the machine that recorded it (the same binaries must be present): ' +
+      `zstd -dc ${file} | /usr/lib/heaptrack/libexec/heaptrack_interpret | zstd -c > heaptrack.interpreted.zst ` +
+      '(heaptrack 1.6 and newer: heaptrack --interpret FILE), then read the result. heaptrack_print 1.4 crashes on raw files.',
+    { file },
+  );
+}
+
+function describeStart(buf: Buffer, start: number, end: number): string {
+  const head = buf.subarray(start, Math.min(end, start + 40));
+  const printable = head.every((c) => c === 9 || (c >= 32 && c < 127));
+  return printable ? `, found "${head.toString('latin1')}"` : ', found binary data';
+}
+
+function growI32(a: Int32Array, min: number): Int32Array<ArrayBuffer> {
+  let n = a.length * 2;
+  while (n < min) n *= 2;
+  const b = new Int32Array(n);
+  b.set(a);
+  return b;
+}
+function growU32(a: Uint32Array, min: number): Uint32Array<ArrayBuffer> {
+  let n = a.length * 2;
+  while (n < min) n *= 2;
+  const b = new Uint32Array(n);
+  b.set(a);
+  return b;
+}
+function growF64(a: Float64Array, min: number): Float64Array<ArrayBuffer> {
+  let n = a.length * 2;
+  while (n < min) n *= 2;
+  const b = new Float64Array(n);
+  b.set(a);
+  return b;
+}
+function growU8(a: Uint8Array, min: number): Uint8Array<ArrayBuffer> {
+  let n = a.length * 2;
+  while (n < min) n *= 2;
+  const b = new Uint8Array(n);
+  b.set(a);
+  return b;
+}

@@ -1,0 +1,287 @@
+import { ProfileBuilder } from '../model/builder.js';
+import { HeapflameError } from '../model/errors.js';
+import { type CostInfo, type Frame, type Profile, ROOT_NODE } from '../model/profile.js';
+import { HeaptrackParser, type IpEntry } from './heaptrack-parser.js';
+import {
+  BUILTIN_SUPPRESSIONS,
+  matchesSuppression,
+  parseSuppressionLine,
+  readSuppressionFile,
+} from './heaptrack-suppressions.js';
+import { type InputOptions, openInput } from './input.js';
+import { recordingLength } from './heaptrack-scan.js';
+
+/** A point in a recording: milliseconds since start, or a percentage of the whole run. */
+export type TimePoint = { ms: number } | { percent: number };
+
+export interface HeaptrackImportOptions {
+  /** Only allocations of at least this many bytes count (temporary, leaked, peak recomputed). */
+  minSize?: number;
+  /** Only allocations of at most this many bytes count. */
+  maxSize?: number;
+  /** Only events from this time on count. */
+  from?: TimePoint;
+  /** Only events up to this time count; leaked = allocated in the window and live at its end. */
+  to?: TimePoint;
+  /** LSan-style suppression file (`leak:<pattern>` lines). */
+  suppressionsFile?: string;
+  /** heaptrack_print's built-in suppressions (libc, ld.so, GLib one-time allocations). Default true. */
+  builtinSuppressions?: boolean;
+  /** Suppressions embedded in the recording (`__lsan_default_suppressions`). Default true. */
+  embeddedSuppressions?: boolean;
+  /**
+   * Reproduce heaptrack_print 1.4 where heapflame deliberately differs: embedded suppressions
+   * of format-3 files are ignored (heaptrack 1.3–1.5 reject them). Default false.
+   */
+  heaptrackCompat?: boolean;
+  /** Called after each chunk with compressed bytes read and the input size when known. */
+  onProgress?: (bytesRead: number, totalBytes: number | undefined) => void;
+  input?: InputOptions;
+}
+
+export const HEAPTRACK_COSTS: CostInfo[] = [
+  { id: 'allocations', unit: 'count', label: 'allocations', description: 'Calls to allocation functions.' },
+  {
+    id: 'temporary',
+    unit: 'count',
+    label: 'temporary allocations',
+    description: 'Allocations freed right after they were made, with no other allocation or free in between (heaptrack\'s rule).',
+  },
+  { id: 'leaked', unit: 'bytes', label: 'leaked bytes', description: 'Bytes still allocated at the end of the recording (or window), after suppressions.' },
+  { id: 'peak', unit: 'bytes', label: 'peak bytes', description: 'Bytes live at the moment the heap was largest.' },
+  { id: 'allocated', unit: 'bytes', label: 'allocated bytes', description: 'Bytes requested in all allocations.' },
+];
+
+/** Reads a heaptrack recording (zstd, gzip or plain; file format 1–3) into a Profile. */
+export async function importHeaptrack(path: string, options: HeaptrackImportOptions = {}): Promise<Profile> {
+  const needsLength = isPercent(options.from) || isPercent(options.to);
+  let runMs: number | undefined;
+  if (needsLength) {
+    if (path === '-') throw new HeapflameError('a time window in % needs the run length, which standard input cannot give; use ms or s', { file: path });
+    runMs = await recordingLength(path, options.input);
+  }
+  const fromMs = resolveTime(options.from, runMs);
+  const toMs = resolveTime(options.to, runMs);
+  if (fromMs !== undefined && toMs !== undefined && toMs < fromMs) {
+    throw new HeapflameError(`the time window ends (${toMs} ms) before it starts (${fromMs} ms)`);
+  }
+
+  const parser = new HeaptrackParser(path, { minSize: options.minSize, maxSize: options.maxSize, fromMs, toMs });
+  const input = await openInput(path, options.input);
+  try {
+    for await (const chunk of input.chunks()) {
+      parser.push(chunk);
+      options.onProgress?.(input.bytesRead(), input.totalBytes);
+      if (parser.done) break;
+    }
+    parser.end();
+  } finally {
+    input.close();
+  }
+  const warnings = [...input.warnings, ...parser.warnings.list()];
+  return buildProfile(parser, options, warnings, { fromMs, toMs });
+}
+
+function isPercent(t: TimePoint | undefined): t is { percent: number } {
+  return t !== undefined && 'percent' in t;
+}
+
+function resolveTime(t: TimePoint | undefined, runMs: number | undefined): number | undefined {
+  if (t === undefined) return undefined;
+  if ('ms' in t) return t.ms;
+  return ((runMs ?? 0) * t.percent) / 100;
+}
+
+function buildProfile(
+  p: HeaptrackParser,
+  options: HeaptrackImportOptions,
+  warnings: string[],
+  window: { fromMs?: number; toMs?: number },
+): Profile {
+  const builder = new ProfileBuilder(HEAPTRACK_COSTS);
+  const ipFrames = new Map<number, number[]>();
+  const framesOf = (ipIndex: number): number[] => {
+    let ids = ipFrames.get(ipIndex);
+    if (!ids) {
+      ids = ipFrameList(p, p.ips[ipIndex]).map((f) => builder.internFrame(f));
+      ipFrames.set(ipIndex, ids);
+    }
+    return ids;
+  };
+  const isStop = (ipIndex: number) => p.stopStrings.has(p.ips[ipIndex]?.fn ?? 0);
+
+  // Trace index → stack node, cut above the stop frame (main), as heaptrack_print shows it.
+  const traceNode = new Int32Array(p.traceCount).fill(-1);
+  const pending: number[] = [];
+  const nodeOf = (trace: number): number => {
+    if (trace <= 0 || trace >= p.traceCount) return ROOT_NODE;
+    let cur = trace;
+    let base = ROOT_NODE;
+    while (cur > 0) {
+      if (traceNode[cur] !== -1) {
+        base = traceNode[cur];
+        break;
+      }
+      pending.push(cur);
+      const ip = p.traceIp[cur];
+      if (ip === 0 || isStop(ip)) break;
+      cur = p.traceParent[cur];
+    }
+    while (pending.length) {
+      const t = pending.pop()!;
+      const ip = p.traceIp[t];
+      let node = ROOT_NODE;
+      if (ip !== 0) {
+        node = isStop(ip) ? ROOT_NODE : base;
+        for (const f of framesOf(ip)) node = builder.child(node, f);
+      }
+      traceNode[t] = node;
+      base = node;
+    }
+    return traceNode[trace];
+  };
+
+  const leaked = p.peak.live.slice(0, p.recordCount);
+  const peak = p.peak.finish(p.recordCount);
+  const supp = applySuppressions(p, leaked, options, warnings);
+
+  const row = new Float64Array(5);
+  for (let r = 0; r < p.recordCount; r++) {
+    row[0] = p.recAllocations[r];
+    row[1] = p.recTemporary[r];
+    row[2] = leaked[r];
+    row[3] = peak[r];
+    row[4] = p.recAllocated[r];
+    builder.addSample(nodeOf(p.recordTrace[r]), row);
+  }
+
+  const lastMs = p.timeMs + 1;
+  const windowed = window.fromMs !== undefined || window.toMs !== undefined;
+  const filters: Record<string, string | number> = {};
+  if (options.minSize !== undefined) filters.minSizeBytes = options.minSize;
+  if (options.maxSize !== undefined) filters.maxSizeBytes = options.maxSize;
+  if (window.fromMs !== undefined) filters.fromMs = window.fromMs;
+  if (window.toMs !== undefined) filters.toMs = window.toMs;
+  const durationMs = windowed
+    ? Math.max(0, Math.min(window.toMs ?? Infinity, p.done ? window.toMs! : lastMs) - Math.max(window.fromMs ?? 0, 0))
+    : lastMs;
+
+  return builder.build(
+    {
+      format: 'heaptrack',
+      formatVersion: p.fileVersion,
+      toolVersion: versionString(p.heaptrackVersion),
+      command: p.command,
+      durationMs,
+      peakRssBytes: p.peakRssPages * p.pageSize,
+      peakTimeMs: p.peakTimeMs,
+      pageSize: p.pageSize,
+      suppressedLeakedBytes: supp.suppressedBytes,
+      suppressions: supp.used,
+      attached: p.attached || undefined,
+      filters: Object.keys(filters).length ? filters : undefined,
+    },
+    {
+      allocations: p.allocations,
+      temporary: p.temporary,
+      leaked: p.leaked - supp.suppressedBytes,
+      peak: p.peakBytes,
+      allocated: p.allocatedBytes,
+    },
+    warnings,
+    { timeline: p.timelinePoints },
+  );
+}
+
+/** Frames of one instruction pointer, root first: the physical function, then what it inlined. */
+function ipFrameList(p: HeaptrackParser, ip: IpEntry | undefined): Frame[] {
+  const s = (i: number) => p.strings[i] ?? '';
+  if (!ip) return [{ name: '', file: '', line: 0, module: '', address: '0', inlined: false }];
+  const module = s(ip.module);
+  const inl = ip.inlined ?? [];
+  const frames: Frame[] = [
+    { name: s(ip.fn), file: s(ip.file), line: ip.line, module, address: ip.fn ? '' : ip.addr, inlined: inl.length > 0 },
+  ];
+  // heaptrack lists inlined callers walking outwards; the last one is the physical function.
+  for (let k = 0; k < inl.length; k += 3) {
+    frames.push({ name: s(inl[k]), file: s(inl[k + 1]), line: inl[k + 2], module, address: '', inlined: k + 3 < inl.length });
+  }
+  return frames.reverse();
+}
+
+function versionString(v: number): string | undefined {
+  if (!v) return undefined;
+  return `${(v >> 16) & 0xff}.${(v >> 8) & 0xff}.${v & 0xff}`;
+}
+
+/**
+ * heaptrack's leak suppressions: a record is suppressed when any frame of its whole trace
+ * (up to the root, above main too) matches a pattern by module, function or file.
+ * Deliberate fixes of heaptrack 1.4 bugs: embedded `S` lines of format-3 files work, and
+ * `--suppressions FILE` adds to the built-ins instead of turning into match-all patterns.
+ */
+function applySuppressions(p: HeaptrackParser, leaked: Float64Array, options: HeaptrackImportOptions, warnings: string[]) {
+  const patterns: string[] = [];
+  if (options.builtinSuppressions !== false) patterns.push(...BUILTIN_SUPPRESSIONS);
+  if (options.suppressionsFile) patterns.push(...readSuppressionFile(options.suppressionsFile, warnings));
+  if (options.embeddedSuppressions !== false && options.heaptrackCompat && p.fileVersion >= 3 && p.embeddedSuppressions.length) {
+    warnings.push(
+      `${p.embeddedSuppressions.length} leak suppressions embedded in the recording are not applied, as heaptrack_print 1.4 does not apply them to format-3 files (drop --raw-names to apply them)`,
+    );
+  } else if (options.embeddedSuppressions !== false) {
+    for (const line of p.embeddedSuppressions) {
+      const parsed = parseSuppressionLine(line);
+      if (parsed && 'pattern' in parsed) patterns.push(parsed.pattern);
+      else if (parsed) warnings.push(`invalid embedded suppression line, expected "leak:<pattern>": ${parsed.invalid.slice(0, 200)}`);
+    }
+  }
+  const used = patterns.map((pattern) => ({ pattern, matches: 0, leakedBytes: 0 }));
+  let suppressedBytes = 0;
+  if (patterns.length === 0) return { suppressedBytes, used: undefined };
+
+  const stringMatch = new Int32Array(p.strings.length).fill(-1);
+  let any = false;
+  for (let i = 1; i < p.strings.length; i++) {
+    const str = p.strings[i];
+    const k = patterns.findIndex((pat) => matchesSuppression(pat, str));
+    if (k >= 0) {
+      stringMatch[i] = k;
+      any = true;
+    }
+  }
+  if (!any) return { suppressedBytes, used: undefined };
+  const str = (i: number) => (i > 0 && i < stringMatch.length ? stringMatch[i] : -1);
+  const ipMatch = new Int32Array(p.ips.length).fill(-1);
+  for (let i = 1; i < p.ips.length; i++) {
+    const ip = p.ips[i];
+    let m = str(ip.module);
+    if (m < 0) m = str(ip.fn);
+    if (m < 0) m = str(ip.file);
+    const inl = ip.inlined ?? [];
+    for (let k = 0; m < 0 && k < inl.length; k += 3) {
+      m = str(inl[k]);
+      if (m < 0) m = str(inl[k + 1]);
+    }
+    ipMatch[i] = m;
+  }
+  const traceMatch = new Int32Array(p.traceCount).fill(-1);
+  for (let t = 1; t < p.traceCount; t++) {
+    const parent = p.traceParent[t];
+    let m = parent > 0 ? traceMatch[parent] : -1;
+    if (m < 0) {
+      const ip = p.traceIp[t];
+      m = ip > 0 && ip < ipMatch.length ? ipMatch[ip] : -1;
+    }
+    traceMatch[t] = m;
+  }
+  for (let r = 0; r < p.recordCount; r++) {
+    const t = p.recordTrace[r];
+    const m = t > 0 && t < traceMatch.length ? traceMatch[t] : -1;
+    if (m < 0) continue;
+    used[m].matches++;
+    used[m].leakedBytes += leaked[r];
+    suppressedBytes += leaked[r];
+    leaked[r] = 0;
+  }
+  return { suppressedBytes, used: used.filter((u) => u.matches > 0) };
+}

@@ -1,0 +1,92 @@
+import { type CostInfo, type Frame, type Profile, type ProfileMeta, frameKey, ROOT_NODE } from './profile.js';
+
+/**
+ * Shared builder for importers: interns frames and stack nodes, collects samples into typed
+ * arrays that grow by doubling (no object per sample).
+ */
+export class ProfileBuilder {
+  readonly frames: Frame[] = [];
+  private frameIds = new Map<string, number>();
+  private nodeIds = new Map<string, number>();
+  private nodeParent = new Int32Array(1024);
+  private nodeFrame = new Int32Array(1024);
+  private nodeCount = 1;
+  private sampleNode = new Int32Array(1024);
+  private values: Float64Array[];
+  private sampleCount = 0;
+
+  constructor(readonly costs: CostInfo[]) {
+    this.nodeParent[0] = -1;
+    this.nodeFrame[0] = -1;
+    this.values = costs.map(() => new Float64Array(1024));
+  }
+
+  internFrame(frame: Frame): number {
+    const key = frameKey(frame);
+    let id = this.frameIds.get(key);
+    if (id === undefined) {
+      id = this.frames.length;
+      this.frames.push(frame);
+      this.frameIds.set(key, id);
+    }
+    return id;
+  }
+
+  /** Child of `parent` for `frameId`, created on first use. */
+  child(parent: number, frameId: number): number {
+    const key = `${parent},${frameId}`;
+    let id = this.nodeIds.get(key);
+    if (id === undefined) {
+      id = this.nodeCount++;
+      if (id >= this.nodeParent.length) {
+        this.nodeParent = grow(this.nodeParent);
+        this.nodeFrame = grow(this.nodeFrame);
+      }
+      this.nodeParent[id] = parent;
+      this.nodeFrame[id] = frameId;
+      this.nodeIds.set(key, id);
+    }
+    return id;
+  }
+
+  /** Node for a whole stack given root first. */
+  stack(frameIds: readonly number[]): number {
+    let node = ROOT_NODE;
+    for (const f of frameIds) node = this.child(node, f);
+    return node;
+  }
+
+  addSample(node: number, values: ArrayLike<number>): number {
+    const i = this.sampleCount++;
+    if (i >= this.sampleNode.length) {
+      this.sampleNode = grow(this.sampleNode);
+      this.values = this.values.map(grow);
+    }
+    this.sampleNode[i] = node;
+    for (let c = 0; c < this.values.length; c++) this.values[c][i] = values[c] ?? 0;
+    return i;
+  }
+
+  build(meta: ProfileMeta, totals: Record<string, number>, warnings: string[], extra: Partial<Profile> = {}): Profile {
+    return {
+      meta,
+      costs: this.costs,
+      frames: this.frames,
+      nodeParent: this.nodeParent.slice(0, this.nodeCount),
+      nodeFrame: this.nodeFrame.slice(0, this.nodeCount),
+      nodeCount: this.nodeCount,
+      sampleNode: this.sampleNode.slice(0, this.sampleCount),
+      values: this.values.map((v) => v.slice(0, this.sampleCount)),
+      sampleCount: this.sampleCount,
+      totals,
+      warnings,
+      ...extra,
+    };
+  }
+}
+
+function grow<T extends Int32Array | Float64Array>(a: T): T {
+  const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+  b.set(a);
+  return b;
+}

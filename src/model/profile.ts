@@ -1,0 +1,106 @@
+/**
+ * The one profile model every importer produces and every exporter reads.
+ *
+ * A profile is a table of interned frames, a prefix tree of stacks over those frames, and
+ * samples: rows of (stack node, one value per cost column). Samples are not merged by stack,
+ * because some formats (heaptrack) keep separate records for stacks that print alike, and
+ * tools that compare with them need the rows as recorded. Inclusive call-tree sums are derived
+ * by the analyze layer.
+ */
+
+export type Unit = 'count' | 'bytes';
+
+/** Cost column ids used across formats; importers may add their own. */
+export type CostId = 'allocations' | 'temporary' | 'leaked' | 'peak' | 'allocated' | (string & {});
+
+export interface CostInfo {
+  id: CostId;
+  unit: Unit;
+  /** Short human label, e.g. "peak bytes". */
+  label: string;
+  /** One sentence: what a value in this column means. */
+  description: string;
+}
+
+export interface Frame {
+  /** Function name as recorded ('' when unknown: then `address` names the frame). */
+  name: string;
+  /** Source file path as recorded ('' when unknown). */
+  file: string;
+  /** Source line (0 when unknown). */
+  line: number;
+  /** Module (shared object / executable) path ('' when unknown). */
+  module: string;
+  /** Hex instruction address without 0x, kept only for frames without a name. */
+  address: string;
+  /**
+   * True when this frame was inlined into its parent frame (the next frame towards the root):
+   * one machine address then expands to a physical frame followed by its inlined frames.
+   */
+  inlined: boolean;
+}
+
+export interface TimelinePoint {
+  timeMs: number;
+  heapBytes: number;
+  rssBytes: number;
+}
+
+export interface ProfileMeta {
+  /** Importer that produced the profile, e.g. 'heaptrack'. */
+  format: string;
+  formatVersion?: number;
+  toolVersion?: string;
+  /** The recorded program's command line. */
+  command?: string;
+  durationMs?: number;
+  peakRssBytes?: number;
+  /** Time (ms since start) of the first moment the heap reached its peak. */
+  peakTimeMs?: number;
+  pageSize?: number;
+  /** Bytes that would have been leaked but were matched by leak suppressions. */
+  suppressedLeakedBytes?: number;
+  /** Per suppression pattern: records matched and bytes suppressed. */
+  suppressions?: { pattern: string; matches: number; leakedBytes: number }[];
+  /** True when the recording was attached to a running process (counts start late). */
+  attached?: boolean;
+  /** Description of filters applied while importing. */
+  filters?: Record<string, string | number>;
+}
+
+export interface Profile {
+  meta: ProfileMeta;
+  costs: CostInfo[];
+  frames: Frame[];
+  /** Stack tree: node 0 is the root (no frame); parent[0] = -1; a parent always has a smaller index. */
+  nodeParent: Int32Array;
+  nodeFrame: Int32Array;
+  nodeCount: number;
+  /** Sample rows. */
+  sampleNode: Int32Array;
+  /** values[c][i]: value of cost column c for sample i. */
+  values: Float64Array[];
+  sampleCount: number;
+  /** Whole-profile totals per cost id (may differ from column sums, e.g. a global peak). */
+  totals: Record<string, number>;
+  timeline?: TimelinePoint[];
+  warnings: string[];
+}
+
+export const ROOT_NODE = 0;
+
+export function costIndex(profile: Profile, id: CostId): number {
+  return profile.costs.findIndex((c) => c.id === id);
+}
+
+/** Frames of a stack node, root first. */
+export function stackOf(profile: Profile, node: number): number[] {
+  const frames: number[] = [];
+  for (let n = node; n > ROOT_NODE; n = profile.nodeParent[n]) frames.push(profile.nodeFrame[n]);
+  return frames.reverse();
+}
+
+export function frameKey(f: Frame): string {
+  // Named frames merge across addresses (same function and line); unnamed ones stay per address.
+  return `${f.name}\u0000${f.file}\u0000${f.line}\u0000${f.module}\u0000${f.name ? '' : f.address}\u0000${f.inlined ? 1 : 0}`;
+}
