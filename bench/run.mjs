@@ -13,7 +13,7 @@
 // It is a report, not a test: the exit status is 0 even when a target is missed or a tool fails
 // (only bad command-line arguments give 2).  See bench/README.md.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -140,70 +140,86 @@ function excerptLines(text, head = 5, tail = 4) {
 // ---------------------------------------------------------------------------------------------
 // running one command
 
+/** The child being measured (own process group), so that a timeout or Ctrl-C can end it. */
+let currentChild = null;
+
+function killGroup(child) {
+  try {
+    process.kill(-child.pid, 'SIGKILL'); // the whole group: /usr/bin/time and the command under it
+  } catch {
+    // already gone
+  }
+}
+
 /**
- * Runs cmd with args once (stdout to /dev/null) and measures wall time (hrtime around the child's
- * whole life) and, through /usr/bin/time, its peak RSS.
- * Returns { ok, wallS, rssKB, exitCode, signal, error }.
+ * Runs cmd with args once (stdout to /dev/null) and measures wall time (high-resolution clock
+ * around the child's whole life) and, through /usr/bin/time, its peak RSS.
+ * Resolves to { ok, wallS, rssKB, exitCode, signal, error }.
  */
 function timedRun(cmd, args, { tmpDir, timeoutS, useTime }) {
   const timeFile = path.join(tmpDir, 'time.txt');
   fs.rmSync(timeFile, { force: true });
-  const devNull = fs.openSync('/dev/null', 'w');
   const [file, argv] = useTime ? [TIME_BIN, ['-f', '%e %M', '-o', timeFile, cmd, ...args]] : [cmd, args];
-  let r;
-  const t0 = process.hrtime.bigint();
-  try {
-    r = spawnSync(file, argv, {
-      cwd: projectRoot,
-      stdio: ['ignore', devNull, 'pipe'],
-      maxBuffer: 64 * 1024 * 1024,
-      timeout: timeoutS * 1000,
-      killSignal: 'SIGKILL',
-    });
-  } finally {
+  return new Promise((resolve) => {
+    const devNull = fs.openSync('/dev/null', 'w');
+    // stderr is kept for error messages: its first and its last 64 KiB
+    let head = '';
+    let tail = '';
+    let timedOut = false;
+    let spawnError = null;
+    const t0 = process.hrtime.bigint();
+    const child = spawn(file, argv, { cwd: projectRoot, stdio: ['ignore', devNull, 'pipe'], detached: true });
     fs.closeSync(devNull);
-  }
-  const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
-  const stderr = r.stderr ? r.stderr.toString('utf8') : '';
+    currentChild = child;
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk) => {
+      if (head.length < 65536) head += chunk;
+      else tail = (tail + chunk).slice(-65536);
+    });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup(child);
+    }, timeoutS * 1000);
+    child.on('error', (err) => {
+      spawnError = err;
+    });
+    child.on('close', (code, signal) => {
+      const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
+      clearTimeout(timer);
+      currentChild = null;
 
-  let rssKB = null;
-  if (useTime) {
-    try {
-      // GNU time writes "Command exited with non-zero status N" / "Command terminated by
-      // signal N" before the formatted line when the command fails; the last line is ours.
-      const lines = fs.readFileSync(timeFile, 'utf8').trim().split('\n');
+      let timeText = '';
+      if (useTime) {
+        try {
+          timeText = fs.readFileSync(timeFile, 'utf8');
+        } catch {
+          // not written (e.g. killed by the timeout)
+        }
+      }
+      // GNU time writes "Command exited with non-zero status N" / "Command terminated by signal N"
+      // before the formatted line when the command fails; the last line is ours.
+      let rssKB = null;
+      const lines = timeText.trim().split('\n');
       const m = /^([\d.]+) (\d+)$/.exec(lines[lines.length - 1].trim());
       if (m) rssKB = Number(m[2]);
-    } catch {
-      // time did not write the file (e.g. killed by our timeout)
-    }
-  }
 
-  // Under /usr/bin/time, the command's failure shows up as time's exit status (same code) or,
-  // for a signal, as 128+N plus a "Command terminated by signal N" line in the -o file.
-  let error = null;
-  if (r.error) {
-    error = r.error.code === 'ETIMEDOUT' ? `timed out after ${timeoutS} s` : String(r.error.message ?? r.error);
-  } else if (r.signal) {
-    error = `killed by ${r.signal}`;
-  } else if (r.status !== 0) {
-    let how = `exit status ${r.status}`;
-    if (useTime) {
-      try {
-        const t = fs.readFileSync(timeFile, 'utf8');
-        const m = /Command terminated by signal (\d+)/.exec(t);
-        if (m) how = `terminated by signal ${m[1]}`;
-      } catch {
-        // ignore
+      // Under /usr/bin/time, the command's failure shows up as time's exit status (the same code)
+      // or, for a signal, as 128+N plus a "Command terminated by signal N" line.
+      let error = null;
+      if (spawnError) error = String(spawnError.message ?? spawnError);
+      else if (timedOut) error = `timed out after ${timeoutS} s (killed)`;
+      else if (signal) error = `killed by ${signal}`;
+      else if (code !== 0) {
+        const sig = /Command terminated by signal (\d+)/.exec(timeText);
+        error = sig ? `terminated by signal ${sig[1]}` : `exit status ${code}`;
       }
-    }
-    error = how;
-  }
-  if (error) {
-    const excerpt = excerptLines(stderr);
-    if (excerpt.length) error += `\n      ${excerpt.join('\n      ')}`;
-  }
-  return { ok: !error, wallS, rssKB, exitCode: r.status ?? null, signal: r.signal ?? null, error };
+      if (error) {
+        const excerpt = excerptLines(tail ? `${head}\n${tail}` : head);
+        if (excerpt.length) error += `\n      ${excerpt.join('\n      ')}`;
+      }
+      resolve({ ok: !error, wallS, rssKB, exitCode: code ?? null, signal: signal ?? null, error });
+    });
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -265,10 +281,19 @@ console.log(`  runs per tool:   ${opts.runs} (alternating), wall = high-resoluti
 console.log(
   `  peak RSS:        ${useTime ? `${TIME_BIN} -f '%e %M' (max RSS of the child; MB = 10^6 bytes)` : `${TIME_BIN} not found: wall time only`}`,
 );
-console.log(`  heapflame:       node ${path.relative(projectRoot, opts.cli) || opts.cli} report FILE`);
+const cliShown = path.relative(projectRoot, opts.cli);
+console.log(`  heapflame:       node ${cliShown.startsWith('..') ? opts.cli : cliShown} report FILE`);
 console.log('');
 
 const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'heapflame-bench-'));
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    if (currentChild) killGroup(currentChild);
+    fs.rmSync(tmpDir, { recursive: true, force: true });
+    console.error(`\nbench: interrupted (${sig})`);
+    process.exit(130);
+  });
+}
 const report = {
   date: new Date().toISOString(),
   machine,
@@ -313,7 +338,7 @@ try {
       for (const t of order) {
         if (t.failed) continue; // a failing command fails the same way again; do not repeat it
         process.stdout.write(`   run ${round + 1}/${opts.runs} ${t.name.padEnd(15)} `);
-        const r = timedRun(t.cmd, t.args, { tmpDir, timeoutS: opts.timeoutS, useTime });
+        const r = await timedRun(t.cmd, t.args, { tmpDir, timeoutS: opts.timeoutS, useTime });
         t.runs.push(r);
         if (r.ok) {
           console.log(`${fmtS(r.wallS)} s${r.rssKB != null ? `  ${fmtMB((r.rssKB * 1024) / 1e6)} MB` : ''}`);

@@ -8,9 +8,11 @@
  *   another through a function-pointer table, each from two call sites.  A call chain is driven
  *   by a 64-bit "path" word that is advanced with an LCG at every level, so the chain is a
  *   deterministic function of the path.  NPATHS (1024) paths are drawn once at start-up, each
- *   with its own dispatch depth (26..54) and a real self-recursion of 0..5 levels
- *   (walk_recursive) somewhere in the middle, so stacks are 30-66 frames deep (counting main,
- *   run_path, leaf, the allocation site and libc start-up frames).
+ *   with its own dispatch depth (23..48 step frames) and a real self-recursion of 0..5 levels
+ *   (walk_recursive) somewhere in the middle, so allocation stacks are 30-60 frames deep,
+ *   counting the allocation site, leaf, run_path, main and 3 libc start-up frames.  (Keep the
+ *   maximum at or below 62: heaptrack records at most 62 frames of a stack and silently drops
+ *   the outermost ones.)
  *   Every chain ends in leaf(), which picks one of five allocation sites (five distinct noinline
  *   functions) => a few thousand distinct allocation stacks, ~tens of thousands of trace nodes.
  *
@@ -23,7 +25,7 @@
  *   plus one "peak phase" in the middle that holds 60000 objects (~30 MB) at once.
  *
  * Sizes depend on the path (base size spread over 16..8015 B) and on a counter (2..4 variants
- * per call site): thousands of distinct sizes, ~25k distinct (size, trace) pairs.
+ * per call site): ~5900 distinct sizes, ~23k distinct (size, trace) pairs.
  * CAUTION: heaptrack_interpret 1.4.0 keeps (size, trace) pairs in a tsl::robin_set with a weak
  * hash (roughly 65*size + trace); when many pairs fall into a narrow range (few or clustered
  * sizes over many traces, or too many variants per trace) the probe distance passes the set's
@@ -76,7 +78,7 @@ static void touch(void* q, size_t n)
 
 /* ---- allocation sites (distinct functions => distinct leaf frames) ----
  * Each site uses only a few size variants per path (the number of distinct (size, trace) pairs
- * stays around 30k) and the per-path base sizes are spread over 16..8015 B; see the note at the
+ * stays around 23k) and the per-path base sizes are spread over 16..8015 B; see the note at the
  * top of the file about heaptrack_interpret. */
 NOINLINE void alloc_temporary(const path_t* p, unsigned long i)
 {
@@ -210,7 +212,7 @@ NOINLINE void init_paths(void)
     for (unsigned k = 0; k < NPATHS; ++k) {
         path_t* p = &paths[k];
         p->path = ((unsigned long long)next_rand() << 32) ^ next_rand() ^ k;
-        p->depth = 26 + next_rand() % 29; /* 26..54 dispatch levels */
+        p->depth = 22 + next_rand() % 26; /* 22..47 => 23..48 step frames */
         p->rec_n = (next_rand() % 3 == 0) ? 0 : 1 + next_rand() % 5;
         p->rec_at = 4 + next_rand() % 16;
         p->base = 16 + next_rand() % 8000; /* 16..8015 B */

@@ -31,13 +31,18 @@ export function topEntries(profile: Profile, cost: CostId, options: TopOptions =
   const c = costIndex(profile, cost);
   if (c < 0) return [];
   const col = profile.values[c];
-  const groups = new Map<number, number[]>();
+  // heaptrack_print's merge key: the innermost frame's function, file, line and module; the
+  // address is ignored, so a module's unresolved addresses (and empty stacks) form one place.
+  // Named frames go by id: display names may coincide (shortened templates) where symbols differ.
+  const keyOfFrame = profile.frames.map((f, id) => (f.name ? String(id) : `?\0${f.file}\0${f.line}\0${f.module}`));
+  const groups = new Map<string, { frame: number; samples: number[] }>();
   for (let i = 0; i < profile.sampleCount; i++) {
     const node = profile.sampleNode[i];
     const frame = node === ROOT_NODE ? -1 : profile.nodeFrame[node];
-    let g = groups.get(frame);
-    if (!g) groups.set(frame, (g = []));
-    g.push(i);
+    const key = frame < 0 ? '?\0\x000\0' : keyOfFrame[frame];
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { frame, samples: [] }));
+    g.samples.push(i);
   }
   const costsOf = (samples: number[]) => {
     const out: Record<string, number> = {};
@@ -48,7 +53,7 @@ export function topEntries(profile: Profile, cost: CostId, options: TopOptions =
     });
     return out;
   };
-  const entries = [...groups].map(([frame, samples]) => {
+  const entries = [...groups.values()].map(({ frame, samples }) => {
     let value = 0;
     for (const s of samples) value += col[s];
     return { frame, samples, value };

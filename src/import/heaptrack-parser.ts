@@ -49,6 +49,7 @@ const STOP_FUNCTIONS = new Set(['main', '__libc_start_main', '__static_initializ
 const MAX_LINE = 16 << 20;
 /** The command line is read from /proc/self/cmdline, at most 4096 bytes. */
 const MAX_COMMAND_CONTINUATION = 8192;
+const NEWLINE = Buffer.from('\n');
 
 const enum Phase {
   Before = 0,
@@ -67,11 +68,11 @@ export class HeaptrackParser {
   infoRecord = new Int32Array(4096);
   /** 1 when the info passes the size filter. */
   infoIncluded = new Uint8Array(4096);
+  /** Allocations and temporary frees per info; bytes and per-record sums are derived at the end. */
+  infoAllocs = new Float64Array(4096);
+  infoTemps = new Float64Array(4096);
   infoCount = 0;
   recordTrace = new Int32Array(1024);
-  recAllocations = new Float64Array(1024);
-  recTemporary = new Float64Array(1024);
-  recAllocated = new Float64Array(1024);
   recordCount = 0;
   private traceRecord = new Map<number, number>();
   readonly peak: PeakTracker;
@@ -81,7 +82,6 @@ export class HeaptrackParser {
   temporary = 0;
   leaked = 0;
   peakBytes = 0;
-  allocatedBytes = 0;
   peakTimeMs = 0;
   peakRssPages = 0;
   timeMs = 0;
@@ -117,8 +117,8 @@ export class HeaptrackParser {
   private readonly windowed: boolean;
   private phase: Phase;
   private effectiveTime = 0;
+  /** Windowed imports: live blocks per info allocated before the window. */
   private preLive: Uint32Array | null = null;
-  private winLive: Uint32Array | null = null;
   private tickMax = 0;
 
   constructor(
@@ -132,37 +132,39 @@ export class HeaptrackParser {
     this.toMs = filters.toMs ?? Infinity;
     this.windowed = filters.fromMs !== undefined || filters.toMs !== undefined;
     this.phase = this.fromMs > 0 ? Phase.Before : Phase.Inside;
-    if (this.windowed) {
-      this.preLive = new Uint32Array(4096);
-      this.winLive = new Uint32Array(4096);
-    }
-    this.peak = new PeakTracker(
-      () => this.infoRecord,
-      () => this.infoSize,
-    );
+    if (this.windowed) this.preLive = new Uint32Array(4096);
+    this.peak = new PeakTracker();
   }
 
   /** Feeds decompressed bytes. Lines may be split across chunks. */
   push(buf: Buffer): void {
     let pos = 0;
-    const len = buf.length;
     if (this.carry !== null || this.skippingLongLine) {
       const nl = buf.indexOf(10);
       if (nl === -1) {
         this.appendCarry(buf);
         return;
       }
-      if (this.skippingLongLine) {
-        this.skippingLongLine = false;
-      } else {
-        const line = Buffer.concat([this.carry!, buf.subarray(0, nl)]);
+      if (this.skippingLongLine) this.skippingLongLine = false;
+      else {
+        // the completed line goes through the same scanner as every other line
+        const line = Buffer.concat([this.carry!, buf.subarray(0, nl + 1)]);
         this.carry = null;
-        this.lineNo++;
-        this.line(line, 0, line.length);
+        this.scan(line, 0);
       }
       pos = nl + 1;
     }
-    if (!this.sawHeader && pos < len) {
+    if (pos < buf.length) this.scan(buf, pos);
+  }
+
+  /**
+   * The hot loop. `+`/`-` lines are handled inline with the running totals in locals; they
+   * are written back to fields around every other line, which may read or reset them.
+   */
+  private scan(buf: Buffer, start: number): void {
+    const len = buf.length;
+    let pos = start;
+    if (!this.sawHeader) {
       // The first line decides whether this is a heaptrack file at all.
       const nl = buf.indexOf(10, pos);
       if (nl === -1) {
@@ -173,53 +175,122 @@ export class HeaptrackParser {
       this.line(buf, pos, nl);
       pos = nl + 1;
     }
+    const peak = this.peak;
+    const windowed = this.windowed;
+    let lineNo = this.lineNo;
+    let allocations = this.allocations;
+    let temporary = this.temporary;
+    let leaked = this.leaked;
+    let peakBytes = this.peakBytes;
+    let tickMax = this.tickMax;
+    let lastInfo = this.lastInfo;
+    let infoCount = this.infoCount;
+    let infoSize = this.infoSize;
+    let infoIncluded = this.infoIncluded;
+    let infoAllocs = this.infoAllocs;
+    let infoTemps = this.infoTemps;
+    let live = peak.live;
+    let log = peak.log;
+    let logLen = peak.len;
 
-    while (pos < len) {
-      if (this.done || this.commandContinuation !== null) break;
+    while (pos < len && !this.done && this.commandContinuation === null) {
       const mode = buf[pos];
       if ((mode === 43 || mode === 45) && pos + 1 < len && buf[pos + 1] === 32) {
         // '+ <hex>' or '- <hex>'
         let i = pos + 2;
         let v = 0;
         let c = 0;
-        let digits = 0;
         for (; i < len; i++) {
           c = buf[i];
           const d = HEX[c];
           if (d < 0) break;
           v = v * 16 + d;
-          digits++;
         }
-        if (i >= len) break; // incomplete line: carried over below
-        this.lineNo++;
-        if (c !== 10 || digits === 0) {
-          // not a plain index: extra fields (raw or pre-1.0 files), uppercase hex, garbage
-          const nl = buf.indexOf(10, i);
-          if (nl === -1) {
-            this.lineNo--;
-            break;
+        if (i >= len) break; // incomplete: carried over
+        if (c === 10 && i > pos + 2 && v < infoCount) {
+          lineNo++;
+          pos = i + 1;
+          if (mode === 43) {
+            lastInfo = v;
+            if (infoIncluded[v] === 0) continue;
+            if (windowed && this.phase === Phase.Before) {
+              this.preLive![v]++;
+              continue;
+            }
+            const size = infoSize[v];
+            allocations++;
+            infoAllocs[v]++;
+            live[v]++;
+            leaked += size;
+            log[logLen++] = v + 1;
+            if (leaked > peakBytes) {
+              peakBytes = leaked;
+              this.peakTimeMs = this.timeMs;
+              peak.markPeakAt(logLen);
+            }
+            if (leaked > tickMax) tickMax = leaked;
+          } else {
+            // heaptrack's temporary rule: the free directly follows an allocation of the same info
+            const temp = lastInfo === v;
+            lastInfo = 0;
+            if (infoIncluded[v] === 0) continue;
+            if (windowed && !this.freeInWindow(v, temp)) continue;
+            live[v]--;
+            leaked -= infoSize[v];
+            if (temp) {
+              temporary++;
+              infoTemps[v]++;
+            }
+            log[logLen++] = -(v + 1);
           }
-          this.line(buf, pos, nl);
-          pos = nl + 1;
+          if (logLen === log.length) {
+            peak.len = logLen;
+            peak.checkpoint();
+            logLen = 0;
+          }
           continue;
         }
-        pos = i + 1;
-        this.event(mode, v);
-        continue;
       }
-
+      // any other line (or a malformed / out-of-range event): the general path
       const nl = buf.indexOf(10, pos);
       if (nl === -1) break;
-      this.lineNo++;
+      this.allocations = allocations;
+      this.temporary = temporary;
+      this.leaked = leaked;
+      this.peakBytes = peakBytes;
+      this.tickMax = tickMax;
+      this.lastInfo = lastInfo;
+      this.lineNo = lineNo + 1;
+      peak.len = logLen;
       this.line(buf, pos, nl);
       pos = nl + 1;
+      lineNo = this.lineNo;
+      allocations = this.allocations;
+      temporary = this.temporary;
+      leaked = this.leaked;
+      peakBytes = this.peakBytes;
+      tickMax = this.tickMax;
+      lastInfo = this.lastInfo;
+      infoCount = this.infoCount;
+      infoSize = this.infoSize;
+      infoIncluded = this.infoIncluded;
+      infoAllocs = this.infoAllocs;
+      infoTemps = this.infoTemps;
+      live = peak.live;
+      log = peak.log;
+      logLen = peak.len;
     }
+    this.allocations = allocations;
+    this.temporary = temporary;
+    this.leaked = leaked;
+    this.peakBytes = peakBytes;
+    this.tickMax = tickMax;
+    this.lastInfo = lastInfo;
+    this.lineNo = lineNo;
+    peak.len = logLen;
     if (pos < len && !this.done) {
-      if (this.commandContinuation !== null) {
-        this.pushAfterCommand(buf.subarray(pos));
-        return;
-      }
-      this.appendCarry(buf.subarray(pos));
+      if (this.commandContinuation !== null) this.pushAfterCommand(buf.subarray(pos));
+      else this.appendCarry(buf.subarray(pos));
     }
   }
 
@@ -228,71 +299,17 @@ export class HeaptrackParser {
     if (this.carry !== null && !this.done) {
       const line = this.carry;
       this.carry = null;
-      this.lineNo++;
       if (this.commandContinuation !== null) this.endCommandContinuation(false);
-      this.line(line, 0, line.length);
+      this.scan(Buffer.concat([line, NEWLINE]), 0);
     }
     if (this.commandContinuation !== null) this.endCommandContinuation(false);
     if (!this.sawHeader) throw new HeapflameError('not a heaptrack recording: the file has no data', { file: this.file });
     this.timeline.finish(this.timeMs, this.tickMax);
   }
 
-  /** One `+ info` (allocation) or `- info` (free) event. */
-  private event(mode: number, info: number): void {
-    if (info >= this.infoCount) {
-      this.warnings.add('index', this.lineNo, `allocation index out of bounds: ${info}, maximum is: ${this.infoCount}`);
-      if (mode === 45) this.lastInfo = 0;
-      return;
-    }
-    const peak = this.peak;
-    if (mode === 43) {
-      this.lastInfo = info;
-      if (this.infoIncluded[info] === 0) return;
-      if (this.windowed) {
-        if (this.phase === Phase.Before) {
-          this.preLive![info]++;
-          return;
-        }
-        this.winLive![info]++;
-      }
-      const rec = this.infoRecord[info];
-      const size = this.infoSize[info];
-      this.allocations++;
-      this.allocatedBytes += size;
-      this.recAllocations[rec]++;
-      this.recAllocated[rec] += size;
-      peak.live[rec] += size;
-      const now = (this.leaked += size);
-      peak.log[peak.len++] = info + 1;
-      if (now > this.peakBytes) {
-        this.peakBytes = now;
-        this.peakTimeMs = this.timeMs;
-        peak.markPeak();
-      }
-      if (now > this.tickMax) this.tickMax = now;
-    } else {
-      // heaptrack's temporary rule: the free directly follows an allocation of the same info.
-      const temporary = this.lastInfo === info;
-      this.lastInfo = 0;
-      if (this.infoIncluded[info] === 0) return;
-      if (this.windowed && !this.freeInWindow(info, temporary)) return;
-      const rec = this.infoRecord[info];
-      const size = this.infoSize[info];
-      peak.live[rec] -= size;
-      this.leaked -= size;
-      if (temporary) {
-        this.temporary++;
-        this.recTemporary[rec]++;
-      }
-      peak.log[peak.len++] = -(info + 1);
-    }
-    if (peak.len === peak.log.length) peak.checkpoint();
-  }
-
   /** Frees within a time window: only blocks allocated inside the window count. */
   private freeInWindow(info: number, temporary: boolean): boolean {
     const pre = this.preLive!;
-    const win = this.winLive!;
     if (this.phase === Phase.Before) {
       if (pre[info] > 0) pre[info]--;
       return false;
@@ -304,11 +321,10 @@ export class HeaptrackParser {
       pre[info]--;
       return false;
     }
-    if (win[info] === 0) {
+    if (this.peak.live[info] <= 0) {
       if (pre[info] > 0) pre[info]--;
       return false;
     }
-    win[info]--;
     return true;
   }
 
@@ -445,7 +461,16 @@ export class HeaptrackParser {
 
   private badEvent(mode: number): void {
     const a = this.hex();
-    if (a >= 0 && this.cur >= this.end_ && this.end_ - this.cur0 > 2) return this.event(mode, a);
+    if (a >= 0 && this.cur >= this.end_ && this.end_ - this.cur0 > 2) {
+      if (a >= this.infoCount) {
+        this.warnings.add('index', this.lineNo, `allocation index out of bounds: ${a}, maximum is: ${this.infoCount}`);
+        if (mode === 45) this.lastInfo = 0;
+        return;
+      }
+      // '+ 1f ' (a trailing space) is valid for heaptrack: rescan it in plain form
+      this.lineNo--;
+      return this.scan(Buffer.from(`${String.fromCharCode(mode)} ${a.toString(16)}\n`), 0);
+    }
     if (a >= 0 && this.cur < this.end_ && this.hex() >= 0 && this.fileVersion >= 1) {
       // '+ size trace ptr': the un-interpreted output of `heaptrack -r`.
       if (mode === 43 && this.hex() >= 0) throw rawRecording(this.file);
@@ -556,15 +581,8 @@ export class HeaptrackParser {
     if (rec === undefined) {
       rec = this.recordCount++;
       this.traceRecord.set(trace, rec);
-      if (rec >= this.recordTrace.length) {
-        const n = this.recordTrace.length * 2;
-        this.recordTrace = growI32(this.recordTrace, n);
-        this.recAllocations = growF64(this.recAllocations, n);
-        this.recTemporary = growF64(this.recTemporary, n);
-        this.recAllocated = growF64(this.recAllocated, n);
-      }
+      if (rec >= this.recordTrace.length) this.recordTrace = growI32(this.recordTrace, rec + 1);
       this.recordTrace[rec] = trace;
-      this.peak.ensureRecords(rec + 1);
     }
     const i = this.infoCount++;
     if (i >= this.infoSize.length) {
@@ -572,14 +590,38 @@ export class HeaptrackParser {
       this.infoSize = growF64(this.infoSize, n);
       this.infoRecord = growI32(this.infoRecord, n);
       this.infoIncluded = growU8(this.infoIncluded, n);
-      if (this.preLive) {
-        this.preLive = growU32(this.preLive, n);
-        this.winLive = growU32(this.winLive!, n);
-      }
+      this.infoAllocs = growF64(this.infoAllocs, n);
+      this.infoTemps = growF64(this.infoTemps, n);
+      if (this.preLive) this.preLive = growU32(this.preLive, n);
+      this.peak.ensureInfos(n);
     }
     this.infoSize[i] = size;
     this.infoRecord[i] = rec;
     this.infoIncluded[i] = size >= this.minSize && size <= this.maxSize ? 1 : 0;
+  }
+
+  /** Per-record costs from the per-info counts: allocations, temporary, allocated, leaked and peak bytes. */
+  recordCosts() {
+    const n = this.recordCount;
+    const out = {
+      allocations: new Float64Array(n),
+      temporary: new Float64Array(n),
+      allocated: new Float64Array(n),
+      leaked: new Float64Array(n),
+      peak: new Float64Array(n),
+    };
+    const live = this.peak.live;
+    const atPeak = this.peak.finish();
+    for (let i = 0; i < this.infoCount; i++) {
+      const r = this.infoRecord[i];
+      const size = this.infoSize[i];
+      out.allocations[r] += this.infoAllocs[i];
+      out.temporary[r] += this.infoTemps[i];
+      out.allocated[r] += this.infoAllocs[i] * size;
+      out.leaked[r] += live[i] * size;
+      out.peak[r] += atPeak[i] * size;
+    }
+    return out;
   }
 
   private timeLine(): void {

@@ -141,17 +141,17 @@ function buildProfile(
     return traceNode[trace];
   };
 
-  const leaked = p.peak.live.slice(0, p.recordCount);
-  const peak = p.peak.finish(p.recordCount);
+  const costs = p.recordCosts();
+  const leaked = costs.leaked;
   const supp = applySuppressions(p, leaked, options, warnings);
 
   const row = new Float64Array(5);
   for (let r = 0; r < p.recordCount; r++) {
-    row[0] = p.recAllocations[r];
-    row[1] = p.recTemporary[r];
+    row[0] = costs.allocations[r];
+    row[1] = costs.temporary[r];
     row[2] = leaked[r];
-    row[3] = peak[r];
-    row[4] = p.recAllocated[r];
+    row[3] = costs.peak[r];
+    row[4] = costs.allocated[r];
     builder.addSample(nodeOf(p.recordTrace[r]), row);
   }
 
@@ -186,7 +186,7 @@ function buildProfile(
       temporary: p.temporary,
       leaked: p.leaked - supp.suppressedBytes,
       peak: p.peakBytes,
-      allocated: p.allocatedBytes,
+      allocated: costs.allocated.reduce((a, b) => a + b, 0),
     },
     warnings,
     { timeline: p.timelinePoints },

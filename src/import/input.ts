@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process';
 import { accessSync, constants, createReadStream, promises as fsp } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { Readable } from 'node:stream';
+import { Worker } from 'node:worker_threads';
 import * as zlib from 'node:zlib';
+import type { ZstdWorkerData, ZstdWorkerMessage } from './zstd-worker.js';
 import { HeapflameError } from '../model/errors.js';
 
 /**
@@ -138,7 +140,14 @@ export async function openInput(path: string, options: InputOptions = {}): Promi
     if (zstdDecoder === 'zstd-cli') {
       const cli = findZstdCli();
       if (!cli) throw new HeapflameError('the zstd program is not installed', { file: path });
-      chunks = () => decodeWithCli(cli, counted(), warnings, (close) => (closeDecoder = close));
+      if (path !== '-') {
+        // The worker reads the file itself; ours stays unread.
+        closeRaw();
+        chunks = () =>
+          decodeInWorker(cli, path, warnings, (n) => (read = n), (close) => (closeDecoder = close));
+      } else {
+        chunks = () => decodeWithCli(cli, counted(), warnings, (close) => (closeDecoder = close));
+      }
     } else if (zstdDecoder === 'zlib') {
       const create = (zlib as ZlibWithZstd).createZstdDecompress;
       if (!create) throw new HeapflameError('this Node.js has no zlib zstd decoder', { file: path });
@@ -218,6 +227,60 @@ async function* decodeWithCli(
       const msg = stderr.trim().split('\n').pop()?.replace(/^zstd: /, '') || `zstd exited with code ${code}`;
       warnings.push(`zstd data ends early or is corrupt (${msg}); using what could be decompressed`);
     }
+  }
+}
+
+async function* decodeInWorker(
+  cli: string,
+  path: string,
+  warnings: string[],
+  setRead: (n: number) => void,
+  setClose: (close: () => void) => void,
+): AsyncGenerator<Buffer> {
+  const worker = new Worker(new URL('./zstd-worker.js', import.meta.url), {
+    workerData: { cli, path, batchBytes: 4 << 20, maxAhead: 16 << 20 } satisfies ZstdWorkerData,
+  });
+  const queue: ZstdWorkerMessage[] = [];
+  let wake: (() => void) | null = null;
+  let failure: Error | null = null;
+  const notify = () => {
+    wake?.();
+    wake = null;
+  };
+  worker.on('message', (m: ZstdWorkerMessage) => {
+    queue.push(m);
+    notify();
+  });
+  worker.on('error', (e) => {
+    failure = e;
+    notify();
+  });
+  worker.on('exit', notify);
+  let finished = false;
+  setClose(() => {
+    if (!finished) worker.postMessage({ type: 'close' });
+  });
+  try {
+    for (;;) {
+      const m = queue.shift();
+      if (!m) {
+        if (failure) throw failure;
+        await new Promise<void>((r) => (wake = r));
+        if (!queue.length && failure === null && worker.threadId === -1) break;
+        continue;
+      }
+      setRead(m.read);
+      if (m.type === 'end') {
+        if (m.warning) warnings.push(`zstd data ends early or is corrupt (${m.warning}); using what could be decompressed`);
+        finished = true;
+        break;
+      }
+      worker.postMessage({ type: 'ack', bytes: m.length });
+      yield Buffer.from(m.buf, 0, m.length);
+    }
+  } finally {
+    if (!finished) worker.postMessage({ type: 'close' });
+    await worker.terminate();
   }
 }
 

@@ -1,51 +1,43 @@
 /**
- * Per-record live bytes at the first moment the total reached its maximum, in one pass and
- * bounded memory.
+ * Live blocks per allocation info at the first moment the total reached its maximum, in one
+ * pass and bounded memory.
  *
- * A new maximum can happen on every allocation (a growing heap), so copying all records at
+ * A new maximum can happen on every allocation (a growing heap), so copying all counters at
  * each one is too slow, and logging every event grows with the file. Instead: keep a base
- * copy of the per-record values at a checkpoint plus a bounded log of the changes since then.
- * When the log is full, materialise the peak (base + log up to the peak position) if the peak
- * lies in this log, and start a new checkpoint. Work is O(events + records × checkpoints).
+ * copy of the counters at a checkpoint plus a bounded log of the changes since then. When the
+ * log is full, materialise the peak (base + log up to the peak position) if the peak lies in
+ * this log, and start a new checkpoint. Work is O(events + infos × checkpoints).
  */
 export class PeakTracker {
-  /** Signed change log: +(info+1) for an allocation, -(info+1) for a free. */
-  log: Int32Array;
+  /** Change log since the checkpoint: +(info+1) for an allocation, -(info+1) for a free. */
+  readonly log: Int32Array;
   len = 0;
-  /** Live bytes per record now; callers update it alongside the log. */
+  /** Live blocks per info now; the caller updates it alongside the log. */
   live: Float64Array;
   private base: Float64Array;
   private snapshot: Float64Array;
   private peakInLog = false;
   private peakPos = 0;
 
-  constructor(
-    /** Record index of an allocation info. */
-    private readonly infoRecord: () => Int32Array,
-    /** Size in bytes of an allocation info. */
-    private readonly infoSize: () => Float64Array,
-    capacity = 1 << 20,
-  ) {
+  constructor(capacity = 1 << 20) {
     this.log = new Int32Array(capacity);
-    this.live = new Float64Array(1024);
-    this.base = new Float64Array(1024);
-    this.snapshot = new Float64Array(1024);
+    this.live = new Float64Array(4096);
+    this.base = new Float64Array(4096);
+    this.snapshot = new Float64Array(4096);
   }
 
-  /** Makes room for record indices below `n`. */
-  ensureRecords(n: number): void {
+  /** Makes room for info indices below `n`. */
+  ensureInfos(n: number): void {
     if (n <= this.live.length) return;
-    let size = this.live.length;
-    while (size < n) size *= 2;
-    this.live = resized(this.live, size);
-    this.base = resized(this.base, size);
-    this.snapshot = resized(this.snapshot, size);
+    this.live = resized(this.live, n);
+    this.base = resized(this.base, n);
+    this.snapshot = resized(this.snapshot, n);
   }
 
-  /** Call right after logging the event that set a new maximum. */
-  markPeak(): void {
+  /** Call right after logging the event that set a new maximum, with the log length. */
+  markPeakAt(len: number): void {
     this.peakInLog = true;
-    this.peakPos = this.len;
+    this.peakPos = len;
   }
 
   /** Call when `len` reached the log capacity. */
@@ -55,28 +47,26 @@ export class PeakTracker {
     this.len = 0;
   }
 
-  /** Resets everything, e.g. when an attached recording restarts its totals. */
+  /** Forgets the peak, e.g. when an attached recording restarts its totals. */
   reset(): void {
     this.snapshot.fill(0);
     this.peakInLog = false;
   }
 
-  /** Per-record values at the peak. */
-  finish(records: number): Float64Array {
+  /** Live blocks per info at the peak. */
+  finish(): Float64Array {
     if (this.peakInLog) this.materialise();
-    return this.snapshot.slice(0, records);
+    return this.snapshot;
   }
 
   private materialise(): void {
     const snap = this.snapshot;
     snap.set(this.base);
-    const rec = this.infoRecord();
-    const size = this.infoSize();
     const log = this.log;
     for (let i = 0; i < this.peakPos; i++) {
       const e = log[i];
-      if (e > 0) snap[rec[e - 1]] += size[e - 1];
-      else snap[rec[-e - 1]] -= size[-e - 1];
+      if (e > 0) snap[e - 1]++;
+      else snap[-e - 1]--;
     }
     this.peakInLog = false;
   }
