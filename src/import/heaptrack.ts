@@ -74,11 +74,14 @@ export async function importHeaptrack(path: string, options: HeaptrackImportOpti
       options.onProgress?.(input.bytesRead(), input.totalBytes);
       if (parser.done) break;
     }
+    if (parser.lineNo === 0 && input.warnings.length) {
+      throw new HeapflameError(`nothing could be decompressed: ${input.warnings[0]}`, { file: path });
+    }
     parser.end();
   } finally {
     input.close();
   }
-  const warnings = [...input.warnings, ...parser.warnings.list()];
+  const warnings = [...input.warnings.map((w) => `${path}:${parser.lineNo}: ${w} (the data ends at line ${parser.lineNo})`), ...parser.warnings.list()];
   return buildProfile(parser, options, warnings, { fromMs, toMs });
 }
 

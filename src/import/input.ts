@@ -132,7 +132,8 @@ export async function openInput(path: string, options: InputOptions = {}): Promi
   if (compression === 'none') {
     chunks = counted;
   } else if (compression === 'gzip') {
-    const gunzip = zlib.createGunzip({ finishFlush: zlib.constants.Z_SYNC_FLUSH, chunkSize: 256 * 1024 });
+    // default finish flush: a cut stream still yields its data, then "unexpected end of file"
+    const gunzip = zlib.createGunzip({ chunkSize: 256 * 1024 });
     closeDecoder = () => gunzip.destroy();
     chunks = () => decodeWith(Readable.from(counted()), gunzip, 'gzip', warnings);
   } else {
