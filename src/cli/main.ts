@@ -76,7 +76,10 @@ export function buildProgram(): Command {
   const program = new Command('heapflame')
     .description('Memory recordings into answers: reports, folded stacks and flame graphs from heaptrack recordings')
     .version(process.env.npm_package_version ?? '0.1.0')
-    .showHelpAfterError();
+    .showHelpAfterError('(add --help for usage)')
+    // set before the subcommands exist: they copy these settings
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
   commonOptions(
     program
@@ -119,8 +122,6 @@ export function buildProgram(): Command {
 
 async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
-  program.exitOverride();
-  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
   try {
     await program.parseAsync(argv);
     return 0;
