@@ -10,6 +10,9 @@ import { terminalSafe } from '../export/format.js';
 import { parseCount, parseRegex, parseSize, parseTime } from './values.js';
 import { progressReporter } from './progress.js';
 import { runDemo } from './demo.js';
+import { readFileSync } from 'node:fs';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 const COSTS = ['allocations', 'temporary', 'leaked', 'peak', 'allocated'];
 
@@ -75,7 +78,7 @@ async function load(file: string, flags: CommonFlags) {
 export function buildProgram(): Command {
   const program = new Command('heapflame')
     .description('Memory recordings into answers: reports, folded stacks and flame graphs from heaptrack recordings')
-    .version(process.env.npm_package_version ?? '0.1.0')
+    .version(VERSION)
     .showHelpAfterError('(add --help for usage)')
     // set before the subcommands exist: they copy these settings
     .exitOverride()
