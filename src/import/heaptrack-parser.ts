@@ -68,6 +68,8 @@ export class HeaptrackParser {
   infoRecord = new Int32Array(4096);
   /** 1 when the info passes the size filter. */
   infoIncluded = new Uint8Array(4096);
+  /** The size where the info passes the size filter, else 0: the running heap counts only those. */
+  infoEffSize = new Float64Array(4096);
   /** Allocations and temporary frees per info; bytes and per-record sums are derived at the end. */
   infoAllocs = new Float64Array(4096);
   infoTemps = new Float64Array(4096);
@@ -77,9 +79,7 @@ export class HeaptrackParser {
   private traceRecord = new Map<number, number>();
   readonly peak: PeakTracker;
 
-  // totals
-  allocations = 0;
-  temporary = 0;
+  // running totals (counts are summed per info at the end)
   leaked = 0;
   peakBytes = 0;
   peakTimeMs = 0;
@@ -178,22 +178,24 @@ export class HeaptrackParser {
     const peak = this.peak;
     const windowed = this.windowed;
     let lineNo = this.lineNo;
-    let allocations = this.allocations;
-    let temporary = this.temporary;
     let leaked = this.leaked;
     let peakBytes = this.peakBytes;
     let tickMax = this.tickMax;
     let lastInfo = this.lastInfo;
     let infoCount = this.infoCount;
     let infoSize = this.infoSize;
-    let infoIncluded = this.infoIncluded;
+    let infoEffSize = this.infoEffSize;
     let infoAllocs = this.infoAllocs;
     let infoTemps = this.infoTemps;
     let live = peak.live;
     let log = peak.log;
     let logLen = peak.len;
+    let timeMs = this.timeMs;
+    let peakPos = -1;
+    // `done` and the command continuation change only in `line`: checked after it
+    let stop = this.done || this.commandContinuation !== null;
 
-    while (pos < len && !this.done && this.commandContinuation === null) {
+    while (pos < len && !stop) {
       const mode = buf[pos];
       if ((mode === 43 || mode === 45) && pos + 1 < len && buf[pos + 1] === 32) {
         // '+ <hex>' or '- <hex>'
@@ -212,38 +214,35 @@ export class HeaptrackParser {
           pos = i + 1;
           if (mode === 43) {
             lastInfo = v;
-            if (infoIncluded[v] === 0) continue;
             if (windowed && this.phase === Phase.Before) {
               this.preLive![v]++;
               continue;
             }
-            const size = infoSize[v];
-            allocations++;
             infoAllocs[v]++;
             live[v]++;
-            leaked += size;
+            leaked += infoEffSize[v];
             log[logLen++] = v + 1;
             if (leaked > peakBytes) {
               peakBytes = leaked;
-              this.peakTimeMs = this.timeMs;
-              peak.markPeakAt(logLen);
+              peakPos = logLen;
             }
             if (leaked > tickMax) tickMax = leaked;
           } else {
             // heaptrack's temporary rule: the free directly follows an allocation of the same info
             const temp = lastInfo === v;
             lastInfo = 0;
-            if (infoIncluded[v] === 0) continue;
             if (windowed && !this.freeInWindow(v, temp)) continue;
             live[v]--;
-            leaked -= infoSize[v];
-            if (temp) {
-              temporary++;
-              infoTemps[v]++;
-            }
+            leaked -= infoEffSize[v];
+            if (temp) infoTemps[v]++;
             log[logLen++] = -(v + 1);
           }
           if (logLen === log.length) {
+            if (peakPos >= 0) {
+              peak.markPeakAt(peakPos);
+              this.peakTimeMs = timeMs;
+              peakPos = -1;
+            }
             peak.len = logLen;
             peak.checkpoint();
             logLen = 0;
@@ -254,34 +253,39 @@ export class HeaptrackParser {
       // any other line (or a malformed / out-of-range event): the general path
       const nl = buf.indexOf(10, pos);
       if (nl === -1) break;
-      this.allocations = allocations;
-      this.temporary = temporary;
       this.leaked = leaked;
       this.peakBytes = peakBytes;
       this.tickMax = tickMax;
       this.lastInfo = lastInfo;
       this.lineNo = lineNo + 1;
       peak.len = logLen;
+      if (peakPos >= 0) {
+        peak.markPeakAt(peakPos);
+        this.peakTimeMs = timeMs;
+        peakPos = -1;
+      }
       this.line(buf, pos, nl);
       pos = nl + 1;
       lineNo = this.lineNo;
-      allocations = this.allocations;
-      temporary = this.temporary;
       leaked = this.leaked;
       peakBytes = this.peakBytes;
       tickMax = this.tickMax;
       lastInfo = this.lastInfo;
       infoCount = this.infoCount;
       infoSize = this.infoSize;
-      infoIncluded = this.infoIncluded;
+      infoEffSize = this.infoEffSize;
       infoAllocs = this.infoAllocs;
       infoTemps = this.infoTemps;
       live = peak.live;
       log = peak.log;
       logLen = peak.len;
+      timeMs = this.timeMs;
+      stop = this.done || this.commandContinuation !== null;
     }
-    this.allocations = allocations;
-    this.temporary = temporary;
+    if (peakPos >= 0) {
+      peak.markPeakAt(peakPos);
+      this.peakTimeMs = timeMs;
+    }
     this.leaked = leaked;
     this.peakBytes = peakBytes;
     this.tickMax = tickMax;
@@ -448,7 +452,8 @@ export class HeaptrackParser {
         return this.suppressionLine();
       case 65: // A
         this.attached = true;
-        this.allocations = this.temporary = this.leaked = this.peakBytes = 0;
+        // heaptrack restarts its totals here; nothing was counted before in practice
+        this.leaked = this.peakBytes = 0;
         this.peak.reset();
         return;
       case 120: // x
@@ -590,6 +595,7 @@ export class HeaptrackParser {
       this.infoSize = growF64(this.infoSize, n);
       this.infoRecord = growI32(this.infoRecord, n);
       this.infoIncluded = growU8(this.infoIncluded, n);
+      this.infoEffSize = growF64(this.infoEffSize, n);
       this.infoAllocs = growF64(this.infoAllocs, n);
       this.infoTemps = growF64(this.infoTemps, n);
       if (this.preLive) this.preLive = growU32(this.preLive, n);
@@ -597,10 +603,15 @@ export class HeaptrackParser {
     }
     this.infoSize[i] = size;
     this.infoRecord[i] = rec;
-    this.infoIncluded[i] = size >= this.minSize && size <= this.maxSize ? 1 : 0;
+    const included = size >= this.minSize && size <= this.maxSize;
+    this.infoIncluded[i] = included ? 1 : 0;
+    this.infoEffSize[i] = included ? size : 0;
   }
 
-  /** Per-record costs from the per-info counts: allocations, temporary, allocated, leaked and peak bytes. */
+  /**
+   * Per-record costs from the per-info counts: allocations, temporary, allocated, leaked and
+   * peak bytes, over the infos that pass the size filter.
+   */
   recordCosts() {
     const n = this.recordCount;
     const out = {
@@ -613,6 +624,7 @@ export class HeaptrackParser {
     const live = this.peak.live;
     const atPeak = this.peak.finish();
     for (let i = 0; i < this.infoCount; i++) {
+      if (this.infoIncluded[i] === 0) continue;
       const r = this.infoRecord[i];
       const size = this.infoSize[i];
       out.allocations[r] += this.infoAllocs[i];

@@ -185,11 +185,11 @@ function buildProfile(
       filters: Object.keys(filters).length ? filters : undefined,
     },
     {
-      allocations: p.allocations,
-      temporary: p.temporary,
-      leaked: p.leaked - supp.suppressedBytes,
+      allocations: sum(costs.allocations),
+      temporary: sum(costs.temporary),
+      leaked: sum(leaked),
       peak: p.peakBytes,
-      allocated: costs.allocated.reduce((a, b) => a + b, 0),
+      allocated: sum(costs.allocated),
     },
     warnings,
     { timeline: p.timelinePoints },
@@ -211,6 +211,8 @@ function ipFrameList(p: HeaptrackParser, ip: IpEntry | undefined): Frame[] {
   }
   return frames.reverse();
 }
+
+const sum = (a: Float64Array) => a.reduce((x, y) => x + y, 0);
 
 function versionString(v: number): string | undefined {
   if (!v) return undefined;

@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { accessSync, constants, createReadStream, promises as fsp } from 'node:fs';
+import { accessSync, constants, promises as fsp } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import * as zlib from 'node:zlib';
-import type { ZstdWorkerData, ZstdWorkerMessage } from './zstd-worker.js';
+import { LENGTHS, READ, WRITTEN, type ZstdWorkerData, type ZstdWorkerMessage } from './zstd-ring.js';
 import { HeapflameError } from '../model/errors.js';
 
 /**
@@ -83,42 +84,71 @@ export function availableZstdDecoders(): ZstdDecoder[] {
 
 export async function openInput(path: string, options: InputOptions = {}): Promise<Input> {
   const chunkBytes = options.chunkBytes ?? 1 << 20;
-  let raw: AsyncIterator<Buffer>;
   let totalBytes: number | undefined;
   let closeRaw = () => {};
+  let head: Buffer;
+  /** The rest after `head`; `reuse` lets plain text recycle one buffer (the parser copies what it keeps). */
+  let rest: (reuse: boolean) => AsyncIterator<Buffer>;
   if (path === '-') {
-    raw = (process.stdin as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+    const stdin = (process.stdin as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+    const first = await stdin.next();
+    head = first.done ? Buffer.alloc(0) : first.value;
+    rest = () => stdin;
   } else {
-    let st;
+    let fh: FileHandle;
+    let headBuf: Buffer;
     try {
-      st = await fsp.stat(path);
+      fh = await fsp.open(path, 'r');
+      const st = await fh.stat();
+      if (st.isDirectory()) {
+        await fh.close();
+        throw new HeapflameError('is a directory, expected a recording file', { file: path });
+      }
+      totalBytes = st.size;
+      headBuf = Buffer.allocUnsafe(chunkBytes);
+      const { bytesRead } = await fh.read(headBuf, 0, chunkBytes, 0);
+      head = headBuf.subarray(0, bytesRead);
     } catch (e) {
+      if (e instanceof HeapflameError) throw e;
       const code = (e as NodeJS.ErrnoException).code;
-      throw new HeapflameError(code === 'ENOENT' ? 'file not found' : `cannot read file (${code ?? String(e)})`, { file: path });
+      throw new HeapflameError(code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, expected a recording file' : `cannot read file (${code ?? String(e)})`, { file: path });
     }
-    if (st.isDirectory()) throw new HeapflameError('is a directory, expected a recording file', { file: path });
-    totalBytes = st.size;
-    const stream = createReadStream(path, { highWaterMark: chunkBytes });
-    raw = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
-    closeRaw = () => stream.destroy();
+    let closed = false;
+    closeRaw = () => {
+      if (!closed) void fh.close().catch(() => {});
+      closed = true;
+    };
+    rest = (reuse) =>
+      (async function* () {
+        let pos = head.length;
+        for (;;) {
+          const buf = reuse ? headBuf : Buffer.allocUnsafe(chunkBytes);
+          const { bytesRead } = await fh.read(buf, 0, chunkBytes, pos);
+          if (bytesRead === 0) return;
+          pos += bytesRead;
+          yield buf.subarray(0, bytesRead);
+        }
+      })();
   }
-
-  let read = 0;
-  let first: IteratorResult<Buffer>;
-  try {
-    first = await raw.next();
-  } catch (e) {
-    throw new HeapflameError(`cannot read file (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { file: path });
+  if (head.length === 0) {
+    closeRaw();
+    throw new HeapflameError('file is empty, expected a recording', { file: path });
   }
-  if (first.done || first.value.length === 0) throw new HeapflameError('file is empty, expected a recording', { file: path });
-  const head = first.value;
   const compression = detectCompression(head);
+  let read = 0;
 
-  async function* counted(): AsyncGenerator<Buffer> {
+  async function* counted(reuse = false): AsyncGenerator<Buffer> {
     read += head.length;
-    yield head;
+    // a reused buffer is the head's: hand out a copy of the head first
+    yield reuse ? Buffer.from(head) : head;
+    const it = rest(reuse);
     for (;;) {
-      const r = await raw.next();
+      let r: IteratorResult<Buffer>;
+      try {
+        r = await it.next();
+      } catch (e) {
+        throw new HeapflameError(`cannot read file (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { file: path });
+      }
       if (r.done) return;
       read += r.value.length;
       yield r.value;
@@ -130,7 +160,7 @@ export async function openInput(path: string, options: InputOptions = {}): Promi
   let closeDecoder = () => {};
   let chunks: () => AsyncIterable<Buffer>;
   if (compression === 'none') {
-    chunks = counted;
+    chunks = () => counted(path !== '-');
   } else if (compression === 'gzip') {
     // default finish flush: a cut stream still yields its data, then "unexpected end of file"
     const gunzip = zlib.createGunzip({ chunkSize: 256 * 1024 });
@@ -238,18 +268,24 @@ async function* decodeInWorker(
   setRead: (n: number) => void,
   setClose: (close: () => void) => void,
 ): AsyncGenerator<Buffer> {
+  const slots = 8;
+  const slotBytes = 1 << 20;
+  const ring = new SharedArrayBuffer(slots * slotBytes);
+  const control = new SharedArrayBuffer(4 * (LENGTHS + slots));
+  const ctl = new Int32Array(control);
   const worker = new Worker(new URL('./zstd-worker.js', import.meta.url), {
-    workerData: { cli, path, batchBytes: 4 << 20, maxAhead: 16 << 20 } satisfies ZstdWorkerData,
+    workerData: { cli, path, ring, control, slotBytes, slots } satisfies ZstdWorkerData,
   });
-  const queue: ZstdWorkerMessage[] = [];
-  let wake: (() => void) | null = null;
+  let end: Extract<ZstdWorkerMessage, { type: 'end' }> | null = null;
   let failure: Error | null = null;
+  let wake: (() => void) | null = null;
   const notify = () => {
     wake?.();
     wake = null;
   };
   worker.on('message', (m: ZstdWorkerMessage) => {
-    queue.push(m);
+    setRead(m.read);
+    if (m.type === 'end') end = m;
     notify();
   });
   worker.on('error', (e) => {
@@ -257,30 +293,31 @@ async function* decodeInWorker(
     notify();
   });
   worker.on('exit', notify);
-  let finished = false;
   setClose(() => {
-    if (!finished) worker.postMessage({ type: 'close' });
+    if (end === null) worker.postMessage({ type: 'close' });
   });
   try {
-    for (;;) {
-      const m = queue.shift();
-      if (!m) {
-        if (failure) throw failure;
-        await new Promise<void>((r) => (wake = r));
-        if (!queue.length && failure === null && worker.threadId === -1) break;
+    for (let r = 0; ; ) {
+      if (Atomics.load(ctl, WRITTEN) > r) {
+        const slot = r % slots;
+        yield Buffer.from(ring, slot * slotBytes, Atomics.load(ctl, LENGTHS + slot));
+        // the parser copies what it keeps, so the slot is free once parsed
+        Atomics.store(ctl, READ, ++r);
+        Atomics.notify(ctl, READ);
         continue;
       }
-      setRead(m.read);
-      if (m.type === 'end') {
-        if (m.warning) warnings.push(`zstd data ends early or is corrupt (${m.warning}); using what could be decompressed`);
-        finished = true;
+      if (end !== null) {
+        const w = (end as { warning?: string }).warning;
+        if (w) warnings.push(`zstd data ends early or is corrupt (${w}); using what could be decompressed`);
         break;
       }
-      worker.postMessage({ type: 'ack', bytes: m.length });
-      yield Buffer.from(m.buf, 0, m.length);
+      if (failure) throw failure;
+      // new data (the written counter changes) or the end message, whichever comes first
+      const waited = Atomics.waitAsync(ctl, WRITTEN, r);
+      await Promise.race([waited.async ? waited.value : Promise.resolve(), new Promise<void>((res) => (wake = res))]);
     }
   } finally {
-    if (!finished) worker.postMessage({ type: 'close' });
+    if (end === null) worker.postMessage({ type: 'close' });
     await worker.terminate();
   }
 }

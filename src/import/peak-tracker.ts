@@ -59,14 +59,24 @@ export class PeakTracker {
     return this.snapshot;
   }
 
+  /** Called with `live` at the end of the log: replays from whichever end is nearer the peak. */
   private materialise(): void {
     const snap = this.snapshot;
-    snap.set(this.base);
     const log = this.log;
-    for (let i = 0; i < this.peakPos; i++) {
-      const e = log[i];
-      if (e > 0) snap[e - 1]++;
-      else snap[-e - 1]--;
+    if (this.peakPos <= this.len - this.peakPos) {
+      snap.set(this.base);
+      for (let i = 0; i < this.peakPos; i++) {
+        const e = log[i];
+        if (e > 0) snap[e - 1]++;
+        else snap[-e - 1]--;
+      }
+    } else {
+      snap.set(this.live);
+      for (let i = this.len - 1; i >= this.peakPos; i--) {
+        const e = log[i];
+        if (e > 0) snap[e - 1]--;
+        else snap[-e - 1]++;
+      }
     }
     this.peakInLog = false;
   }
