@@ -3,6 +3,7 @@ import type { TimelinePoint } from '../model/profile.js';
 import { PeakTracker } from './peak-tracker.js';
 import { Timeline } from './timeline.js';
 import { Warnings } from './warnings.js';
+import { grown } from '../model/typed-arrays.js';
 
 /**
  * Streaming state machine for heaptrack's interpreted data files (file formats 1–3), with the
@@ -118,7 +119,7 @@ export class HeaptrackParser {
   private phase: Phase;
   private effectiveTime = 0;
   /** Windowed imports: live blocks per info allocated before the window. */
-  private preLive: Uint32Array | null = null;
+  private preLive: Uint32Array<ArrayBuffer> | null = null;
   private tickMax = 0;
 
   constructor(
@@ -545,7 +546,7 @@ export class HeaptrackParser {
     const index = this.ips.length;
     this.ips.push(ip);
     if (this.opNewStrings.has(ip.fn)) {
-      if (index >= this.opNewIps.length) this.opNewIps = growU8(this.opNewIps, index + 1);
+      if (index >= this.opNewIps.length) this.opNewIps = grown(this.opNewIps, index + 1);
       this.opNewIps[index] = 1;
     }
   }
@@ -570,8 +571,8 @@ export class HeaptrackParser {
       parent = parent > 0 ? this.traceParent[parent] : 0;
     }
     if (index >= this.traceIp.length) {
-      this.traceIp = growI32(this.traceIp, index + 1);
-      this.traceParent = growI32(this.traceParent, index + 1);
+      this.traceIp = grown(this.traceIp, index + 1);
+      this.traceParent = grown(this.traceParent, index + 1);
     }
     this.traceIp[index] = ip;
     this.traceParent[index] = parent;
@@ -586,19 +587,19 @@ export class HeaptrackParser {
     if (rec === undefined) {
       rec = this.recordCount++;
       this.traceRecord.set(trace, rec);
-      if (rec >= this.recordTrace.length) this.recordTrace = growI32(this.recordTrace, rec + 1);
+      if (rec >= this.recordTrace.length) this.recordTrace = grown(this.recordTrace, rec + 1);
       this.recordTrace[rec] = trace;
     }
     const i = this.infoCount++;
     if (i >= this.infoSize.length) {
       const n = this.infoSize.length * 2;
-      this.infoSize = growF64(this.infoSize, n);
-      this.infoRecord = growI32(this.infoRecord, n);
-      this.infoIncluded = growU8(this.infoIncluded, n);
-      this.infoEffSize = growF64(this.infoEffSize, n);
-      this.infoAllocs = growF64(this.infoAllocs, n);
-      this.infoTemps = growF64(this.infoTemps, n);
-      if (this.preLive) this.preLive = growU32(this.preLive, n);
+      this.infoSize = grown(this.infoSize, n);
+      this.infoRecord = grown(this.infoRecord, n);
+      this.infoIncluded = grown(this.infoIncluded, n);
+      this.infoEffSize = grown(this.infoEffSize, n);
+      this.infoAllocs = grown(this.infoAllocs, n);
+      this.infoTemps = grown(this.infoTemps, n);
+      if (this.preLive) this.preLive = grown(this.preLive, n);
       this.peak.ensureInfos(n);
     }
     this.infoSize[i] = size;
@@ -751,31 +752,3 @@ function describeStart(buf: Buffer, start: number, end: number): string {
   return printable ? `, found "${head.toString('latin1')}"` : ', found binary data';
 }
 
-function growI32(a: Int32Array, min: number): Int32Array<ArrayBuffer> {
-  let n = a.length * 2;
-  while (n < min) n *= 2;
-  const b = new Int32Array(n);
-  b.set(a);
-  return b;
-}
-function growU32(a: Uint32Array, min: number): Uint32Array<ArrayBuffer> {
-  let n = a.length * 2;
-  while (n < min) n *= 2;
-  const b = new Uint32Array(n);
-  b.set(a);
-  return b;
-}
-function growF64(a: Float64Array, min: number): Float64Array<ArrayBuffer> {
-  let n = a.length * 2;
-  while (n < min) n *= 2;
-  const b = new Float64Array(n);
-  b.set(a);
-  return b;
-}
-function growU8(a: Uint8Array, min: number): Uint8Array<ArrayBuffer> {
-  let n = a.length * 2;
-  while (n < min) n *= 2;
-  const b = new Uint8Array(n);
-  b.set(a);
-  return b;
-}

@@ -1,3 +1,5 @@
+import { grown } from '../model/typed-arrays.js';
+
 /**
  * Live blocks per allocation info at the first moment the total reached its maximum, in one
  * pass and bounded memory.
@@ -13,9 +15,9 @@ export class PeakTracker {
   readonly log: Int32Array;
   len = 0;
   /** Live blocks per info now; the caller updates it alongside the log. */
-  live: Float64Array;
-  private base: Float64Array;
-  private snapshot: Float64Array;
+  live: Float64Array<ArrayBuffer>;
+  private base: Float64Array<ArrayBuffer>;
+  private snapshot: Float64Array<ArrayBuffer>;
   private peakInLog = false;
   private peakPos = 0;
 
@@ -29,9 +31,9 @@ export class PeakTracker {
   /** Makes room for info indices below `n`. */
   ensureInfos(n: number): void {
     if (n <= this.live.length) return;
-    this.live = resized(this.live, n);
-    this.base = resized(this.base, n);
-    this.snapshot = resized(this.snapshot, n);
+    this.live = grown(this.live, n);
+    this.base = grown(this.base, n);
+    this.snapshot = grown(this.snapshot, n);
   }
 
   /** Call right after logging the event that set a new maximum, with the log length. */
@@ -82,8 +84,3 @@ export class PeakTracker {
   }
 }
 
-function resized(a: Float64Array, n: number): Float64Array<ArrayBuffer> {
-  const b = new Float64Array(n);
-  b.set(a.subarray(0, Math.min(a.length, n)));
-  return b;
-}

@@ -1,3 +1,4 @@
+import { grown } from './typed-arrays.js';
 import { type CostInfo, type Frame, type Profile, type ProfileMeta, frameKey, ROOT_NODE } from './profile.js';
 
 /**
@@ -12,7 +13,7 @@ export class ProfileBuilder {
   private nodeFrame = new Int32Array(1024);
   private nodeCount = 1;
   private sampleNode = new Int32Array(1024);
-  private values: Float64Array[];
+  private values: Float64Array<ArrayBuffer>[];
   private sampleCount = 0;
 
   constructor(readonly costs: CostInfo[]) {
@@ -39,8 +40,8 @@ export class ProfileBuilder {
     if (id === undefined) {
       id = this.nodeCount++;
       if (id >= this.nodeParent.length) {
-        this.nodeParent = grow(this.nodeParent);
-        this.nodeFrame = grow(this.nodeFrame);
+        this.nodeParent = grown(this.nodeParent);
+        this.nodeFrame = grown(this.nodeFrame);
       }
       this.nodeParent[id] = parent;
       this.nodeFrame[id] = frameId;
@@ -59,8 +60,8 @@ export class ProfileBuilder {
   addSample(node: number, values: ArrayLike<number>): number {
     const i = this.sampleCount++;
     if (i >= this.sampleNode.length) {
-      this.sampleNode = grow(this.sampleNode);
-      this.values = this.values.map(grow);
+      this.sampleNode = grown(this.sampleNode);
+      this.values = this.values.map((v) => grown(v));
     }
     this.sampleNode[i] = node;
     for (let c = 0; c < this.values.length; c++) this.values[c][i] = values[c] ?? 0;
@@ -85,8 +86,3 @@ export class ProfileBuilder {
   }
 }
 
-function grow<T extends Int32Array | Float64Array>(a: T): T {
-  const b = new (a.constructor as new (n: number) => T)(a.length * 2);
-  b.set(a);
-  return b;
-}
