@@ -2,7 +2,7 @@
  * Progress on stderr for long reads: only on a terminal, only after a second, one line
  * redrawn in place, cleared at the end.
  */
-export function progressReporter(label: string, enabled: boolean) {
+export function progressReporter(label: string, enabled: boolean, delayMs = Number(process.env.HEAPFLAME_PROGRESS_DELAY_MS ?? 1000)) {
   const tty = enabled && process.stderr.isTTY === true;
   const start = Date.now();
   let lastDraw = 0;
@@ -12,7 +12,7 @@ export function progressReporter(label: string, enabled: boolean) {
     update(done: number, total: number | undefined) {
       if (!tty) return;
       const now = Date.now();
-      if (now - start < 1000 || now - lastDraw < 100) return;
+      if (now - start < delayMs || now - lastDraw < 100) return;
       lastDraw = now;
       const rate = done / 1e6 / ((now - start) / 1000);
       const of = total ? ` / ${mb(total)} MB (${Math.floor((100 * done) / total)}%)` : ' MB';

@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { fixture, runCli } from '../helpers/paths.js';
+import { spawnSync } from 'node:child_process';
+import { CLI, fixture, hasCommand, runCli } from '../helpers/paths.js';
 
 /** The command line as users run it: output, exit codes 0 / 2, messages without stack traces. */
 
@@ -137,6 +138,17 @@ test('no progress output when stderr is not a terminal', () => {
   const r = runCli(['report', fixture('heaptrack.big_20k.zst')]);
   assert.equal(r.code, 0);
   assert.equal(r.stderr, '');
+});
+
+test('progress on a terminal: bytes done, total and rate; none with --quiet', { skip: hasCommand('script') ? undefined : 'no script(1)' }, () => {
+  // script(1) gives the command a terminal; the delay is shortened so a small file shows it
+  const cmd = (extra: string) =>
+    spawnSync('script', ['-qec', `${process.execPath} ${CLI} report ${fixture('heaptrack.big_20k.zst')} ${extra} > /dev/null`, '/dev/null'], {
+      encoding: 'utf8',
+      env: { ...process.env, HEAPFLAME_PROGRESS_DELAY_MS: '0' },
+    }).stdout;
+  assert.match(cmd(''), /reading .*heaptrack\.big_20k\.zst: [\d.]+ \/ 0\.3 MB \(\d+%\), \d+ MB\/s/);
+  assert.doesNotMatch(cmd('--quiet'), /reading/);
 });
 
 test('demo writes the report and a folded file per cost', () => {
