@@ -131,7 +131,15 @@ function renderSummary(profile: Profile): string[] {
   if (t.peak !== undefined) lines.push(`peak heap memory consumption: ${fb(t.peak)}`);
   if (m.peakRssBytes !== undefined) lines.push(`peak RSS (including heaptrack overhead): ${fb(m.peakRssBytes)}`);
   if (t.leaked !== undefined) lines.push(`total memory leaked: ${fb(t.leaked)}`);
-  if (m.suppressedLeakedBytes) lines.push(`suppressed leaks: ${fb(m.suppressedLeakedBytes)}`);
+  if (m.suppressedLeakedBytes) {
+    lines.push(`suppressed leaks: ${fb(m.suppressedLeakedBytes)}`);
+    if (m.suppressions?.length) {
+      lines.push('Suppressions used:', `${'matches'.padStart(16)} ${'leaked'.padStart(16)} pattern`);
+      for (const s of m.suppressions) {
+        lines.push(`${String(s.matches).padStart(16)} ${fb(s.leakedBytes).padStart(16)} ${terminalSafe(s.pattern)}`);
+      }
+    }
+  }
   if (t.allocated !== undefined) lines.push(`bytes allocated in total: ${fb(t.allocated)} (${formatInt(t.allocated)} bytes)`);
   if (m.peakTimeMs !== undefined && t.peak) lines.push(`peak reached at: ${(m.peakTimeMs / 1000).toFixed(3)}s`);
   const f = m.filters;

@@ -118,3 +118,13 @@ test('fixture list covers every recording in the shared heaptrack folder', () =>
   for (const name of Object.keys(expectedTotals)) assert.ok(listed.has(name), `${name} is tested`);
   assert.ok(HEAPTRACK_FIXTURES.endsWith('heaptrack'));
 });
+
+test('-t 0: --no-shorten-templates with --raw-names equals heaptrack_print -t 0 -F', async () => {
+  const profile = await loadProfile(fixture('heaptrack.cppfeatures.zst'), { raw: true, heaptrackCompat: true, shortenTemplates: false });
+  assert.deepEqual(foldedLines(profile, 'allocations'), refLines('cppfeatures.no-shorten-templates', 'allocations'));
+});
+
+test('--focus keeps the stacks heaptrack_print --filter-bt-function keeps', async () => {
+  const profile = await loadProfile(fixture('heaptrack.leaks.zst'), { raw: true, heaptrackCompat: true, focus: /temp_alloc/ });
+  assert.deepEqual(foldedLines(profile, 'allocations'), refLines('leaks.filter-temp_alloc', 'allocations'));
+});
