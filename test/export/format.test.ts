@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { formatBytes, formatInt, percentF32, terminalSafe, toFixedEven } from '../../src/export/format.js';
+
+test('formatBytes matches heaptrack_print, including printf ties-to-even', () => {
+  const cases: [number, string][] = [
+    [0, '0B'],
+    [64, '64B'],
+    [1000, '1000B'],
+    [1001, '1.00K'],
+    [1125, '1.12K'], // exact binary tie: printf rounds to even, toFixed would give 1.13K
+    [2125, '2.12K'],
+    [2625, '2.62K'],
+    [1135, '1.14K'],
+    [10240, '10.24K'],
+    [999999, '1000.00K'],
+    [1000000, '1000.00K'],
+    [1000001, '1.00M'],
+    [1074704, '1.07M'],
+    [246618915, '246.62M'],
+    [-2000, '-2.00K'],
+  ];
+  for (const [n, want] of cases) assert.equal(formatBytes(n), want, String(n));
+});
+
+test('toFixedEven equals toFixed except on exact binary ties', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: -1e9, max: 1e9 }), fc.integer({ min: 1, max: 4 }), (n, digits) => {
+      const x = n / 1000;
+      const ours = toFixedEven(x, digits);
+      assert.ok(Math.abs(Number(ours) - x) <= 0.5 * 10 ** -digits + 1e-9, `${x} -> ${ours}`);
+      if (ours !== x.toFixed(digits)) {
+        // only ties differ, and then ours ends in an even digit
+        const scaled = Math.abs(x) * 10 ** digits;
+        assert.equal(scaled - Math.floor(scaled), 0.5, `${x}`);
+        assert.equal(Number(ours.at(-1)) % 2, 0);
+      }
+    }),
+  );
+});
+
+test('percentages in single precision like heaptrack_print', () => {
+  assert.equal(percentF32(2, 3), '66.67');
+  assert.equal(percentF32(1, 10), '10.00');
+  assert.equal(percentF32(10, 20), '50.00');
+});
+
+test('integers with separators; control characters made harmless for terminals', () => {
+  assert.equal(formatInt(1087640), '1,087,640');
+  assert.equal(formatInt(12), '12');
+  assert.equal(terminalSafe('a\u001b[31mred\u0007b\tc'), 'a\ufffd[31mred\ufffdb\tc');
+});
