@@ -59,13 +59,19 @@ function demangleMangled(input: string, keepHashes: boolean): string | null {
 
   const legacy = parseLegacy(s);
   if (legacy !== null) {
-    return isAcceptableSuffix(legacy.suffix) ? printLegacy(legacy.elements, keepHashes) + legacy.suffix : null;
+    return isAcceptableSuffix(legacy.suffix) ? capped(printLegacy(legacy.elements, keepHashes)) + legacy.suffix : null;
   }
   const inner = v0Inner(s);
   if (inner === null) return null;
   const v0 = new V0Printer(inner, keepHashes);
   const suffix = v0.validate();
   return isAcceptableSuffix(suffix) ? v0.render() + suffix : null;
+}
+
+/** Legacy output is linear in the input, but keep the same output bound as v0. */
+function capped(out: string): string {
+  if (utf8Length(out) > MAX_OUTPUT_BYTES) abandon();
+  return out;
 }
 
 /** LLVM IR and linkers add period-delimited words (`.exit.i.i`, `.0.0`); anything else means "not a symbol". */
@@ -174,7 +180,7 @@ function demangleHalfDemangled(s: string, keepHashes: boolean): string | null {
   const segments = s.split('::');
   if (!segments.every((seg) => HALF_SEGMENT.test(seg))) return null;
   if (!HALF_HASH.test(segments[segments.length - 1]!) && !HALF_ESCAPE.test(s)) return null;
-  return printLegacy(segments, keepHashes);
+  return capped(printLegacy(segments, keepHashes));
 }
 
 // ---------------------------------------------------------------------------
