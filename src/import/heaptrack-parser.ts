@@ -1,8 +1,9 @@
 import { HeapflameError } from '../model/errors.js';
 import type { TimelinePoint } from '../model/profile.js';
-import { PeakTracker } from './peak-tracker.js';
+import { ALLOCS, EFF_SIZE, LIVE, PeakTracker, STRIDE, TEMPS } from './peak-tracker.js';
 import { Timeline } from './timeline.js';
 import { Warnings } from './warnings.js';
+import { MAX_LINE, SKIPPED } from './heaptrack-tokens.js';
 import { grown } from '../model/typed-arrays.js';
 
 /**
@@ -46,11 +47,8 @@ const OPERATOR_NEW = new Set([
 ]);
 const STOP_FUNCTIONS = new Set(['main', '__libc_start_main', '__static_initialization_and_destruction_0']);
 
-/** Longest line accepted; heaptrack's own lines stay far below (symbols, 4 KiB command lines). */
-const MAX_LINE = 16 << 20;
 /** The command line is read from /proc/self/cmdline, at most 4096 bytes. */
 const MAX_COMMAND_CONTINUATION = 8192;
-const NEWLINE = Buffer.from('\n');
 
 const enum Phase {
   Before = 0,
@@ -69,11 +67,6 @@ export class HeaptrackParser {
   infoRecord = new Int32Array(4096);
   /** 1 when the info passes the size filter. */
   infoIncluded = new Uint8Array(4096);
-  /** The size where the info passes the size filter, else 0: the running heap counts only those. */
-  infoEffSize = new Float64Array(4096);
-  /** Allocations and temporary frees per info; bytes and per-record sums are derived at the end. */
-  infoAllocs = new Float64Array(4096);
-  infoTemps = new Float64Array(4096);
   infoCount = 0;
   recordTrace = new Int32Array(1024);
   recordCount = 0;
@@ -105,10 +98,10 @@ export class HeaptrackParser {
   readonly timeline = new Timeline();
 
   private lastInfo = 0;
-  private carry: Buffer | null = null;
-  private skippingLongLine = false;
   private sawHeader = false;
-  private commandContinuation: { lines: Buffer[]; bytes: number; firstLine: number } | null = null;
+  /** Pieces of a text line longer than a token slot. */
+  private pieces: Buffer[] | null = null;
+  private continuation: { lines: Buffer[]; bytes: number; firstLine: number } | null = null;
 
   // filters
   private readonly minSize: number;
@@ -137,179 +130,177 @@ export class HeaptrackParser {
     this.peak = new PeakTracker();
   }
 
-  /** Feeds decompressed bytes. Lines may be split across chunks. */
-  push(buf: Buffer): void {
-    let pos = 0;
-    if (this.carry !== null || this.skippingLongLine) {
-      const nl = buf.indexOf(10);
-      if (nl === -1) {
-        this.appendCarry(buf);
-        return;
+  /** Consumes one slot of tokens (see heaptrack-tokens.ts): runs of events, and text lines. */
+  consume(tokens: Int32Array, nTokens: number, bytes: Buffer): void {
+    let byteOff = 0;
+    let k = 0;
+    while (k < nTokens && !this.done) {
+      k = this.events(tokens, k, nTokens);
+      if (k >= nTokens || this.done) break;
+      const t = tokens[k++];
+      if (t !== 0) {
+        // an event the run stopped at: out of range, or one for the window's slow path
+        this.lineNo++;
+        const v = t > 0 ? t - 1 : -t - 1;
+        const mode = t > 0 ? 43 : 45;
+        if (v >= this.infoCount) this.outOfRange(mode, v);
+        else this.windowEvent(mode, v);
+        continue;
       }
-      if (this.skippingLongLine) this.skippingLongLine = false;
-      else {
-        // the completed line goes through the same scanner as every other line
-        const line = Buffer.concat([this.carry!, buf.subarray(0, nl + 1)]);
-        this.carry = null;
-        this.scan(line, 0);
+      const n = tokens[k++];
+      if (n === SKIPPED) {
+        this.lineNo++;
+        this.warnings.add('long', this.lineNo, `line longer than ${MAX_LINE} bytes skipped`);
+      } else if (n < 0) {
+        (this.pieces ??= []).push(Buffer.from(bytes.subarray(byteOff, byteOff - n)));
+        byteOff -= n;
+      } else {
+        this.lineNo++;
+        if (this.pieces) {
+          const whole = Buffer.concat([...this.pieces, bytes.subarray(byteOff, byteOff + n)]);
+          this.pieces = null;
+          this.textLine(whole, 0, whole.length);
+        } else {
+          this.textLine(bytes, byteOff, byteOff + n);
+        }
+        byteOff += n;
       }
-      pos = nl + 1;
     }
-    if (pos < buf.length) this.scan(buf, pos);
   }
 
   /**
-   * The hot loop. `+`/`-` lines are handled inline with the running totals in locals; they
-   * are written back to fields around every other line, which may read or reset them.
+   * The hot loop: a run of allocation and free tokens, with the running totals in locals.
+   * Stops at a text line, an out-of-range index, and (windowed) any event; returns where.
    */
-  private scan(buf: Buffer, start: number): void {
-    const len = buf.length;
-    let pos = start;
-    if (!this.sawHeader) {
-      // The first line decides whether this is a heaptrack file at all.
-      const nl = buf.indexOf(10, pos);
-      if (nl === -1) {
-        this.appendCarry(buf.subarray(pos));
-        return;
-      }
-      this.lineNo++;
-      this.line(buf, pos, nl);
-      pos = nl + 1;
-    }
+  private events(tokens: Int32Array, start: number, end: number): number {
+    if (this.windowed) return start;
     const peak = this.peak;
-    const windowed = this.windowed;
-    let lineNo = this.lineNo;
-    let leaked = this.leaked;
-    let peakBytes = this.peakBytes;
-    let tickMax = this.tickMax;
-    let lastInfo = this.lastInfo;
-    let infoCount = this.infoCount;
-    let infoSize = this.infoSize;
-    let infoEffSize = this.infoEffSize;
-    let infoAllocs = this.infoAllocs;
-    let infoTemps = this.infoTemps;
-    let live = peak.live;
+    const info = peak.info; // per info: [size counted, allocations, temporary frees, live] (peak-tracker.ts)
+    const infoCount = this.infoCount;
     let log = peak.log;
     let logLen = peak.len;
-    let timeMs = this.timeMs;
+    let leaked = this.leaked;
+    let peakBytes = this.peakBytes;
     let peakPos = -1;
-    // `done` and the command continuation change only in `line`: checked after it
-    let stop = this.done || this.commandContinuation !== null;
-
-    while (pos < len && !stop) {
-      const mode = buf[pos];
-      if ((mode === 43 || mode === 45) && pos + 1 < len && buf[pos + 1] === 32) {
-        // '+ <hex>' or '- <hex>'
-        let i = pos + 2;
-        let v = 0;
-        let c = 0;
-        for (; i < len; i++) {
-          c = buf[i];
-          const d = HEX[c];
-          if (d < 0) break;
-          v = v * 16 + d;
+    let tickMax = this.tickMax;
+    let lastInfo = this.lastInfo;
+    let k = start;
+    for (; k < end; k++) {
+      const t = tokens[k];
+      if (t > 0) {
+        const v = t - 1;
+        if (v >= infoCount) break;
+        const o = v * STRIDE;
+        info[o + ALLOCS]++;
+        info[o + LIVE]++;
+        leaked += info[o + EFF_SIZE];
+        lastInfo = v;
+        if (leaked > peakBytes) {
+          peakBytes = leaked;
+          peakPos = logLen + 1;
         }
-        if (i >= len) break; // incomplete: carried over
-        if (c === 10 && i > pos + 2 && v < infoCount) {
-          lineNo++;
-          pos = i + 1;
-          if (mode === 43) {
-            lastInfo = v;
-            if (windowed && this.phase === Phase.Before) {
-              this.preLive![v]++;
-              continue;
-            }
-            infoAllocs[v]++;
-            live[v]++;
-            leaked += infoEffSize[v];
-            log[logLen++] = v + 1;
-            if (leaked > peakBytes) {
-              peakBytes = leaked;
-              peakPos = logLen;
-            }
-            if (leaked > tickMax) tickMax = leaked;
-          } else {
-            // heaptrack's temporary rule: the free directly follows an allocation of the same info
-            const temp = lastInfo === v;
-            lastInfo = 0;
-            if (windowed && !this.freeInWindow(v, temp)) continue;
-            live[v]--;
-            leaked -= infoEffSize[v];
-            if (temp) infoTemps[v]++;
-            log[logLen++] = -(v + 1);
-          }
-          if (logLen === log.length) {
-            if (peakPos >= 0) {
-              peak.markPeakAt(peakPos);
-              this.peakTimeMs = timeMs;
-              peakPos = -1;
-            }
-            peak.len = logLen;
-            peak.checkpoint();
-            logLen = 0;
-          }
-          continue;
+        if (leaked > tickMax) tickMax = leaked;
+      } else {
+        const v = -t - 1;
+        if (t === 0 || v >= infoCount) break;
+        const o = v * STRIDE;
+        info[o + LIVE]--;
+        leaked -= info[o + EFF_SIZE];
+        // heaptrack's temporary rule: a free directly after an allocation of the same info
+        if (lastInfo === v) info[o + TEMPS]++;
+        lastInfo = 0;
+      }
+      log[logLen++] = t;
+      if (logLen === log.length) {
+        if (peakPos >= 0) {
+          peak.markPeakAt(peakPos);
+          this.peakTimeMs = this.timeMs;
+          peakPos = -1;
         }
+        peak.len = logLen;
+        peak.checkpoint();
+        logLen = 0;
+        log = peak.log;
       }
-      // any other line (or a malformed / out-of-range event): the general path
-      const nl = buf.indexOf(10, pos);
-      if (nl === -1) break;
-      this.leaked = leaked;
-      this.peakBytes = peakBytes;
-      this.tickMax = tickMax;
-      this.lastInfo = lastInfo;
-      this.lineNo = lineNo + 1;
-      peak.len = logLen;
-      if (peakPos >= 0) {
-        peak.markPeakAt(peakPos);
-        this.peakTimeMs = timeMs;
-        peakPos = -1;
-      }
-      this.line(buf, pos, nl);
-      pos = nl + 1;
-      lineNo = this.lineNo;
-      leaked = this.leaked;
-      peakBytes = this.peakBytes;
-      tickMax = this.tickMax;
-      lastInfo = this.lastInfo;
-      infoCount = this.infoCount;
-      infoSize = this.infoSize;
-      infoEffSize = this.infoEffSize;
-      infoAllocs = this.infoAllocs;
-      infoTemps = this.infoTemps;
-      live = peak.live;
-      log = peak.log;
-      logLen = peak.len;
-      timeMs = this.timeMs;
-      stop = this.done || this.commandContinuation !== null;
     }
     if (peakPos >= 0) {
       peak.markPeakAt(peakPos);
-      this.peakTimeMs = timeMs;
+      this.peakTimeMs = this.timeMs;
     }
+    peak.len = logLen;
     this.leaked = leaked;
     this.peakBytes = peakBytes;
     this.tickMax = tickMax;
     this.lastInfo = lastInfo;
-    this.lineNo = lineNo;
-    peak.len = logLen;
-    if (pos < len && !this.done) {
-      if (this.commandContinuation !== null) this.pushAfterCommand(buf.subarray(pos));
-      else this.appendCarry(buf.subarray(pos));
-    }
+    this.lineNo += k - start;
+    return k;
   }
 
-  /** Ends the input: a last line without newline is parsed as heaptrack does. */
-  end(): void {
-    if (this.carry !== null && !this.done) {
-      const line = this.carry;
-      this.carry = null;
-      if (this.commandContinuation !== null) this.endCommandContinuation(false);
-      this.scan(Buffer.concat([line, NEWLINE]), 0);
+  /** One event with a time window: the same rules plus which blocks belong to the window. */
+  private windowEvent(mode: number, v: number): void {
+    const o = v * STRIDE;
+    const info = this.peak.info;
+    if (mode === 43) {
+      this.lastInfo = v;
+      if (this.phase === Phase.Before) {
+        this.preLive![v]++;
+        return;
+      }
+      info[o + ALLOCS]++;
+      info[o + LIVE]++;
+      this.leaked += info[o + EFF_SIZE];
+    } else {
+      const temp = this.lastInfo === v;
+      this.lastInfo = 0;
+      if (!this.freeInWindow(v, temp)) return;
+      info[o + LIVE]--;
+      this.leaked -= info[o + EFF_SIZE];
+      if (temp) info[o + TEMPS]++;
     }
-    if (this.commandContinuation !== null) this.endCommandContinuation(false);
+    const peak = this.peak;
+    peak.log[peak.len++] = mode === 43 ? v + 1 : -(v + 1);
+    if (this.leaked > this.peakBytes) {
+      this.peakBytes = this.leaked;
+      peak.markPeakAt(peak.len);
+      this.peakTimeMs = this.timeMs;
+    }
+    if (this.leaked > this.tickMax) this.tickMax = this.leaked;
+    if (peak.len === peak.log.length) peak.checkpoint();
+  }
+
+  /** Ends the input. */
+  end(): void {
+    if (this.command !== undefined && this.continuation !== null) this.endContinuation(false);
     if (!this.sawHeader) throw new HeapflameError('not a heaptrack recording: the file has no data', { file: this.file });
     this.timeline.finish(this.timeMs, this.tickMax);
+  }
+
+  /** A single event that did not come as a token (a header line, a trailing space). */
+  private event(mode: number, info: number): void {
+    if (info >= this.infoCount) return this.outOfRange(mode, info);
+    if (this.windowed) return this.windowEvent(mode, info);
+    this.lineNo--;
+    this.events(Int32Array.of(mode === 43 ? info + 1 : -(info + 1)), 0, 1);
+  }
+
+  private outOfRange(mode: number, info: number): void {
+    this.warnings.add('index', this.lineNo, `allocation index out of bounds: ${info}, maximum is: ${this.infoCount}`);
+    if (mode === 45) this.lastInfo = 0;
+  }
+
+  /** Command-line continuation first (see below), then the line itself. */
+  private textLine(buf: Buffer, start: number, end: number): void {
+    if (this.continuation !== null) {
+      if (buf[start] === 73 && buf[start + 1] === 32) this.endContinuation(true);
+      else {
+        const c = this.continuation;
+        c.lines.push(Buffer.from(buf.subarray(start, end)));
+        c.bytes += end - start + 1;
+        if (c.bytes > MAX_COMMAND_CONTINUATION) this.endContinuation(false);
+        return;
+      }
+    }
+    this.line(buf, start, end);
   }
 
   /** Frees within a time window: only blocks allocated inside the window count. */
@@ -326,24 +317,11 @@ export class HeaptrackParser {
       pre[info]--;
       return false;
     }
-    if (this.peak.live[info] <= 0) {
+    if (this.peak.info[info * STRIDE + LIVE] <= 0) {
       if (pre[info] > 0) pre[info]--;
       return false;
     }
     return true;
-  }
-
-  private appendCarry(part: Buffer): void {
-    if (this.skippingLongLine) return;
-    const size = (this.carry?.length ?? 0) + part.length;
-    if (size > MAX_LINE) {
-      this.lineNo++;
-      this.warnings.add('long', this.lineNo, `line longer than ${MAX_LINE} bytes skipped`);
-      this.carry = null;
-      this.skippingLongLine = true;
-      return;
-    }
-    this.carry = this.carry === null ? Buffer.from(part) : Buffer.concat([this.carry, part]);
   }
 
   // ---- every line but plain '+'/'-' -------------------------------------------------------
@@ -439,7 +417,7 @@ export class HeaptrackParser {
           return;
         }
         this.command = this.text(start + 2);
-        this.commandContinuation = { lines: [], bytes: 0, firstLine: this.lineNo };
+        this.continuation = { lines: [], bytes: 0, firstLine: this.lineNo };
         return;
       case 73: {
         // I
@@ -467,16 +445,8 @@ export class HeaptrackParser {
 
   private badEvent(mode: number): void {
     const a = this.hex();
-    if (a >= 0 && this.cur >= this.end_ && this.end_ - this.cur0 > 2) {
-      if (a >= this.infoCount) {
-        this.warnings.add('index', this.lineNo, `allocation index out of bounds: ${a}, maximum is: ${this.infoCount}`);
-        if (mode === 45) this.lastInfo = 0;
-        return;
-      }
-      // '+ 1f ' (a trailing space) is valid for heaptrack: rescan it in plain form
-      this.lineNo--;
-      return this.scan(Buffer.from(`${String.fromCharCode(mode)} ${a.toString(16)}\n`), 0);
-    }
+    // `+ 1f ` (a trailing space) is valid for heaptrack, and events before the I line come as text
+    if (a >= 0 && this.cur >= this.end_ && this.end_ - this.cur0 > 2) return this.event(mode, a);
     if (a >= 0 && this.cur < this.end_ && this.hex() >= 0 && this.fileVersion >= 1) {
       // '+ size trace ptr': the un-interpreted output of `heaptrack -r`.
       if (mode === 43 && this.hex() >= 0) throw rawRecording(this.file);
@@ -596,17 +566,14 @@ export class HeaptrackParser {
       this.infoSize = grown(this.infoSize, n);
       this.infoRecord = grown(this.infoRecord, n);
       this.infoIncluded = grown(this.infoIncluded, n);
-      this.infoEffSize = grown(this.infoEffSize, n);
-      this.infoAllocs = grown(this.infoAllocs, n);
-      this.infoTemps = grown(this.infoTemps, n);
       if (this.preLive) this.preLive = grown(this.preLive, n);
-      this.peak.ensureInfos(n);
     }
     this.infoSize[i] = size;
     this.infoRecord[i] = rec;
     const included = size >= this.minSize && size <= this.maxSize;
     this.infoIncluded[i] = included ? 1 : 0;
-    this.infoEffSize[i] = included ? size : 0;
+    this.peak.ensureInfos(i + 1);
+    this.peak.info[i * STRIDE + EFF_SIZE] = included ? size : 0;
   }
 
   /**
@@ -622,16 +589,17 @@ export class HeaptrackParser {
       leaked: new Float64Array(n),
       peak: new Float64Array(n),
     };
-    const live = this.peak.live;
+    const data = this.peak.info;
     const atPeak = this.peak.finish();
     for (let i = 0; i < this.infoCount; i++) {
       if (this.infoIncluded[i] === 0) continue;
       const r = this.infoRecord[i];
       const size = this.infoSize[i];
-      out.allocations[r] += this.infoAllocs[i];
-      out.temporary[r] += this.infoTemps[i];
-      out.allocated[r] += this.infoAllocs[i] * size;
-      out.leaked[r] += live[i] * size;
+      const o = i * STRIDE;
+      out.allocations[r] += data[o + ALLOCS];
+      out.temporary[r] += data[o + TEMPS];
+      out.allocated[r] += data[o + ALLOCS] * size;
+      out.leaked[r] += data[o + LIVE] * size;
       out.peak[r] += atPeak[i] * size;
     }
     return out;
@@ -672,62 +640,28 @@ export class HeaptrackParser {
   /**
    * Arguments with newlines (`node -e "<script>"`) spill the X line over several lines; they
    * would parse as data. The writer puts the I line right after X, and the command is at most
-   * 4 KiB, so lines up to the I line within that bound belong to the command.
+   * 4 KiB, so lines up to the I line within that bound belong to the command. Without an I
+   * line in reach, the held lines are read as data after all.
    */
-  private pushAfterCommand(rest: Buffer): void {
-    const cc = this.commandContinuation!;
-    let pos = 0;
-    let data = rest;
-    if (this.carry) {
-      data = Buffer.concat([this.carry, rest]);
-      this.carry = null;
-    }
-    while (pos < data.length) {
-      const nl = data.indexOf(10, pos);
-      if (nl === -1) {
-        this.carry = Buffer.from(data.subarray(pos));
-        if (cc.bytes + this.carry.length > MAX_COMMAND_CONTINUATION) return this.replayContinuation(data.subarray(pos));
-        return;
-      }
-      const lineBuf = data.subarray(pos, nl);
-      pos = nl + 1;
-      if (lineBuf[0] === 73 /* I */ && lineBuf[1] === 32) {
-        this.endCommandContinuation(true);
+  private endContinuation(found: boolean): void {
+    const c = this.continuation!;
+    this.continuation = null;
+    if (c.lines.length === 0) return;
+    if (!found) {
+      const lineNo = this.lineNo;
+      this.lineNo = c.firstLine;
+      for (const l of c.lines) {
         this.lineNo++;
-        this.line(lineBuf, 0, lineBuf.length);
-        return this.push(data.subarray(pos));
+        this.line(l, 0, l.length);
       }
-      cc.lines.push(Buffer.from(lineBuf));
-      cc.bytes += lineBuf.length + 1;
-      if (cc.bytes > MAX_COMMAND_CONTINUATION) return this.replayContinuation(data.subarray(pos));
-    }
-  }
-
-  private replayContinuation(rest: Buffer): void {
-    const cc = this.commandContinuation!;
-    this.commandContinuation = null;
-    const pending = this.carry;
-    this.carry = null;
-    const replay = Buffer.concat([...cc.lines.flatMap((l) => [l, Buffer.from('\n')]), pending ?? Buffer.alloc(0)]);
-    this.push(replay);
-    if (pending === null) this.push(rest);
-  }
-
-  private endCommandContinuation(found: boolean): void {
-    const cc = this.commandContinuation!;
-    this.commandContinuation = null;
-    if (!found && cc.lines.length > 0) {
-      const replay = Buffer.concat(cc.lines.flatMap((l) => [l, Buffer.from('\n')]));
-      this.push(replay);
+      this.lineNo = lineNo;
       return;
     }
-    if (cc.lines.length === 0) return;
-    this.command += '\n' + cc.lines.map((l) => l.toString('utf8')).join('\n');
-    this.lineNo += cc.lines.length;
+    this.command += '\n' + c.lines.map((l) => l.toString('utf8')).join('\n');
     this.warnings.add(
       'command',
-      cc.firstLine,
-      `the command line spans ${cc.lines.length + 1} lines (heaptrack does not escape newlines in arguments); lines ${cc.firstLine + 1}-${cc.firstLine + cc.lines.length} are read as part of it, not as data`,
+      c.firstLine,
+      `the command line spans ${c.lines.length + 1} lines (heaptrack does not escape newlines in arguments); lines ${c.firstLine + 1}-${c.firstLine + c.lines.length} are read as part of it, not as data`,
     );
   }
 

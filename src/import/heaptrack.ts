@@ -8,7 +8,8 @@ import {
   parseSuppressionLine,
   readSuppressionFile,
 } from './heaptrack-suppressions.js';
-import { type InputOptions, openInput } from './input.js';
+import type { InputOptions } from './input.js';
+import { feedParser } from './heaptrack-feed.js';
 import { recordingLength } from './heaptrack-scan.js';
 
 /** A point in a recording: milliseconds since start, or a percentage of the whole run. */
@@ -67,21 +68,12 @@ export async function importHeaptrack(path: string, options: HeaptrackImportOpti
   }
 
   const parser = new HeaptrackParser(path, { minSize: options.minSize, maxSize: options.maxSize, fromMs, toMs });
-  const input = await openInput(path, options.input);
-  try {
-    for await (const chunk of input.chunks()) {
-      parser.push(chunk);
-      options.onProgress?.(input.bytesRead(), input.totalBytes);
-      if (parser.done) break;
-    }
-    if (parser.lineNo === 0 && input.warnings.length) {
-      throw new HeapflameError(`nothing could be decompressed: ${input.warnings[0]}`, { file: path });
-    }
-    parser.end();
-  } finally {
-    input.close();
+  const inputWarnings = await feedParser(path, parser, { input: options.input, onProgress: options.onProgress });
+  if (parser.lineNo === 0 && inputWarnings.length) {
+    throw new HeapflameError(`nothing could be decompressed: ${inputWarnings[0]}`, { file: path });
   }
-  const warnings = [...input.warnings.map((w) => `${path}:${parser.lineNo}: ${w} (the data ends at line ${parser.lineNo})`), ...parser.warnings.list()];
+  parser.end();
+  const warnings = [...inputWarnings.map((w) => `${path}:${parser.lineNo}: ${w} (the data ends at line ${parser.lineNo})`), ...parser.warnings.list()];
   return buildProfile(parser, options, warnings, { fromMs, toMs });
 }
 

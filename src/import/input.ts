@@ -3,9 +3,7 @@ import { accessSync, constants, promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { Readable } from 'node:stream';
-import { Worker } from 'node:worker_threads';
 import * as zlib from 'node:zlib';
-import { LENGTHS, READ, WRITTEN, type ZstdWorkerData, type ZstdWorkerMessage } from './zstd-ring.js';
 import { HeapflameError } from '../model/errors.js';
 
 /**
@@ -171,14 +169,7 @@ export async function openInput(path: string, options: InputOptions = {}): Promi
     if (zstdDecoder === 'zstd-cli') {
       const cli = findZstdCli();
       if (!cli) throw new HeapflameError('the zstd program is not installed', { file: path });
-      if (path !== '-') {
-        // The worker reads the file itself; ours stays unread.
-        closeRaw();
-        chunks = () =>
-          decodeInWorker(cli, path, warnings, (n) => (read = n), (close) => (closeDecoder = close));
-      } else {
-        chunks = () => decodeWithCli(cli, counted(), warnings, (close) => (closeDecoder = close));
-      }
+      chunks = () => decodeWithCli(cli, counted(), warnings, (close) => (closeDecoder = close));
     } else if (zstdDecoder === 'zlib') {
       const create = (zlib as ZlibWithZstd).createZstdDecompress;
       if (!create) throw new HeapflameError('this Node.js has no zlib zstd decoder', { file: path });
@@ -258,67 +249,6 @@ async function* decodeWithCli(
       const msg = stderr.trim().split('\n').pop()?.replace(/^zstd: /, '') || `zstd exited with code ${code}`;
       warnings.push(`zstd data ends early or is corrupt (${msg}); using what could be decompressed`);
     }
-  }
-}
-
-async function* decodeInWorker(
-  cli: string,
-  path: string,
-  warnings: string[],
-  setRead: (n: number) => void,
-  setClose: (close: () => void) => void,
-): AsyncGenerator<Buffer> {
-  const slots = 8;
-  const slotBytes = 1 << 20;
-  const ring = new SharedArrayBuffer(slots * slotBytes);
-  const control = new SharedArrayBuffer(4 * (LENGTHS + slots));
-  const ctl = new Int32Array(control);
-  const worker = new Worker(new URL('./zstd-worker.js', import.meta.url), {
-    workerData: { cli, path, ring, control, slotBytes, slots } satisfies ZstdWorkerData,
-  });
-  let end: Extract<ZstdWorkerMessage, { type: 'end' }> | null = null;
-  let failure: Error | null = null;
-  let wake: (() => void) | null = null;
-  const notify = () => {
-    wake?.();
-    wake = null;
-  };
-  worker.on('message', (m: ZstdWorkerMessage) => {
-    setRead(m.read);
-    if (m.type === 'end') end = m;
-    notify();
-  });
-  worker.on('error', (e) => {
-    failure = e;
-    notify();
-  });
-  worker.on('exit', notify);
-  setClose(() => {
-    if (end === null) worker.postMessage({ type: 'close' });
-  });
-  try {
-    for (let r = 0; ; ) {
-      if (Atomics.load(ctl, WRITTEN) > r) {
-        const slot = r % slots;
-        yield Buffer.from(ring, slot * slotBytes, Atomics.load(ctl, LENGTHS + slot));
-        // the parser copies what it keeps, so the slot is free once parsed
-        Atomics.store(ctl, READ, ++r);
-        Atomics.notify(ctl, READ);
-        continue;
-      }
-      if (end !== null) {
-        const w = (end as { warning?: string }).warning;
-        if (w) warnings.push(`zstd data ends early or is corrupt (${w}); using what could be decompressed`);
-        break;
-      }
-      if (failure) throw failure;
-      // new data (the written counter changes) or the end message, whichever comes first
-      const waited = Atomics.waitAsync(ctl, WRITTEN, r);
-      await Promise.race([waited.async ? waited.value : Promise.resolve(), new Promise<void>((res) => (wake = res))]);
-    }
-  } finally {
-    if (end === null) worker.postMessage({ type: 'close' });
-    await worker.terminate();
   }
 }
 

@@ -1,21 +1,32 @@
 import { grown } from '../model/typed-arrays.js';
 
 /**
+ * Per allocation info, interleaved in one array so an event touches one cache line:
+ * [size counted (0 when filtered out), allocations, temporary frees, live blocks].
+ */
+export const STRIDE = 4;
+export const EFF_SIZE = 0;
+export const ALLOCS = 1;
+export const TEMPS = 2;
+export const LIVE = 3;
+
+/**
  * Live blocks per allocation info at the first moment the total reached its maximum, in one
  * pass and bounded memory.
  *
  * A new maximum can happen on every allocation (a growing heap), so copying all counters at
  * each one is too slow, and logging every event grows with the file. Instead: keep a base
  * copy of the counters at a checkpoint plus a bounded log of the changes since then. When the
- * log is full, materialise the peak (base + log up to the peak position) if the peak lies in
- * this log, and start a new checkpoint. Work is O(events + infos × checkpoints).
+ * log is full, materialise the peak (base + log up to the peak position, or the current
+ * counters minus the log after it, whichever is shorter) if the peak lies in this log, and
+ * start a new checkpoint. Work is O(events + infos × checkpoints).
  */
 export class PeakTracker {
   /** Change log since the checkpoint: +(info+1) for an allocation, -(info+1) for a free. */
   readonly log: Int32Array;
   len = 0;
-  /** Live blocks per info now; the caller updates it alongside the log. */
-  live: Float64Array<ArrayBuffer>;
+  /** The per-info counters (STRIDE fields each); the caller updates LIVE alongside the log. */
+  info: Float64Array<ArrayBuffer>;
   private base: Float64Array<ArrayBuffer>;
   private snapshot: Float64Array<ArrayBuffer>;
   private peakInLog = false;
@@ -23,15 +34,15 @@ export class PeakTracker {
 
   constructor(capacity = 1 << 20) {
     this.log = new Int32Array(capacity);
-    this.live = new Float64Array(4096);
+    this.info = new Float64Array(4096 * STRIDE);
     this.base = new Float64Array(4096);
     this.snapshot = new Float64Array(4096);
   }
 
   /** Makes room for info indices below `n`. */
   ensureInfos(n: number): void {
-    if (n <= this.live.length) return;
-    this.live = grown(this.live, n);
+    if (n <= this.base.length) return;
+    this.info = grown(this.info, n * STRIDE);
     this.base = grown(this.base, n);
     this.snapshot = grown(this.snapshot, n);
   }
@@ -45,7 +56,8 @@ export class PeakTracker {
   /** Call when `len` reached the log capacity. */
   checkpoint(): void {
     if (this.peakInLog) this.materialise();
-    this.base.set(this.live);
+    const { info, base } = this;
+    for (let i = 0; i < base.length; i++) base[i] = info[i * STRIDE + LIVE];
     this.len = 0;
   }
 
@@ -61,7 +73,7 @@ export class PeakTracker {
     return this.snapshot;
   }
 
-  /** Called with `live` at the end of the log: replays from whichever end is nearer the peak. */
+  /** Called with the counters at the end of the log: replays from whichever end is nearer the peak. */
   private materialise(): void {
     const snap = this.snapshot;
     const log = this.log;
@@ -73,7 +85,8 @@ export class PeakTracker {
         else snap[-e - 1]--;
       }
     } else {
-      snap.set(this.live);
+      const info = this.info;
+      for (let i = 0; i < snap.length; i++) snap[i] = info[i * STRIDE + LIVE];
       for (let i = this.len - 1; i >= this.peakPos; i--) {
         const e = log[i];
         if (e > 0) snap[e - 1]--;
@@ -83,4 +96,3 @@ export class PeakTracker {
     this.peakInLog = false;
   }
 }
-

@@ -1,0 +1,234 @@
+/**
+ * Splits heaptrack text into tokens, so that the costly part of parsing (finding lines,
+ * reading hex) can run on another thread than the accounting.
+ *
+ * A token is one Int32 per line:
+ *   v + 1      `+ v` (an allocation of info v)
+ *   -(v + 1)   `- v` (a free)
+ *   0, n       any other line: its n bytes follow in the byte area (n < 0: a piece of a
+ *              longer line, more pieces follow; n = SKIPPED: a line over the length limit)
+ * Indices of more than 7 hex digits (out of range anyway) go as text.
+ * Lines before the system-info (`I`) line always go as text: the command line before it may
+ * spill over several lines (heaptrack does not escape newlines) and must not read as events.
+ */
+
+import { SCAN_INPUT_END, SCAN_OUT_FULL, type WasmScanner, wasmScanner } from './heaptrack-wasm.js';
+
+export const SKIPPED = 0x7fffffff;
+/** Longest line accepted; heaptrack's own lines stay far below (symbols, 4 KiB command lines). */
+export const MAX_LINE = 16 << 20;
+/** Text lines before the events begin, at most: the header is tiny, a spilled command ≤ 4 KiB. */
+const MAX_HEADER_BYTES = 64 << 10;
+
+/** Bytes of WebAssembly memory for tokens, before the input copy. */
+const WASM_TOKENS = 1 << 20;
+
+const HEX = new Int8Array(256).fill(-1);
+for (let i = 0; i < 10; i++) HEX[48 + i] = i;
+for (let i = 0; i < 6; i++) HEX[97 + i] = 10 + i;
+
+/** Where tokens go: a slot with room for `tokens.length` words and `bytes.length` text bytes. */
+export interface TokenSlot {
+  tokens: Int32Array;
+  bytes: Uint8Array;
+  nTokens: number;
+  nBytes: number;
+}
+
+export class HeaptrackTokenizer {
+  private carry: Buffer | null = null;
+  private carryLength = 0;
+  private skipping = false;
+  private header = true;
+  private headerBytes = 0;
+
+  private readonly wasm: WasmScanner | null;
+
+  /** `flush` hands a full slot on and returns the next, empty one. */
+  constructor(
+    private slot: TokenSlot,
+    private readonly flush: (full: TokenSlot) => TokenSlot,
+    options: { wasm?: boolean } = {},
+  ) {
+    this.wasm = options.wasm === false ? null : wasmScanner();
+  }
+
+  push(buf: Uint8Array): void {
+    let pos = 0;
+    if (this.carry !== null || this.skipping) {
+      const nl = buf.indexOf(10);
+      if (nl === -1) return this.keep(buf, 0);
+      if (!this.skipping) this.keep(buf.subarray(0, nl), 0);
+      if (this.skipping) {
+        this.skipping = false;
+        this.text(buf, 0, 0, SKIPPED);
+      } else {
+        const line = Buffer.concat([this.carry!.subarray(0, this.carryLength), NEWLINE]);
+        this.carry = null;
+        this.completeLine(line);
+      }
+      pos = nl + 1;
+    }
+    pos = this.header ? this.headerLines(buf, pos) : pos;
+    if (!this.header) pos = this.scan(buf, pos);
+    if (pos < buf.length) this.keep(buf, pos);
+  }
+
+  /** The slot being filled; after `end`, the last one to hand on. */
+  get current(): TokenSlot {
+    return this.slot;
+  }
+
+  /** The input ended: a last line without newline still counts. */
+  end(): void {
+    if (this.skipping) this.text(new Uint8Array(0), 0, 0, SKIPPED);
+    else if (this.carry !== null) this.completeLine(Buffer.concat([this.carry.subarray(0, this.carryLength), NEWLINE]));
+    this.carry = null;
+    this.skipping = false;
+  }
+
+  private headerLines(buf: Uint8Array, start: number): number {
+    let pos = start;
+    while (this.header) {
+      const nl = buf.indexOf(10, pos);
+      if (nl === -1) return pos;
+      this.text(buf, pos, nl);
+      if ((buf[pos] === 73 && buf[pos + 1] === 32) || (this.headerBytes += nl - pos + 1) > MAX_HEADER_BYTES) this.header = false;
+      pos = nl + 1;
+    }
+    return pos;
+  }
+
+  private scan(buf: Uint8Array, start: number): number {
+    return this.wasm ? this.scanWasm(this.wasm, buf, start) : this.scanJs(buf, start);
+  }
+
+  /** The hot loop in WebAssembly: the chunk is copied in, tokens copied out into the slot. */
+  private scanWasm(w: WasmScanner, buf: Uint8Array, start: number): number {
+    const need = WASM_TOKENS + (buf.length - start);
+    if (w.memory.buffer.byteLength < need) w.memory.grow(Math.ceil((need - w.memory.buffer.byteLength) / 65536));
+    new Uint8Array(w.memory.buffer).set(buf.subarray(start), WASM_TOKENS);
+    const end = WASM_TOKENS + (buf.length - start);
+    let p = WASM_TOKENS;
+    for (;;) {
+      const slot = this.slot;
+      const room = Math.min(slot.tokens.length - slot.nTokens, WASM_TOKENS / 4);
+      p = w.scan(p, end, 0, room * 4);
+      const count = w.outPos.value / 4;
+      if (count > 0) {
+        slot.tokens.set(new Int32Array(w.memory.buffer, 0, count), slot.nTokens);
+        slot.nTokens += count;
+      }
+      const status = w.status.value;
+      if (status === SCAN_OUT_FULL) {
+        if (slot.nTokens === slot.tokens.length) this.slot = this.flush(slot);
+        continue;
+      }
+      const at = start + (p - WASM_TOKENS);
+      if (status === SCAN_INPUT_END) return at;
+      // a text line: handled here, then the scan goes on after it
+      const nl = buf.indexOf(10, at);
+      if (nl === -1) return at;
+      this.text(buf, at, nl);
+      p = WASM_TOKENS + (nl + 1 - start);
+    }
+  }
+
+  /** The hot loop: event lines to tokens, everything else as text. Returns where it stopped. */
+  private scanJs(buf: Uint8Array, start: number): number {
+    const len = buf.length;
+    let slot = this.slot;
+    let tokens = slot.tokens;
+    let n = slot.nTokens;
+    let room = tokens.length;
+    let pos = start;
+    while (pos < len) {
+      const mode = buf[pos];
+      if ((mode === 43 || mode === 45) && pos + 1 < len && buf[pos + 1] === 32) {
+        let i = pos + 2;
+        let v = 0;
+        let c = 0;
+        for (; i < len; i++) {
+          c = buf[i];
+          const d = HEX[c];
+          if (d < 0) break;
+          v = v * 16 + d;
+        }
+        if (i >= len) break; // incomplete: carried over
+        // 1 to 7 digits, as the WebAssembly loop takes them (larger indices go as text)
+        if (c === 10 && i > pos + 2 && i <= pos + 9) {
+          if (n === room) {
+            slot.nTokens = n;
+            slot = this.slot = this.flush(slot);
+            tokens = slot.tokens;
+            n = slot.nTokens;
+            room = tokens.length;
+          }
+          tokens[n++] = mode === 43 ? v + 1 : -(v + 1);
+          pos = i + 1;
+          continue;
+        }
+      }
+      const nl = buf.indexOf(10, pos);
+      if (nl === -1) break;
+      slot.nTokens = n;
+      this.text(buf, pos, nl);
+      slot = this.slot;
+      tokens = slot.tokens;
+      n = slot.nTokens;
+      room = tokens.length;
+      pos = nl + 1;
+    }
+    slot.nTokens = n;
+    return pos;
+  }
+
+  /** A line that was split across chunks, now whole and ending in a newline. */
+  private completeLine(line: Uint8Array): void {
+    if (this.header) this.headerLines(line, 0);
+    else this.scan(line, 0);
+  }
+
+  /** A text line: token 0, its length, its bytes (in pieces when larger than a slot). */
+  private text(buf: Uint8Array, start: number, end: number, special?: number): void {
+    let from = start;
+    for (;;) {
+      let slot = this.slot;
+      if (slot.nTokens + 2 > slot.tokens.length || (slot.nBytes === slot.bytes.length && from < end)) {
+        slot = this.slot = this.flush(slot);
+      }
+      const piece = Math.min(end - from, slot.bytes.length - slot.nBytes);
+      const last = from + piece === end;
+      slot.tokens[slot.nTokens++] = 0;
+      slot.tokens[slot.nTokens++] = special ?? (last ? piece : -piece);
+      slot.bytes.set(buf.subarray(from, from + piece), slot.nBytes);
+      slot.nBytes += piece;
+      from += piece;
+      if (last) return;
+    }
+  }
+
+  private keep(part: Uint8Array, from: number): void {
+    if (this.skipping) return;
+    const n = part.length - from;
+    const need = this.carryLength * (this.carry ? 1 : 0) + n;
+    if (need > MAX_LINE) {
+      this.carry = null;
+      this.carryLength = 0;
+      this.skipping = true;
+      return;
+    }
+    if (this.carry === null) {
+      this.carry = Buffer.allocUnsafe(Math.max(256, n * 2));
+      this.carryLength = 0;
+    } else if (need > this.carry.length) {
+      const bigger = Buffer.allocUnsafe(need * 2);
+      bigger.set(this.carry.subarray(0, this.carryLength));
+      this.carry = bigger;
+    }
+    this.carry.set(part.subarray(from), this.carryLength);
+    this.carryLength += n;
+  }
+}
+
+const NEWLINE = new Uint8Array([10]);

@@ -1,0 +1,71 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { HeapflameError } from '../model/errors.js';
+import { HeaptrackTokenizer, type TokenSlot } from './heaptrack-tokens.js';
+import { COUNTS, READ, STOP, WRITTEN, slotViews, type WorkerInput, type WorkerMessage } from './heaptrack-ring.js';
+import { openInput } from './input.js';
+
+/**
+ * Reads and decompresses a recording and splits it into tokens for the parser on the main
+ * thread: the byte-level work runs on the second core. Blocks (Atomics.wait) when the ring is
+ * full, which also holds back the decompressor.
+ */
+const { path, input: inputOptions, ring } = workerData as WorkerInput;
+const port = parentPort!;
+const ctl = new Int32Array(ring.control);
+const progress = new Float64Array(ring.progress);
+let written = 0;
+
+class Stopped extends Error {}
+
+function slot(index: number): TokenSlot {
+  const v = slotViews(ring, index);
+  return { tokens: v.tokens, bytes: v.bytes, nTokens: 0, nBytes: 0 };
+}
+
+function publish(full: TokenSlot): void {
+  const c = COUNTS + 2 * (written % ring.slots);
+  ctl[c] = full.nTokens;
+  ctl[c + 1] = full.nBytes;
+  Atomics.store(ctl, WRITTEN, ++written);
+  Atomics.notify(ctl, WRITTEN);
+}
+
+function nextSlot(): TokenSlot {
+  for (;;) {
+    if (Atomics.load(ctl, STOP)) throw new Stopped();
+    const read = Atomics.load(ctl, READ);
+    if (written - read < ring.slots) return slot(written);
+    Atomics.wait(ctl, READ, read, 200);
+  }
+}
+
+async function run(): Promise<void> {
+  const input = await openInput(path, inputOptions);
+  try {
+    const tokenizer = new HeaptrackTokenizer(nextSlot(), (full) => {
+      publish(full);
+      return nextSlot();
+    });
+    for await (const chunk of input.chunks()) {
+      tokenizer.push(chunk);
+      progress[0] = input.bytesRead();
+    }
+    tokenizer.end();
+    publish(tokenizer.current);
+    port.postMessage({ type: 'end', warnings: input.warnings } satisfies WorkerMessage);
+  } finally {
+    input.close();
+  }
+}
+
+run().catch((e: unknown) => {
+  if (e instanceof Stopped) return;
+  const h = e instanceof HeapflameError;
+  port.postMessage({
+    type: 'error',
+    message: (e as Error)?.message ?? String(e),
+    file: h ? e.where?.file : undefined,
+    line: h ? e.where?.line : undefined,
+    heapflame: h,
+  } satisfies WorkerMessage);
+});
