@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { accessSync, constants, promises as fsp } from 'node:fs';
+import { accessSync, constants, promises as fsp, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { HeapflameError } from '../model/errors.js';
@@ -134,6 +134,8 @@ export async function openInput(path: string, options: InputOptions = {}): Promi
   }
   const compression = detectCompression(head);
   let read = 0;
+  /** Where a decompressor that reads the file itself has got to. */
+  let readPosition: (() => number) | null = null;
 
   async function* counted(reuse = false): AsyncGenerator<Buffer> {
     read += head.length;
@@ -169,7 +171,17 @@ export async function openInput(path: string, options: InputOptions = {}): Promi
     if (zstdDecoder === 'zstd-cli') {
       const cli = findZstdCli();
       if (!cli) throw new HeapflameError('the zstd program is not installed', { file: path });
-      chunks = () => decodeWithCli(cli, counted(), warnings, (close) => (closeDecoder = close));
+      if (path === '-') {
+        chunks = () => decodeWithCli(cli, { stream: counted() }, warnings, (close) => (closeDecoder = close));
+      } else {
+        // zstd reads the file itself: nothing to feed, and it runs ahead of us freely
+        closeRaw();
+        chunks = () =>
+          decodeWithCli(cli, { file: path }, warnings, (close, position) => {
+            closeDecoder = close;
+            readPosition = position ?? null;
+          });
+      }
     } else if (zstdDecoder === 'zlib') {
       const create = (zlib as ZlibWithZstd).createZstdDecompress;
       if (!create) throw new HeapflameError('this Node.js has no zlib zstd decoder', { file: path });
@@ -186,7 +198,7 @@ export async function openInput(path: string, options: InputOptions = {}): Promi
     compression,
     zstdDecoder,
     totalBytes,
-    bytesRead: () => read,
+    bytesRead: () => (readPosition ? readPosition() : read),
     chunks,
     warnings,
     close: () => {
@@ -214,34 +226,37 @@ async function* decodeWith(
 
 async function* decodeWithCli(
   cli: string,
-  src: AsyncIterable<Buffer>,
+  src: { stream: AsyncIterable<Buffer> } | { file: string },
   warnings: string[],
-  setClose: (close: () => void) => void,
+  setClose: (close: () => void, position?: () => number) => void,
 ): AsyncGenerator<Buffer> {
-  const child = spawn(cli, ['-d', '-c', '-q', '--no-progress'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  setClose(() => child.kill());
+  const fromFile = 'file' in src;
+  const args = ['-d', '-c', '-q', '--no-progress', ...(fromFile ? ['--', src.file] : [])];
+  const child = spawn(cli, args, { stdio: [fromFile ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+  setClose(() => child.kill(), fromFile ? inputPosition(child.pid, src.file) : undefined);
   let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (d: string) => {
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (d: string) => {
     if (stderr.length < 4096) stderr += d;
   });
-  // zstd exits early on corrupt input; writes into the closed pipe then fail with EPIPE.
-  child.stdin.on('error', () => {});
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   const feeding = (async () => {
+    if (fromFile) return;
+    // zstd exits early on corrupt input; writes into the closed pipe then fail with EPIPE.
+    child.stdin!.on('error', () => {});
     try {
-      for await (const chunk of src) {
-        if (!child.stdin.write(chunk)) await new Promise((r) => child.stdin.once('drain', r));
-        if (child.stdin.destroyed) break;
+      for await (const chunk of src.stream) {
+        if (!child.stdin!.write(chunk)) await new Promise((r) => child.stdin!.once('drain', r));
+        if (child.stdin!.destroyed) break;
       }
     } catch (e) {
       warnings.push(`reading failed: ${shortError(e)}`);
     } finally {
-      child.stdin.end();
+      child.stdin!.end();
     }
   })();
   try {
-    for await (const chunk of child.stdout as AsyncIterable<Buffer>) yield chunk;
+    for await (const chunk of child.stdout! as AsyncIterable<Buffer>) yield chunk;
   } finally {
     await feeding;
     const code = await exited;
@@ -250,6 +265,30 @@ async function* decodeWithCli(
       warnings.push(`zstd data ends early or is corrupt (${msg}); using what could be decompressed`);
     }
   }
+}
+
+/**
+ * How far a child process has read a file, from /proc (Linux): for progress while zstd reads
+ * the file itself. Looked up at most every 50 ms; 0 where /proc cannot tell.
+ */
+function inputPosition(pid: number | undefined, file: string): () => number {
+  let fd: string | null = null;
+  let last = 0;
+  let at = 0;
+  const target = resolve(file);
+  return () => {
+    const now = Date.now();
+    if (pid === undefined || now - at < 50) return last;
+    at = now;
+    try {
+      fd ??= readdirSync(`/proc/${pid}/fd`).find((n) => readlinkSync(`/proc/${pid}/fd/${n}`) === target) ?? null;
+      const m = fd !== null ? /^pos:\s*(\d+)/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'latin1')) : null;
+      if (m) last = Number(m[1]);
+    } catch {
+      /* the process has ended or /proc is not there */
+    }
+    return last;
+  };
 }
 
 async function* decodeWithFzstd(src: AsyncIterable<Buffer>, warnings: string[]): AsyncGenerator<Buffer> {
