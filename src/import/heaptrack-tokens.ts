@@ -79,6 +79,11 @@ export class HeaptrackTokenizer {
     return this.slot;
   }
 
+  /** Hands on the tokens so far now (the consumer is waiting), if there are any. */
+  handOn(): void {
+    if (this.slot.nTokens > 0) this.slot = this.flush(this.slot);
+  }
+
   /** The input ended: a last line without newline still counts. */
   end(): void {
     if (this.skipping) this.text(new Uint8Array(0), 0, 0, SKIPPED);

@@ -49,6 +49,8 @@ async function run(): Promise<void> {
     for await (const chunk of input.chunks()) {
       tokenizer.push(chunk);
       progress[0] = input.bytesRead();
+      // the parser has caught up (at the start, mostly): give it what there is
+      if (Atomics.load(ctl, READ) === written) tokenizer.handOn();
     }
     tokenizer.end();
     publish(tokenizer.current);
