@@ -9,8 +9,10 @@ import { openInput } from './input.js';
  * thread: the byte-level work runs on the second core. Blocks (Atomics.wait) when the ring is
  * full, which also holds back the decompressor.
  */
-const { path, input: inputOptions, ring } = workerData as WorkerInput;
 const port = parentPort!;
+// Started with its job, or on standby (booted ahead of time) until the job arrives.
+const job: WorkerInput = (workerData as WorkerInput | null) ?? (await new Promise((resolve) => port.once('message', resolve)));
+const { path, input: inputOptions, ring } = job;
 const ctl = new Int32Array(ring.control);
 const progress = new Float64Array(ring.progress);
 let written = 0;

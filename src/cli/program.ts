@@ -1,0 +1,152 @@
+import { Command, CommanderError, Option } from 'commander';
+import { HeapflameError } from '../model/errors.js';
+import { loadProfile, type LoadOptions } from '../load.js';
+import { foldedChunks } from '../export/folded.js';
+import { renderTextReport } from '../export/report-text.js';
+import { renderJsonReport } from '../export/report-json.js';
+import { writeOutput } from '../export/write-file.js';
+import { terminalSafe } from '../export/format.js';
+import { parseCount, parseRegex, parseSize, parseTime } from './values.js';
+import { progressReporter } from './progress.js';
+import { runDemo } from './demo.js';
+import { readFileSync } from 'node:fs';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+const COSTS = ['allocations', 'temporary', 'leaked', 'peak', 'allocated'];
+
+interface CommonFlags {
+  minSize?: number;
+  maxSize?: number;
+  from?: LoadOptions['from'];
+  to?: LoadOptions['to'];
+  focus?: RegExp;
+  exclude?: RegExp;
+  rawNames?: boolean;
+  keepHashes?: boolean;
+  shortenTemplates?: boolean;
+  suppressions?: string;
+  builtinSuppressions?: boolean;
+  embeddedSuppressions?: boolean;
+  quiet?: boolean;
+}
+
+function commonOptions(cmd: Command): Command {
+  return cmd
+    .option('--min-size <bytes>', 'only allocations of at least this size (K, M, G: 1024-based)', parseSize)
+    .option('--max-size <bytes>', 'only allocations of at most this size', parseSize)
+    .option('--from <time>', 'only events from this time on (2.5s, 1500ms, 40%)', parseTime)
+    .option('--to <time>', 'only events up to this time; leaked = allocated in the window, live at its end', parseTime)
+    .option('--focus <regex>', 'only stacks with a frame matching this', parseRegex)
+    .option('--exclude <regex>', 'drop stacks with a frame matching this', parseRegex)
+    .option('--raw-names', 'heaptrack_print-compatible output: its names (no Rust demangling), frame order and suppression handling')
+    .option('--keep-hashes', 'keep Rust hash suffixes and crate disambiguators')
+    .option('--no-shorten-templates', 'keep C++ template arguments (heaptrack_print -t 0)')
+    .option('--suppressions <file>', 'LeakSanitizer-style leak suppressions (leak:<pattern> lines)')
+    .option('--no-builtin-suppressions', "do not apply heaptrack's built-in leak suppressions")
+    .option('--no-embedded-suppressions', 'ignore suppressions embedded in the recording')
+    .option('-q, --quiet', 'no progress display');
+}
+
+async function load(file: string, flags: CommonFlags) {
+  const progress = progressReporter(terminalSafe(file), !flags.quiet);
+  try {
+    const profile = await loadProfile(file, {
+      minSize: flags.minSize,
+      maxSize: flags.maxSize,
+      from: flags.from,
+      to: flags.to,
+      focus: flags.focus,
+      exclude: flags.exclude,
+      raw: flags.rawNames,
+      heaptrackCompat: flags.rawNames,
+      keepHashes: flags.keepHashes,
+      shortenTemplates: flags.shortenTemplates,
+      suppressionsFile: flags.suppressions,
+      builtinSuppressions: flags.builtinSuppressions,
+      embeddedSuppressions: flags.embeddedSuppressions,
+      onProgress: progress.update,
+    });
+    for (const w of profile.warnings) process.stderr.write(`heapflame: warning: ${terminalSafe(w)}\n`);
+    return profile;
+  } finally {
+    progress.done();
+  }
+}
+
+export function buildProgram(): Command {
+  const program = new Command('heapflame')
+    .description('Memory recordings into answers: reports, folded stacks and flame graphs from heaptrack recordings')
+    .version(VERSION)
+    .showHelpAfterError('(add --help for usage)')
+    // set before the subcommands exist: they copy these settings
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  commonOptions(
+    program
+      .command('report')
+      .description('totals and top allocators per cost (heaptrack_print style), or --json')
+      .argument('<file>', 'recording (zstd, gzip or plain; - for stdin)')
+      .option('--json', 'machine-readable report (schema heapflame.report/1)')
+      .option('-o, --output <file>', 'write to a file instead of stdout')
+      .option('-n, --top <n>', 'places per section', parseCount, 10)
+      .option('-s, --stacks <n>', 'stacks per place', parseCount, 5),
+  ).action(async (file: string, flags: CommonFlags & { json?: boolean; output?: string; top: number; stacks: number }) => {
+    const profile = await load(file, flags);
+    const opts = { limit: flags.top, stacksPerEntry: flags.stacks, file };
+    const text = flags.json ? renderJsonReport(profile, opts) : renderTextReport(profile, opts);
+    await writeOutput(flags.output ?? '-', [text]);
+  });
+
+  commonOptions(
+    program
+      .command('folded')
+      .description('folded stacks for flame graphs, one line per stack (heaptrack_print -F compatible)')
+      .argument('<file>', 'recording (zstd, gzip or plain; - for stdin)')
+      .addOption(new Option('-c, --cost <cost>', 'cost to write').choices(COSTS).default('allocations'))
+      .option('-o, --output <file>', 'output file (default: stdout)'),
+  ).action(async (file: string, flags: CommonFlags & { cost: string; output?: string }) => {
+    const profile = await load(file, flags);
+    await writeOutput(flags.output ?? '-', foldedChunks(profile, { cost: flags.cost, heaptrackOrder: flags.rawNames }));
+  });
+
+  program
+    .command('demo')
+    .description('analyse the bundled recording of a simulated S3 GET server and write heapflame-demo/')
+    .option('-o, --output <dir>', 'output directory', 'heapflame-demo')
+    .action(async (flags: { output: string }) => {
+      await runDemo(flags.output);
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help and version exit 0; usage mistakes are bad input
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    if (e instanceof HeapflameError) {
+      process.stderr.write(`heapflame: error: ${terminalSafe(e.toString())}\n`);
+      return 2;
+    }
+    const code = (e as NodeJS.ErrnoException)?.code;
+    if (code === 'EPIPE') return 0;
+    if (code && typeof code === 'string') {
+      const err = e as NodeJS.ErrnoException;
+      process.stderr.write(`heapflame: error: ${terminalSafe(err.path ?? '')}${err.path ? ': ' : ''}${terminalSafe(err.message)}\n`);
+      return 2;
+    }
+    // A bug, not bad input: one line unless asked for the details.
+    const detail = process.env.HEAPFLAME_DEBUG ? (e as Error)?.stack : (e as Error)?.message;
+    process.stderr.write(`heapflame: internal error: ${terminalSafe(String(detail ?? e))} (set HEAPFLAME_DEBUG=1 for details)\n`);
+    return 70;
+  }
+}
+
