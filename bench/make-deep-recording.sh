@@ -2,7 +2,7 @@
 # Builds bench/deep/deep.c and records it with heaptrack into bench/.cache/heaptrack.deep.zst
 # (a large recording with deep stacks, one of the inputs of `npm run bench`).
 #
-# Usage: bench/make-deep-recording.sh [N_OPS]        (default 3900000, or $DEEP_OPS)
+# Usage: bench/make-deep-recording.sh [N_OPS]        (default 7300000, or $DEEP_OPS)
 #   Does nothing when bench/.cache/heaptrack.deep.zst already exists; delete it to re-record.
 #   Needs gcc, heaptrack (1.4) and zstd.  Takes ~20-30 s; the recording is ~65-70 MB uncompressed.
 #
@@ -14,7 +14,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cache="$here/.cache"
 out="$cache/heaptrack.deep.zst"
-ops="${1:-${DEEP_OPS:-3900000}}"
+ops="${1:-${DEEP_OPS:-7300000}}"
 vmem_kb="${DEEP_VMEM_KB:-8000000}"
 
 if [ -s "$out" ]; then

@@ -239,7 +239,7 @@ function prepareDeepInput() {
   if (fs.existsSync(file)) return { file };
   const missing = ['heaptrack', 'gcc', 'zstd'].filter((t) => !which(t));
   if (missing.length) return { skip: `${missing.join(', ')} not installed, cannot create it` };
-  console.log(`creating ${path.relative(projectRoot, file)} with bench/make-deep-recording.sh (about 20-30 s) ...`);
+  console.log(`creating ${path.relative(projectRoot, file)} with bench/make-deep-recording.sh (about 30-40 s) ...`);
   const r = spawnSync('bash', [path.join(benchDir, 'make-deep-recording.sh')], {
     cwd: projectRoot,
     stdio: ['ignore', 'inherit', 'inherit'],

@@ -1,7 +1,7 @@
 /* heapflame benchmark input: a large heaptrack recording with DEEP stacks.
  *
  * Build: gcc -g -O0 -fno-omit-frame-pointer -o deep deep.c
- * Usage: ./deep [N_OPS]   (default 3900000; see bench/make-deep-recording.sh)
+ * Usage: ./deep [N_OPS]   (default 7300000; see bench/make-deep-recording.sh)
  *
  * Shape of the call graph
  *   96 distinct noinline functions (parse_NN, eval_NN, visit_NN; macro-made below) call one
@@ -221,7 +221,7 @@ NOINLINE void init_paths(void)
 
 int main(int argc, char** argv)
 {
-    unsigned long n = argc > 1 ? strtoul(argv[1], 0, 10) : 3900000UL;
+    unsigned long n = argc > 1 ? strtoul(argv[1], 0, 10) : 7300000UL;
     init_paths();
     for (unsigned long i = 0; i < n; ++i) {
         /* skewed choice: a few hot paths, a long tail */
