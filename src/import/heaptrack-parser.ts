@@ -3,16 +3,15 @@ import type { TimelinePoint } from '../model/profile.js';
 import { ALLOCS, EFF_SIZE, LIVE, PeakTracker, STRIDE, TEMPS } from './peak-tracker.js';
 import { Timeline } from './timeline.js';
 import { Warnings } from './warnings.js';
-import { MAX_LINE, SKIPPED } from './heaptrack-tokens.js';
+import { HEX, MAX_LINE, SKIPPED } from './heaptrack-tokens.js';
 import { grown } from '../model/typed-arrays.js';
 
 /**
  * Streaming state machine for heaptrack's interpreted data files (file formats 1–3), with the
  * semantics of heaptrack_print 1.4 (../shared/reference/heaptrack-format.md, sections 3–7).
- * Chunks go in, tables and per-record costs come out; nothing per event is kept.
- *
- * `+`/`-` lines are 99.6 % of a recording: they are parsed straight from the bytes in `push`;
- * every other line goes through `line`.
+ * Tokens go in (heaptrack-tokens.ts), tables and per-record costs come out; nothing per event
+ * is kept. `+`/`-` lines are 99.6 % of a recording: they arrive as numbers and are counted in
+ * `events`; every other line arrives as text and goes through `line`.
  */
 
 export interface ParserFilters {
@@ -34,10 +33,6 @@ export interface IpEntry {
   /** Inlined frames walking outwards from the main frame: [fn, file, line]*. */
   inlined: number[] | null;
 }
-
-const HEX = new Int8Array(256).fill(-1);
-for (let i = 0; i < 10; i++) HEX[48 + i] = i;
-for (let i = 0; i < 6; i++) HEX[97 + i] = 10 + i;
 
 const OPERATOR_NEW = new Set([
   'operator new(unsigned long)',

@@ -23,7 +23,8 @@ const MAX_HEADER_BYTES = 64 << 10;
 /** Bytes of WebAssembly memory for tokens, before the input copy. */
 const WASM_TOKENS = 1 << 20;
 
-const HEX = new Int8Array(256).fill(-1);
+/** Value of a lowercase hex digit, -1 for any other byte (heaptrack rejects uppercase). */
+export const HEX = new Int8Array(256).fill(-1);
 for (let i = 0; i < 10; i++) HEX[48 + i] = i;
 for (let i = 0; i < 6; i++) HEX[97 + i] = 10 + i;
 

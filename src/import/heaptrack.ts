@@ -157,9 +157,9 @@ function buildProfile(
   if (options.maxSize !== undefined) filters.maxSizeBytes = options.maxSize;
   if (window.fromMs !== undefined) filters.fromMs = window.fromMs;
   if (window.toMs !== undefined) filters.toMs = window.toMs;
-  const durationMs = windowed
-    ? Math.max(0, Math.min(window.toMs ?? Infinity, p.done ? window.toMs! : lastMs) - Math.max(window.fromMs ?? 0, 0))
-    : lastMs;
+  // With a window: its length, up to where the recording ends if it ends first.
+  const windowEnd = p.done ? window.toMs! : Math.min(window.toMs ?? Infinity, lastMs);
+  const durationMs = windowed ? Math.max(0, windowEnd - Math.max(window.fromMs ?? 0, 0)) : lastMs;
 
   return builder.build(
     {
