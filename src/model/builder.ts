@@ -1,4 +1,5 @@
 import { grown } from './typed-arrays.js';
+import { PairTable } from './hash-tables.js';
 import { type CostInfo, type Frame, type Profile, type ProfileMeta, frameKey, ROOT_NODE } from './profile.js';
 
 /**
@@ -8,7 +9,7 @@ import { type CostInfo, type Frame, type Profile, type ProfileMeta, frameKey, RO
 export class ProfileBuilder {
   readonly frames: Frame[] = [];
   private frameIds = new Map<string, number>();
-  private nodeIds = new Map<string, number>();
+  private nodeIds = new PairTable();
   private nodeParent = new Int32Array(1024);
   private nodeFrame = new Int32Array(1024);
   private nodeCount = 1;
@@ -35,9 +36,8 @@ export class ProfileBuilder {
 
   /** Child of `parent` for `frameId`, created on first use. */
   child(parent: number, frameId: number): number {
-    const key = `${parent},${frameId}`;
-    let id = this.nodeIds.get(key);
-    if (id === undefined) {
+    let id = this.nodeIds.get(parent, frameId);
+    if (id < 0) {
       id = this.nodeCount++;
       if (id >= this.nodeParent.length) {
         this.nodeParent = grown(this.nodeParent);
@@ -45,7 +45,7 @@ export class ProfileBuilder {
       }
       this.nodeParent[id] = parent;
       this.nodeFrame[id] = frameId;
-      this.nodeIds.set(key, id);
+      this.nodeIds.set(parent, frameId, id);
     }
     return id;
   }

@@ -1,0 +1,228 @@
+import { ProfileBuilder } from '../model/builder.js';
+import { HeapflameError } from '../model/errors.js';
+import { BytesTable } from '../model/hash-tables.js';
+import type { CostInfo, Profile, Unit } from '../model/profile.js';
+import { grown } from '../model/typed-arrays.js';
+import { type InputOptions, openInput } from './input.js';
+import { Warnings } from './warnings.js';
+
+/**
+ * Folded stacks, the flamegraph.pl input format: `frame;frame;…;leaf count` per line, or
+ * `stack before after` (two columns, as difffolded.pl writes). Counts may be fractional;
+ * names may hold spaces and any bytes (decoded as UTF-8, invalid bytes replaced). Empty
+ * frames (heaptrack's trailing `;`) are dropped. Identical stacks add up.
+ *
+ * Streams on bytes: frame names are interned from the bytes and stack nodes from (parent,
+ * name) pairs in typed-array hash tables, so no string is made per frame.
+ */
+export interface FoldedImportOptions {
+  /** Cost of a one-column file (default `samples`, counted). */
+  cost?: { id: string; unit: Unit; label?: string };
+  input?: InputOptions;
+  onProgress?: (bytesRead: number, totalBytes: number | undefined) => void;
+}
+
+const MAX_LINE = 16 << 20;
+
+export async function importFolded(path: string, options: FoldedImportOptions = {}): Promise<Profile> {
+  const input = await openInput(path, options.input);
+  const parser = new FoldedParser(path);
+  try {
+    for await (const chunk of input.chunks()) {
+      parser.push(chunk);
+      options.onProgress?.(input.bytesRead(), input.totalBytes);
+    }
+    parser.end();
+  } finally {
+    input.close();
+  }
+  return parser.build(options.cost, input.warnings);
+}
+
+class FoldedParser {
+  readonly warnings: Warnings;
+  private names = new BytesTable();
+  private frameOfName = new Int32Array(1024);
+  private builder: ProfileBuilder;
+  private before = new Float64Array(1 << 12);
+  private after = new Float64Array(1 << 12);
+  /** Two-column (differential) input, decided by the first stack line. */
+  private columns = 0;
+  private lineNo = 0;
+  private stacks = 0;
+  private carry: Buffer | null = null;
+
+  constructor(private readonly file: string) {
+    this.warnings = new Warnings(file);
+    // The cost layout is only known from the first line; the builder's columns are unused.
+    this.builder = new ProfileBuilder([]);
+  }
+
+  push(buf: Buffer): void {
+    let pos = 0;
+    if (this.carry) {
+      const nl = buf.indexOf(10);
+      if (nl === -1) {
+        this.keep(buf);
+        return;
+      }
+      const line = Buffer.concat([this.carry, buf.subarray(0, nl)]);
+      this.carry = null;
+      this.line(line, 0, line.length);
+      pos = nl + 1;
+    }
+    for (;;) {
+      const nl = buf.indexOf(10, pos);
+      if (nl === -1) break;
+      this.line(buf, pos, nl);
+      pos = nl + 1;
+    }
+    if (pos < buf.length) this.keep(buf.subarray(pos));
+  }
+
+  end(): void {
+    if (this.carry) this.line(this.carry, 0, this.carry.length);
+    this.carry = null;
+  }
+
+  private keep(part: Buffer): void {
+    const size = (this.carry?.length ?? 0) + part.length;
+    if (size > MAX_LINE) {
+      this.warnings.add('long', this.lineNo + 1, `line longer than ${MAX_LINE} bytes skipped`);
+      this.carry = Buffer.alloc(0); // the rest of the line is dropped with it
+      return;
+    }
+    this.carry = this.carry ? Buffer.concat([this.carry, part]) : Buffer.from(part);
+  }
+
+  private line(buf: Buffer, start: number, endOfLine: number): void {
+    this.lineNo++;
+    let end = endOfLine;
+    while (end > start && isSpace(buf[end - 1])) end--;
+    if (end === start) return;
+    const last = countAt(buf, start, end);
+    if (last === null) return this.invalid(buf, start, end);
+    let stackEnd = last.from;
+    while (stackEnd > start && isSpace(buf[stackEnd - 1])) stackEnd--;
+    const first = countAt(buf, start, stackEnd);
+    if (this.columns === 0) this.columns = first ? 2 : 1;
+    let before = 0;
+    if (this.columns === 2) {
+      if (!first) return this.invalid(buf, start, end);
+      before = first.value;
+      stackEnd = first.from;
+      while (stackEnd > start && isSpace(buf[stackEnd - 1])) stackEnd--;
+    }
+    if (stackEnd === start) return this.invalid(buf, start, end);
+    const node = this.stack(buf, start, stackEnd);
+    if (node >= this.after.length) {
+      this.after = grown(this.after, node + 1);
+      this.before = grown(this.before, node + 1);
+    }
+    this.after[node] += last.value;
+    this.before[node] += before;
+    this.stacks++;
+  }
+
+  private invalid(buf: Buffer, start: number, end: number): void {
+    const want = this.columns === 2 ? '"stack before after"' : '"stack count"';
+    this.warnings.add('line', this.lineNo, `ignored, expected ${want}: ${buf.toString('utf8', start, Math.min(end, start + 120))}`);
+  }
+
+  /** The node of `a;b;c`, created as needed. */
+  private stack(buf: Buffer, start: number, end: number): number {
+    let node = 0;
+    let from = start;
+    while (from < end) {
+      let to = buf.indexOf(59, from); // ';'
+      if (to === -1 || to > end) to = end;
+      if (to > from) node = this.builder.child(node, this.frame(buf, from, to));
+      from = to + 1;
+    }
+    return node;
+  }
+
+  private frame(buf: Buffer, from: number, to: number): number {
+    const name = this.names.intern(buf, from, to);
+    if (this.names.added) {
+      if (name >= this.frameOfName.length) this.frameOfName = grown(this.frameOfName, name + 1);
+      this.frameOfName[name] = this.builder.internFrame({
+        name: buf.toString('utf8', from, to),
+        file: '',
+        line: 0,
+        module: '',
+        address: '',
+        inlined: false,
+      });
+    }
+    return this.frameOfName[name];
+  }
+
+  build(cost: FoldedImportOptions['cost'], inputWarnings: string[]): Profile {
+    if (this.stacks === 0) {
+      throw new HeapflameError(
+        this.lineNo === 0 ? 'no stacks: the input is empty' : 'no stacks: expected folded lines "frame;frame;... count"',
+        { file: this.file },
+      );
+    }
+    const diff = this.columns === 2;
+    const single: CostInfo = {
+      id: cost?.id ?? 'samples',
+      unit: cost?.unit ?? 'count',
+      label: cost?.label ?? cost?.id ?? 'samples',
+      description: 'The count given for each stack.',
+    };
+    const costs: CostInfo[] = diff
+      ? [
+          { id: 'before', unit: 'count', label: 'before', description: 'The first count column (the base profile).' },
+          { id: 'after', unit: 'count', label: 'after', description: 'The second count column (the new profile).' },
+        ]
+      : [single];
+    const totals: number[] = costs.map(() => 0);
+    // The stack tree as built while reading; each node with a count becomes one sample.
+    const profile = this.builder.build({ format: 'folded' }, {}, []);
+    const sampleNode: number[] = [];
+    const columns: number[][] = costs.map(() => []);
+    for (let n = 1; n < profile.nodeCount; n++) {
+      const a = this.after[n] ?? 0;
+      const b = this.before[n] ?? 0;
+      if (a === 0 && b === 0) continue;
+      sampleNode.push(n);
+      if (diff) {
+        columns[0].push(b);
+        columns[1].push(a);
+        totals[0] += b;
+        totals[1] += a;
+      } else {
+        columns[0].push(a);
+        totals[0] += a;
+      }
+    }
+    const totalsById: Record<string, number> = {};
+    costs.forEach((c, i) => (totalsById[c.id] = totals[i]));
+    return {
+      ...profile,
+      meta: { format: diff ? 'folded-diff' : 'folded' },
+      costs,
+      sampleNode: Int32Array.from(sampleNode),
+      values: columns.map((c) => Float64Array.from(c)),
+      sampleCount: sampleNode.length,
+      totals: totalsById,
+      warnings: [...inputWarnings, ...this.warnings.list()],
+    };
+  }
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 13;
+}
+
+/** A count `\d+(\.\d*)?` ending at `end` and preceded by white space, or null. */
+function countAt(buf: Buffer, start: number, end: number): { value: number; from: number } | null {
+  let i = end;
+  while (i > start && ((buf[i - 1] >= 48 && buf[i - 1] <= 57) || buf[i - 1] === 46)) i--;
+  if (i === end || i === start || !isSpace(buf[i - 1])) return null;
+  const text = buf.toString('latin1', i, end);
+  if (!/^\d+(\.\d*)?$/.test(text)) return null;
+  return { value: Number(text), from: i };
+}

@@ -1,0 +1,136 @@
+import { grown } from './typed-arrays.js';
+
+/**
+ * Open-addressing hash tables on typed arrays for the hot paths of importers: no string or
+ * object per lookup. Capacity doubles at half load.
+ */
+
+/** (parent, frame) pairs → dense ids 0, 1, 2, … */
+export class PairTable {
+  private keysA: Int32Array<ArrayBuffer>;
+  private keysB: Int32Array<ArrayBuffer>;
+  private ids: Int32Array<ArrayBuffer>;
+  private mask: number;
+  size = 0;
+
+  constructor(capacity = 1 << 12) {
+    let n = 16;
+    while (n < capacity * 2) n *= 2;
+    this.keysA = new Int32Array(n);
+    this.keysB = new Int32Array(n);
+    this.ids = new Int32Array(n).fill(-1);
+    this.mask = n - 1;
+  }
+
+  /** The id of (a, b), or -1. */
+  get(a: number, b: number): number {
+    const { keysA, keysB, ids, mask } = this;
+    for (let i = hashPair(a, b) & mask; ; i = (i + 1) & mask) {
+      const id = ids[i];
+      if (id < 0 || (keysA[i] === a && keysB[i] === b)) return id;
+    }
+  }
+
+  /** Stores (a, b) → id; the pair must not be present. */
+  set(a: number, b: number, id: number): void {
+    if ((this.size + 1) * 2 > this.ids.length) this.rehash();
+    const { keysA, keysB, ids, mask } = this;
+    let i = hashPair(a, b) & mask;
+    while (ids[i] >= 0) i = (i + 1) & mask;
+    keysA[i] = a;
+    keysB[i] = b;
+    ids[i] = id;
+    this.size++;
+  }
+
+  private rehash(): void {
+    const { keysA, keysB, ids } = this;
+    const n = ids.length * 2;
+    this.keysA = new Int32Array(n);
+    this.keysB = new Int32Array(n);
+    this.ids = new Int32Array(n).fill(-1);
+    this.mask = n - 1;
+    this.size = 0;
+    for (let i = 0; i < ids.length; i++) if (ids[i] >= 0) this.set(keysA[i], keysB[i], ids[i]);
+  }
+}
+
+function hashPair(a: number, b: number): number {
+  let h = Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca77);
+  h ^= h >>> 15;
+  return Math.imul(h, 0x2c1b3c6d) >>> 0;
+}
+
+/** Byte strings → dense ids, the bytes kept once in an arena. */
+export class BytesTable {
+  private arena = new Uint8Array(1 << 16);
+  private arenaUsed = 0;
+  private start = new Int32Array(1024);
+  private length = new Int32Array(1024);
+  private hashes = new Int32Array(1024);
+  private slots: Int32Array<ArrayBuffer>;
+  private mask: number;
+  size = 0;
+
+  constructor() {
+    this.slots = new Int32Array(2048).fill(-1);
+    this.mask = 2047;
+  }
+
+  /** Id of buf[from, to), adding it when new; `added` tells which. */
+  intern(buf: Uint8Array, from: number, to: number): number {
+    let h = 0x811c9dc5;
+    for (let i = from; i < to; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+    const len = to - from;
+    const { slots, mask, arena, start, length, hashes } = this;
+    let s = h & mask;
+    for (;;) {
+      const id = slots[s];
+      if (id < 0) break;
+      if (hashes[id] === h && length[id] === len) {
+        const o = start[id];
+        let k = 0;
+        while (k < len && arena[o + k] === buf[from + k]) k++;
+        if (k === len) {
+          this.added = false;
+          return id;
+        }
+      }
+      s = (s + 1) & mask;
+    }
+    const id = this.size++;
+    if (id >= this.start.length) {
+      this.start = grown(this.start);
+      this.length = grown(this.length);
+      this.hashes = grown(this.hashes);
+    }
+    if (this.arenaUsed + len > this.arena.length) this.arena = grown(this.arena, this.arenaUsed + len);
+    this.arena.set(buf.subarray(from, to), this.arenaUsed);
+    this.start[id] = this.arenaUsed;
+    this.length[id] = len;
+    this.hashes[id] = h;
+    this.arenaUsed += len;
+    this.slots[s] = id;
+    if (this.size * 2 > this.slots.length) this.rehash();
+    this.added = true;
+    return id;
+  }
+
+  /** Whether the last `intern` added a new entry. */
+  added = false;
+
+  bytes(id: number): Uint8Array {
+    return this.arena.subarray(this.start[id], this.start[id] + this.length[id]);
+  }
+
+  private rehash(): void {
+    const n = this.slots.length * 2;
+    this.slots = new Int32Array(n).fill(-1);
+    this.mask = n - 1;
+    for (let id = 0; id < this.size; id++) {
+      let s = this.hashes[id] & this.mask;
+      while (this.slots[s] >= 0) s = (s + 1) & this.mask;
+      this.slots[s] = id;
+    }
+  }
+}

@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import fc from 'fast-check';
+import { importFolded } from '../../src/import/folded.js';
+import { HeapflameError } from '../../src/model/errors.js';
+import { type Profile, stackOf } from '../../src/model/profile.js';
+import { SHARED } from '../helpers/paths.js';
+
+/** Folded stacks in: flamegraph.pl's merge, its count grammar, hostile bytes. */
+
+const dir = mkdtempSync(join(tmpdir(), 'heapflame-folded-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+const temp = (data: string | Buffer) => {
+  const p = join(dir, `f${n++}.folded`);
+  writeFileSync(p, data);
+  return p;
+};
+
+/** stack → value per cost, from the profile. */
+function stacks(p: Profile): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (let i = 0; i < p.sampleCount; i++) {
+    const key = stackOf(p, p.sampleNode[i]).map((f) => p.frames[f].name).join(';');
+    out.set(key, p.values.map((col) => col[i]));
+  }
+  return out;
+}
+
+test('the shared synthetic input merges into the node count flamegraph.pl reports', async () => {
+  // fixtures/folded: 1,000 stacks, total 20,884, 22,037 merged nodes (reference table 8.2)
+  const p = await importFolded(join(SHARED, 'fixtures/folded/small-1k.folded'));
+  assert.equal(p.nodeCount - 1, 22_037);
+  assert.equal(p.totals.samples, 20_884);
+  assert.equal(p.sampleCount, 1000);
+  assert.deepEqual(p.warnings, []);
+  // names with < > & and spaces survive as they are
+  assert.ok(p.frames.some((f) => f.name.includes('<impl Future<Output = ()>>')));
+  assert.ok(p.frames.some((f) => f.name.endsWith('_[k]')));
+});
+
+test('the real perf profile: totals and stacks', async () => {
+  const p = await importFolded(join(SHARED, 'fixtures/folded/perf-example.folded'));
+  assert.equal(p.sampleCount, 710);
+  assert.equal(p.totals.samples, 1315);
+  assert.deepEqual(stacks(p).get('java;[unknown];[unknown];[libpthread-2.19.so];system_call_after_swapgs'), [6]);
+});
+
+test('grammar: fractional counts, spaces in names, identical stacks add up, trailing ;', async () => {
+  const p = await importFolded(
+    temp(['a;b c;d 1.5', 'a;b c;d 2', 'a;b c 3', 'main (leaks.c);leak_small (leaks.c); 10', '\r', 'x;y\t7\r', ''].join('\n')),
+  );
+  const s = stacks(p);
+  assert.deepEqual(s.get('a;b c;d'), [3.5]);
+  assert.deepEqual(s.get('a;b c'), [3]);
+  assert.deepEqual(s.get('main (leaks.c);leak_small (leaks.c)'), [10]);
+  assert.deepEqual(s.get('x;y'), [7]);
+  assert.equal(p.totals.samples, 23.5);
+});
+
+test('two count columns: before and after (difffolded.pl output)', async () => {
+  const p = await importFolded(temp('a;b 10 14\na;c 5 0\nd 0 3\n'));
+  assert.deepEqual(p.costs.map((c) => c.id), ['before', 'after']);
+  assert.deepEqual(stacks(p).get('a;b'), [10, 14]);
+  assert.deepEqual(stacks(p).get('a;c'), [5, 0]);
+  assert.equal(p.totals.before, 15);
+  assert.equal(p.totals.after, 17);
+});
+
+test('bad lines are counted with their line numbers; no stacks at all is an error', async () => {
+  const p = await importFolded(temp('a;b 1\nno count here\n;\nc;d 2\nx;y -3\n'));
+  assert.equal(p.totals.samples, 3);
+  assert.equal(p.warnings.length, 3);
+  assert.match(p.warnings[0], /:2: ignored, expected "stack count": no count here/);
+  for (const [bad, re] of [
+    ['', /file is empty/],
+    ['hello\nworld\n', /no stacks: expected folded lines/],
+    ['   \n', /no stacks/],
+  ] as const) {
+    await assert.rejects(importFolded(temp(bad)), (e: unknown) => e instanceof HeapflameError && re.test(e.message));
+  }
+});
+
+test('invalid UTF-8 and control bytes never abort (flamegraph.pl dies on them)', async () => {
+  const p = await importFolded(temp(Buffer.from([0x61, 0x3b, 0xff, 0xfe, 0x01, 0x62, 0x20, 0x35, 0x0a])));
+  const [name] = [...stacks(p).keys()];
+  assert.equal(name, 'a;\ufffd\ufffd\u0001b');
+  assert.equal(p.totals.samples, 5);
+});
+
+test('property: any lines, any chunking: totals equal the sum of valid counts', async () => {
+  const frame = fc.stringMatching(/^[a-z<>& :_[\]]{1,8}$/);
+  const line = fc.tuple(fc.array(frame, { minLength: 1, maxLength: 6 }), fc.integer({ min: 0, max: 1000 }));
+  await fc.assert(
+    fc.asyncProperty(fc.array(line, { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 64 }), async (lines, chunk) => {
+      const text = lines.map(([fs, c]) => `${fs.join(';')} ${c}`).join('\n') + '\n';
+      const p = await importFolded(temp(text), { input: { chunkBytes: chunk } });
+      const want = new Map<string, number>();
+      for (const [fs, c] of lines) {
+        const key = fs.join(';').trim();
+        const frames = key.split(';').filter((f) => f.length > 0);
+        if (frames.length === 0) continue;
+        const k = frames.join(';');
+        want.set(k, (want.get(k) ?? 0) + c);
+      }
+      let total = 0;
+      for (const v of want.values()) total += v;
+      assert.equal(p.totals.samples, total);
+    }),
+    { numRuns: 200 },
+  );
+});
