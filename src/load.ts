@@ -1,12 +1,19 @@
 import { filterStacks, type StackFilter } from './analyze/filter.js';
 import { type NameOptions, presentNames } from './analyze/names.js';
 import { type HeaptrackImportOptions, importHeaptrack } from './import/heaptrack.js';
+import { importFolded } from './import/folded.js';
+import { detectFormat, type Format } from './import/detect.js';
 import type { Profile } from './model/profile.js';
 
-export interface LoadOptions extends HeaptrackImportOptions, NameOptions, StackFilter {}
+export interface LoadOptions extends HeaptrackImportOptions, NameOptions, StackFilter {
+  /** The input's format; recognised from the content when not given. */
+  format?: Format;
+}
 
 /** Reads a recording and prepares it for output: display names, then stack filters. */
 export async function loadProfile(path: string, options: LoadOptions = {}): Promise<Profile> {
-  const profile = await importHeaptrack(path, options);
+  const format = options.format ?? (path === '-' ? 'heaptrack' : await detectFormat(path, options.input));
+  const profile =
+    format === 'folded' ? await importFolded(path, { input: options.input, onProgress: options.onProgress }) : await importHeaptrack(path, options);
   return filterStacks(presentNames(profile, options), options);
 }

@@ -9,11 +9,36 @@ import { terminalSafe } from '../export/format.js';
 import { parseCount, parseRegex, parseSize, parseTime } from './values.js';
 import { progressReporter } from './progress.js';
 import { runDemo } from './demo.js';
+import { renderSvg } from '../export/svg.js';
+import { PALETTES, type Palette } from '../export/flame-colors.js';
 import { readFileSync } from 'node:fs';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 const COSTS = ['allocations', 'temporary', 'leaked', 'peak', 'allocated'];
+
+interface SvgFlags {
+  output: string;
+  cost?: string;
+  title?: string;
+  subtitle?: string;
+  width: number;
+  height: number;
+  fontsize: number;
+  fonttype: string;
+  fontwidth: number;
+  minwidth: string;
+  countname?: string;
+  nametype: string;
+  colors?: Palette;
+  hash?: boolean;
+  reverse?: boolean;
+  inverted?: boolean;
+  factor: number;
+  notes?: string;
+  total?: number;
+  sort: 'name' | 'weight';
+}
 
 interface CommonFlags {
   minSize?: number;
@@ -109,6 +134,58 @@ export function buildProgram(): Command {
   ).action(async (file: string, flags: CommonFlags & { cost: string; output?: string }) => {
     const profile = await load(file, flags);
     await writeOutput(flags.output ?? '-', foldedChunks(profile, { cost: flags.cost, heaptrackOrder: flags.rawNames }));
+  });
+
+  commonOptions(
+    program
+      .command('flamegraph')
+      .description('an interactive SVG flame graph (flamegraph.pl options), from a recording or folded stacks')
+      .argument('<file>', 'recording or folded stacks (zstd, gzip or plain)')
+      .requiredOption('-o, --output <file>', 'output file (.svg)')
+      .option('-c, --cost <cost>', 'cost to draw (default: allocations; peak, leaked, temporary, allocated)')
+      .option('--title <text>', 'title (default: "heapflame: <cost>")')
+      .option('--subtitle <text>', 'second title line')
+      .option('--width <px>', 'image width', parseCount, 1200)
+      .option('--height <px>', 'frame height', parseCount, 16)
+      .option('--fontsize <px>', 'font size', parseCount, 12)
+      .option('--fonttype <font>', 'font family', 'Verdana')
+      .option('--fontwidth <ratio>', 'average glyph width / font size', Number, 0.59)
+      .option('--minwidth <px|%>', 'omit frames narrower than this (px, or N% of the total)', '0.1')
+      .option('--countname <text>', 'unit in tooltips')
+      .option('--nametype <text>', 'prefix of the hover line', 'Function:')
+      .addOption(new Option('--colors <palette>', 'palette (default: mem for memory, hot otherwise)').choices([...PALETTES]))
+      .option('--hash', 'colours weighted by the start of the name')
+      .option('--reverse', 'merge stacks from the leaf (who calls the hot functions)')
+      .option('--inverted', 'icicle graph: root at the top')
+      .option('--factor <n>', 'multiply values for display', Number, 1)
+      .option('--notes <text>', 'notes in an XML comment')
+      .option('--total <n>', '100% is this (to share a scale between graphs)', Number)
+      .addOption(new Option('--sort <order>', 'sibling order').choices(['name', 'weight']).default('name')),
+  ).action(async (file: string, flags: CommonFlags & SvgFlags) => {
+    const profile = await load(file, flags);
+    await writeOutput(flags.output, [
+      renderSvg(profile, {
+        cost: flags.cost,
+        title: flags.title,
+        subtitle: flags.subtitle,
+        width: flags.width,
+        height: flags.height,
+        fontSize: flags.fontsize,
+        fontType: flags.fonttype,
+        fontWidth: flags.fontwidth,
+        minWidth: flags.minwidth,
+        countName: flags.countname,
+        nameType: flags.nametype,
+        colors: flags.colors,
+        hash: flags.hash,
+        reverse: flags.reverse,
+        inverted: flags.inverted,
+        factor: flags.factor,
+        notes: flags.notes,
+        total: flags.total,
+        sort: flags.sort,
+      }),
+    ]);
   });
 
   program

@@ -1,0 +1,200 @@
+import { PairTable } from '../model/hash-tables.js';
+import { grown } from '../model/typed-arrays.js';
+import { type CostId, costIndex, type Frame, type Profile } from '../model/profile.js';
+import { HeapflameError } from '../model/errors.js';
+
+/**
+ * The merged, ordered and pruned tree a flame graph draws: one node per distinct path of frame
+ * labels, in depth-first order, each with its inclusive value and its offset among siblings.
+ */
+export interface CallTree {
+  /** Label per node ('' for the root). */
+  labels: string[];
+  /** Label id per node (-1 for the root): nodes with the same label share an id. */
+  label: Int32Array;
+  parent: Int32Array;
+  depth: Int32Array;
+  /** Inclusive value. */
+  total: Float64Array;
+  /** Value of stacks ending here. */
+  self: Float64Array;
+  /** Offset from the root's left edge, in value units. */
+  x: Float64Array;
+  /** Inclusive value of the second cost (differential trees), else empty. */
+  other: Float64Array;
+  count: number;
+  maxDepth: number;
+  /** Root value: the sum over all stacks. */
+  rootTotal: number;
+}
+
+export interface CallTreeOptions {
+  cost?: CostId;
+  /** A second cost carried along (the base of a differential graph). */
+  otherCost?: CostId;
+  /** Merge stacks from the leaf: who calls the hot functions (flamegraph.pl --reverse). */
+  reverse?: boolean;
+  /** Sibling order: by label (flamegraph.pl, stable across graphs) or widest first. */
+  sort?: 'name' | 'weight';
+  /** Drop nodes whose inclusive value is below this (and what is under them). */
+  minValue?: number;
+  /** How a frame is labelled; frames with equal labels under one parent merge. */
+  label?: (frame: Frame) => string;
+}
+
+export const defaultLabel = (f: Frame) => f.name || `0x${f.address}`;
+
+export function buildCallTree(profile: Profile, options: CallTreeOptions = {}): CallTree {
+  const c = costIndex(profile, options.cost ?? profile.costs[0]?.id);
+  if (c < 0) throw new HeapflameError(`the profile has no cost "${options.cost}" (it has: ${profile.costs.map((x) => x.id).join(', ')})`);
+  const o = options.otherCost !== undefined ? costIndex(profile, options.otherCost) : -1;
+  const labelOf = options.label ?? defaultLabel;
+
+  // Labels, interned per frame.
+  const labels: string[] = [''];
+  const labelIds = new Map<string, number>();
+  const frameLabel = Int32Array.from(profile.frames, (f) => {
+    const l = labelOf(f);
+    let id = labelIds.get(l);
+    if (id === undefined) {
+      id = labels.length;
+      labels.push(l);
+      labelIds.set(l, id);
+    }
+    return id;
+  });
+
+  // 1. Merge into an unordered tree keyed by (parent, label).
+  const t = new GrowTree();
+  const pairs = new PairTable(profile.nodeCount);
+  const child = (parent: number, lab: number) => {
+    let id = pairs.get(parent, lab);
+    if (id < 0) {
+      id = t.add(parent, lab);
+      pairs.set(parent, lab, id);
+    }
+    return id;
+  };
+  const values = profile.values[c];
+  const others = o >= 0 ? profile.values[o] : null;
+  if (!options.reverse) {
+    // Profile nodes come after their parents: one pass maps them all.
+    const map = new Int32Array(profile.nodeCount);
+    for (let n = 1; n < profile.nodeCount; n++) map[n] = child(map[profile.nodeParent[n]], frameLabel[profile.nodeFrame[n]]);
+    for (let i = 0; i < profile.sampleCount; i++) t.addSelf(map[profile.sampleNode[i]], values[i], others ? others[i] : 0);
+  } else {
+    for (let i = 0; i < profile.sampleCount; i++) {
+      let node = 0;
+      for (let n = profile.sampleNode[i]; n > 0; n = profile.nodeParent[n]) node = child(node, frameLabel[profile.nodeFrame[n]]);
+      t.addSelf(node, values[i], others ? others[i] : 0);
+    }
+  }
+
+  // 2. Inclusive values: children were added after their parents.
+  const total = t.self.slice(0, t.count);
+  const other = t.otherSelf.slice(0, t.count);
+  for (let n = t.count - 1; n > 0; n--) {
+    total[t.parent[n]] += total[n];
+    other[t.parent[n]] += other[n];
+  }
+
+  // 3. Children lists, sorted; depth-first output with offsets, pruning small nodes.
+  const kids = childLists(t.parent, t.count);
+  // Sort the labels once; siblings then compare by rank (an integer), not by string.
+  const rank = new Int32Array(labels.length);
+  labels
+    .map((_, i) => i)
+    .sort((a, b) => (labels[a] < labels[b] ? -1 : labels[a] > labels[b] ? 1 : 0))
+    .forEach((l, r) => (rank[l] = r));
+  const byName = (a: number, b: number) => rank[t.label[a]] - rank[t.label[b]];
+  const byWeight = (a: number, b: number) => total[b] - total[a] || byName(a, b);
+  const cmp = options.sort === 'weight' ? byWeight : byName;
+  const minValue = options.minValue ?? 0;
+
+  const out = new GrowTree();
+  const outTotal: number[] = [];
+  const outOther: number[] = [];
+  const outX: number[] = [];
+  const outDepth: number[] = [];
+  let maxDepth = 0;
+  // explicit stack: [source node, output parent, x, depth]
+  const stack: number[] = [0, -1, 0, 0];
+  while (stack.length) {
+    const depth = stack.pop()!;
+    const x = stack.pop()!;
+    const outParent = stack.pop()!;
+    const src = stack.pop()!;
+    const id = src === 0 ? 0 : out.add(outParent, t.label[src]);
+    out.addSelf(id, t.self[src], t.otherSelf[src]);
+    outTotal.push(total[src]);
+    outOther.push(other[src]);
+    outX.push(x);
+    outDepth.push(depth);
+    if (depth > maxDepth) maxDepth = depth;
+    const list = kids[src];
+    if (!list) continue;
+    list.sort(cmp);
+    // pruned siblings still take their space; push in reverse so the first child comes first
+    let offsets = x;
+    const entries: number[] = [];
+    for (const k of list) {
+      if (total[k] >= minValue && total[k] > 0) entries.push(k, offsets);
+      offsets += total[k];
+    }
+    for (let e = entries.length - 2; e >= 0; e -= 2) stack.push(entries[e], id, entries[e + 1], depth + 1);
+  }
+  return {
+    labels,
+    label: out.label.slice(0, out.count),
+    parent: out.parent.slice(0, out.count),
+    depth: Int32Array.from(outDepth),
+    total: Float64Array.from(outTotal),
+    self: out.self.slice(0, out.count),
+    x: Float64Array.from(outX),
+    other: o >= 0 ? Float64Array.from(outOther) : new Float64Array(0),
+    count: out.count,
+    maxDepth,
+    rootTotal: total[0],
+  };
+}
+
+function childLists(parent: Int32Array, count: number): (number[] | undefined)[] {
+  const lists: (number[] | undefined)[] = new Array(count);
+  for (let n = 1; n < count; n++) (lists[parent[n]] ??= []).push(n);
+  return lists;
+}
+
+/** A tree under construction: parent, label and self values in growing typed arrays. */
+class GrowTree {
+  parent = new Int32Array(1024);
+  label = new Int32Array(1024);
+  self = new Float64Array(1024);
+  otherSelf = new Float64Array(1024);
+  count = 0;
+
+  /** Starts with the root, node 0. */
+  constructor() {
+    this.parent[0] = -1;
+    this.label[0] = -1;
+    this.count = 1;
+  }
+
+  add(parent: number, label: number): number {
+    const id = this.count++;
+    if (id >= this.parent.length) {
+      this.parent = grown(this.parent);
+      this.label = grown(this.label);
+      this.self = grown(this.self);
+      this.otherSelf = grown(this.otherSelf);
+    }
+    this.parent[id] = parent;
+    this.label[id] = label;
+    return id;
+  }
+
+  addSelf(node: number, value: number, other: number): void {
+    this.self[node] += value;
+    this.otherSelf[node] += other;
+  }
+}
+

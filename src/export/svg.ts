@@ -1,0 +1,141 @@
+import { buildCallTree, type CallTree } from '../analyze/calltree.js';
+import { HeapflameError } from '../model/errors.js';
+import { type CostId, costIndex, type Profile } from '../model/profile.js';
+import { background, frameColor, type Palette, stripAnnotation } from './flame-colors.js';
+import { formatBytes, formatInt } from './format.js';
+import { SVG_SCRIPT } from './svg-script.js';
+import { xmlEscape } from './xml.js';
+
+/** flamegraph.pl's options, same names and defaults where they exist there. */
+export interface SvgOptions {
+  cost?: CostId;
+  title?: string;
+  subtitle?: string;
+  /** Image width in px (1200). */
+  width?: number;
+  /** Frame height in px (16). */
+  height?: number;
+  fontSize?: number;
+  fontType?: string;
+  /** Average glyph width / font size, to fit labels (0.59). */
+  fontWidth?: number;
+  /** Drop frames narrower than this many px, or `N%` of the total (0.1 px). */
+  minWidth?: number | string;
+  /** Unit name in tooltips (default from the cost: bytes, allocations, samples). */
+  countName?: string;
+  /** Prefix of the hover line ("Function:"). */
+  nameType?: string;
+  colors?: Palette;
+  hash?: boolean;
+  reverse?: boolean;
+  /** Icicle: root at the top. */
+  inverted?: boolean;
+  /** Multiply values for display. */
+  factor?: number;
+  /** Written into an XML comment. */
+  notes?: string;
+  /** 100 % is this (when larger than the real total), so graphs share a scale. */
+  total?: number;
+  /** Sibling order: alphabetical like flamegraph.pl (default), or widest first. */
+  sort?: 'name' | 'weight';
+}
+
+const XPAD = 10;
+const FRAMEPAD = 1;
+
+/** An interactive SVG flame graph of one cost, as flamegraph.pl draws it, with every text escaped. */
+export function renderSvg(profile: Profile, options: SvgOptions = {}): string {
+  const cost = profile.costs[costIndex(profile, options.cost ?? profile.costs[0]?.id)];
+  if (!cost) throw new HeapflameError(`the profile has no cost "${options.cost}"`);
+  const width = options.width ?? 1200;
+  const frameHeight = options.height ?? 16;
+  const fontSize = options.fontSize ?? 12;
+  const fontWidth = options.fontWidth ?? 0.59;
+  const factor = options.factor ?? 1;
+  const bytes = cost.unit === 'bytes';
+  const palette = options.colors ?? (bytes || profile.meta.format === 'heaptrack' ? 'mem' : 'hot');
+  const countName = options.countName ?? (bytes ? 'bytes' : cost.id === 'samples' ? 'samples' : cost.label);
+  const title = options.title ?? `heapflame: ${cost.label}`;
+
+  // Pruning is in value units: the root's value is the sum over all stacks.
+  const column = profile.values[costIndex(profile, cost.id)];
+  let rootTotal = 0;
+  for (let i = 0; i < profile.sampleCount; i++) rootTotal += column[i];
+  const scaleTotal = Math.max(rootTotal, options.total ?? 0);
+  const minWidth = String(options.minWidth ?? 0.1);
+  const minValue = minWidth.endsWith('%')
+    ? (Number(minWidth.slice(0, -1)) / 100) * scaleTotal
+    : (Number(minWidth) / (width - 2 * XPAD)) * scaleTotal;
+  const tree: CallTree = buildCallTree(profile, { cost: cost.id, reverse: options.reverse, sort: options.sort, minValue });
+
+  const ypad1 = fontSize * 3;
+  const ypad2 = fontSize * 2 + 10;
+  const ypad3 = options.subtitle ? fontSize * 2 : 0;
+  const imageHeight = (tree.maxDepth + 1) * frameHeight + ypad1 + ypad2 + ypad3;
+  const [bg1, bg2] = background(palette);
+  const fmt = (v: number) => (bytes ? formatBytes(v * factor) : formatInt(Math.round(v * factor)));
+  const pct = (v: number) => (scaleTotal > 0 ? ((100 * v) / scaleTotal).toFixed(2) : '0.00');
+  const e = xmlEscape;
+
+  const out: string[] = [];
+  out.push(
+    '<?xml version="1.0" standalone="no"?>\n',
+    '<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n',
+    `<svg version="1.1" width="${width}" height="${imageHeight}" viewBox="0 0 ${width} ${imageHeight}" xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" xmlns:fg="http://github.com/heapflame/fg"`,
+    ` fg:total="${scaleTotal}" fg:inverted="${options.inverted ? 1 : 0}" fg:fontsize="${fontSize}" fg:fontwidth="${fontWidth}" fg:nametype="${e(options.nameType ?? 'Function:')}">\n`,
+    '<!-- Flame graph by heapflame. Click a frame to zoom, Ctrl-F to search. -->\n',
+  );
+  if (options.notes) out.push(`<!-- NOTES: ${e(options.notes).replace(/--/g, '- -')} -->\n`);
+  out.push(
+    `<defs><linearGradient id="background" y1="0" y2="1" x1="0" x2="0"><stop stop-color="${bg1}" offset="5%"/><stop stop-color="${bg2}" offset="95%"/></linearGradient></defs>\n`,
+    `<style type="text/css">text{font-family:${e(options.fontType ?? 'Verdana')},sans-serif;font-size:${fontSize}px;fill:rgb(0,0,0)}` +
+      '#search,#ignorecase{opacity:0.1;cursor:pointer}#search:hover,#search.show,#ignorecase:hover,#ignorecase.show{opacity:1}' +
+      '#title{text-anchor:middle;font-size:' +
+      (fontSize + 5) +
+      'px}#subtitle{text-anchor:middle;font-color:rgb(160,160,160)}#unzoom{cursor:pointer}' +
+      '#frames>*:hover{stroke:black;stroke-width:0.5;cursor:pointer}.hide{display:none}.parent{opacity:0.5}</style>\n',
+    `<script type="text/ecmascript"><![CDATA[${SVG_SCRIPT}]]></script>\n`,
+  );
+  // The script runs at the end of the document, once every element exists.
+  const head = out.length - 1;
+  out.push(
+    `<rect x="0" y="0" width="${width}" height="${imageHeight}" fill="url(#background)"/>\n`,
+    `<text id="title" x="${width / 2}" y="${fontSize * 2}">${e(title)}</text>\n`,
+  );
+  if (options.subtitle) out.push(`<text id="subtitle" x="${width / 2}" y="${fontSize * 4}">${e(options.subtitle)}</text>\n`);
+  out.push(
+    `<text id="details" x="${XPAD}" y="${imageHeight - ypad2 / 2}"> </text>\n`,
+    `<text id="unzoom" class="hide" x="${XPAD}" y="${fontSize * 2}">Reset Zoom</text>\n`,
+    `<text id="search" x="${width - XPAD - 100}" y="${fontSize * 2}">Search</text>\n`,
+    `<text id="ignorecase" x="${width - XPAD - 16}" y="${fontSize * 2}">ic</text>\n`,
+    `<text id="matched" x="${width - XPAD - 100}" y="${imageHeight - ypad2 / 2}"> </text>\n`,
+    '<g id="frames">\n',
+  );
+  const scale = (width - 2 * XPAD) / (scaleTotal || 1);
+  const charWidth = fontSize * fontWidth;
+  for (let n = 0; n < tree.count; n++) {
+    const depth = tree.depth[n];
+    const value = tree.total[n];
+    const name = n === 0 ? 'all' : tree.labels[tree.label[n]];
+    const shown = stripAnnotation(name);
+    const x1 = XPAD + tree.x[n] * scale;
+    const w = value * scale;
+    const y1 = options.inverted
+      ? ypad1 + ypad3 + depth * frameHeight
+      : imageHeight - ypad2 - (depth + 1) * frameHeight + FRAMEPAD;
+    const color = n === 0 ? 'rgb(250,250,250)' : frameColor(name, palette, options.hash === true);
+    const chars = Math.floor(w / charWidth);
+    const label = n === 0 || chars < 3 ? '' : shown.length <= chars ? shown : `${shown.slice(0, chars - 2)}..`;
+    out.push(
+      `<g fg:x="${tree.x[n]}" fg:w="${value}"><title>${e(shown)} (${fmt(value)} ${e(countName)}, ${pct(value)}%)</title>` +
+        `<rect x="${x1.toFixed(1)}" y="${y1.toFixed(1)}" width="${w.toFixed(1)}" height="${(frameHeight - FRAMEPAD).toFixed(1)}" fill="${color}" rx="2" ry="2"/>` +
+        `<text x="${(x1 + 3).toFixed(2)}" y="${(y1 + frameHeight / 2 + 3).toFixed(2)}">${e(label)}</text></g>\n`,
+    );
+  }
+  out.push('</g>\n');
+  // move the script to the end so it finds the elements it looks up
+  const script = out.splice(head, 1)[0];
+  out.push(script, '</svg>\n');
+  return out.join('');
+}
+

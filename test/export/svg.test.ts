@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import fc from 'fast-check';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { importFolded } from '../../src/import/folded.js';
+import { importHeaptrack } from '../../src/import/heaptrack.js';
+import { renderSvg } from '../../src/export/svg.js';
+import { xmlEscape } from '../../src/export/xml.js';
+import { fixture, runCli, SHARED } from '../helpers/paths.js';
+
+/** SVG flame graphs: flamegraph.pl's frame set, escaping of everything, same bytes every run. */
+
+const dir = mkdtempSync(join(tmpdir(), 'heapflame-svg-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+const temp = (data: string | Buffer) => {
+  const p = join(dir, `f${n++}.folded`);
+  writeFileSync(p, data);
+  return p;
+};
+
+const frames = (svg: string) => [...svg.matchAll(/<g fg:x="([\d.e+-]+)" fg:w="([\d.e+-]+)"><title>([^<]*)<\/title>/g)];
+const valid = (svg: string) => {
+  const r = XMLValidator.validate(svg);
+  assert.equal(r, true, JSON.stringify(r));
+};
+
+test('the frames flamegraph.pl keeps at 0.1 px: 20,338 of 22,037 on the shared input, plus the root', async () => {
+  const p = await importFolded(join(SHARED, 'fixtures/folded/small-1k.folded'));
+  const svg = renderSvg(p);
+  valid(svg);
+  const fs = frames(svg);
+  assert.equal(fs.length, 20_338 + 1);
+  assert.match(fs[0][3], /^all \(20,884 samples, 100\.00%\)$/);
+  // every frame's width is its value; children sit inside their parent
+  for (const f of fs) assert.ok(Number(f[2]) >= (0.1 / 1180) * 20_884 - 1e-9);
+  // no pruning: every merged node
+  assert.equal(frames(renderSvg(p, { minWidth: 0 })).length, 22_037 + 1);
+  // a percentage threshold
+  const pct = frames(renderSvg(p, { minWidth: '1%' }));
+  assert.ok(pct.length > 1 && pct.every((f) => Number(f[2]) >= 208.84 - 1e-9));
+});
+
+test('the same input gives the same bytes (flamegraph.pl does not)', async () => {
+  const p = await importFolded(join(SHARED, 'fixtures/folded/perf-example.folded'));
+  assert.equal(renderSvg(p), renderSvg(p));
+  const again = await importFolded(join(SHARED, 'fixtures/folded/perf-example.folded'));
+  assert.equal(renderSvg(again), renderSvg(p));
+});
+
+test('hostile names and options: valid XML, nothing that could run', async () => {
+  const evil = [
+    '<script>alert(1)</script>',
+    '<img src=x onerror=alert(2)>',
+    ']]><script>alert(3)</script>',
+    'a & b "quoted" \'single\'',
+    'ctl\u0001\u0007\u001b[31m',
+    'x'.repeat(5000),
+    '\ud800lone surrogate',
+  ];
+  const text = Buffer.concat([
+    Buffer.from(evil.map((name, i) => `main;${name} ${i + 1}\n`).join('')),
+    Buffer.from([0x6d, 0x61, 0x69, 0x6e, 0x3b, 0xff, 0xfe, 0x20, 0x39, 0x0a]), // invalid UTF-8
+  ]);
+  const p = await importFolded(temp(text));
+  const svg = renderSvg(p, {
+    title: '<script>alert("t")</script> & ]]>',
+    subtitle: '"><svg onload=alert(4)>',
+    countname: '<b>bytes</b>',
+    nameType: '");alert(5);("',
+    notes: '--> <script>alert(6)</script> <!--',
+    minWidth: 0,
+  } as never);
+  valid(svg);
+  // Walk the parsed document: only the elements we write, no event-handler attributes.
+  const allowed = new Set(['?xml', 'svg', 'defs', 'linearGradient', 'stop', 'style', 'script', 'rect', 'text', 'g', 'title', '#text', '#comment', '__cdata', ':@']);
+  const seen: string[] = [];
+  const walk = (nodes: unknown[]) => {
+    for (const node of nodes as Record<string, unknown>[]) {
+      for (const [key, value] of Object.entries(node)) {
+        if (key === ':@') {
+          for (const attr of Object.keys(value as object)) assert.doesNotMatch(attr, /^@_on/i, attr);
+          continue;
+        }
+        seen.push(key);
+        assert.ok(allowed.has(key), `unexpected element <${key}>`);
+        if (Array.isArray(value)) walk(value);
+      }
+    }
+  };
+  walk(new XMLParser({ ignoreAttributes: false, preserveOrder: true, commentPropName: '#comment', cdataPropName: '__cdata' }).parse(svg));
+  assert.equal(seen.filter((k) => k === 'script').length, 1, 'only our own script');
+  assert.equal((svg.match(/\]\]>/g) ?? []).length, 1, 'the CDATA section is not broken');
+  assert.ok(svg.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
+  assert.doesNotMatch(svg, /[\u0001\u0007\u001b]/);
+});
+
+test('xmlEscape: the five specials and every character XML forbids', () => {
+  fc.assert(
+    fc.property(fc.string({ unit: 'binary', maxLength: 60 }), (s) => {
+      const out = xmlEscape(s);
+      assert.doesNotMatch(out, /[<>"']|&(?!amp;|lt;|gt;|quot;|#39;)/);
+      // eslint-disable-next-line no-control-regex
+      assert.doesNotMatch(out, /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/);
+      valid(`<r a="${out}">${out}</r>`);
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test('memory costs: mem palette, bytes in tooltips, title from the cost; icicle and reverse', async () => {
+  const p = await importHeaptrack(fixture('heaptrack.leaks.zst'));
+  const svg = renderSvg(p, { cost: 'peak' });
+  valid(svg);
+  assert.match(svg, /<text id="title"[^>]*>heapflame: peak bytes<\/text>/);
+  assert.match(svg, /<title>all \(1\.07M bytes, 100\.00%\)<\/title>/);
+  assert.match(svg, /<title>peak_phase \(1000\.00K bytes, 93\.05%\)<\/title>/);
+  assert.match(svg, /fill="rgb\(0,\d+,\d+\)"/, 'mem palette (greens)');
+  const ice = renderSvg(p, { cost: 'peak', inverted: true });
+  const y = (s: string, name: string) => Number(new RegExp(`<title>${name} [^<]*</title><rect x="[\\d.]+" y="([\\d.]+)"`).exec(s)![1]);
+  assert.ok(y(svg, 'all') > y(svg, 'main'), 'flame: root at the bottom');
+  assert.ok(y(ice, 'all') < y(ice, 'main'), 'icicle: root at the top');
+  const rev = renderSvg(p, { cost: 'allocations', reverse: true, minWidth: 0 });
+  // reversed: leaf functions sit right above the root
+  assert.match(rev, /<title>temp_alloc \(100 allocations/);
+});
+
+test('sort by weight puts the widest sibling first', async () => {
+  const p = await importFolded(temp('r;a 1\nr;b 5\nr;c 3\n'));
+  const order = (svg: string) => frames(svg).map((f) => f[3].split(' ')[0]).filter((x) => 'abc'.includes(x));
+  assert.deepEqual(order(renderSvg(p)), ['a', 'b', 'c']);
+  assert.deepEqual(order(renderSvg(p, { sort: 'weight' })), ['b', 'c', 'a']);
+});
+
+test('flamegraph command: recording or folded in, SVG out, bad input exit 2', () => {
+  const out = join(dir, 'peak.svg');
+  const r = runCli(['flamegraph', fixture('heaptrack.s3sim.zst'), '--cost', 'leaked', '-o', out, '--title', 'S3 <leaks>']);
+  assert.equal(r.code, 0, r.stderr);
+  const svg = readFileSync(out, 'utf8');
+  valid(svg);
+  assert.match(svg, /S3 &lt;leaks&gt;/);
+  assert.match(svg, /s3sim::handle_get_object/);
+  const folded = runCli(['flamegraph', join(SHARED, 'fixtures/folded/perf-example.folded'), '-o', join(dir, 'perf.svg'), '--colors', 'java']);
+  assert.equal(folded.code, 0, folded.stderr);
+  const bad = runCli(['flamegraph', temp('just words\n'), '-o', join(dir, 'x.svg')]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /not a format heapflame reads; tried: heaptrack/);
+});
