@@ -102,7 +102,7 @@ test('bad input: exit 2 with one clear line, no stack trace', () => {
   const cases: [string[], RegExp][] = [
     [['report', join(dir, 'missing.zst')], /missing\.zst: file not found/],
     [['report', empty], /empty\.zst: file is empty/],
-    [['report', notHeaptrack], /not a heaptrack recording/],
+    [['report', notHeaptrack], /notes\.txt: not a format heapflame reads; tried: heaptrack .*, folded stacks/],
     [['report', fixture('heaptrack.leaks_raw.raw.zst')], /raw heaptrack recording/],
     [['report', fixture('heaptrack.leaks.zst'), '--min-size', 'lots'], /expected a size/],
     [['report', fixture('heaptrack.leaks.zst'), '--from', 'soon'], /expected a time/],

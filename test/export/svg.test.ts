@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import fc from 'fast-check';
@@ -9,18 +8,14 @@ import { importFolded } from '../../src/import/folded.js';
 import { importHeaptrack } from '../../src/import/heaptrack.js';
 import { renderSvg } from '../../src/export/svg.js';
 import { xmlEscape } from '../../src/export/xml.js';
-import { fixture, runCli, SHARED } from '../helpers/paths.js';
+import { fixture, runCli, SHARED, tempFiles } from '../helpers/paths.js';
 
 /** SVG flame graphs: flamegraph.pl's frame set, escaping of everything, same bytes every run. */
 
-const dir = mkdtempSync(join(tmpdir(), 'heapflame-svg-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-let n = 0;
-const temp = (data: string | Buffer) => {
-  const p = join(dir, `f${n++}.folded`);
-  writeFileSync(p, data);
-  return p;
-};
+const files = tempFiles('svg', '.folded');
+after(files.remove);
+const temp = files.file;
+const dir = files.dir;
 
 const frames = (svg: string) => [...svg.matchAll(/<g fg:x="([\d.e+-]+)" fg:w="([\d.e+-]+)"><title>([^<]*)<\/title>/g)];
 const valid = (svg: string) => {

@@ -1,4 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
@@ -43,4 +45,19 @@ export function runCli(args: string[], options: { input?: Buffer | string; cwd?:
 
 export function zstdText(path: string): string {
   return execFileSync('zstd', ['-dc', path], { maxBuffer: 1 << 30 }).toString('latin1');
+}
+
+/** A temporary folder removed after the tests, and a writer of numbered files in it. */
+export function tempFiles(prefix: string, suffix = '') {
+  const dir = mkdtempSync(join(tmpdir(), `heapflame-${prefix}-`));
+  let n = 0;
+  return {
+    dir,
+    file(data: string | Buffer): string {
+      const p = join(dir, `f${n++}${suffix}`);
+      writeFileSync(p, data);
+      return p;
+    },
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }

@@ -1,24 +1,17 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import fc from 'fast-check';
 import { importFolded } from '../../src/import/folded.js';
 import { HeapflameError } from '../../src/model/errors.js';
 import { type Profile, stackOf } from '../../src/model/profile.js';
-import { SHARED } from '../helpers/paths.js';
+import { SHARED, tempFiles } from '../helpers/paths.js';
 
 /** Folded stacks in: flamegraph.pl's merge, its count grammar, hostile bytes. */
 
-const dir = mkdtempSync(join(tmpdir(), 'heapflame-folded-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-let n = 0;
-const temp = (data: string | Buffer) => {
-  const p = join(dir, `f${n++}.folded`);
-  writeFileSync(p, data);
-  return p;
-};
+const files = tempFiles('folded', '.folded');
+after(files.remove);
+const temp = files.file;
 
 /** stack → value per cost, from the profile. */
 function stacks(p: Profile): Map<string, number[]> {
