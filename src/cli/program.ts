@@ -9,13 +9,23 @@ import { terminalSafe } from '../export/format.js';
 import { parseCount, parseRegex, parseSize, parseTime } from './values.js';
 import { progressReporter } from './progress.js';
 import { runDemo } from './demo.js';
-import { renderSvg } from '../export/svg.js';
+import { isDiffProfile, renderSvg } from '../export/svg.js';
+import { diffProfiles } from '../analyze/diff.js';
+import { renderDiffJson, renderDiffText } from '../export/diff-report.js';
 import { PALETTES, type Palette } from '../export/flame-colors.js';
 import { readFileSync } from 'node:fs';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 const COSTS = ['allocations', 'temporary', 'leaked', 'peak', 'allocated'];
+
+interface DiffFlags {
+  cost: string;
+  output?: string;
+  negate?: boolean;
+  json?: boolean;
+  top: number;
+}
 
 interface SvgFlags {
   output: string;
@@ -186,6 +196,27 @@ export function buildProgram(): Command {
         sort: flags.sort,
       }),
     ]);
+  });
+
+  commonOptions(
+    program
+      .command('diff')
+      .description('what changed between two profiles (or one two-column folded file): top growing and shrinking functions, and a differential flame graph with -o')
+      .argument('<base>', 'the earlier profile (or folded stacks with two count columns)')
+      .argument('[new]', 'the later profile')
+      .option('-c, --cost <cost>', 'cost to compare', 'allocations')
+      .option('-o, --output <file>', 'differential flame graph (.svg)')
+      .option('--negate', 'widths from BASE instead of NEW')
+      .option('--json', 'the comparison as JSON (schema heapflame.diff/1)')
+      .option('-n, --top <n>', 'functions per list', parseCount, 10),
+  ).action(async (baseFile: string, newFile: string | undefined, flags: CommonFlags & DiffFlags) => {
+    const base = await load(baseFile, flags);
+    const cost = newFile === undefined ? 'after' : flags.cost;
+    const diff = newFile === undefined ? base : diffProfiles(base, await load(newFile, flags), cost);
+    if (!isDiffProfile(diff)) throw new HeapflameError('one file given: expected folded stacks with two count columns ("stack before after")', { file: baseFile });
+    const label = newFile === undefined ? 'samples' : flags.cost;
+    if (flags.output) await writeOutput(flags.output, [renderSvg(diff, { negate: flags.negate })]);
+    await writeOutput('-', [flags.json ? renderDiffJson(diff, label, flags.top) : renderDiffText(diff, label, flags.top)]);
   });
 
   program

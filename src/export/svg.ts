@@ -1,7 +1,7 @@
 import { buildCallTree, type CallTree } from '../analyze/calltree.js';
 import { HeapflameError } from '../model/errors.js';
 import { type CostId, costIndex, type Profile } from '../model/profile.js';
-import { background, frameColor, type Palette, stripAnnotation } from './flame-colors.js';
+import { background, diffColor, frameColor, type Palette, stripAnnotation } from './flame-colors.js';
 import { formatBytes, formatInt } from './format.js';
 import { SVG_SCRIPT } from './svg-script.js';
 import { xmlEscape } from './xml.js';
@@ -38,6 +38,17 @@ export interface SvgOptions {
   total?: number;
   /** Sibling order: alphabetical like flamegraph.pl (default), or widest first. */
   sort?: 'name' | 'weight';
+  /**
+   * Differential graph of a profile with costs `before` and `after` (heapflame diff, or
+   * two-column folded input): widths from `after` (from `before` with `negate`), colours from
+   * each frame's inclusive change, red for growth, blue for shrinkage.
+   */
+  negate?: boolean;
+}
+
+/** A profile with `before` and `after` columns draws as a differential graph. */
+export function isDiffProfile(profile: Profile): boolean {
+  return profile.costs.length === 2 && profile.costs[0].id === 'before' && profile.costs[1].id === 'after';
 }
 
 const XPAD = 10;
@@ -45,7 +56,9 @@ const FRAMEPAD = 1;
 
 /** An interactive SVG flame graph of one cost, as flamegraph.pl draws it, with every text escaped. */
 export function renderSvg(profile: Profile, options: SvgOptions = {}): string {
-  const cost = profile.costs[costIndex(profile, options.cost ?? profile.costs[0]?.id)];
+  const diff = isDiffProfile(profile) && options.cost === undefined;
+  const widthCost = diff ? (options.negate ? 'before' : 'after') : options.cost ?? profile.costs[0]?.id;
+  const cost = profile.costs[costIndex(profile, widthCost)];
   if (!cost) throw new HeapflameError(`the profile has no cost "${options.cost}"`);
   const width = options.width ?? 1200;
   const frameHeight = options.height ?? 16;
@@ -54,8 +67,8 @@ export function renderSvg(profile: Profile, options: SvgOptions = {}): string {
   const factor = options.factor ?? 1;
   const bytes = cost.unit === 'bytes';
   const palette = options.colors ?? (bytes || profile.meta.format === 'heaptrack' ? 'mem' : 'hot');
-  const countName = options.countName ?? (bytes ? 'bytes' : cost.id === 'samples' ? 'samples' : cost.label);
-  const title = options.title ?? `heapflame: ${cost.label}`;
+  const countName = options.countName ?? (bytes ? 'bytes' : cost.id === 'samples' || diff ? 'samples' : cost.label);
+  const title = options.title ?? (diff ? `heapflame: differential (${options.negate ? 'widths from BASE' : 'widths from NEW'})` : `heapflame: ${cost.label}`);
 
   // Pruning is in value units: the root's value is the sum over all stacks.
   const column = profile.values[costIndex(profile, cost.id)];
@@ -66,7 +79,12 @@ export function renderSvg(profile: Profile, options: SvgOptions = {}): string {
   const minValue = minWidth.endsWith('%')
     ? (Number(minWidth.slice(0, -1)) / 100) * scaleTotal
     : (Number(minWidth) / (width - 2 * XPAD)) * scaleTotal;
-  const tree: CallTree = buildCallTree(profile, { cost: cost.id, reverse: options.reverse, sort: options.sort, minValue });
+  const otherCost = diff ? (options.negate ? 'after' : 'before') : undefined;
+  const tree: CallTree = buildCallTree(profile, { cost: cost.id, otherCost, reverse: options.reverse, sort: options.sort, minValue });
+  // inclusive change per frame: after - before, whichever column gives the widths
+  const delta = (n: number) => (diff ? (options.negate ? tree.other[n] - tree.total[n] : tree.total[n] - tree.other[n]) : 0);
+  let maxDelta = 0;
+  for (let n = 1; diff && n < tree.count; n++) maxDelta = Math.max(maxDelta, Math.abs(delta(n)));
 
   const ypad1 = fontSize * 3;
   const ypad2 = fontSize * 2 + 10;
@@ -123,11 +141,12 @@ export function renderSvg(profile: Profile, options: SvgOptions = {}): string {
     const y1 = options.inverted
       ? ypad1 + ypad3 + depth * frameHeight
       : imageHeight - ypad2 - (depth + 1) * frameHeight + FRAMEPAD;
-    const color = n === 0 ? 'rgb(250,250,250)' : frameColor(name, palette, options.hash === true);
+    const color = diff ? diffColor(delta(n), maxDelta) : n === 0 ? 'rgb(250,250,250)' : frameColor(name, palette, options.hash === true);
+    const change = diff ? `; ${delta(n) >= 0 ? '+' : '-'}${fmt(Math.abs(delta(n)))} ${options.negate ? 'after' : 'since BASE'}` : '';
     const chars = Math.floor(w / charWidth);
     const label = n === 0 || chars < 3 ? '' : shown.length <= chars ? shown : `${shown.slice(0, chars - 2)}..`;
     out.push(
-      `<g fg:x="${tree.x[n]}" fg:w="${value}"><title>${e(shown)} (${fmt(value)} ${e(countName)}, ${pct(value)}%)</title>` +
+      `<g fg:x="${tree.x[n]}" fg:w="${value}"><title>${e(shown)} (${fmt(value)} ${e(countName)}, ${pct(value)}%${change})</title>` +
         `<rect x="${x1.toFixed(1)}" y="${y1.toFixed(1)}" width="${w.toFixed(1)}" height="${(frameHeight - FRAMEPAD).toFixed(1)}" fill="${color}" rx="2" ry="2"/>` +
         `<text x="${(x1 + 3).toFixed(2)}" y="${(y1 + frameHeight / 2 + 3).toFixed(2)}">${e(label)}</text></g>\n`,
     );

@@ -1,0 +1,95 @@
+import { ProfileBuilder } from '../model/builder.js';
+import { HeapflameError } from '../model/errors.js';
+import { type CostId, costIndex, type CostInfo, type Profile } from '../model/profile.js';
+import { defaultLabel } from './calltree.js';
+
+/**
+ * Two profiles as one, for differential graphs: stacks matched by their frame labels (names,
+ * not addresses, which differ between runs), costs `before` (BASE) and `after` (NEW).
+ */
+export function diffProfiles(base: Profile, next: Profile, cost: CostId): Profile {
+  const cb = costIndex(base, cost);
+  const cn = costIndex(next, cost);
+  if (cb < 0 || cn < 0) {
+    const missing = cb < 0 ? base : next;
+    throw new HeapflameError(`both profiles need the cost "${cost}" (one has: ${missing.costs.map((c) => c.id).join(', ')})`);
+  }
+  const info = next.costs[cn];
+  const costs: CostInfo[] = [
+    { ...info, id: 'before', label: `${info.label} before`, description: `${info.description} (BASE)` },
+    { ...info, id: 'after', label: `${info.label} after`, description: `${info.description} (NEW)` },
+  ];
+  const builder = new ProfileBuilder(costs);
+  const add = (p: Profile, c: number, column: number) => {
+    const frameIds = p.frames.map((f) =>
+      builder.internFrame({ name: defaultLabel(f), file: '', line: 0, module: '', address: '', inlined: false }),
+    );
+    const map = new Int32Array(p.nodeCount);
+    for (let n = 1; n < p.nodeCount; n++) map[n] = builder.child(map[p.nodeParent[n]], frameIds[p.nodeFrame[n]]);
+    const row = [0, 0];
+    for (let i = 0; i < p.sampleCount; i++) {
+      row[column] = p.values[c][i];
+      row[1 - column] = 0;
+      builder.addSample(map[p.sampleNode[i]], row);
+    }
+  };
+  add(base, cb, 0);
+  add(next, cn, 1);
+  const profile = builder.build({ format: 'diff' }, { before: base.totals[cost] ?? 0, after: next.totals[cost] ?? 0 }, [
+    ...base.warnings,
+    ...next.warnings,
+  ]);
+  return profile;
+}
+
+export interface FunctionChange {
+  name: string;
+  /** Inclusive values (each stack counts a function once, however often it recurs). */
+  before: number;
+  after: number;
+  delta: number;
+  selfBefore: number;
+  selfAfter: number;
+}
+
+/** Functions that grew and shrank most, by inclusive delta. */
+export function topChanges(diff: Profile, limit = 10): { growing: FunctionChange[]; shrinking: FunctionChange[] } {
+  const b = costIndex(diff, 'before');
+  const a = costIndex(diff, 'after');
+  const byName = new Map<string, FunctionChange>();
+  const get = (name: string) => {
+    let c = byName.get(name);
+    if (!c) byName.set(name, (c = { name, before: 0, after: 0, delta: 0, selfBefore: 0, selfAfter: 0 }));
+    return c;
+  };
+  const seen = new Set<string>();
+  for (let i = 0; i < diff.sampleCount; i++) {
+    const vb = diff.values[b][i];
+    const va = diff.values[a][i];
+    if (vb === 0 && va === 0) continue;
+    seen.clear();
+    let leaf = true;
+    for (let n = diff.sampleNode[i]; n > 0; n = diff.nodeParent[n]) {
+      const name = diff.frames[diff.nodeFrame[n]].name;
+      const c = get(name);
+      if (leaf) {
+        c.selfBefore += vb;
+        c.selfAfter += va;
+        leaf = false;
+      }
+      if (seen.has(name)) continue;
+      seen.add(name);
+      c.before += vb;
+      c.after += va;
+    }
+  }
+  const all = [...byName.values()];
+  for (const c of all) c.delta = c.after - c.before;
+  // Callers share their callees' change: on equal change, the function whose own code
+  // changed comes first.
+  const self = (c: FunctionChange) => Math.abs(c.selfAfter - c.selfBefore);
+  const order = (x: FunctionChange, y: FunctionChange) => Math.abs(y.delta) - Math.abs(x.delta) || self(y) - self(x) || (x.name < y.name ? -1 : 1);
+  const growing = all.filter((c) => c.delta > 0).sort(order);
+  const shrinking = all.filter((c) => c.delta < 0).sort(order);
+  return { growing: growing.slice(0, limit), shrinking: shrinking.slice(0, limit) };
+}
