@@ -14,7 +14,7 @@ export const SVG_SCRIPT = String.raw`
   var fontSize = +svg.getAttributeNS(NS, 'fontsize');
   var fontWidth = +svg.getAttributeNS(NS, 'fontwidth');
   var frames = document.getElementById('frames');
-  var details = document.getElementById('details').firstChild;
+  var details = document.getElementById('details');
   var unzoomBtn = document.getElementById('unzoom');
   var searchBtn = document.getElementById('search');
   var icBtn = document.getElementById('ignorecase');
@@ -26,13 +26,13 @@ export const SVG_SCRIPT = String.raw`
   function num(g, a) { return +g.getAttributeNS(NS, a); }
   function rectOf(g) { return g.getElementsByTagName('rect')[0]; }
   function textOf(g) { return g.getElementsByTagName('text')[0]; }
-  function titleOf(g) { return g.getElementsByTagName('title')[0].firstChild.nodeValue; }
+  function titleOf(g) { return g.getElementsByTagName('title')[0].textContent; }
   function nameOf(g) { return titleOf(g).replace(/ \([^(]*\)$/, ''); }
   function fit(g, width) {
     var t = textOf(g);
     var name = nameOf(g);
     var chars = Math.floor(width / (fontSize * fontWidth));
-    t.firstChild.nodeValue = chars < 3 ? '' : name.length <= chars ? name : name.substring(0, chars - 2) + '..';
+    t.textContent = chars < 3 ? '' : name.length <= chars ? name : name.substring(0, chars - 2) + '..';
     t.setAttribute('x', +rectOf(g).getAttribute('x') + 3);
   }
   function layout() {
@@ -59,7 +59,7 @@ export const SVG_SCRIPT = String.raw`
   function unzoom() { view = { x: 0, w: total, y: null }; layout(); }
   function search(t) {
     var re;
-    try { re = new RegExp(t, ignoreCase ? 'i' : ''); } catch (e) { matchedText.firstChild.nodeValue = 'bad regex'; return; }
+    try { re = new RegExp(t, ignoreCase ? 'i' : ''); } catch (e) { matchedText.textContent = 'bad regex'; return; }
     term = t;
     var spans = [];
     for (var i = 0; i < gs.length; i++) {
@@ -78,9 +78,9 @@ export const SVG_SCRIPT = String.raw`
       var s = Math.max(spans[k][0], end);
       if (spans[k][1] > s) { sum += spans[k][1] - s; end = spans[k][1]; }
     }
-    searchBtn.firstChild.nodeValue = 'Reset Search';
+    searchBtn.textContent = 'Reset Search';
     searchBtn.setAttribute('class', 'show');
-    matchedText.firstChild.nodeValue = 'Matched: ' + ((100 * sum) / view.w).toFixed(1) + '%';
+    matchedText.textContent = 'Matched: ' + ((100 * sum) / view.w).toFixed(1) + '%';
   }
   function resetSearch() {
     term = null;
@@ -88,9 +88,9 @@ export const SVG_SCRIPT = String.raw`
       var r = rectOf(gs[i]);
       if (r.hasAttribute('data-fill')) r.setAttribute('fill', r.getAttribute('data-fill'));
     }
-    searchBtn.firstChild.nodeValue = 'Search';
+    searchBtn.textContent = 'Search';
     searchBtn.setAttribute('class', '');
-    matchedText.firstChild.nodeValue = ' ';
+    matchedText.textContent = ' ';
   }
   function askSearch() {
     var t = window.prompt('Search for (regular expression):', term || '');
@@ -104,9 +104,9 @@ export const SVG_SCRIPT = String.raw`
     var g = e.target.closest ? e.target.closest('g') : null;
     if (!g || g.parentNode !== frames) return;
     var extra = view.w < total ? '; ' + ((100 * num(g, 'w')) / view.w).toFixed(2) + '% of the zoomed frame' : '';
-    details.nodeValue = svg.getAttributeNS(NS, 'nametype') + ' ' + titleOf(g) + extra;
+    details.textContent = svg.getAttributeNS(NS, 'nametype') + ' ' + titleOf(g) + extra;
   });
-  frames.addEventListener('mouseout', function () { details.nodeValue = ' '; });
+  frames.addEventListener('mouseout', function () { details.textContent = ' '; });
   unzoomBtn.addEventListener('click', unzoom);
   searchBtn.addEventListener('click', function () { if (term !== null) resetSearch(); else askSearch(); });
   icBtn.addEventListener('click', function () {
