@@ -64,54 +64,89 @@ export function buildCallTree(profile: Profile, options: CallTreeOptions = {}): 
     return id;
   });
 
-  // 1. Merge into an unordered tree keyed by (parent, label).
-  const t = new GrowTree();
-  const pairs = new PairTable(profile.nodeCount);
-  const child = (parent: number, lab: number) => {
-    let id = pairs.get(parent, lab);
-    if (id < 0) {
-      id = t.add(parent, lab);
-      pairs.set(parent, lab, id);
-    }
-    return id;
-  };
+  // 1. The tree merged by label. When every frame has its own label (folded input), the
+  //    profile's own tree already is that tree; otherwise stacks are merged again.
   const values = profile.values[c];
   const others = o >= 0 ? profile.values[o] : null;
-  if (!options.reverse) {
-    // Profile nodes come after their parents: one pass maps them all.
-    const map = new Int32Array(profile.nodeCount);
-    for (let n = 1; n < profile.nodeCount; n++) map[n] = child(map[profile.nodeParent[n]], frameLabel[profile.nodeFrame[n]]);
-    for (let i = 0; i < profile.sampleCount; i++) t.addSelf(map[profile.sampleNode[i]], values[i], others ? others[i] : 0);
-  } else {
+  const labelsUnique = labels.length - 1 === profile.frames.length;
+  let parent: Int32Array;
+  let label: Int32Array;
+  let self: Float64Array;
+  let otherSelf: Float64Array;
+  let count: number;
+  if (labelsUnique && !options.reverse) {
+    count = profile.nodeCount;
+    parent = profile.nodeParent;
+    label = new Int32Array(count);
+    label[0] = -1;
+    for (let n = 1; n < count; n++) label[n] = frameLabel[profile.nodeFrame[n]];
+    self = new Float64Array(count);
+    otherSelf = new Float64Array(count);
     for (let i = 0; i < profile.sampleCount; i++) {
-      let node = 0;
-      for (let n = profile.sampleNode[i]; n > 0; n = profile.nodeParent[n]) node = child(node, frameLabel[profile.nodeFrame[n]]);
-      t.addSelf(node, values[i], others ? others[i] : 0);
+      self[profile.sampleNode[i]] += values[i];
+      if (others) otherSelf[profile.sampleNode[i]] += others[i];
     }
+  } else {
+    const t = new GrowTree();
+    const pairs = new PairTable(profile.nodeCount);
+    const child = (p: number, lab: number) => {
+      let id = pairs.get(p, lab);
+      if (id < 0) {
+        id = t.add(p, lab);
+        pairs.set(p, lab, id);
+      }
+      return id;
+    };
+    if (!options.reverse) {
+      // Profile nodes come after their parents: one pass maps them all.
+      const map = new Int32Array(profile.nodeCount);
+      for (let n = 1; n < profile.nodeCount; n++) map[n] = child(map[profile.nodeParent[n]], frameLabel[profile.nodeFrame[n]]);
+      for (let i = 0; i < profile.sampleCount; i++) t.addSelf(map[profile.sampleNode[i]], values[i], others ? others[i] : 0);
+    } else {
+      for (let i = 0; i < profile.sampleCount; i++) {
+        let node = 0;
+        for (let n = profile.sampleNode[i]; n > 0; n = profile.nodeParent[n]) node = child(node, frameLabel[profile.nodeFrame[n]]);
+        t.addSelf(node, values[i], others ? others[i] : 0);
+      }
+    }
+    count = t.count;
+    parent = t.parent;
+    label = t.label;
+    self = t.self;
+    otherSelf = t.otherSelf;
   }
 
-  // 2. Inclusive values: children were added after their parents.
-  const total = t.self.slice(0, t.count);
-  const other = t.otherSelf.slice(0, t.count);
-  for (let n = t.count - 1; n > 0; n--) {
-    total[t.parent[n]] += total[n];
-    other[t.parent[n]] += other[n];
+  // 2. Inclusive values: children come after their parents.
+  const total = self.slice(0, count);
+  const other = otherSelf.slice(0, count);
+  for (let n = count - 1; n > 0; n--) {
+    total[parent[n]] += total[n];
+    other[parent[n]] += other[n];
   }
 
-  // 3. Children lists, sorted; depth-first output with offsets, pruning small nodes.
-  const kids = childLists(t.parent, t.count);
+  // 3. Children of every node in one index array (grouped by parent), then a depth-first walk
+  //    that keeps children above the threshold and sorts only those.
+  const first = new Int32Array(count + 1);
+  for (let n = 1; n < count; n++) first[parent[n] + 1]++;
+  for (let n = 0; n < count; n++) first[n + 1] += first[n];
+  const kids = new Int32Array(Math.max(count - 1, 0));
+  const fill = first.slice(0, count);
+  for (let n = 1; n < count; n++) kids[fill[parent[n]]++] = n;
+
   // Sort the labels once; siblings then compare by rank (an integer), not by string.
   const rank = new Int32Array(labels.length);
   labels
     .map((_, i) => i)
     .sort((a, b) => (labels[a] < labels[b] ? -1 : labels[a] > labels[b] ? 1 : 0))
     .forEach((l, r) => (rank[l] = r));
-  const byName = (a: number, b: number) => rank[t.label[a]] - rank[t.label[b]];
+  const byName = (a: number, b: number) => rank[label[a]] - rank[label[b]];
   const byWeight = (a: number, b: number) => total[b] - total[a] || byName(a, b);
   const cmp = options.sort === 'weight' ? byWeight : byName;
   const minValue = options.minValue ?? 0;
 
-  const out = new GrowTree();
+  const outLabel: number[] = [];
+  const outParent: number[] = [];
+  const outSelf: number[] = [];
   const outTotal: number[] = [];
   const outOther: number[] = [];
   const outX: number[] = [];
@@ -122,46 +157,43 @@ export function buildCallTree(profile: Profile, options: CallTreeOptions = {}): 
   while (stack.length) {
     const depth = stack.pop()!;
     const x = stack.pop()!;
-    const outParent = stack.pop()!;
+    const outParentId = stack.pop()!;
     const src = stack.pop()!;
-    const id = src === 0 ? 0 : out.add(outParent, t.label[src]);
-    out.addSelf(id, t.self[src], t.otherSelf[src]);
+    const id = outLabel.length;
+    outLabel.push(src === 0 ? -1 : label[src]);
+    outParent.push(outParentId);
+    outSelf.push(self[src]);
     outTotal.push(total[src]);
     outOther.push(other[src]);
     outX.push(x);
     outDepth.push(depth);
     if (depth > maxDepth) maxDepth = depth;
-    const list = kids[src];
-    if (!list) continue;
+    const list: number[] = [];
+    for (let k = first[src]; k < first[src + 1]; k++) list.push(kids[k]);
+    if (list.length === 0) continue;
     list.sort(cmp);
     // pruned siblings still take their space; push in reverse so the first child comes first
-    let offsets = x;
+    let offset = x;
     const entries: number[] = [];
     for (const k of list) {
-      if (total[k] >= minValue && total[k] > 0) entries.push(k, offsets);
-      offsets += total[k];
+      if (total[k] >= minValue && total[k] > 0) entries.push(k, offset);
+      offset += total[k];
     }
     for (let e = entries.length - 2; e >= 0; e -= 2) stack.push(entries[e], id, entries[e + 1], depth + 1);
   }
   return {
     labels,
-    label: out.label.slice(0, out.count),
-    parent: out.parent.slice(0, out.count),
+    label: Int32Array.from(outLabel),
+    parent: Int32Array.from(outParent),
     depth: Int32Array.from(outDepth),
     total: Float64Array.from(outTotal),
-    self: out.self.slice(0, out.count),
+    self: Float64Array.from(outSelf),
     x: Float64Array.from(outX),
     other: o >= 0 ? Float64Array.from(outOther) : new Float64Array(0),
-    count: out.count,
+    count: outLabel.length,
     maxDepth,
     rootTotal: total[0],
   };
-}
-
-function childLists(parent: Int32Array, count: number): (number[] | undefined)[] {
-  const lists: (number[] | undefined)[] = new Array(count);
-  for (let n = 1; n < count; n++) (lists[parent[n]] ??= []).push(n);
-  return lists;
 }
 
 /** A tree under construction: parent, label and self values in growing typed arrays. */

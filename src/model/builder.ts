@@ -1,5 +1,5 @@
 import { grown } from './typed-arrays.js';
-import { PairTable } from './hash-tables.js';
+import { hashPair } from './hash-tables.js';
 import { type CostInfo, type Frame, type Profile, type ProfileMeta, frameKey, ROOT_NODE } from './profile.js';
 
 /**
@@ -9,7 +9,8 @@ import { type CostInfo, type Frame, type Profile, type ProfileMeta, frameKey, RO
 export class ProfileBuilder {
   readonly frames: Frame[] = [];
   private frameIds = new Map<string, number>();
-  private nodeIds = new PairTable();
+  /** Open-addressing table of node ids keyed by (parent, frame), checked against the node arrays. */
+  private slots = new Int32Array(4096).fill(-1);
   private nodeParent = new Int32Array(1024);
   private nodeFrame = new Int32Array(1024);
   private nodeCount = 1;
@@ -36,18 +37,35 @@ export class ProfileBuilder {
 
   /** Child of `parent` for `frameId`, created on first use. */
   child(parent: number, frameId: number): number {
-    let id = this.nodeIds.get(parent, frameId);
-    if (id < 0) {
-      id = this.nodeCount++;
-      if (id >= this.nodeParent.length) {
-        this.nodeParent = grown(this.nodeParent);
-        this.nodeFrame = grown(this.nodeFrame);
-      }
-      this.nodeParent[id] = parent;
-      this.nodeFrame[id] = frameId;
-      this.nodeIds.set(parent, frameId, id);
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    let i = hashPair(parent, frameId) & mask;
+    let id: number;
+    while ((id = slots[i]) >= 0) {
+      if (this.nodeParent[id] === parent && this.nodeFrame[id] === frameId) return id;
+      i = (i + 1) & mask;
     }
+    id = this.nodeCount++;
+    if (id >= this.nodeParent.length) {
+      this.nodeParent = grown(this.nodeParent);
+      this.nodeFrame = grown(this.nodeFrame);
+    }
+    this.nodeParent[id] = parent;
+    this.nodeFrame[id] = frameId;
+    slots[i] = id;
+    if (this.nodeCount * 2 > slots.length) this.rehash();
     return id;
+  }
+
+  private rehash(): void {
+    const slots = new Int32Array(this.slots.length * 2).fill(-1);
+    const mask = slots.length - 1;
+    for (let id = 1; id < this.nodeCount; id++) {
+      let i = hashPair(this.nodeParent[id], this.nodeFrame[id]) & mask;
+      while (slots[i] >= 0) i = (i + 1) & mask;
+      slots[i] = id;
+    }
+    this.slots = slots;
   }
 
   /** Node for a whole stack given root first. */
