@@ -51,6 +51,8 @@ class FoldedParser {
   private lineNo = 0;
   private stacks = 0;
   private carry: Buffer | null = null;
+  /** Inside a line over the length limit: everything up to its newline is dropped. */
+  private skipping = false;
 
   constructor(private readonly file: string) {
     this.warnings = new Warnings(file);
@@ -60,15 +62,20 @@ class FoldedParser {
 
   push(buf: Buffer): void {
     let pos = 0;
-    if (this.carry) {
+    if (this.carry || this.skipping) {
       const nl = buf.indexOf(10);
       if (nl === -1) {
         this.keep(buf);
         return;
       }
-      const line = Buffer.concat([this.carry, buf.subarray(0, nl)]);
-      this.carry = null;
-      this.line(line, 0, line.length);
+      if (this.skipping) {
+        this.skipping = false;
+        this.lineNo++;
+      } else {
+        const line = Buffer.concat([this.carry!, buf.subarray(0, nl)]);
+        this.carry = null;
+        this.line(line, 0, line.length);
+      }
       pos = nl + 1;
     }
     for (;;) {
@@ -86,10 +93,12 @@ class FoldedParser {
   }
 
   private keep(part: Buffer): void {
+    if (this.skipping) return;
     const size = (this.carry?.length ?? 0) + part.length;
     if (size > MAX_LINE) {
       this.warnings.add('long', this.lineNo + 1, `line longer than ${MAX_LINE} bytes skipped`);
-      this.carry = Buffer.alloc(0); // the rest of the line is dropped with it
+      this.carry = null;
+      this.skipping = true;
       return;
     }
     this.carry = this.carry ? Buffer.concat([this.carry, part]) : Buffer.from(part);

@@ -77,6 +77,17 @@ test('bad lines are counted with their line numbers; no stacks at all is an erro
   }
 });
 
+test('a line over the length limit is skipped whole, the lines around it kept', async () => {
+  const long = Buffer.alloc(17 << 20, 0x61); // 17 MiB of "a", no newline
+  const p = await importFolded(files.file(Buffer.concat([Buffer.from('x;y 1\n'), long, Buffer.from(' 5\nx;z 2\n')])));
+  assert.deepEqual([...stacks(p).entries()], [
+    ['x;y', [1]],
+    ['x;z', [2]],
+  ]);
+  assert.equal(p.warnings.length, 1);
+  assert.match(p.warnings[0], /:2: line longer than/);
+});
+
 test('invalid UTF-8 and control bytes never abort (flamegraph.pl dies on them)', async () => {
   const p = await importFolded(temp(Buffer.from([0x61, 0x3b, 0xff, 0xfe, 0x01, 0x62, 0x20, 0x35, 0x0a])));
   const [name] = [...stacks(p).keys()];

@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+// heapflame benchmark: folded stacks -> SVG flame graph, against flamegraph.pl's measured CPU
+// time (../shared/fixtures/README.md: Perl 5.36, 2-vCPU machine; flamegraph.pl itself is not
+// installed here). Usage: node bench/flamegraph.mjs [--runs N] [--skip-large]
+// A report, not a test: exits 0 whatever the numbers.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const shared = path.resolve(root, '../shared/fixtures/folded');
+const cache = path.join(root, 'bench/.cache');
+const cli = path.join(root, 'dist/src/cli/main.js');
+const args = process.argv.slice(2);
+const runs = Number(args[args.indexOf('--runs') + 1]) > 0 && args.includes('--runs') ? Number(args[args.indexOf('--runs') + 1]) : 3;
+const TARGET_CPU_RATIO = 0.05;
+
+// flamegraph.pl, default options: user+sys CPU seconds and max RSS (MB) as measured
+const inputs = [
+  { name: 'small-1k.folded', file: path.join(shared, 'small-1k.folded'), perl: { cpu: 0.38, rssMB: 27 } },
+  { name: 'perf-example.folded', file: path.join(shared, 'perf-example.folded'), perl: null },
+  { name: 'medium-20k.folded', gen: ['--stacks', '20000', '--seed', '11'], perl: { cpu: 4.21, rssMB: 236 } },
+  { name: 'large-200k.folded', gen: ['--stacks', '200000', '--seed', '42'], perl: { cpu: 40.2, rssMB: 2060 }, large: true },
+];
+
+function prepare(input) {
+  if (input.file) return fs.existsSync(input.file) ? input.file : null;
+  const file = path.join(cache, input.name);
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(cache, { recursive: true });
+    console.log(`generating ${input.name} with gen-folded.mjs ${input.gen.join(' ')} ...`);
+    const out = fs.openSync(file + '.partial', 'w');
+    const r = spawnSync(process.execPath, [path.join(shared, 'gen-folded.mjs'), ...input.gen], { stdio: ['ignore', out, 'inherit'] });
+    fs.closeSync(out);
+    if (r.status !== 0) return null;
+    fs.renameSync(file + '.partial', file);
+  }
+  return file;
+}
+
+function measure(file) {
+  const out = path.join(os.tmpdir(), `heapflame-bench-${process.pid}.svg`);
+  const timeFile = path.join(os.tmpdir(), `heapflame-bench-${process.pid}.time`);
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync('/usr/bin/time', ['-f', '%U %S %M', '-o', timeFile, process.execPath, cli, 'flamegraph', file, '-o', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.status !== 0) return { error: r.stderr.toString().slice(0, 300) };
+  const [u, s, kb] = fs.readFileSync(timeFile, 'utf8').trim().split(/\s+/).map(Number);
+  const size = fs.statSync(out).size;
+  fs.rmSync(out, { force: true });
+  fs.rmSync(timeFile, { force: true });
+  return { wall, cpu: u + s, rssMB: (kb * 1024) / 1e6, size };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+console.log(`heapflame flamegraph benchmark: ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), node ${process.version}, ${runs} runs each`);
+console.log('input                 heapflame CPU s  wall s  RSS MB  SVG MB | flamegraph.pl CPU s  RSS MB | CPU ratio (target <= 0.05)');
+for (const input of inputs) {
+  if (input.large && args.includes('--skip-large')) continue;
+  const file = prepare(input);
+  if (!file) {
+    console.log(`${input.name.padEnd(21)} skipped (input missing)`);
+    continue;
+  }
+  const results = [];
+  for (let i = 0; i < runs; i++) results.push(measure(file));
+  const failed = results.find((r) => r.error);
+  if (failed) {
+    console.log(`${input.name.padEnd(21)} FAILED: ${failed.error}`);
+    continue;
+  }
+  const cpu = median(results.map((r) => r.cpu));
+  const ratio = input.perl ? cpu / input.perl.cpu : null;
+  console.log(
+    `${input.name.padEnd(21)} ${cpu.toFixed(2).padStart(15)}  ${median(results.map((r) => r.wall)).toFixed(2).padStart(6)}  ${median(results.map((r) => r.rssMB)).toFixed(0).padStart(6)}  ${(results[0].size / 1e6).toFixed(2).padStart(6)} |` +
+      (input.perl
+        ? ` ${input.perl.cpu.toFixed(2).padStart(19)}  ${String(input.perl.rssMB).padStart(6)} | ${ratio.toFixed(3)} ${ratio <= TARGET_CPU_RATIO ? 'PASS' : 'FAIL'}`
+        : '                    -       - | -'),
+  );
+}
