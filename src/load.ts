@@ -12,7 +12,7 @@ export interface LoadOptions extends HeaptrackImportOptions, NameOptions, StackF
 
 /** Reads a recording and prepares it for output: display names, then stack filters. */
 export async function loadProfile(path: string, options: LoadOptions = {}): Promise<Profile> {
-  const format = options.format ?? (path === '-' ? 'heaptrack' : await detectFormat(path, options.input));
+  const format = options.format ?? (await detectFormat(path, options.input));
   const profile =
     format === 'folded' ? await importFolded(path, { input: options.input, onProgress: options.onProgress }) : await importHeaptrack(path, options);
   return filterStacks(presentNames(profile, options), options);

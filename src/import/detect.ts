@@ -1,5 +1,5 @@
 import { HeapflameError } from '../model/errors.js';
-import { openInput, type InputOptions } from './input.js';
+import { detectCompression, openInput, type InputOptions } from './input.js';
 
 export type Format = 'heaptrack' | 'folded';
 
@@ -8,7 +8,7 @@ export type Format = 'heaptrack' | 'folded';
  * files start with `v <hex>`, raw ones with `v` then `x`; folded stacks end lines in a count.
  */
 export async function detectFormat(path: string, options?: InputOptions): Promise<Format> {
-  if (path === '-') throw new HeapflameError('standard input needs its format named (--format heaptrack or folded)');
+  if (path === '-') return detectStdin();
   const input = await openInput(path, options);
   let head = Buffer.alloc(0);
   try {
@@ -19,6 +19,43 @@ export async function detectFormat(path: string, options?: InputOptions): Promis
   } finally {
     input.close();
   }
+  return classify(head, path);
+}
+
+/**
+ * Standard input can be read once: its first chunk is looked at and put back for the
+ * importer. Compressed input there is taken for a heaptrack recording (folded stacks are
+ * piped as text).
+ */
+async function detectStdin(): Promise<Format> {
+  const stdin = process.stdin;
+  const head = await new Promise<Buffer | null>((resolve, reject) => {
+    const done = () => {
+      stdin.off('readable', onReadable);
+      stdin.off('end', onEnd);
+      stdin.off('error', reject);
+    };
+    const onReadable = () => {
+      const chunk = stdin.read() as Buffer | null;
+      if (chunk === null) return;
+      done();
+      resolve(chunk);
+    };
+    const onEnd = () => {
+      done();
+      resolve(null);
+    };
+    stdin.on('readable', onReadable);
+    stdin.on('end', onEnd);
+    stdin.on('error', reject);
+  });
+  if (head === null) throw new HeapflameError('standard input is empty, expected a recording or folded stacks', { file: '-' });
+  stdin.unshift(head);
+  if (detectCompression(head) !== 'none') return 'heaptrack';
+  return classify(head, '-');
+}
+
+function classify(head: Buffer, path: string): Format {
   const text = head.toString('latin1');
   if (/^v [0-9a-f]+( [0-9a-f]+)?\n/.test(text)) return 'heaptrack';
   const lines = text.split('\n').slice(0, -1).filter((l) => l.trim() !== '');

@@ -140,6 +140,16 @@ test('flamegraph command: recording or folded in, SVG out, bad input exit 2', ()
   assert.match(svg, /s3sim::handle_get_object/);
   const folded = runCli(['flamegraph', join(SHARED, 'fixtures/folded/perf-example.folded'), '-o', join(dir, 'perf.svg'), '--colors', 'java']);
   assert.equal(folded.code, 0, folded.stderr);
+  // folded stacks or a recording on standard input, recognised from the content
+  const piped = runCli(['flamegraph', '-', '-o', join(dir, 'stdin.svg')], { input: readFileSync(join(SHARED, 'fixtures/folded/perf-example.folded')) });
+  assert.equal(piped.code, 0, piped.stderr);
+  assert.equal(frames(readFileSync(join(dir, 'stdin.svg'), 'utf8')).length, frames(readFileSync(join(dir, 'perf.svg'), 'utf8')).length);
+  const pipedRecording = runCli(['flamegraph', '-', '-c', 'leaked', '-o', join(dir, 'leaks.svg')], { input: readFileSync(fixture('heaptrack.leaks.zst')) });
+  assert.equal(pipedRecording.code, 0, pipedRecording.stderr);
+  assert.match(readFileSync(join(dir, 'leaks.svg'), 'utf8'), /<title>leak_small \(1000B bytes/);
+  const empty = runCli(['flamegraph', '-', '-o', join(dir, 'e.svg')], { input: '' });
+  assert.equal(empty.code, 2);
+  assert.match(empty.stderr, /standard input is empty/);
   const bad = runCli(['flamegraph', temp('just words\n'), '-o', join(dir, 'x.svg')]);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /not a format heapflame reads; tried: heaptrack/);
