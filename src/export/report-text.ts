@@ -56,10 +56,18 @@ const SECTIONS: Record<string, Section> = {
 /** heaptrack_print's default report (its sections, labels and backtraces), plus the leak and bytes-allocated sections. */
 export function renderTextReport(profile: Profile, options: TextReportOptions = {}): string {
   const out: string[] = [];
-  const order = options.sections ?? ['allocations', 'peak', 'leaked', 'temporary', 'allocated'];
+  const order = options.sections ?? [
+    'allocations',
+    'peak',
+    'leaked',
+    'temporary',
+    'allocated',
+    ...profile.costs.map((c) => c.id).filter((id) => !SECTIONS[id]),
+  ];
   for (const id of order) {
-    const section = SECTIONS[id];
-    if (!section || !profile.costs.some((c) => c.id === id)) continue;
+    const cost = profile.costs.find((c) => c.id === id);
+    if (!cost) continue;
+    const section = SECTIONS[id] ?? genericSection(cost.id, cost.label, cost.unit === 'bytes');
     out.push(section.title);
     const entries = topEntries(profile, id, { limit: options.limit, stacksPerEntry: options.stacksPerEntry });
     for (const e of entries) out.push(...renderEntry(profile, section, e));
@@ -67,6 +75,17 @@ export function renderTextReport(profile: Profile, options: TextReportOptions = 
   }
   out.push(...renderSummary(profile));
   return out.join('\n') + '\n';
+}
+
+/** A cost without heaptrack's wording (folded stacks, other formats): "N samples from". */
+function genericSection(id: string, label: string, bytes: boolean): Section {
+  const v = (n: number) => (bytes ? fb(n) : String(n));
+  return {
+    title: `MOST ${label.toUpperCase()}`,
+    label: (c) => `${v(c[id])} ${label} from`,
+    sub: (c) => `${v(c[id])} ${label} from:`,
+    rest: v,
+  };
 }
 
 function renderEntry(profile: Profile, section: Section, e: TopEntry): string[] {
@@ -108,7 +127,8 @@ function addressGroup(profile: Profile, node: number, indent: number): { text: s
     text.push(pad + terminalSafe(f.name || `0x${f.address}`));
     if (first) {
       if (f.file) text.push(`${pad}  at ${terminalSafe(f.file)}:${f.line}`);
-      text.push(`${pad}  in ${terminalSafe(f.module || '??')}`);
+      // heaptrack always names the module ("in ??" when unknown); other formats have none
+      if (f.module || profile.meta.format === 'heaptrack') text.push(`${pad}  in ${terminalSafe(f.module || '??')}`);
       first = false;
     } else {
       text.push(`${pad}  at ${terminalSafe(f.file)}:${f.line}`);
@@ -125,7 +145,10 @@ function renderSummary(profile: Profile): string[] {
   const ms = m.durationMs ?? 0;
   const perSecond = (n: number) => Math.trunc(n * (1000 / (ms || 1)));
   const lines: string[] = [];
-  lines.push(`total runtime: ${(ms / 1000).toFixed(2)}s.`);
+  if (m.durationMs !== undefined) lines.push(`total runtime: ${(ms / 1000).toFixed(2)}s.`);
+  for (const c of profile.costs) {
+    if (!SECTIONS[c.id]) lines.push(`${c.label}: ${c.unit === 'bytes' ? fb(t[c.id] ?? 0) : formatInt(t[c.id] ?? 0)}`);
+  }
   if (t.allocations !== undefined) lines.push(`calls to allocation functions: ${t.allocations} (${perSecond(t.allocations)}/s)`);
   if (t.temporary !== undefined) lines.push(`temporary memory allocations: ${t.temporary} (${perSecond(t.temporary)}/s)`);
   if (t.peak !== undefined) lines.push(`peak heap memory consumption: ${fb(t.peak)}`);
