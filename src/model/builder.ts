@@ -9,8 +9,13 @@ import { type CostInfo, type Frame, type Profile, type ProfileMeta, frameKey, RO
 export class ProfileBuilder {
   readonly frames: Frame[] = [];
   private frameIds = new Map<string, number>();
-  /** Open-addressing table of node ids keyed by (parent, frame), checked against the node arrays. */
-  private slots = new Int32Array(4096).fill(-1);
+  /**
+   * Open-addressing table of nodes keyed by (parent, frame), each slot [parent, frame, id + 1]
+   * side by side so that a probe reads one cache line (multi-million-node trees miss the
+   * cache on every separate array they touch).
+   */
+  private slots = new Int32Array(4096 * 3);
+  private slotCount = 4096;
   private nodeParent = new Int32Array(1024);
   private nodeFrame = new Int32Array(1024);
   private nodeCount = 1;
@@ -38,32 +43,43 @@ export class ProfileBuilder {
   /** Child of `parent` for `frameId`, created on first use. */
   child(parent: number, frameId: number): number {
     const slots = this.slots;
-    const mask = slots.length - 1;
+    const mask = this.slotCount - 1;
     let i = hashPair(parent, frameId) & mask;
-    let id: number;
-    while ((id = slots[i]) >= 0) {
-      if (this.nodeParent[id] === parent && this.nodeFrame[id] === frameId) return id;
+    for (;;) {
+      const o = i * 3;
+      const stored = slots[o + 2];
+      if (stored === 0) break;
+      if (slots[o] === parent && slots[o + 1] === frameId) return stored - 1;
       i = (i + 1) & mask;
     }
-    id = this.nodeCount++;
+    const id = this.nodeCount++;
     if (id >= this.nodeParent.length) {
       this.nodeParent = grown(this.nodeParent);
       this.nodeFrame = grown(this.nodeFrame);
     }
     this.nodeParent[id] = parent;
     this.nodeFrame[id] = frameId;
-    slots[i] = id;
-    if (this.nodeCount * 2 > slots.length) this.rehash();
+    const o = i * 3;
+    slots[o] = parent;
+    slots[o + 1] = frameId;
+    slots[o + 2] = id + 1;
+    // up to 70 % full: the slots are three words, so a lower load would cost much memory
+    if (this.nodeCount * 10 > this.slotCount * 7) this.rehash();
     return id;
   }
 
   private rehash(): void {
-    const slots = new Int32Array(this.slots.length * 2).fill(-1);
-    const mask = slots.length - 1;
+    this.slotCount *= 2;
+    const slots = new Int32Array(this.slotCount * 3);
+    const mask = this.slotCount - 1;
     for (let id = 1; id < this.nodeCount; id++) {
-      let i = hashPair(this.nodeParent[id], this.nodeFrame[id]) & mask;
-      while (slots[i] >= 0) i = (i + 1) & mask;
-      slots[i] = id;
+      const parent = this.nodeParent[id];
+      const frame = this.nodeFrame[id];
+      let i = hashPair(parent, frame) & mask;
+      while (slots[i * 3 + 2] !== 0) i = (i + 1) & mask;
+      slots[i * 3] = parent;
+      slots[i * 3 + 1] = frame;
+      slots[i * 3 + 2] = id + 1;
     }
     this.slots = slots;
   }

@@ -61,6 +61,9 @@ export function hashPair(a: number, b: number): number {
   return Math.imul(h, 0x2c1b3c6d) >>> 0;
 }
 
+export const FNV_OFFSET = 0x811c9dc5;
+export const FNV_PRIME = 0x01000193;
+
 /** Byte strings → dense ids, the bytes kept once in an arena. */
 export class BytesTable {
   private arena = new Uint8Array(1 << 16);
@@ -79,8 +82,13 @@ export class BytesTable {
 
   /** Id of buf[from, to), adding it when new; `added` tells which. */
   intern(buf: Uint8Array, from: number, to: number): number {
-    let h = 0x811c9dc5;
-    for (let i = from; i < to; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+    let h = FNV_OFFSET;
+    for (let i = from; i < to; i++) h = Math.imul(h ^ buf[i], FNV_PRIME);
+    return this.internHashed(buf, from, to, h);
+  }
+
+  /** `intern` with the FNV-1a hash of the bytes already computed (while scanning them). */
+  internHashed(buf: Uint8Array, from: number, to: number, h: number): number {
     const len = to - from;
     const { slots, mask, arena, start, length, hashes } = this;
     let s = h & mask;
