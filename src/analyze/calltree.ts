@@ -44,25 +44,66 @@ export interface CallTreeOptions {
 
 export const defaultLabel = (f: Frame) => f.name || `0x${f.address}`;
 
+/** Stacks merged by label, unordered, with the self value of every cost column. */
+export interface MergedTree {
+  labels: string[];
+  /** Label id per node (-1 for the root, node 0). */
+  label: Int32Array;
+  /** Parent per node; parents come before their children. */
+  parent: Int32Array;
+  /** self[c][node]: value of cost column c for stacks ending at the node. */
+  self: Float64Array[];
+  count: number;
+}
+
+/** Interns the display label of every frame; returns the labels and each frame's label id. */
+function labelFrames(profile: Profile, labelOf: (f: Frame) => string): { labels: string[]; frameLabel: Int32Array } {
+  const labels: string[] = [''];
+  const ids = new Map<string, number>();
+  const frameLabel = Int32Array.from(profile.frames, (f) => {
+    const l = labelOf(f);
+    let id = ids.get(l);
+    if (id === undefined) {
+      id = labels.length;
+      labels.push(l);
+      ids.set(l, id);
+    }
+    return id;
+  });
+  return { labels, frameLabel };
+}
+
+/** The profile's stacks merged by label, every cost column kept (the HTML report's data). */
+export function mergeByLabel(profile: Profile, labelOf: (f: Frame) => string = defaultLabel): MergedTree {
+  const { labels, frameLabel } = labelFrames(profile, labelOf);
+  const t = new GrowTree();
+  const pairs = new PairTable(profile.nodeCount);
+  const map = new Int32Array(profile.nodeCount);
+  for (let n = 1; n < profile.nodeCount; n++) {
+    const p = map[profile.nodeParent[n]];
+    const lab = frameLabel[profile.nodeFrame[n]];
+    let id = pairs.get(p, lab);
+    if (id < 0) {
+      id = t.add(p, lab);
+      pairs.set(p, lab, id);
+    }
+    map[n] = id;
+  }
+  const self = profile.values.map(() => new Float64Array(t.count));
+  for (let i = 0; i < profile.sampleCount; i++) {
+    const node = map[profile.sampleNode[i]];
+    for (let c = 0; c < self.length; c++) self[c][node] += profile.values[c][i];
+  }
+  return { labels, label: t.label.slice(0, t.count), parent: t.parent.slice(0, t.count), self, count: t.count };
+}
+
 export function buildCallTree(profile: Profile, options: CallTreeOptions = {}): CallTree {
   const c = costIndex(profile, options.cost ?? profile.costs[0]?.id);
   if (c < 0) throw new HeapflameError(`the profile has no cost "${options.cost}" (it has: ${profile.costs.map((x) => x.id).join(', ')})`);
   const o = options.otherCost !== undefined ? costIndex(profile, options.otherCost) : -1;
   const labelOf = options.label ?? defaultLabel;
 
-  // Labels, interned per frame.
-  const labels: string[] = [''];
-  const labelIds = new Map<string, number>();
-  const frameLabel = Int32Array.from(profile.frames, (f) => {
-    const l = labelOf(f);
-    let id = labelIds.get(l);
-    if (id === undefined) {
-      id = labels.length;
-      labels.push(l);
-      labelIds.set(l, id);
-    }
-    return id;
-  });
+  const { labels, frameLabel } = labelFrames(profile, labelOf);
 
   // 1. The tree merged by label. When every frame has its own label (folded input), the
   //    profile's own tree already is that tree; otherwise stacks are merged again.

@@ -10,6 +10,7 @@ import { parseCount, parseRegex, parseSize, parseTime } from './values.js';
 import { progressReporter } from './progress.js';
 import { runDemo } from './demo.js';
 import { isDiffProfile, renderSvg } from '../export/svg.js';
+import { renderHtml } from '../export/html.js';
 import { diffProfiles } from '../analyze/diff.js';
 import { renderDiffJson, renderDiffText } from '../export/diff-report.js';
 import { PALETTES, type Palette } from '../export/flame-colors.js';
@@ -151,7 +152,7 @@ export function buildProgram(): Command {
       .command('flamegraph')
       .description('an interactive SVG flame graph (flamegraph.pl options), from a recording or folded stacks')
       .argument('<file>', 'recording or folded stacks (zstd, gzip or plain)')
-      .requiredOption('-o, --output <file>', 'output file (.svg)')
+      .requiredOption('-o, --output <file>', 'output file: .svg (one cost) or .html (every cost, interactive)')
       .option('-c, --cost <cost>', 'cost to draw (default: allocations; peak, leaked, temporary, allocated)')
       .option('--title <text>', 'title (default: "heapflame: <cost>")')
       .option('--subtitle <text>', 'second title line')
@@ -173,6 +174,10 @@ export function buildProgram(): Command {
       .addOption(new Option('--sort <order>', 'sibling order').choices(['name', 'weight']).default('name')),
   ).action(async (file: string, flags: CommonFlags & SvgFlags) => {
     const profile = await load(file, flags);
+    if (/\.html?$/i.test(flags.output)) {
+      await writeOutput(flags.output, [renderHtml(profile, { title: flags.title })]);
+      return;
+    }
     await writeOutput(flags.output, [
       renderSvg(profile, {
         cost: flags.cost,

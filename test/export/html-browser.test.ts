@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { after, before, test } from 'node:test';
+import { chromium, type Browser } from 'playwright-core';
+import { importFolded } from '../../src/import/folded.js';
+import { importHeaptrack } from '../../src/import/heaptrack.js';
+import { renderHtml } from '../../src/export/html.js';
+import { renderSvg } from '../../src/export/svg.js';
+import { fixture, requireOrSkip, runCli, SHARED, tempFiles } from '../helpers/paths.js';
+
+/** The HTML report in real Chromium: offline, every cost, zoom, search, hostile names. */
+
+// These run in the page, where the DOM exists; this project compiles without DOM types.
+declare const window: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+declare const document: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const skip = requireOrSkip('chromium');
+const files = tempFiles('html', '.folded');
+let browser: Browser;
+before(async () => {
+  if (skip) return;
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+});
+after(async () => {
+  await browser?.close();
+  files.remove();
+});
+
+async function open(html: string) {
+  const path = join(files.dir, `r${Math.random().toString(36).slice(2)}.html`);
+  writeFileSync(path, html);
+  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  const seen = { errors: [] as string[], dialogs: [] as string[], requests: [] as string[] };
+  page.on('console', (m) => m.type() === 'error' && seen.errors.push(m.text()));
+  page.on('pageerror', (e) => seen.errors.push(String(e)));
+  page.on('request', (r) => seen.requests.push(r.url()));
+  page.on('dialog', async (d) => {
+    seen.dialogs.push(d.message());
+    await d.dismiss();
+  });
+  await page.goto(pathToFileURL(path).href);
+  await page.waitForFunction(() => window.heapflame?.ready === true, undefined, { timeout: 10_000 });
+  return { page, seen, url: pathToFileURL(path).href };
+}
+
+test('a recording: every cost, summary, top table; search and zoom; nothing leaves the file', { skip }, async () => {
+  const p = await importHeaptrack(fixture('heaptrack.leaks.zst'));
+  const { page, seen, url } = await open(renderHtml(p));
+  assert.deepEqual(
+    await page.$$eval('#cost option', (os: { textContent: string }[]) => os.map((o) => o.textContent)),
+    ['allocations', 'temporary allocations', 'leaked bytes', 'peak bytes', 'allocated bytes'],
+  );
+  assert.match((await page.textContent('#summary'))!, /allocations308/);
+  assert.match((await page.textContent('#top'))!, /temp_alloc/);
+  // search: temp_alloc has 100 of 308 allocations
+  await page.fill('#search', '^temp_alloc$');
+  assert.equal(await page.textContent('#matched'), 'Matched: 32.5%');
+  // switch to leaked bytes: leak_small and leak_calloc, 1000 B each of 2000
+  await page.selectOption('#cost', '2');
+  await page.fill('#search', '^leak_');
+  assert.equal(await page.textContent('#matched'), 'Matched: 100.0%');
+  await page.fill('#search', 'leak_small');
+  assert.equal(await page.textContent('#matched'), 'Matched: 50.0%');
+  // zoom: click the "main" row, breadcrumbs show the path
+  const box = (await page.$('#flame'))!;
+  const bb = (await box.boundingBox())!;
+  // the flame graph grows from the bottom: row 0 is "all", row 1 "main" (element-relative
+  // positions, so the canvas is scrolled into view first)
+  await box.click({ position: { x: bb.width / 2, y: bb.height - 18 - 9 } });
+  assert.deepEqual(await page.$$eval('#crumbs button', (bs: { textContent: string }[]) => bs.map((b) => b.textContent)), ['all', 'main']);
+  // hover shows value and shares
+  await box.hover({ position: { x: bb.width / 4, y: bb.height - 9 } });
+  assert.match((await page.textContent('#tip'))!, /^all\n2\.00 KB \(2,000 B\)\n100\.00% of all, 100\.00% of the zoomed frame\nself: 0 B$/);
+  assert.deepEqual(seen.errors, []);
+  assert.deepEqual(seen.requests, [url]);
+  await page.close();
+});
+
+test('hostile names are text, never markup or script', { skip }, async () => {
+  const names = ['<script>alert(1)</script>', '<img src=x onerror=alert(2)>', '</script><script>alert(3)</script>', '"><svg onload=alert(4)>'];
+  const p = await importFolded(files.file(names.map((n, i) => `main;${n} ${i + 1}\n`).join('')));
+  const { page, seen } = await open(renderHtml(p, { title: '</title><script>alert(5)</script>' }));
+  await page.fill('#search', 'script');
+  assert.match((await page.textContent('#top'))!, /<script>alert\(1\)<\/script>/);
+  assert.equal(await page.evaluate(() => document.querySelectorAll('script').length), 2, 'data and viewer only');
+  assert.equal(await page.evaluate(() => document.querySelectorAll('img, svg').length), 0);
+  assert.deepEqual(seen.dialogs, []);
+  assert.deepEqual(seen.errors, []);
+  await page.close();
+});
+
+test('many frames: 435k merged nodes stay responsive', { skip, timeout: 120_000 }, async () => {
+  // the 20k-stack synthetic input (generated): 435,013 nodes before pruning
+  const big = files.file('');
+  const gen = join(SHARED, 'fixtures/folded/gen-folded.mjs');
+  const { execFileSync } = await import('node:child_process');
+  writeFileSync(big, execFileSync(process.execPath, [gen, '--stacks', '20000', '--seed', '11'], { maxBuffer: 1 << 28 }));
+  const p = await importFolded(big);
+  const html = renderHtml(p, { minShare: 0 });
+  const svg = renderSvg(p);
+  const { page, seen } = await open(html);
+  assert.equal(await page.evaluate(() => window.heapflame.nodeCount), 435_014);
+  const t0 = Date.now();
+  await page.evaluate(() => window.heapflame.zoom(5));
+  await page.evaluate(() => window.heapflame.zoom(0));
+  const ms = (Date.now() - t0) / 2;
+  assert.ok(ms < 1000, `zoom took ${ms} ms`);
+  assert.deepEqual(seen.errors, []);
+  // compact: all 435k frames in the HTML take less than the pruned SVG
+  assert.ok(html.length < svg.length, `${html.length} vs ${svg.length}`);
+  await page.close();
+});
+
+test('flamegraph -o report.html writes the report', { skip }, () => {
+  const out = join(files.dir, 'r.html');
+  const r = runCli(['flamegraph', fixture('heaptrack.s3sim.zst'), '-o', out]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(readFileSync(out, 'utf8'), /^<!DOCTYPE html>/);
+});

@@ -1,0 +1,371 @@
+/**
+ * The HTML report's viewer: a canvas flame graph over every cost of a profile, with zoom,
+ * breadcrumbs, regex search, tooltips, flame/icicle, a top-N table and the summary. It runs
+ * from the one HTML file, offline: the data is in the page (gzip, base64), decoded with the
+ * browser's DecompressionStream; it makes no request. Compiled as a plain script (no
+ * imports) and inlined by src/export/html.ts.
+ */
+
+interface Data {
+  schema: string;
+  title: string;
+  costs: { id: string; unit: 'count' | 'bytes'; label: string }[];
+  labels: string[];
+  parent: string;
+  label: string;
+  self: string[];
+  summary: [string, string][];
+  timeline: [number, number, number][];
+}
+
+interface Tree {
+  labels: string[];
+  parent: Int32Array;
+  label: Int32Array;
+  count: number;
+  /** first child and next sibling, siblings in label order */
+  firstChild: Int32Array;
+  nextSibling: Int32Array;
+  depth: Int32Array;
+  maxDepth: number;
+  self: Float64Array[];
+  total: Float64Array[];
+}
+
+const ROW = 18;
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+function fromBase64(text: string): Uint8Array {
+  const bin = atob(text);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+async function loadData(): Promise<Data> {
+  const packed = fromBase64($('heapflame-data').textContent!.trim());
+  const stream = new Blob([packed as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip'));
+  return JSON.parse(await new Response(stream).text()) as Data;
+}
+
+function buildTree(d: Data): Tree {
+  const parent = new Int32Array(fromBase64(d.parent).buffer);
+  const label = new Int32Array(fromBase64(d.label).buffer);
+  const self = d.self.map((s) => new Float64Array(fromBase64(s).buffer));
+  const count = parent.length;
+  const total = self.map((s) => {
+    const t = s.slice();
+    for (let n = count - 1; n > 0; n--) t[parent[n]] += t[n];
+    return t;
+  });
+  const depth = new Int32Array(count);
+  let maxDepth = 0;
+  for (let n = 1; n < count; n++) {
+    depth[n] = depth[parent[n]] + 1;
+    if (depth[n] > maxDepth) maxDepth = depth[n];
+  }
+  // children in label order: sort node ids by (parent, label text), then link them
+  const rank = new Int32Array(d.labels.length);
+  d.labels
+    .map((_, i) => i)
+    .sort((a, b) => (d.labels[a] < d.labels[b] ? -1 : d.labels[a] > d.labels[b] ? 1 : 0))
+    .forEach((l, r) => (rank[l] = r));
+  const order = Array.from({ length: count - 1 }, (_, i) => i + 1).sort(
+    (a, b) => parent[a] - parent[b] || rank[label[a]] - rank[label[b]],
+  );
+  const firstChild = new Int32Array(count).fill(-1);
+  const nextSibling = new Int32Array(count).fill(-1);
+  for (let i = order.length - 1; i >= 0; i--) {
+    const n = order[i];
+    nextSibling[n] = firstChild[parent[n]];
+    firstChild[parent[n]] = n;
+  }
+  return { labels: d.labels, parent, label, count, firstChild, nextSibling, depth, maxDepth, self, total };
+}
+
+function formatValue(v: number, unit: string): string {
+  if (unit !== 'bytes') return Math.round(v).toLocaleString('en-US');
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let x = v;
+  let u = 0;
+  while (Math.abs(x) >= 1000 && u < units.length - 1) {
+    x /= 1000;
+    u++;
+  }
+  // the rounded size to read, the exact count beside it
+  return u === 0 ? `${Math.round(x)} B` : `${x.toFixed(2)} ${units[u]} (${Math.round(v).toLocaleString('en-US')} B)`;
+}
+
+/** A stable colour per name: warm for flame graphs, greens for memory costs. */
+function colorOf(name: string, bytes: boolean, dark: boolean): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  const v = ((h >>> 0) % 1000) / 1000;
+  const w = ((h >>> 10) % 1000) / 1000;
+  const hue = bytes ? 120 + v * 60 : 5 + v * 45;
+  return `hsl(${hue.toFixed(0)},${(60 + w * 25).toFixed(0)}%,${dark ? 35 + w * 10 : 55 + w * 12}%)`;
+}
+
+async function main(): Promise<void> {
+  const data = await loadData();
+  const tree = buildTree(data);
+  const canvas = $<HTMLCanvasElement>('flame');
+  const ctx = canvas.getContext('2d')!;
+  const tip = $('tip');
+  const costSelect = $<HTMLSelectElement>('cost');
+  const searchBox = $<HTMLInputElement>('search');
+  const caseBox = $<HTMLInputElement>('case');
+  const icicleBox = $<HTMLInputElement>('icicle');
+  const crumbs = $('crumbs');
+  const matched = $('matched');
+  document.title = data.title;
+  $('title').textContent = data.title;
+
+  data.costs.forEach((c, i) => {
+    const o = document.createElement('option');
+    o.value = String(i);
+    o.textContent = c.label;
+    costSelect.appendChild(o);
+  });
+  const summary = $('summary');
+  for (const [k, v] of data.summary) {
+    const row = document.createElement('tr');
+    const a = document.createElement('th');
+    a.textContent = k;
+    const b = document.createElement('td');
+    b.textContent = v;
+    row.append(a, b);
+    summary.appendChild(row);
+  }
+
+  const state = { cost: 0, zoom: 0, search: null as RegExp | null };
+  // drawn frames per row, for hit testing: [node, x0, x1] in px
+  let rows: number[][] = [];
+  const matches = new Uint8Array(tree.count);
+
+  const dark = () => window.matchMedia?.('(prefers-color-scheme: dark)').matches === true;
+
+  function xOf(n: number): number {
+    // offset of node n among its ancestors' children, in value units
+    let x = 0;
+    const total = tree.total[state.cost];
+    for (let c = n; c > 0; c = tree.parent[c]) {
+      for (let s = tree.firstChild[tree.parent[c]]; s !== c && s >= 0; s = tree.nextSibling[s]) x += total[s];
+    }
+    return x;
+  }
+
+  function draw(): void {
+    const cost = data.costs[state.cost];
+    const total = tree.total[state.cost];
+    const bytes = cost.unit === 'bytes';
+    const isDark = dark();
+    const width = canvas.clientWidth;
+    const zoomDepth = tree.depth[state.zoom];
+    const height = (tree.maxDepth + 1) * ROW;
+    const ratio = window.devicePixelRatio || 1;
+    canvas.width = width * ratio;
+    canvas.height = height * ratio;
+    canvas.style.height = `${height}px`;
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.clearRect(0, 0, width, height);
+    ctx.font = '12px system-ui, sans-serif';
+    ctx.textBaseline = 'middle';
+    rows = Array.from({ length: tree.maxDepth + 1 }, () => []);
+    const zx = xOf(state.zoom);
+    const zw = total[state.zoom] || 1;
+    const scale = width / zw;
+    const icicle = icicleBox.checked;
+    const rowY = (d: number) => (icicle ? d * ROW : height - (d + 1) * ROW);
+    // ancestors of the zoomed frame: full width, faded
+    for (let a = tree.parent[state.zoom], d = zoomDepth - 1; a >= 0; a = tree.parent[a], d--) {
+      paint(a, 0, width, rowY(tree.depth[a]), 0.5);
+      if (a === 0) break;
+    }
+    let matchedValue = 0;
+    // depth-first over visible frames, widths ≥ 0.3 px
+    const stack: number[] = [state.zoom, 0];
+    while (stack.length) {
+      const x = stack.pop()!;
+      const n = stack.pop()!;
+      const w = total[n] * scale;
+      if (w < 0.3) continue;
+      paint(n, x, w, rowY(tree.depth[n]), 1);
+      if (matches[n]) matchedValue += total[n];
+      let cx = x;
+      const kids: number[] = [];
+      for (let c = tree.firstChild[n]; c >= 0; c = tree.nextSibling[c]) {
+        if (total[c] > 0) kids.push(c, cx);
+        cx += total[c] * scale;
+      }
+      for (let i = kids.length - 2; i >= 0; i -= 2) stack.push(kids[i], kids[i + 1]);
+    }
+    matched.textContent = state.search ? `Matched: ${((100 * matchedValue) / zw).toFixed(1)}%` : '';
+
+    function paint(n: number, x: number, w: number, y: number, alpha: number): void {
+      const name = n === 0 ? 'all' : tree.labels[tree.label[n]];
+      ctx.globalAlpha = alpha;
+      ctx.fillStyle = matches[n] && state.search ? '#e600e6' : n === 0 ? (isDark ? '#444' : '#ddd') : colorOf(name, bytes, isDark);
+      ctx.fillRect(x, y, Math.max(w - 0.5, 0.5), ROW - 1);
+      if (w > 30) {
+        ctx.fillStyle = isDark ? '#fff' : '#000';
+        const chars = Math.floor((w - 6) / 7);
+        ctx.fillText(name.length <= chars ? name : `${name.slice(0, Math.max(chars - 2, 0))}..`, x + 3, y + ROW / 2, w - 6);
+      }
+      ctx.globalAlpha = 1;
+      rows[tree.depth[n]].push(n, x, x + w);
+    }
+    crumbsFor();
+  }
+
+  /** Marks matches; only the outermost match of a stack counts towards "Matched". */
+  function search(): void {
+    matches.fill(0);
+    state.search = null;
+    const text = searchBox.value;
+    if (!text) return draw();
+    let re: RegExp;
+    try {
+      re = new RegExp(text, caseBox.checked ? '' : 'i');
+    } catch {
+      matched.textContent = 'invalid regular expression';
+      return;
+    }
+    state.search = re;
+    const hit = tree.labels.map((l) => re.test(l));
+    const inside = new Uint8Array(tree.count);
+    for (let n = 1; n < tree.count; n++) {
+      const under = inside[tree.parent[n]] === 1;
+      if (hit[tree.label[n]] && !under) matches[n] = 1;
+      inside[n] = under || hit[tree.label[n]] ? 1 : 0;
+    }
+    draw();
+  }
+
+  function crumbsFor(): void {
+    crumbs.textContent = '';
+    const path: number[] = [];
+    for (let n = state.zoom; n > 0; n = tree.parent[n]) path.unshift(n);
+    const add = (n: number, text: string) => {
+      const b = document.createElement('button');
+      b.textContent = text;
+      b.addEventListener('click', () => zoom(n));
+      crumbs.appendChild(b);
+    };
+    add(0, 'all');
+    for (const n of path) add(n, tree.labels[tree.label[n]]);
+  }
+
+  function zoom(n: number): void {
+    state.zoom = n;
+    draw();
+  }
+
+  function nodeAt(ev: MouseEvent): number {
+    const r = canvas.getBoundingClientRect();
+    const x = ev.clientX - r.left;
+    const y = ev.clientY - r.top;
+    const height = (tree.maxDepth + 1) * ROW;
+    const depth = icicleBox.checked ? Math.floor(y / ROW) : Math.floor((height - y) / ROW);
+    const row = rows[depth];
+    if (!row) return -1;
+    for (let i = 0; i < row.length; i += 3) if (x >= row[i + 1] && x < row[i + 2]) return row[i];
+    return -1;
+  }
+
+  canvas.addEventListener('click', (ev) => {
+    const n = nodeAt(ev);
+    if (n >= 0) zoom(n);
+  });
+  canvas.addEventListener('mousemove', (ev) => {
+    const n = nodeAt(ev);
+    if (n < 0) {
+      tip.hidden = true;
+      return;
+    }
+    const cost = data.costs[state.cost];
+    const t = tree.total[state.cost];
+    const name = n === 0 ? 'all' : tree.labels[tree.label[n]];
+    const lines = [
+      name,
+      `${formatValue(t[n], cost.unit)} ${cost.unit === 'bytes' ? '' : cost.label}`.trim(),
+      `${((100 * t[n]) / (t[0] || 1)).toFixed(2)}% of all, ${((100 * t[n]) / (t[state.zoom] || 1)).toFixed(2)}% of the zoomed frame`,
+      `self: ${formatValue(tree.self[state.cost][n], cost.unit)}`,
+    ];
+    tip.textContent = lines.join('\n');
+    tip.hidden = false;
+    tip.style.left = `${Math.min(ev.clientX + 12, window.innerWidth - 320)}px`;
+    tip.style.top = `${ev.clientY + 12}px`;
+  });
+  canvas.addEventListener('mouseleave', () => (tip.hidden = true));
+  costSelect.addEventListener('change', () => {
+    state.cost = Number(costSelect.value);
+    state.zoom = 0;
+    draw();
+    table();
+  });
+  searchBox.addEventListener('input', search);
+  caseBox.addEventListener('change', search);
+  icicleBox.addEventListener('change', draw);
+  $('reset').addEventListener('click', () => {
+    searchBox.value = '';
+    search();
+    zoom(0);
+  });
+  window.addEventListener('resize', draw);
+  window.matchMedia?.('(prefers-color-scheme: dark)').addEventListener?.('change', draw);
+
+  /** Top functions by self and total (a function counted once per stack). */
+  function table(): void {
+    const cost = data.costs[state.cost];
+    const self = tree.self[state.cost];
+    const bySelf = new Float64Array(tree.labels.length);
+    const byTotal = new Float64Array(tree.labels.length);
+    // a function's total counts a node only where no ancestor has the same label (recursion)
+    for (let n = 1; n < tree.count; n++) {
+      bySelf[tree.label[n]] += self[n];
+      let outermost = true;
+      for (let a = tree.parent[n]; a > 0 && outermost; a = tree.parent[a]) if (tree.label[a] === tree.label[n]) outermost = false;
+      if (outermost) byTotal[tree.label[n]] += tree.total[state.cost][n];
+    }
+    const ids = tree.labels.map((_, i) => i).slice(1);
+    ids.sort((a, b) => bySelf[b] - bySelf[a]);
+    const body = $('top');
+    body.textContent = '';
+    for (const id of ids.slice(0, 50)) {
+      if (bySelf[id] === 0 && byTotal[id] === 0) break;
+      const tr = document.createElement('tr');
+      for (const text of [formatValue(bySelf[id], cost.unit), formatValue(byTotal[id], cost.unit), tree.labels[id]]) {
+        const td = document.createElement('td');
+        td.textContent = text;
+        tr.appendChild(td);
+      }
+      tr.addEventListener('click', () => {
+        searchBox.value = `^${tree.labels[id].replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
+        search();
+      });
+      body.appendChild(tr);
+    }
+  }
+
+  draw();
+  table();
+  (window as unknown as { heapflame: unknown }).heapflame = {
+    zoom,
+    search: (t: string) => {
+      searchBox.value = t;
+      search();
+    },
+    setCost: (i: number) => {
+      costSelect.value = String(i);
+      costSelect.dispatchEvent(new Event('change'));
+    },
+    nodeCount: tree.count,
+    ready: true,
+  };
+}
+
+main().catch((e: unknown) => {
+  const el = document.getElementById('error');
+  if (el) el.textContent = `heapflame viewer: ${String(e)}`;
+});
