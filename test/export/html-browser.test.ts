@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchBrowser, openFile } from '../helpers/browser.js';
 import { importFolded } from '../../src/import/folded.js';
 import { importHeaptrack } from '../../src/import/heaptrack.js';
 import { renderHtml } from '../../src/export/html.js';
@@ -20,11 +20,7 @@ const skip = requireOrSkip('chromium');
 const files = tempFiles('html', '.folded');
 let browser: Browser;
 before(async () => {
-  if (skip) return;
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
+  if (!skip) browser = await launchBrowser();
 });
 after(async () => {
   await browser?.close();
@@ -32,20 +28,9 @@ after(async () => {
 });
 
 async function open(html: string) {
-  const path = join(files.dir, `r${Math.random().toString(36).slice(2)}.html`);
-  writeFileSync(path, html);
-  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-  const seen = { errors: [] as string[], dialogs: [] as string[], requests: [] as string[] };
-  page.on('console', (m) => m.type() === 'error' && seen.errors.push(m.text()));
-  page.on('pageerror', (e) => seen.errors.push(String(e)));
-  page.on('request', (r) => seen.requests.push(r.url()));
-  page.on('dialog', async (d) => {
-    seen.dialogs.push(d.message());
-    await d.dismiss();
-  });
-  await page.goto(pathToFileURL(path).href);
-  await page.waitForFunction(() => window.heapflame?.ready === true, undefined, { timeout: 10_000 });
-  return { page, seen, url: pathToFileURL(path).href };
+  const opened = await openFile(browser, files.dir, html, '.html');
+  await opened.page.waitForFunction(() => window.heapflame?.ready === true, undefined, { timeout: 10_000 });
+  return opened;
 }
 
 test('a recording: every cost, summary, top table; search and zoom; nothing leaves the file', { skip }, async () => {

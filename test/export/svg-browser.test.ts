@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser, openFile } from '../helpers/browser.js';
 import { importFolded } from '../../src/import/folded.js';
 import { renderSvg } from '../../src/export/svg.js';
 import { requireOrSkip, tempFiles } from '../helpers/paths.js';
@@ -22,33 +20,14 @@ const files = tempFiles('svg-browser', '.folded');
 let browser: Browser;
 
 before(async () => {
-  if (skip) return;
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
+  if (!skip) browser = await launchBrowser();
 });
 after(async () => {
   await browser?.close();
   files.remove();
 });
 
-/** Opens an SVG; collects errors, dialogs and requests. */
-async function open(svg: string) {
-  const path = join(files.dir, `g${Math.random().toString(36).slice(2)}.svg`);
-  writeFileSync(path, svg);
-  const page = await browser.newPage();
-  const seen = { errors: [] as string[], dialogs: [] as string[], requests: [] as string[] };
-  page.on('console', (m) => m.type() === 'error' && seen.errors.push(m.text()));
-  page.on('pageerror', (e) => seen.errors.push(String(e)));
-  page.on('request', (r) => seen.requests.push(r.url()));
-  page.on('dialog', async (d) => {
-    seen.dialogs.push(`${d.type()}:${d.message()}`);
-    await d.dismiss();
-  });
-  await page.goto(pathToFileURL(path).href);
-  return { page, seen, url: pathToFileURL(path).href };
-}
+const open = (svg: string) => openFile(browser, files.dir, svg, '.svg');
 
 const frameBox = (page: Page, name: string) =>
   page.evaluate((n) => {
