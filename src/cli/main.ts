@@ -4,7 +4,7 @@ import { prestartWorker } from '../import/heaptrack-feed.js';
 // A command that reads a recording boots its decoding thread first, so that the thread starts
 // while the rest of the command line loads.
 const [command, file] = process.argv.slice(2);
-if ((command === 'report' || command === 'folded') && file && file !== '-' && !file.startsWith('-')) prestartWorker();
+if (['report', 'folded', 'flamegraph', 'diff'].includes(command) && file && file !== '-' && !file.startsWith('-')) prestartWorker();
 
 const { main } = await import('./program.js');
 process.exitCode = await main(process.argv);
