@@ -350,6 +350,7 @@ async function main(): Promise<void> {
 
   draw();
   table();
+  timeline(data);
   (window as unknown as { heapflame: unknown }).heapflame = {
     zoom,
     search: (t: string) => {
@@ -363,6 +364,57 @@ async function main(): Promise<void> {
     nodeCount: tree.count,
     ready: true,
   };
+}
+
+/** Heap (and RSS) over time with the peak marked, in the spirit of heaptrack_gui. */
+function timeline(data: Data): void {
+  const points = data.timeline;
+  const section = $('timeline-section');
+  if (points.length < 2) {
+    section.hidden = true;
+    return;
+  }
+  section.hidden = false;
+  const canvas = $<HTMLCanvasElement>('timeline');
+  const ctx = canvas.getContext('2d')!;
+  const caption = $('timeline-caption');
+  const t0 = points[0][0];
+  const t1 = points[points.length - 1][0];
+  let peakAt = 0;
+  let maxY = 0;
+  points.forEach(([, heap, rss], i) => {
+    if (heap > points[peakAt][1]) peakAt = i;
+    maxY = Math.max(maxY, heap, rss);
+  });
+  const [peakT, peakHeap] = points[peakAt];
+  caption.textContent = `peak heap ${formatValue(peakHeap, 'bytes')} at ${((peakT - t0) / 1000).toFixed(3)} s of ${((t1 - t0) / 1000).toFixed(3)} s; RSS up to ${formatValue(Math.max(...points.map((p) => p[2])), 'bytes')}`;
+  const render = () => {
+    const width = canvas.clientWidth;
+    const height = 140;
+    const ratio = window.devicePixelRatio || 1;
+    canvas.width = width * ratio;
+    canvas.height = height * ratio;
+    canvas.style.height = `${height}px`;
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.clearRect(0, 0, width, height);
+    const x = (t: number) => ((t - t0) / (t1 - t0 || 1)) * (width - 2) + 1;
+    const y = (v: number) => height - 4 - (v / (maxY || 1)) * (height - 8);
+    const line = (k: 1 | 2, color: string) => {
+      ctx.strokeStyle = color;
+      ctx.lineWidth = 1.5;
+      ctx.beginPath();
+      points.forEach((p, i) => (i ? ctx.lineTo(x(p[0]), y(p[k])) : ctx.moveTo(x(p[0]), y(p[k]))));
+      ctx.stroke();
+    };
+    line(2, '#8888cc');
+    line(1, '#2a9d4b');
+    ctx.fillStyle = '#d62728';
+    ctx.beginPath();
+    ctx.arc(x(peakT), y(peakHeap), 4, 0, 2 * Math.PI);
+    ctx.fill();
+  };
+  render();
+  window.addEventListener('resize', render);
 }
 
 main().catch((e: unknown) => {

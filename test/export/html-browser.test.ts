@@ -61,8 +61,19 @@ test('a recording: every cost, summary, top table; search and zoom; nothing leav
   // hover shows value and shares
   await box.hover({ position: { x: bb.width / 4, y: bb.height - 9 } });
   assert.match((await page.textContent('#tip'))!, /^all\n2\.00 KB \(2,000 B\)\n100\.00% of all, 100\.00% of the zoomed frame\nself: 0 B$/);
+  // the heap over time, with its peak (leaks.c's peak phase)
+  assert.match((await page.textContent('#timeline-caption'))!, /^peak heap 1\.07 MB \(1,074,704 B\) at /);
   assert.deepEqual(seen.errors, []);
   assert.deepEqual(seen.requests, [url]);
+  await page.close();
+});
+
+test('heap over time: the peak of a recording, marked and stated', { skip }, async () => {
+  const p = await importHeaptrack(fixture('heaptrack.s3sim.zst'));
+  const { page, seen } = await open(renderHtml(p));
+  assert.ok(await page.isVisible('#timeline'));
+  assert.match((await page.textContent('#timeline-caption'))!, /^peak heap 300\.00 KB \(300,004 B\) at \d\.\d{3} s of 1\.1\d{2} s; RSS up to /);
+  assert.deepEqual(seen.errors, []);
   await page.close();
 });
 
