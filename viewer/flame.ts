@@ -343,9 +343,43 @@ async function main(): Promise<void> {
       tr.addEventListener('click', () => {
         searchBox.value = `^${tree.labels[id].replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
         search();
+        sandwich(id);
       });
       body.appendChild(tr);
     }
+  }
+
+  /** Callers and callees of one function, each merged over all its (outermost) occurrences. */
+  function sandwich(labelId: number): void {
+    const cost = state.cost;
+    const total = tree.total[cost];
+    const self = tree.self[cost];
+    const outer = (n: number) => {
+      for (let a = tree.parent[n]; a > 0; a = tree.parent[a]) if (tree.label[a] === labelId) return false;
+      return true;
+    };
+    const callers = new SmallTree(labelId);
+    const callees = new SmallTree(labelId);
+    for (let n = 1; n < tree.count; n++) {
+      if (tree.label[n] !== labelId || !outer(n)) continue;
+      // callers: the path up to the root, ending in this occurrence's whole value
+      let c = 0;
+      for (let a = tree.parent[n]; a > 0; a = tree.parent[a]) c = callers.child(c, tree.label[a]);
+      callers.self[c] += total[n];
+      // callees: the occurrence's subtree, merged
+      const stack = [n, 0];
+      while (stack.length) {
+        const into = stack.pop()!;
+        const m = stack.pop()!;
+        callees.self[into] += self[m];
+        for (let k = tree.firstChild[m]; k >= 0; k = tree.nextSibling[k]) stack.push(k, callees.child(into, tree.label[k]));
+      }
+    }
+    $('sandwich-section').hidden = false;
+    $('sandwich-name').textContent = tree.labels[labelId];
+    const unit = data.costs[cost].unit;
+    paintSmall($<HTMLCanvasElement>('callers'), callers, tree.labels, true, unit === 'bytes');
+    paintSmall($<HTMLCanvasElement>('callees'), callees, tree.labels, false, unit === 'bytes');
   }
 
   draw();
@@ -362,8 +396,84 @@ async function main(): Promise<void> {
       costSelect.dispatchEvent(new Event('change'));
     },
     nodeCount: tree.count,
+    sandwich: (name: string) => sandwich(tree.labels.indexOf(name)),
     ready: true,
   };
+}
+
+/** A small tree built by merging paths: node 0 is the selected function. */
+class SmallTree {
+  parent: number[] = [-1];
+  label: number[];
+  self: number[] = [0];
+  private index = new Map<string, number>();
+  constructor(rootLabel: number) {
+    this.label = [rootLabel];
+  }
+  child(parent: number, label: number): number {
+    const key = `${parent},${label}`;
+    let id = this.index.get(key);
+    if (id === undefined) {
+      id = this.parent.length;
+      this.parent.push(parent);
+      this.label.push(label);
+      this.self.push(0);
+      this.index.set(key, id);
+    }
+    return id;
+  }
+}
+
+/** Draws a small tree (no zoom): children by label, the root full width. */
+function paintSmall(canvas: HTMLCanvasElement, t: SmallTree, labels: string[], icicle: boolean, bytes: boolean): void {
+  const count = t.parent.length;
+  const total = t.self.slice();
+  for (let n = count - 1; n > 0; n--) total[t.parent[n]] += total[n];
+  const depth = new Array<number>(count).fill(0);
+  let maxDepth = 0;
+  const kids: number[][] = Array.from({ length: count }, () => []);
+  for (let n = 1; n < count; n++) {
+    depth[n] = depth[t.parent[n]] + 1;
+    maxDepth = Math.max(maxDepth, depth[n]);
+    kids[t.parent[n]].push(n);
+  }
+  const isDark = window.matchMedia?.('(prefers-color-scheme: dark)').matches === true;
+  const width = canvas.clientWidth;
+  const height = (maxDepth + 1) * ROW;
+  const ratio = window.devicePixelRatio || 1;
+  canvas.width = width * ratio;
+  canvas.height = height * ratio;
+  canvas.style.height = `${height}px`;
+  const ctx = canvas.getContext('2d')!;
+  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+  ctx.clearRect(0, 0, width, height);
+  ctx.font = '12px system-ui, sans-serif';
+  ctx.textBaseline = 'middle';
+  const scale = width / (total[0] || 1);
+  const stack = [0, 0];
+  while (stack.length) {
+    const x = stack.pop()!;
+    const n = stack.pop()!;
+    const w = total[n] * scale;
+    if (w < 0.3) continue;
+    const y = icicle ? depth[n] * ROW : height - (depth[n] + 1) * ROW;
+    const name = labels[t.label[n]];
+    ctx.fillStyle = colorOf(name, bytes, isDark);
+    ctx.fillRect(x, y, Math.max(w - 0.5, 0.5), ROW - 1);
+    if (w > 30) {
+      ctx.fillStyle = isDark ? '#fff' : '#000';
+      const chars = Math.floor((w - 6) / 7);
+      ctx.fillText(name.length <= chars ? name : `${name.slice(0, Math.max(chars - 2, 0))}..`, x + 3, y + ROW / 2, w - 6);
+    }
+    let cx = x;
+    kids[n].sort((a, b) => (labels[t.label[a]] < labels[t.label[b]] ? -1 : 1));
+    for (const k of kids[n]) {
+      stack.push(k, cx);
+      cx += total[k] * scale;
+    }
+  }
+  canvas.dataset.frames = String(count);
+  canvas.dataset.total = String(total[0]);
 }
 
 /** Heap (and RSS) over time with the peak marked, in the spirit of heaptrack_gui. */

@@ -99,9 +99,10 @@ export function renderHtml(profile: Profile, options: HtmlOptions = {}): string 
 <nav id="crumbs"></nav>
 <main><canvas id="flame"></canvas></main>
 <div id="tip" hidden></div>
+<section id="sandwich-section" hidden><h2>Callers and callees of <code id="sandwich-name"></code></h2><p>callers (icicle: who calls it)</p><canvas id="callers"></canvas><p>callees (what it calls)</p><canvas id="callees"></canvas></section>
 <section id="timeline-section" hidden><h2>Heap over time</h2><p id="timeline-caption"></p><canvas id="timeline" aria-label="heap (green) and RSS (blue) over time, peak in red"></canvas><p class="legend"><span class="heap">heap</span> <span class="rss">RSS</span> <span class="peak">peak</span></p></section>
 <section><h2>Summary</h2><table id="summary"></table></section>
-<section><h2>Top functions</h2><table><thead><tr><th>self</th><th>total</th><th>function</th></tr></thead><tbody id="top"></tbody></table></section>
+<section><h2>Top functions</h2><p>Click a function for its callers and callees.</p><table><thead><tr><th>self</th><th>total</th><th>function</th></tr></thead><tbody id="top"></tbody></table></section>
 <p id="error"></p>
 <script type="application/octet-stream" id="heapflame-data">${packed}</script>
 <script>${viewer()}</script>
@@ -137,6 +138,6 @@ main{padding:0 1em}canvas{width:100%;display:block;cursor:pointer}
 section{padding:0 1em}table{border-collapse:collapse}td,th{padding:.15em .8em .15em 0;text-align:left;vertical-align:top}
 #top tr{cursor:pointer}#top td:nth-child(-n+2){text-align:right;font-variant-numeric:tabular-nums}
 #error{color:#c00}
-#timeline{width:100%;display:block}.legend span::before{content:"";display:inline-block;width:.8em;height:.8em;margin-right:.3em;vertical-align:middle}
+#timeline,#callers,#callees{width:100%;display:block}.legend span::before{content:"";display:inline-block;width:.8em;height:.8em;margin-right:.3em;vertical-align:middle}
 .legend .heap::before{background:#2a9d4b}.legend .rss::before{background:#8888cc}.legend .peak::before{background:#d62728;border-radius:50%}
 `;

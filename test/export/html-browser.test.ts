@@ -61,6 +61,13 @@ test('a recording: every cost, summary, top table; search and zoom; nothing leav
   // hover shows value and shares
   await box.hover({ position: { x: bb.width / 4, y: bb.height - 9 } });
   assert.match((await page.textContent('#tip'))!, /^all\n2\.00 KB \(2,000 B\)\n100\.00% of all, 100\.00% of the zoomed frame\nself: 0 B$/);
+  // sandwich: callers and callees of a function, merged over its occurrences
+  await page.selectOption('#cost', '0');
+  await page.click('#top tr:has(td:text-is("temp_alloc"))');
+  assert.equal(await page.textContent('#sandwich-name'), 'temp_alloc');
+  assert.equal(await page.getAttribute('#callers', 'data-total'), '100');
+  assert.equal(await page.getAttribute('#callers', 'data-frames'), '2', 'temp_alloc <- main');
+  assert.equal(await page.getAttribute('#callees', 'data-frames'), '1', 'temp_alloc calls malloc directly');
   // the heap over time, with its peak (leaks.c's peak phase)
   assert.match((await page.textContent('#timeline-caption'))!, /^peak heap 1\.07 MB \(1,074,704 B\) at /);
   assert.deepEqual(seen.errors, []);
