@@ -9,6 +9,8 @@
 interface Data {
   schema: string;
   title: string;
+  /** Costs `before` and `after`: widths from `after`, colours from each frame's change. */
+  diff?: boolean;
   costs: { id: string; unit: 'count' | 'bytes'; label: string }[];
   labels: string[];
   parent: string;
@@ -138,12 +140,19 @@ async function main(): Promise<void> {
     summary.appendChild(row);
   }
 
-  const state = { cost: 0, zoom: 0, search: null as RegExp | null };
+  // differential data opens on `after`, whose widths the colours describe
+  const state = { cost: data.diff ? 1 : 0, zoom: 0, search: null as RegExp | null };
+  costSelect.value = String(state.cost);
   // drawn frames per row, for hit testing: [node, x0, x1] in px
   let rows: number[][] = [];
   const matches = new Uint8Array(tree.count);
 
   const dark = () => window.matchMedia?.('(prefers-color-scheme: dark)').matches === true;
+
+  /** after - before, inclusive (differential data). */
+  function delta(n: number): number {
+    return tree.total[1][n] - tree.total[0][n];
+  }
 
   function xOf(n: number): number {
     // offset of node n among its ancestors' children, in value units
@@ -177,6 +186,9 @@ async function main(): Promise<void> {
     const scale = width / zw;
     const icicle = icicleBox.checked;
     const rowY = (d: number) => (icicle ? d * ROW : height - (d + 1) * ROW);
+    // differential data: the change of each frame, scaled to the largest one below the root
+    let maxDelta = 0;
+    if (data.diff) for (let n = 1; n < tree.count; n++) maxDelta = Math.max(maxDelta, Math.abs(delta(n)));
     // ancestors of the zoomed frame: full width, faded
     for (let a = tree.parent[state.zoom], d = zoomDepth - 1; a >= 0; a = tree.parent[a], d--) {
       paint(a, 0, width, rowY(tree.depth[a]), 0.5);
@@ -205,7 +217,16 @@ async function main(): Promise<void> {
     function paint(n: number, x: number, w: number, y: number, alpha: number): void {
       const name = n === 0 ? 'all' : tree.labels[tree.label[n]];
       ctx.globalAlpha = alpha;
-      ctx.fillStyle = matches[n] && state.search ? '#e600e6' : n === 0 ? (isDark ? '#444' : '#ddd') : colorOf(name, bytes, isDark);
+      ctx.fillStyle =
+        matches[n] && state.search
+          ? '#e600e6'
+          : data.diff
+            ? diffColor(delta(n), maxDelta)
+            : n === 0
+              ? isDark
+                ? '#444'
+                : '#ddd'
+              : colorOf(name, bytes, isDark);
       ctx.fillRect(x, y, Math.max(w - 0.5, 0.5), ROW - 1);
       if (w > 30) {
         ctx.fillStyle = isDark ? '#fff' : '#000';
@@ -289,6 +310,7 @@ async function main(): Promise<void> {
     const lines = [
       name,
       `${formatValue(t[n], cost.unit)} ${cost.unit === 'bytes' ? '' : cost.label}`.trim(),
+      ...(data.diff ? [`change: ${delta(n) >= 0 ? '+' : '-'}${formatValue(Math.abs(delta(n)), cost.unit)} (before ${formatValue(tree.total[0][n], cost.unit)})`] : []),
       `${((100 * t[n]) / (t[0] || 1)).toFixed(2)}% of all, ${((100 * t[n]) / (t[state.zoom] || 1)).toFixed(2)}% of the zoomed frame`,
       `self: ${formatValue(tree.self[state.cost][n], cost.unit)}`,
     ];
@@ -399,6 +421,13 @@ async function main(): Promise<void> {
     sandwich: (name: string) => sandwich(tree.labels.indexOf(name)),
     ready: true,
   };
+}
+
+/** White at no change, red for growth, blue for shrinkage (as the SVG). */
+function diffColor(delta: number, max: number): string {
+  if (max <= 0 || delta === 0) return 'rgb(255,255,255)';
+  const v = Math.trunc((210 * (max - Math.min(Math.abs(delta), max))) / max);
+  return delta > 0 ? `rgb(255,${v},${v})` : `rgb(${v},${v},255)`;
 }
 
 /** A small tree built by merging paths: node 0 is the selected function. */

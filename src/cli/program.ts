@@ -210,7 +210,7 @@ export function buildProgram(): Command {
       .argument('<base>', 'the earlier profile (or folded stacks with two count columns)')
       .argument('[new]', 'the later profile')
       .option('-c, --cost <cost>', 'cost to compare', 'allocations')
-      .option('-o, --output <file>', 'differential flame graph (.svg)')
+      .option('-o, --output <file>', 'differential flame graph (.svg, or .html: interactive)')
       .option('--negate', 'widths from BASE instead of NEW')
       .option('--json', 'the comparison as JSON (schema heapflame.diff/1)')
       .option('-n, --top <n>', 'functions per list', parseCount, 10),
@@ -220,7 +220,10 @@ export function buildProgram(): Command {
     const diff = newFile === undefined ? base : diffProfiles(base, await load(newFile, flags), cost);
     if (!isDiffProfile(diff)) throw new HeapflameError('one file given: expected folded stacks with two count columns ("stack before after")', { file: baseFile });
     const label = newFile === undefined ? 'samples' : flags.cost;
-    if (flags.output) await writeOutput(flags.output, [renderSvg(diff, { negate: flags.negate })]);
+    if (flags.output) {
+      const graph = /\.html?$/i.test(flags.output) ? renderHtml(diff, { title: `heapflame diff: ${label}` }) : renderSvg(diff, { negate: flags.negate });
+      await writeOutput(flags.output, [graph]);
+    }
     await writeOutput('-', [flags.json ? renderDiffJson(diff, label, flags.top) : renderDiffText(diff, label, flags.top)]);
   });
 

@@ -4,6 +4,7 @@ import { mergeByLabel } from '../analyze/calltree.js';
 import type { Profile } from '../model/profile.js';
 import { formatBytes, formatInt } from './format.js';
 import { xmlEscape } from './xml.js';
+import { isDiffProfile } from './svg.js';
 
 export interface HtmlOptions {
   title?: string;
@@ -71,6 +72,7 @@ export function renderHtml(profile: Profile, options: HtmlOptions = {}): string 
   const data = {
     schema: 'heapflame.html/1',
     title,
+    diff: isDiffProfile(profile),
     costs: costs.map((c) => ({ id: c.id, unit: c.unit, label: c.label })),
     labels: tree.labels,
     parent: b64(parent),

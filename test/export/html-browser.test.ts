@@ -15,6 +15,7 @@ import { fixture, requireOrSkip, runCli, SHARED, tempFiles } from '../helpers/pa
 // These run in the page, where the DOM exists; this project compiles without DOM types.
 declare const window: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 declare const document: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+declare const devicePixelRatio: number;
 
 const skip = requireOrSkip('chromium');
 const files = tempFiles('html', '.folded');
@@ -116,6 +117,29 @@ test('many frames: 435k merged nodes stay responsive', { skip, timeout: 120_000 
   assert.deepEqual(seen.errors, []);
   // compact: all 435k frames in the HTML take less than the pruned SVG
   assert.ok(html.length < svg.length, `${html.length} vs ${svg.length}`);
+  await page.close();
+});
+
+test('differential report: colours from the inclusive change, the change in tooltips', { skip }, async () => {
+  const out = join(files.dir, 'diff.html');
+  const base = files.file('main;a;x 10\nmain;b 10\n');
+  const next = files.file('main;a;x 30\nmain;b 5\n');
+  const r = runCli(['diff', base, next, '--cost', 'samples', '-o', out]);
+  assert.equal(r.code, 0, r.stderr);
+  const { page, seen } = await open(readFileSync(out, 'utf8'));
+  assert.equal(await page.inputValue('#cost'), '1', 'opens on after');
+  const box = (await page.$('#flame'))!;
+  const bb = (await box.boundingBox())!;
+  // row 3 from the bottom holds x (30 of 35 samples, at the left)
+  await box.hover({ position: { x: 20, y: bb.height - 3 * 18 - 9 } });
+  assert.match((await page.textContent('#tip'))!, /^x\n30 samples after\nchange: \+20 \(before 10\)/);
+  const color = await page.evaluate(() => {
+    const c = document.getElementById('flame');
+    const d = c.getContext('2d').getImageData(20 * devicePixelRatio, c.height - (3 * 18 + 9) * devicePixelRatio, 1, 1).data;
+    return [d[0], d[1], d[2]];
+  });
+  assert.deepEqual(color, [255, 0, 0], 'the largest growth is full red');
+  assert.deepEqual(seen.errors, []);
   await page.close();
 });
 
