@@ -40,11 +40,12 @@ function prepare(input) {
   return file;
 }
 
-function measure(file) {
-  const out = path.join(os.tmpdir(), `heapflame-bench-${process.pid}.svg`);
+function measure(file, ext = '.svg', command = 'flamegraph') {
+  const out = path.join(os.tmpdir(), `heapflame-bench-${process.pid}${ext}`);
   const timeFile = path.join(os.tmpdir(), `heapflame-bench-${process.pid}.time`);
   const t0 = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '%U %S %M', '-o', timeFile, process.execPath, cli, 'flamegraph', file, '-o', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const args = command === 'report' ? ['report', file, '-q', '-o', out] : ['flamegraph', file, '-q', '-o', out];
+  const r = spawnSync('/usr/bin/time', ['-f', '%U %S %M', '-o', timeFile, process.execPath, cli, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) return { error: r.stderr.toString().slice(0, 300) };
   const [u, s, kb] = fs.readFileSync(timeFile, 'utf8').trim().split(/\s+/).map(Number);
@@ -79,4 +80,28 @@ for (const input of inputs) {
         ? ` ${input.perl.cpu.toFixed(2).padStart(19)}  ${String(input.perl.rssMB).padStart(6)} | ${ratio.toFixed(3)} ${ratio <= TARGET_CPU_RATIO ? 'PASS' : 'FAIL'}`
         : '                    -       - | -'),
   );
+}
+
+// The HTML report of the big heaptrack recording against `report` on it (target: <= 2x),
+// and its size against the SVG of one cost (target: <= 25 %).
+const big = path.resolve(root, '../shared/fixtures/heaptrack/heaptrack.big.zst');
+if (fs.existsSync(big)) {
+  const html = [];
+  const report = [];
+  for (let i = 0; i < runs; i++) {
+    html.push(measure(big, '.html'));
+    report.push(measure(big, '.txt', 'report'));
+  }
+  const svg = measure(big, '.svg');
+  const bad = [...html, ...report, svg].find((r) => r.error);
+  if (bad) console.log(`heaptrack.big.zst HTML: FAILED: ${bad.error}`);
+  else {
+    const h = median(html.map((r) => r.wall));
+    const t = median(report.map((r) => r.wall));
+    const sizeRatio = html[0].size / svg.size;
+    console.log(
+      `\nheaptrack.big.zst -> HTML: ${h.toFixed(2)} s wall (report ${t.toFixed(2)} s): ${(h / t).toFixed(2)}x ${h / t <= 2 ? 'PASS' : 'FAIL'} (target <= 2x); ` +
+        `${(html[0].size / 1e3).toFixed(0)} KB with every cost vs ${(svg.size / 1e6).toFixed(2)} MB SVG of one: ${(100 * sizeRatio).toFixed(1)}% ${sizeRatio <= 0.25 ? 'PASS' : 'FAIL'} (target <= 25%)`,
+    );
+  }
 }
