@@ -8,12 +8,14 @@ import type { Profile } from './model/profile.js';
 export interface LoadOptions extends HeaptrackImportOptions, NameOptions, StackFilter {
   /** The input's format; recognised from the content when not given. */
   format?: Format;
+  /** Folded input: one sample per line in file order (flame charts). */
+  keepOrder?: boolean;
 }
 
 /** Reads a recording and prepares it for output: display names, then stack filters. */
 export async function loadProfile(path: string, options: LoadOptions = {}): Promise<Profile> {
   const format = options.format ?? (await detectFormat(path, options.input));
   const profile =
-    format === 'folded' ? await importFolded(path, { input: options.input, onProgress: options.onProgress }) : await importHeaptrack(path, options);
+    format === 'folded' ? await importFolded(path, { input: options.input, onProgress: options.onProgress, keepOrder: options.keepOrder }) : await importHeaptrack(path, options);
   return filterStacks(presentNames(profile, options), options);
 }

@@ -271,3 +271,66 @@ class GrowTree {
   }
 }
 
+
+/**
+ * A flame chart (flamegraph.pl --flamechart): samples left to right in their order, frames
+ * merged only with the same frame of the sample before (x is sequence, not a sum by name).
+ */
+export function buildFlameChart(profile: Profile, options: CallTreeOptions = {}): CallTree {
+  const c = costIndex(profile, options.cost ?? profile.costs[0]?.id);
+  if (c < 0) throw new HeapflameError(`the profile has no cost "${options.cost}"`);
+  const { labels, frameLabel } = labelFrames(profile, options.label ?? defaultLabel);
+  const values = profile.values[c];
+  const label: number[] = [-1];
+  const parent: number[] = [-1];
+  const depthOf: number[] = [0];
+  const x: number[] = [0];
+  const total: number[] = [0];
+  const self: number[] = [0];
+  // the frames open on the current column, root first
+  let open: number[] = [0];
+  let at = 0;
+  const path: number[] = [];
+  for (let i = 0; i < profile.sampleCount; i++) {
+    const v = values[i];
+    if (!(v > 0)) continue;
+    path.length = 0;
+    for (let n = profile.sampleNode[i]; n > 0; n = profile.nodeParent[n]) path.push(frameLabel[profile.nodeFrame[n]]);
+    path.reverse();
+    let keep = 1;
+    while (keep < open.length && keep - 1 < path.length && label[open[keep]] === path[keep - 1]) keep++;
+    open = open.slice(0, keep);
+    for (let d = keep - 1; d < path.length; d++) {
+      const id = label.length;
+      label.push(path[d]);
+      parent.push(open[open.length - 1]);
+      depthOf.push(d + 1);
+      x.push(at);
+      total.push(0);
+      self.push(0);
+      open.push(id);
+    }
+    for (const n of open) total[n] += v;
+    self[open[open.length - 1]] += v;
+    at += v;
+  }
+  const minValue = options.minValue ?? 0;
+  const kept = label.map((_, n) => n === 0 || total[n] >= minValue);
+  const ids = label.map((_, n) => n).filter((n) => kept[n] && (n === 0 || kept[parent[n]]));
+  let maxDepth = 0;
+  for (const n of ids) maxDepth = Math.max(maxDepth, depthOf[n]);
+  const remap = new Map(ids.map((n, i) => [n, i]));
+  return {
+    labels,
+    label: Int32Array.from(ids, (n) => label[n]),
+    parent: Int32Array.from(ids, (n) => (n === 0 ? -1 : remap.get(parent[n])!)),
+    depth: Int32Array.from(ids, (n) => depthOf[n]),
+    total: Float64Array.from(ids, (n) => total[n]),
+    self: Float64Array.from(ids, (n) => self[n]),
+    x: Float64Array.from(ids, (n) => x[n]),
+    other: new Float64Array(0),
+    count: ids.length,
+    maxDepth,
+    rootTotal: total[0],
+  };
+}

@@ -45,6 +45,7 @@ interface SvgFlags {
   hash?: boolean;
   reverse?: boolean;
   inverted?: boolean;
+  flamechart?: boolean;
   factor: number;
   notes?: string;
   total?: number;
@@ -84,7 +85,7 @@ function commonOptions(cmd: Command): Command {
     .option('-q, --quiet', 'no progress display');
 }
 
-async function load(file: string, flags: CommonFlags) {
+async function load(file: string, flags: CommonFlags, extra: Partial<LoadOptions> = {}) {
   const progress = progressReporter(terminalSafe(file), !flags.quiet);
   try {
     const profile = await loadProfile(file, {
@@ -102,6 +103,7 @@ async function load(file: string, flags: CommonFlags) {
       builtinSuppressions: flags.builtinSuppressions,
       embeddedSuppressions: flags.embeddedSuppressions,
       onProgress: progress.update,
+      ...extra,
     });
     for (const w of profile.warnings) process.stderr.write(`heapflame: warning: ${terminalSafe(w)}\n`);
     return profile;
@@ -168,12 +170,13 @@ export function buildProgram(): Command {
       .option('--hash', 'colours weighted by the start of the name')
       .option('--reverse', 'merge stacks from the leaf (who calls the hot functions)')
       .option('--inverted', 'icicle graph: root at the top')
+      .option('--flamechart', 'flame chart: stacks in input order, merged only with the one before')
       .option('--factor <n>', 'multiply values for display', Number, 1)
       .option('--notes <text>', 'notes in an XML comment')
       .option('--total <n>', '100% is this (to share a scale between graphs)', Number)
       .addOption(new Option('--sort <order>', 'sibling order').choices(['name', 'weight']).default('name')),
   ).action(async (file: string, flags: CommonFlags & SvgFlags) => {
-    const profile = await load(file, flags);
+    const profile = await load(file, flags, { keepOrder: flags.flamechart });
     if (/\.html?$/i.test(flags.output)) {
       await writeOutput(flags.output, [renderHtml(profile, { title: flags.title })]);
       return;
@@ -195,6 +198,7 @@ export function buildProgram(): Command {
         hash: flags.hash,
         reverse: flags.reverse,
         inverted: flags.inverted,
+        flamechart: flags.flamechart,
         factor: flags.factor,
         notes: flags.notes,
         total: flags.total,

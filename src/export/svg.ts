@@ -1,4 +1,4 @@
-import { buildCallTree, type CallTree } from '../analyze/calltree.js';
+import { buildCallTree, buildFlameChart, type CallTree } from '../analyze/calltree.js';
 import { HeapflameError } from '../model/errors.js';
 import { type CostId, costIndex, type Profile } from '../model/profile.js';
 import { background, diffColor, frameColor, type Palette, stripAnnotation } from './flame-colors.js';
@@ -38,6 +38,8 @@ export interface SvgOptions {
   total?: number;
   /** Sibling order: alphabetical like flamegraph.pl (default), or widest first. */
   sort?: 'name' | 'weight';
+  /** Samples in their order (x is sequence), merged only with the sample before. */
+  flamechart?: boolean;
   /**
    * Differential graph of a profile with costs `before` and `after` (heapflame diff, or
    * two-column folded input): widths from `after` (from `before` with `negate`), colours from
@@ -68,7 +70,7 @@ export function renderSvg(profile: Profile, options: SvgOptions = {}): string {
   const bytes = cost.unit === 'bytes';
   const palette = options.colors ?? (bytes || profile.meta.format === 'heaptrack' ? 'mem' : 'hot');
   const countName = options.countName ?? (bytes ? 'bytes' : cost.id === 'samples' || diff ? 'samples' : cost.label);
-  const title = options.title ?? (diff ? `heapflame: differential (${options.negate ? 'widths from BASE' : 'widths from NEW'})` : `heapflame: ${cost.label}`);
+  const title = options.title ?? (options.flamechart ? 'heapflame: flame chart' : diff ? `heapflame: differential (${options.negate ? 'widths from BASE' : 'widths from NEW'})` : `heapflame: ${cost.label}`);
 
   // Pruning is in value units: the root's value is the sum over all stacks.
   const column = profile.values[costIndex(profile, cost.id)];
@@ -80,7 +82,9 @@ export function renderSvg(profile: Profile, options: SvgOptions = {}): string {
     ? (Number(minWidth.slice(0, -1)) / 100) * scaleTotal
     : (Number(minWidth) / (width - 2 * XPAD)) * scaleTotal;
   const otherCost = diff ? (options.negate ? 'after' : 'before') : undefined;
-  const tree: CallTree = buildCallTree(profile, { cost: cost.id, otherCost, reverse: options.reverse, sort: options.sort, minValue });
+  const tree: CallTree = options.flamechart
+    ? buildFlameChart(profile, { cost: cost.id, minValue })
+    : buildCallTree(profile, { cost: cost.id, otherCost, reverse: options.reverse, sort: options.sort, minValue });
   // inclusive change per frame: after - before, whichever column gives the widths
   const delta = (n: number) => (diff ? (options.negate ? tree.other[n] - tree.total[n] : tree.total[n] - tree.other[n]) : 0);
   let maxDelta = 0;

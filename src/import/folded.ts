@@ -16,6 +16,10 @@ import { Warnings } from './warnings.js';
  * name) pairs in typed-array hash tables, so no string is made per frame.
  */
 export interface FoldedImportOptions {
+  /**
+   * One sample per line in file order (for flame charts) instead of one per distinct stack.
+   */
+  keepOrder?: boolean;
   /** Cost of a one-column file (default `samples`, counted). */
   cost?: { id: string; unit: Unit; label?: string };
   input?: InputOptions;
@@ -26,7 +30,7 @@ const MAX_LINE = 16 << 20;
 
 export async function importFolded(path: string, options: FoldedImportOptions = {}): Promise<Profile> {
   const input = await openInput(path, options.input);
-  const parser = new FoldedParser(path);
+  const parser = new FoldedParser(path, options.keepOrder === true);
   try {
     for await (const chunk of input.chunks()) {
       parser.push(chunk);
@@ -54,7 +58,15 @@ class FoldedParser {
   /** Inside a line over the length limit: everything up to its newline is dropped. */
   private skipping = false;
 
-  constructor(private readonly file: string) {
+  /** keepOrder: each line's node and counts, in file order. */
+  private lineNodes: number[] = [];
+  private lineBefore: number[] = [];
+  private lineAfter: number[] = [];
+
+  constructor(
+    private readonly file: string,
+    private readonly keepOrder = false,
+  ) {
     this.warnings = new Warnings(file);
     // The cost layout is only known from the first line; the builder's columns are unused.
     this.builder = new ProfileBuilder([]);
@@ -131,6 +143,11 @@ class FoldedParser {
     this.after[node] += last.value;
     this.before[node] += before;
     this.stacks++;
+    if (this.keepOrder) {
+      this.lineNodes.push(node);
+      this.lineBefore.push(before);
+      this.lineAfter.push(last.value);
+    }
   }
 
   private invalid(buf: Buffer, start: number, end: number): void {
@@ -198,9 +215,12 @@ class FoldedParser {
     const profile = this.builder.build({ format: 'folded' }, {}, []);
     const sampleNode: number[] = [];
     const columns: number[][] = costs.map(() => []);
-    for (let n = 1; n < profile.nodeCount; n++) {
-      const a = this.after[n] ?? 0;
-      const b = this.before[n] ?? 0;
+    // one sample per distinct stack, or per line in file order
+    const nodes = this.keepOrder ? this.lineNodes : Array.from({ length: profile.nodeCount - 1 }, (_, i) => i + 1);
+    for (let k = 0; k < nodes.length; k++) {
+      const n = nodes[k];
+      const a = this.keepOrder ? this.lineAfter[k] : (this.after[n] ?? 0);
+      const b = this.keepOrder ? this.lineBefore[k] : (this.before[n] ?? 0);
       if (a === 0 && b === 0) continue;
       sampleNode.push(n);
       if (diff) {

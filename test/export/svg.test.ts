@@ -130,6 +130,23 @@ test('sort by weight puts the widest sibling first', async () => {
   assert.deepEqual(order(renderSvg(p, { sort: 'weight' })), ['b', 'c', 'a']);
 });
 
+test('flame chart: samples in input order, merged only with the sample before', async () => {
+  const p = await importFolded(temp('a;b 1\na;c 2\na;b 3\nd 1\na;b 1\n'), { keepOrder: true });
+  const svg = renderSvg(p, { flamechart: true, minWidth: 0 });
+  valid(svg);
+  const got = frames(svg)
+    .map((f) => ({ name: f[3].split(' ')[0], x: Number(f[1]), w: Number(f[2]) }))
+    .filter((f) => f.name !== 'all');
+  assert.deepEqual(
+    got.map((f) => `${f.name}${f.w}`),
+    ['a6', 'b1', 'c2', 'b3', 'd1', 'a1', 'b1'],
+  );
+  // x is the position in the sequence: a at 0, then d at 6, then the second a at 7
+  assert.deepEqual(got.filter((f) => f.name !== 'b' && f.name !== 'c').map((f) => f.x), [0, 6, 7]);
+  // the ordinary graph of the same lines merges both a's
+  assert.match(renderSvg(await importFolded(temp('a;b 1\na;c 2\na;b 3\nd 1\na;b 1\n')), { minWidth: 0 }), /<title>a \(7 samples/);
+});
+
 test('flamegraph command: recording or folded in, SVG out, bad input exit 2', () => {
   const out = join(dir, 'peak.svg');
   const r = runCli(['flamegraph', fixture('heaptrack.s3sim.zst'), '--cost', 'leaked', '-o', out, '--title', 'S3 <leaks>']);
