@@ -46,6 +46,7 @@ interface SvgFlags {
   reverse?: boolean;
   inverted?: boolean;
   flamechart?: boolean;
+  negate?: boolean;
   factor: number;
   notes?: string;
   total?: number;
@@ -171,6 +172,7 @@ export function buildProgram(): Command {
       .option('--reverse', 'merge stacks from the leaf (who calls the hot functions)')
       .option('--inverted', 'icicle graph: root at the top')
       .option('--flamechart', 'flame chart: stacks in input order, merged only with the one before')
+      .option('--negate', 'two-column (differential) input: widths from the first column')
       .option('--factor <n>', 'multiply values for display', Number, 1)
       .option('--notes <text>', 'notes in an XML comment')
       .option('--total <n>', '100% is this (to share a scale between graphs)', Number)
@@ -199,6 +201,7 @@ export function buildProgram(): Command {
         reverse: flags.reverse,
         inverted: flags.inverted,
         flamechart: flags.flamechart,
+        negate: flags.negate,
         factor: flags.factor,
         notes: flags.notes,
         total: flags.total,

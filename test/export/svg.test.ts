@@ -164,6 +164,12 @@ test('flamegraph command: recording or folded in, SVG out, bad input exit 2', ()
   const pipedRecording = runCli(['flamegraph', '-', '-c', 'leaked', '-o', join(dir, 'leaks.svg')], { input: readFileSync(fixture('heaptrack.leaks.zst')) });
   assert.equal(pipedRecording.code, 0, pipedRecording.stderr);
   assert.match(readFileSync(join(dir, 'leaks.svg'), 'utf8'), /<title>leak_small \(1000B bytes/);
+  // two-column input draws a differential graph; --negate takes the widths from the first column
+  const two = temp('a;b 5 1\na;c 1 5\n');
+  assert.equal(runCli(['flamegraph', two, '-o', join(dir, 'd.svg')]).code, 0);
+  assert.match(readFileSync(join(dir, 'd.svg'), 'utf8'), /<title>c \(5 samples/);
+  assert.equal(runCli(['flamegraph', two, '--negate', '-o', join(dir, 'dn.svg')]).code, 0);
+  assert.match(readFileSync(join(dir, 'dn.svg'), 'utf8'), /<title>c \(1 samples/);
   const empty = runCli(['flamegraph', '-', '-o', join(dir, 'e.svg')], { input: '' });
   assert.equal(empty.code, 2);
   assert.match(empty.stderr, /standard input is empty/);
