@@ -1,6 +1,6 @@
 import { ProfileBuilder } from '../model/builder.js';
 import { HeapflameError } from '../model/errors.js';
-import { BytesTable, FNV_OFFSET, FNV_PRIME } from '../model/hash-tables.js';
+import { BytesTable, bytesHash } from '../model/hash-tables.js';
 import type { CostInfo, Profile, Unit } from '../model/profile.js';
 import { grown } from '../model/typed-arrays.js';
 import { type InputOptions, openInput } from './input.js';
@@ -157,19 +157,14 @@ class FoldedParser {
 
   /** The node of `a;b;c`, created as needed. */
   private stack(buf: Buffer, start: number, end: number): number {
-    // one pass: the name's hash is built while looking for the ';' that ends it
+    // memchr finds the separators; the names are hashed a word at a time
     let node = 0;
     let from = start;
-    let h = FNV_OFFSET;
-    for (let i = start; i <= end; i++) {
-      const c = i < end ? buf[i] : 59;
-      if (c !== 59) {
-        h = Math.imul(h ^ c, FNV_PRIME);
-        continue;
-      }
-      if (i > from) node = this.builder.child(node, this.frame(buf, from, i, h));
-      from = i + 1;
-      h = FNV_OFFSET;
+    while (from < end) {
+      let to = buf.indexOf(59, from);
+      if (to === -1 || to > end) to = end;
+      if (to > from) node = this.builder.child(node, this.frame(buf, from, to, bytesHash(buf, from, to)));
+      from = to + 1;
     }
     return node;
   }

@@ -61,8 +61,20 @@ export function hashPair(a: number, b: number): number {
   return Math.imul(h, 0x2c1b3c6d) >>> 0;
 }
 
-export const FNV_OFFSET = 0x811c9dc5;
-export const FNV_PRIME = 0x01000193;
+/**
+ * Hash of buf[from, to), four bytes per multiply: a per-byte FNV loop is bound by the latency of
+ * its multiply chain (about 5 ns a byte); whole words cut that chain by four.
+ */
+export function bytesHash(buf: Uint8Array, from: number, to: number): number {
+  let h = Math.imul(to - from, 0x9e3779b1);
+  let i = from;
+  for (; i + 4 <= to; i += 4) {
+    h = Math.imul(h ^ (buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24)), 0x01000193);
+    h ^= h >>> 13;
+  }
+  for (; i < to; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+  return h ^ (h >>> 16);
+}
 
 /** Byte strings → dense ids, the bytes kept once in an arena. */
 export class BytesTable {
@@ -82,12 +94,10 @@ export class BytesTable {
 
   /** Id of buf[from, to), adding it when new; `added` tells which. */
   intern(buf: Uint8Array, from: number, to: number): number {
-    let h = FNV_OFFSET;
-    for (let i = from; i < to; i++) h = Math.imul(h ^ buf[i], FNV_PRIME);
-    return this.internHashed(buf, from, to, h);
+    return this.internHashed(buf, from, to, bytesHash(buf, from, to));
   }
 
-  /** `intern` with the FNV-1a hash of the bytes already computed (while scanning them). */
+  /** `intern` with `bytesHash` of the bytes already computed. */
   internHashed(buf: Uint8Array, from: number, to: number, h: number): number {
     const len = to - from;
     const { slots, mask, arena, start, length, hashes } = this;
@@ -97,9 +107,7 @@ export class BytesTable {
       if (id < 0) break;
       if (hashes[id] === h && length[id] === len) {
         const o = start[id];
-        let k = 0;
-        while (k < len && arena[o + k] === buf[from + k]) k++;
-        if (k === len) {
+        if (sameBytes(arena, o, buf, from, len)) {
           this.added = false;
           return id;
         }
@@ -141,4 +149,16 @@ export class BytesTable {
       this.slots[s] = id;
     }
   }
+}
+
+/** Whether a[ao, ao+len) equals b[bo, bo+len), compared a word at a time. */
+function sameBytes(a: Uint8Array, ao: number, b: Uint8Array, bo: number, len: number): boolean {
+  let k = 0;
+  for (; k + 4 <= len; k += 4) {
+    const i = ao + k;
+    const j = bo + k;
+    if ((a[i] | (a[i + 1] << 8) | (a[i + 2] << 16) | (a[i + 3] << 24)) !== (b[j] | (b[j + 1] << 8) | (b[j + 2] << 16) | (b[j + 3] << 24))) return false;
+  }
+  for (; k < len; k++) if (a[ao + k] !== b[bo + k]) return false;
+  return true;
 }
