@@ -122,7 +122,7 @@ export function buildCallTree(profile: Profile, options: CallTreeOptions = {}): 
     label[0] = -1;
     for (let n = 1; n < count; n++) label[n] = frameLabel[profile.nodeFrame[n]];
     self = new Float64Array(count);
-    otherSelf = new Float64Array(count);
+    otherSelf = others ? new Float64Array(count) : self;
     for (let i = 0; i < profile.sampleCount; i++) {
       self[profile.sampleNode[i]] += values[i];
       if (others) otherSelf[profile.sampleNode[i]] += others[i];
@@ -159,11 +159,9 @@ export function buildCallTree(profile: Profile, options: CallTreeOptions = {}): 
 
   // 2. Inclusive values: children come after their parents.
   const total = self.slice(0, count);
-  const other = otherSelf.slice(0, count);
-  for (let n = count - 1; n > 0; n--) {
-    total[parent[n]] += total[n];
-    other[parent[n]] += other[n];
-  }
+  for (let n = count - 1; n > 0; n--) total[parent[n]] += total[n];
+  const other = others ? otherSelf.slice(0, count) : null;
+  if (other) for (let n = count - 1; n > 0; n--) other[parent[n]] += other[n];
 
   // 3. Children of every node in one index array (grouped by parent), then a depth-first walk
   //    that keeps children above the threshold and sorts only those.
@@ -205,7 +203,7 @@ export function buildCallTree(profile: Profile, options: CallTreeOptions = {}): 
     outParent.push(outParentId);
     outSelf.push(self[src]);
     outTotal.push(total[src]);
-    outOther.push(other[src]);
+    outOther.push(other ? other[src] : 0);
     outX.push(x);
     outDepth.push(depth);
     if (depth > maxDepth) maxDepth = depth;

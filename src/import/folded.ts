@@ -48,8 +48,6 @@ class FoldedParser {
   private names = new BytesTable();
   private frameOfName = new Int32Array(1024);
   private builder: ProfileBuilder;
-  private before = new Float64Array(1 << 12);
-  private after = new Float64Array(1 << 12);
   /** Two-column (differential) input, decided by the first stack line. */
   private columns = 0;
   private lineNo = 0;
@@ -58,10 +56,14 @@ class FoldedParser {
   /** Inside a line over the length limit: everything up to its newline is dropped. */
   private skipping = false;
 
-  /** keepOrder: each line's node and counts, in file order. */
-  private lineNodes: number[] = [];
-  private lineBefore: number[] = [];
-  private lineAfter: number[] = [];
+  /**
+   * The samples: one per distinct stack (its index by leaf node in `sampleOf`), or with
+   * keepOrder one per line in file order. Grows with distinct stacks, not with the tree.
+   */
+  private sampleOf = new Map<number, number>();
+  private sampleNode: number[] = [];
+  private sampleBefore: number[] = [];
+  private sampleAfter: number[] = [];
 
   constructor(
     private readonly file: string,
@@ -136,18 +138,17 @@ class FoldedParser {
     }
     if (stackEnd === start) return this.invalid(buf, start, end);
     const node = this.stack(buf, start, stackEnd);
-    if (node >= this.after.length) {
-      this.after = grown(this.after, node + 1);
-      this.before = grown(this.before, node + 1);
-    }
-    this.after[node] += last.value;
-    this.before[node] += before;
     this.stacks++;
-    if (this.keepOrder) {
-      this.lineNodes.push(node);
-      this.lineBefore.push(before);
-      this.lineAfter.push(last.value);
+    let sample = this.keepOrder ? undefined : this.sampleOf.get(node);
+    if (sample === undefined) {
+      sample = this.sampleNode.length;
+      this.sampleNode.push(node);
+      this.sampleBefore.push(0);
+      this.sampleAfter.push(0);
+      if (!this.keepOrder) this.sampleOf.set(node, sample);
     }
+    this.sampleAfter[sample] += last.value;
+    this.sampleBefore[sample] += before;
   }
 
   private invalid(buf: Buffer, start: number, end: number): void {
@@ -210,12 +211,13 @@ class FoldedParser {
     const profile = this.builder.build({ format: 'folded' }, {}, []);
     const sampleNode: number[] = [];
     const columns: number[][] = costs.map(() => []);
-    // one sample per distinct stack, or per line in file order
-    const nodes = this.keepOrder ? this.lineNodes : Array.from({ length: profile.nodeCount - 1 }, (_, i) => i + 1);
-    for (let k = 0; k < nodes.length; k++) {
-      const n = nodes[k];
-      const a = this.keepOrder ? this.lineAfter[k] : (this.after[n] ?? 0);
-      const b = this.keepOrder ? this.lineBefore[k] : (this.before[n] ?? 0);
+    // one sample per distinct stack in node order, or per line in file order
+    const order = Int32Array.from(this.sampleNode.keys());
+    if (!this.keepOrder) order.sort((x, y) => this.sampleNode[x] - this.sampleNode[y]);
+    for (const k of order) {
+      const n = this.sampleNode[k];
+      const a = this.sampleAfter[k];
+      const b = this.sampleBefore[k];
       if (a === 0 && b === 0) continue;
       sampleNode.push(n);
       if (diff) {

@@ -164,6 +164,11 @@ test('flamegraph command: recording or folded in, SVG out, bad input exit 2', ()
   const pipedRecording = runCli(['flamegraph', '-', '-c', 'leaked', '-o', join(dir, 'leaks.svg')], { input: readFileSync(fixture('heaptrack.leaks.zst')) });
   assert.equal(pipedRecording.code, 0, pipedRecording.stderr);
   assert.match(readFileSync(join(dir, 'leaks.svg'), 'utf8'), /<title>leak_small \(1000B bytes/);
+  // folded names are drawn as given: no template shortening or demangling (flamegraph.pl's rule)
+  assert.equal(runCli(['flamegraph', temp('main;Vec<T>::push;_ZN4core3ptr4drop17h0123456789abcdefE 3\n'), '-o', join(dir, 'n.svg')]).code, 0);
+  const named = readFileSync(join(dir, 'n.svg'), 'utf8');
+  assert.match(named, /<title>Vec&lt;T&gt;::push \(3 samples/);
+  assert.match(named, /<title>_ZN4core3ptr4drop17h0123456789abcdefE \(3 samples/);
   // two-column input draws a differential graph; --negate takes the widths from the first column
   const two = temp('a;b 5 1\na;c 1 5\n');
   assert.equal(runCli(['flamegraph', two, '-o', join(dir, 'd.svg')]).code, 0);
