@@ -10,22 +10,27 @@ export class ProfileBuilder {
   readonly frames: Frame[] = [];
   private frameIds = new Map<string, number>();
   /**
-   * Open-addressing table of nodes keyed by (parent, frame), each slot [parent, frame, id + 1]
-   * side by side so that a probe reads one cache line (multi-million-node trees miss the
-   * cache on every separate array they touch).
+   * Nodes side by side as [parent, frame, child]: `child` is the only child's id, 0 for none
+   * (the root is nobody's child), or -1 when there are several and they are in `slots`. Most
+   * nodes of a large tree have at most one child, so a lookup reads the parent's own record
+   * and a new chain of nodes is written in sequence, with no hash probe that misses the cache.
+   */
+  private nodes = new Int32Array(1024 * 3);
+  private nodeCount = 1;
+  /**
+   * Open-addressing table of the children of nodes with several, each slot [parent, frame,
+   * id + 1] side by side so that a probe reads one cache line.
    */
   private slots = new Int32Array(4096 * 3);
   private slotCount = 4096;
-  private nodeParent = new Int32Array(1024);
-  private nodeFrame = new Int32Array(1024);
-  private nodeCount = 1;
+  private slotsUsed = 0;
   private sampleNode = new Int32Array(1024);
   private values: Float64Array<ArrayBuffer>[];
   private sampleCount = 0;
 
   constructor(readonly costs: CostInfo[]) {
-    this.nodeParent[0] = -1;
-    this.nodeFrame[0] = -1;
+    this.nodes[0] = -1;
+    this.nodes[1] = -1;
     this.values = costs.map(() => new Float64Array(1024));
   }
 
@@ -42,6 +47,22 @@ export class ProfileBuilder {
 
   /** Child of `parent` for `frameId`, created on first use. */
   child(parent: number, frameId: number): number {
+    const only = this.nodes[parent * 3 + 2];
+    if (only === 0) {
+      const id = this.addNode(parent, frameId);
+      this.nodes[parent * 3 + 2] = id;
+      return id;
+    }
+    if (only > 0) {
+      const onlyFrame = this.nodes[only * 3 + 1];
+      if (onlyFrame === frameId) return only;
+      // a second child: from now on the children of `parent` are found through the table
+      this.nodes[parent * 3 + 2] = -1;
+      this.index(parent, onlyFrame, only);
+      const id = this.addNode(parent, frameId);
+      this.index(parent, frameId, id);
+      return id;
+    }
     const slots = this.slots;
     const mask = this.slotCount - 1;
     let i = hashPair(parent, frameId) & mask;
@@ -52,34 +73,44 @@ export class ProfileBuilder {
       if (slots[o] === parent && slots[o + 1] === frameId) return stored - 1;
       i = (i + 1) & mask;
     }
-    const id = this.nodeCount++;
-    if (id >= this.nodeParent.length) {
-      this.nodeParent = grown(this.nodeParent);
-      this.nodeFrame = grown(this.nodeFrame);
-    }
-    this.nodeParent[id] = parent;
-    this.nodeFrame[id] = frameId;
-    const o = i * 3;
-    slots[o] = parent;
-    slots[o + 1] = frameId;
-    slots[o + 2] = id + 1;
-    // up to 70 % full: the slots are three words, so a lower load would cost much memory
-    if (this.nodeCount * 10 > this.slotCount * 7) this.rehash();
+    const id = this.addNode(parent, frameId);
+    this.index(parent, frameId, id);
     return id;
   }
 
+  private addNode(parent: number, frameId: number): number {
+    const id = this.nodeCount++;
+    if (id * 3 >= this.nodes.length) this.nodes = grown(this.nodes);
+    const o = id * 3;
+    this.nodes[o] = parent;
+    this.nodes[o + 1] = frameId;
+    return id;
+  }
+
+  private index(parent: number, frameId: number, id: number): void {
+    // up to 70 % full: the slots are three words, so a lower load would cost much memory
+    if (++this.slotsUsed * 10 > this.slotCount * 7) this.rehash();
+    const slots = this.slots;
+    const mask = this.slotCount - 1;
+    let i = hashPair(parent, frameId) & mask;
+    while (slots[i * 3 + 2] !== 0) i = (i + 1) & mask;
+    slots[i * 3] = parent;
+    slots[i * 3 + 1] = frameId;
+    slots[i * 3 + 2] = id + 1;
+  }
+
   private rehash(): void {
+    const old = this.slots;
     this.slotCount *= 2;
     const slots = new Int32Array(this.slotCount * 3);
     const mask = this.slotCount - 1;
-    for (let id = 1; id < this.nodeCount; id++) {
-      const parent = this.nodeParent[id];
-      const frame = this.nodeFrame[id];
-      let i = hashPair(parent, frame) & mask;
+    for (let o = 0; o < old.length; o += 3) {
+      if (old[o + 2] === 0) continue;
+      let i = hashPair(old[o], old[o + 1]) & mask;
       while (slots[i * 3 + 2] !== 0) i = (i + 1) & mask;
-      slots[i * 3] = parent;
-      slots[i * 3 + 1] = frame;
-      slots[i * 3 + 2] = id + 1;
+      slots[i * 3] = old[o];
+      slots[i * 3 + 1] = old[o + 1];
+      slots[i * 3 + 2] = old[o + 2];
     }
     this.slots = slots;
   }
@@ -107,8 +138,7 @@ export class ProfileBuilder {
       meta,
       costs: this.costs,
       frames: this.frames,
-      nodeParent: this.nodeParent.slice(0, this.nodeCount),
-      nodeFrame: this.nodeFrame.slice(0, this.nodeCount),
+      ...this.nodeColumns(),
       nodeCount: this.nodeCount,
       sampleNode: this.sampleNode.slice(0, this.sampleCount),
       values: this.values.map((v) => v.slice(0, this.sampleCount)),
@@ -118,5 +148,14 @@ export class ProfileBuilder {
       ...extra,
     };
   }
-}
 
+  private nodeColumns(): { nodeParent: Int32Array; nodeFrame: Int32Array } {
+    const nodeParent = new Int32Array(this.nodeCount);
+    const nodeFrame = new Int32Array(this.nodeCount);
+    for (let n = 0, o = 0; n < this.nodeCount; n++, o += 3) {
+      nodeParent[n] = this.nodes[o];
+      nodeFrame[n] = this.nodes[o + 1];
+    }
+    return { nodeParent, nodeFrame };
+  }
+}
