@@ -164,6 +164,19 @@ async function main(): Promise<void> {
     return x;
   }
 
+  // the canvas is as tall as the deepest frame with a value in the shown cost
+  const depthOfCost: number[] = [];
+  function shownDepth(): number {
+    let d = depthOfCost[state.cost];
+    if (d === undefined) {
+      d = 0;
+      const t = tree.total[state.cost];
+      for (let n = 1; n < tree.count; n++) if (t[n] !== 0 && tree.depth[n] > d) d = tree.depth[n];
+      depthOfCost[state.cost] = d;
+    }
+    return d;
+  }
+
   function draw(): void {
     const cost = data.costs[state.cost];
     const total = tree.total[state.cost];
@@ -171,7 +184,7 @@ async function main(): Promise<void> {
     const isDark = dark();
     const width = canvas.clientWidth;
     const zoomDepth = tree.depth[state.zoom];
-    const height = (tree.maxDepth + 1) * ROW;
+    const height = (shownDepth() + 1) * ROW;
     const ratio = window.devicePixelRatio || 1;
     canvas.width = width * ratio;
     canvas.height = height * ratio;
@@ -180,7 +193,7 @@ async function main(): Promise<void> {
     ctx.clearRect(0, 0, width, height);
     ctx.font = '12px system-ui, sans-serif';
     ctx.textBaseline = 'middle';
-    rows = Array.from({ length: tree.maxDepth + 1 }, () => []);
+    rows = Array.from({ length: shownDepth() + 1 }, () => []);
     const zx = xOf(state.zoom);
     const zw = total[state.zoom] || 1;
     const scale = width / zw;
@@ -286,7 +299,7 @@ async function main(): Promise<void> {
     const r = canvas.getBoundingClientRect();
     const x = ev.clientX - r.left;
     const y = ev.clientY - r.top;
-    const height = (tree.maxDepth + 1) * ROW;
+    const height = (shownDepth() + 1) * ROW;
     const depth = icicleBox.checked ? Math.floor(y / ROW) : Math.floor((height - y) / ROW);
     const row = rows[depth];
     if (!row) return -1;

@@ -143,6 +143,23 @@ test('differential report: colours from the inclusive change, the change in tool
   await page.close();
 });
 
+test('the canvas is as tall as the deepest frame of the shown cost', { skip }, async () => {
+  // before: a stack four frames deep; after: only "main"
+  const out = join(files.dir, 'depth.html');
+  const r = runCli(['flamegraph', files.file('main;a;b;c 5 0\nmain 0 5\n'), '-o', out]);
+  assert.equal(r.code, 0, r.stderr);
+  const { page, seen } = await open(readFileSync(out, 'utf8'));
+  const height = () => page.evaluate(() => document.getElementById('flame')!.clientHeight);
+  assert.equal(await page.inputValue('#cost'), '1');
+  const after = await height();
+  await page.selectOption('#cost', '0');
+  const before = await height();
+  // rows: all + main, against all + main + a + b + c
+  assert.equal(before / after, 5 / 2, `${before} px vs ${after} px`);
+  assert.deepEqual(seen.errors, []);
+  await page.close();
+});
+
 test('flamegraph -o report.html writes the report', { skip }, () => {
   const out = join(files.dir, 'r.html');
   const r = runCli(['flamegraph', fixture('heaptrack.s3sim.zst'), '-o', out]);
