@@ -1,6 +1,6 @@
 import { ProfileBuilder } from '../model/builder.js';
 import { HeapflameError } from '../model/errors.js';
-import { BytesTable, bytesHash } from '../model/hash-tables.js';
+import { BytesTable } from '../model/hash-tables.js';
 import type { CostInfo, Profile, Unit } from '../model/profile.js';
 import { grown } from '../model/typed-arrays.js';
 import { type InputOptions, openInput } from './input.js';
@@ -158,20 +158,20 @@ class FoldedParser {
 
   /** The node of `a;b;c`, created as needed. */
   private stack(buf: Buffer, start: number, end: number): number {
-    // memchr finds the separators; the names are hashed a word at a time
+    // memchr finds the separators; the names are hashed and compared a word at a time
     let node = 0;
     let from = start;
     while (from < end) {
       let to = buf.indexOf(59, from);
       if (to === -1 || to > end) to = end;
-      if (to > from) node = this.builder.child(node, this.frame(buf, from, to, bytesHash(buf, from, to)));
+      if (to > from) node = this.builder.child(node, this.frame(buf, from, to));
       from = to + 1;
     }
     return node;
   }
 
-  private frame(buf: Buffer, from: number, to: number, hash: number): number {
-    const name = this.names.internHashed(buf, from, to, hash);
+  private frame(buf: Buffer, from: number, to: number): number {
+    const name = this.names.intern(buf, from, to);
     if (this.names.added) {
       if (name >= this.frameOfName.length) this.frameOfName = grown(this.frameOfName, name + 1);
       this.frameOfName[name] = this.builder.internFrame({
