@@ -95,7 +95,8 @@ export class BytesTable {
   size = 0;
 
   constructor() {
-    this.slots = new Int32Array(2048).fill(-1);
+    // four words per slot: id (-1: empty), hash, start and length, so a probe reads one line
+    this.slots = new Int32Array(2048 * 4).fill(-1);
     this.mask = 2047;
   }
 
@@ -108,17 +109,15 @@ export class BytesTable {
     const view = this.lastView;
     const h = bytesHash(view, from, to);
     const len = to - from;
-    const { slots, mask, arenaView, start, length, hashes } = this;
+    const { slots, mask, arenaView } = this;
     let s = h & mask;
     for (;;) {
-      const id = slots[s];
+      const o = s * 4;
+      const id = slots[o];
       if (id < 0) break;
-      if (hashes[id] === h && length[id] === len) {
-        const o = start[id];
-        if (sameBytes(arenaView, o, view, from, len)) {
-          this.added = false;
-          return id;
-        }
+      if (slots[o + 1] === h && slots[o + 3] === len && sameBytes(arenaView, slots[o + 2], view, from, len)) {
+        this.added = false;
+        return id;
       }
       s = (s + 1) & mask;
     }
@@ -137,8 +136,8 @@ export class BytesTable {
     this.length[id] = len;
     this.hashes[id] = h;
     this.arenaUsed += len;
-    this.slots[s] = id;
-    if (this.size * 2 > this.slots.length) this.rehash();
+    this.fill(s, id);
+    if (this.size * 2 > this.mask + 1) this.rehash();
     this.added = true;
     return id;
   }
@@ -151,14 +150,23 @@ export class BytesTable {
   }
 
   private rehash(): void {
-    const n = this.slots.length * 2;
-    this.slots = new Int32Array(n).fill(-1);
+    const n = (this.mask + 1) * 2;
+    this.slots = new Int32Array(n * 4).fill(-1);
     this.mask = n - 1;
     for (let id = 0; id < this.size; id++) {
       let s = this.hashes[id] & this.mask;
-      while (this.slots[s] >= 0) s = (s + 1) & this.mask;
-      this.slots[s] = id;
+      while (this.slots[s * 4] >= 0) s = (s + 1) & this.mask;
+      this.fill(s, id);
     }
+  }
+
+  /** Slot s refers to entry `id`, with the entry's hash, start and length beside it. */
+  private fill(s: number, id: number): void {
+    const o = s * 4;
+    this.slots[o] = id;
+    this.slots[o + 1] = this.hashes[id];
+    this.slots[o + 2] = this.start[id];
+    this.slots[o + 3] = this.length[id];
   }
 }
 
