@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// heapflame benchmark: folded stacks -> SVG flame graph, against flamegraph.pl's measured CPU
-// time (../shared/fixtures/README.md: Perl 5.36, 2-vCPU machine; flamegraph.pl itself is not
-// installed here). Usage: node bench/flamegraph.mjs [--runs N] [--skip-large]
+// heapflame benchmark: folded stacks -> SVG flame graph, against flamegraph.pl run side by side
+// where it is installed (Debian: libdevel-nytprof-perl), else against its figures measured in
+// ../shared/fixtures/README.md (Perl 5.36, 2-vCPU machine).
+// Usage: node bench/flamegraph.mjs [--runs N] [--skip-large]
 // A report, not a test: exits 0 whatever the numbers.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -56,6 +57,25 @@ function measure(file, ext = '.svg', command = 'flamegraph') {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+// flamegraph.pl itself, where installed: on PATH, or the copy Debian's libdevel-nytprof-perl
+// ships (apt-get install libdevel-nytprof-perl). Then it is measured in the same run.
+const perlScript = [
+  ...(process.env.PATH ?? '').split(':').map((d) => path.join(d, 'flamegraph.pl')),
+  '/usr/share/perl5/Devel/NYTProf/flamegraph.pl',
+].find((f) => fs.existsSync(f));
+
+function measurePerl(file) {
+  const timeFile = path.join(os.tmpdir(), `heapflame-bench-perl-${process.pid}.time`);
+  const out = fs.openSync('/dev/null', 'w');
+  const r = spawnSync('/usr/bin/time', ['-f', '%U %S %M', '-o', timeFile, 'perl', perlScript, file], { stdio: ['ignore', out, 'ignore'] });
+  fs.closeSync(out);
+  if (r.status !== 0) return null;
+  const [u, s, kb] = fs.readFileSync(timeFile, 'utf8').trim().split(/\s+/).map(Number);
+  fs.rmSync(timeFile, { force: true });
+  return { cpu: u + s, rssMB: Math.round((kb * 1024) / 1e6), measured: true };
+}
+console.log(perlScript ? `flamegraph.pl measured side by side: ${perlScript}` : 'flamegraph.pl not installed: its figures from ../shared/fixtures/README.md');
 console.log(`heapflame flamegraph benchmark: ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), node ${process.version}, ${runs} runs each`);
 console.log('input                 heapflame CPU s  wall s  RSS MB  SVG MB | flamegraph.pl CPU s  RSS MB | CPU ratio (target <= 0.05)');
 for (const input of inputs) {
@@ -73,11 +93,13 @@ for (const input of inputs) {
     continue;
   }
   const cpu = median(results.map((r) => r.cpu));
+  // one run of Perl: it takes up to a minute on the large input
+  if (perlScript) input.perl = measurePerl(file) ?? input.perl;
   const ratio = input.perl ? cpu / input.perl.cpu : null;
   console.log(
     `${input.name.padEnd(21)} ${cpu.toFixed(2).padStart(15)}  ${median(results.map((r) => r.wall)).toFixed(2).padStart(6)}  ${median(results.map((r) => r.rssMB)).toFixed(0).padStart(6)}  ${(results[0].size / 1e6).toFixed(2).padStart(6)} |` +
       (input.perl
-        ? ` ${input.perl.cpu.toFixed(2).padStart(19)}  ${String(input.perl.rssMB).padStart(6)} | ${ratio.toFixed(3)} ${ratio <= TARGET_CPU_RATIO ? 'PASS' : 'FAIL'}`
+        ? ` ${input.perl.cpu.toFixed(2).padStart(19)}  ${String(input.perl.rssMB).padStart(6)} | ${ratio.toFixed(3)} ${ratio <= TARGET_CPU_RATIO ? 'PASS' : 'FAIL'}${input.perl.measured ? '' : ' (recorded figure)'}`
         : '                    -       - | -'),
   );
 }
