@@ -75,6 +75,8 @@ class FoldedParser {
   }
 
   push(buf: Buffer): void {
+    // a reader may hand the same buffer again with new bytes
+    this.separatorBuf = null;
     let pos = 0;
     if (this.carry || this.skipping) {
       const nl = buf.indexOf(10);
@@ -162,13 +164,30 @@ class FoldedParser {
     let node = 0;
     let from = start;
     while (from < end) {
-      let to = buf.indexOf(59, from);
-      if (to === -1 || to > end) to = end;
+      let to = this.separatorFrom(buf, from);
+      if (to > end) to = end;
       if (to > from) node = this.builder.child(node, this.frame(buf, from, to));
       from = to + 1;
     }
     return node;
   }
+
+  /**
+   * The first ';' at or after `from`. memchr has no end bound, so the last frame of a line
+   * finds the next line's ';' (or none): that answer is kept for the following lines, which
+   * would otherwise rescan the same bytes (quadratic on files of one-frame stacks).
+   */
+  private separatorFrom(buf: Buffer, from: number): number {
+    if (buf !== this.separatorBuf || this.separatorAt < from) {
+      const at = buf.indexOf(59, from);
+      this.separatorBuf = buf;
+      this.separatorAt = at === -1 ? buf.length : at;
+    }
+    return this.separatorAt;
+  }
+
+  private separatorBuf: Buffer | null = null;
+  private separatorAt = 0;
 
   private frame(buf: Buffer, from: number, to: number): number {
     const name = this.names.intern(buf, from, to);
