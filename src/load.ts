@@ -17,7 +17,5 @@ export async function loadProfile(path: string, options: LoadOptions = {}): Prom
   const format = options.format ?? (await detectFormat(path, options.input));
   const profile =
     format === 'folded' ? await importFolded(path, { input: options.input, onProgress: options.onProgress, keepOrder: options.keepOrder }) : await importHeaptrack(path, options);
-  // Folded stacks carry names as their producer chose to show them (flamegraph.pl draws them
-  // as given); only recordings hold raw symbols to demangle and shorten.
-  return filterStacks(format === 'folded' ? profile : presentNames(profile, options), options);
+  return filterStacks(presentNames(profile, options), options);
 }

@@ -182,15 +182,9 @@ async function main(): Promise<void> {
     const total = tree.total[state.cost];
     const bytes = cost.unit === 'bytes';
     const isDark = dark();
-    const width = canvas.clientWidth;
     const zoomDepth = tree.depth[state.zoom];
     const height = (shownDepth() + 1) * ROW;
-    const ratio = window.devicePixelRatio || 1;
-    canvas.width = width * ratio;
-    canvas.height = height * ratio;
-    canvas.style.height = `${height}px`;
-    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-    ctx.clearRect(0, 0, width, height);
+    const width = fitCanvas(canvas, ctx, height);
     ctx.font = '12px system-ui, sans-serif';
     ctx.textBaseline = 'middle';
     rows = Array.from({ length: shownDepth() + 1 }, () => []);
@@ -466,6 +460,18 @@ class SmallTree {
   }
 }
 
+/** Sizes the canvas to its CSS width and `height` in device pixels, cleared; returns the width. */
+function fitCanvas(canvas: HTMLCanvasElement, ctx: CanvasRenderingContext2D, height: number): number {
+  const width = canvas.clientWidth;
+  const ratio = window.devicePixelRatio || 1;
+  canvas.width = width * ratio;
+  canvas.height = height * ratio;
+  canvas.style.height = `${height}px`;
+  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+  ctx.clearRect(0, 0, width, height);
+  return width;
+}
+
 /** Draws a small tree (no zoom): children by label, the root full width. */
 function paintSmall(canvas: HTMLCanvasElement, t: SmallTree, labels: string[], icicle: boolean, bytes: boolean): void {
   const count = t.parent.length;
@@ -480,15 +486,9 @@ function paintSmall(canvas: HTMLCanvasElement, t: SmallTree, labels: string[], i
     kids[t.parent[n]].push(n);
   }
   const isDark = window.matchMedia?.('(prefers-color-scheme: dark)').matches === true;
-  const width = canvas.clientWidth;
   const height = (maxDepth + 1) * ROW;
-  const ratio = window.devicePixelRatio || 1;
-  canvas.width = width * ratio;
-  canvas.height = height * ratio;
-  canvas.style.height = `${height}px`;
   const ctx = canvas.getContext('2d')!;
-  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-  ctx.clearRect(0, 0, width, height);
+  const width = fitCanvas(canvas, ctx, height);
   ctx.font = '12px system-ui, sans-serif';
   ctx.textBaseline = 'middle';
   const scale = width / (total[0] || 1);
@@ -541,14 +541,8 @@ function timeline(data: Data): void {
   const [peakT, peakHeap] = points[peakAt];
   caption.textContent = `peak heap ${formatValue(peakHeap, 'bytes')} at ${((peakT - t0) / 1000).toFixed(3)} s of ${((t1 - t0) / 1000).toFixed(3)} s; RSS up to ${formatValue(Math.max(...points.map((p) => p[2])), 'bytes')}`;
   const render = () => {
-    const width = canvas.clientWidth;
     const height = 140;
-    const ratio = window.devicePixelRatio || 1;
-    canvas.width = width * ratio;
-    canvas.height = height * ratio;
-    canvas.style.height = `${height}px`;
-    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-    ctx.clearRect(0, 0, width, height);
+    const width = fitCanvas(canvas, ctx, height);
     const x = (t: number) => ((t - t0) / (t1 - t0 || 1)) * (width - 2) + 1;
     const y = (v: number) => height - 4 - (v / (maxY || 1)) * (height - 8);
     const line = (k: 1 | 2, color: string) => {

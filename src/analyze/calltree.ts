@@ -286,7 +286,7 @@ export function buildFlameChart(profile: Profile, options: CallTreeOptions = {})
   const total: number[] = [0];
   const self: number[] = [0];
   // the frames open on the current column, root first
-  let open: number[] = [0];
+  const open: number[] = [0];
   let at = 0;
   const path: number[] = [];
   for (let i = 0; i < profile.sampleCount; i++) {
@@ -297,7 +297,7 @@ export function buildFlameChart(profile: Profile, options: CallTreeOptions = {})
     path.reverse();
     let keep = 1;
     while (keep < open.length && keep - 1 < path.length && label[open[keep]] === path[keep - 1]) keep++;
-    open = open.slice(0, keep);
+    open.length = keep;
     for (let d = keep - 1; d < path.length; d++) {
       const id = label.length;
       label.push(path[d]);

@@ -15,6 +15,8 @@ export interface NameOptions {
 
 /** Returns the profile with display names: demangled Rust symbols, shortened C++ templates. */
 export function presentNames(profile: Profile, options: NameOptions = {}): Profile {
+  // folded stacks are drawn as given, as flamegraph.pl does
+  if (profile.meta.namesAsGiven) return profile;
   const shorten = options.shortenTemplates !== false;
   const cache = new Map<string, string>();
   const present = (name: string): string => {

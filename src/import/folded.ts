@@ -253,7 +253,7 @@ class FoldedParser {
     costs.forEach((c, i) => (totalsById[c.id] = totals[i]));
     return {
       ...profile,
-      meta: { format: diff ? 'folded-diff' : 'folded' },
+      meta: { format: diff ? 'folded-diff' : 'folded', namesAsGiven: true },
       costs,
       sampleNode: Int32Array.from(sampleNode),
       values: columns.map((c) => Float64Array.from(c)),

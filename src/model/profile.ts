@@ -66,6 +66,11 @@ export interface ProfileMeta {
   attached?: boolean;
   /** Description of filters applied while importing. */
   filters?: Record<string, string | number>;
+  /**
+   * Frame names are already as their producer chose to show them (folded stacks), not raw
+   * symbols: no demangling or template shortening applies.
+   */
+  namesAsGiven?: boolean;
 }
 
 export interface Profile {

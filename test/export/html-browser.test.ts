@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { launchBrowser, openFile } from '../helpers/browser.js';
+import { test } from 'node:test';
+import { browserSuite } from '../helpers/browser.js';
 import { importFolded } from '../../src/import/folded.js';
 import { importHeaptrack } from '../../src/import/heaptrack.js';
 import { renderHtml } from '../../src/export/html.js';
 import { renderSvg } from '../../src/export/svg.js';
-import { fixture, requireOrSkip, runCli, SHARED, tempFiles } from '../helpers/paths.js';
+import { fixture, runCli, SHARED } from '../helpers/paths.js';
 
 /** The HTML report in real Chromium: offline, every cost, zoom, search, hostile names. */
 
@@ -17,19 +16,10 @@ declare const window: any; // eslint-disable-line @typescript-eslint/no-explicit
 declare const document: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 declare const devicePixelRatio: number;
 
-const skip = requireOrSkip('chromium');
-const files = tempFiles('html', '.folded');
-let browser: Browser;
-before(async () => {
-  if (!skip) browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  files.remove();
-});
+const { skip, files, open: openPage } = browserSuite('html');
 
 async function open(html: string) {
-  const opened = await openFile(browser, files.dir, html, '.html');
+  const opened = await openPage(html, '.html');
   await opened.page.waitForFunction(() => window.heapflame?.ready === true, undefined, { timeout: 10_000 });
   return opened;
 }

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, openFile } from '../helpers/browser.js';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { browserSuite } from '../helpers/browser.js';
 import { importFolded } from '../../src/import/folded.js';
 import { renderSvg } from '../../src/export/svg.js';
-import { requireOrSkip, tempFiles } from '../helpers/paths.js';
 
 /**
  * The SVG as a user meets it, in real Chromium (Debian's, through playwright-core): zoom,
@@ -15,19 +14,9 @@ import { requireOrSkip, tempFiles } from '../helpers/paths.js';
 declare const document: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 declare const window: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const skip = requireOrSkip('chromium');
-const files = tempFiles('svg-browser', '.folded');
-let browser: Browser;
+const { skip, files, open: openPage } = browserSuite('svg-browser');
 
-before(async () => {
-  if (!skip) browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  files.remove();
-});
-
-const open = (svg: string) => openFile(browser, files.dir, svg, '.svg');
+const open = (svg: string) => openPage(svg, '.svg');
 
 const frameBox = (page: Page, name: string) =>
   page.evaluate((n) => {

@@ -1,7 +1,9 @@
 import { writeFileSync } from 'node:fs';
+import { after, before } from 'node:test';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { requireOrSkip, tempFiles } from './paths.js';
 
 /** Debian's Chromium, headless, through playwright-core (no browser is downloaded). */
 export function launchBrowser(): Promise<Browser> {
@@ -34,4 +36,22 @@ export async function openFile(browser: Browser, dir: string, content: string, e
   const url = pathToFileURL(path).href;
   await page.goto(url);
   return { page, seen, url };
+}
+
+/**
+ * One Chromium for the tests of a file, launched before and closed after them, with a
+ * temporary directory for the pages: `skip` says why there is no browser (CI requires one).
+ */
+export function browserSuite(prefix: string): { skip: string | undefined; files: ReturnType<typeof tempFiles>; open: (content: string, ext: string) => Promise<Opened> } {
+  const skip = requireOrSkip('chromium');
+  const files = tempFiles(prefix, '.folded');
+  let browser: Browser | undefined;
+  before(async () => {
+    if (!skip) browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    files.remove();
+  });
+  return { skip, files, open: (content, ext) => openFile(browser!, files.dir, content, ext) };
 }
