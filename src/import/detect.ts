@@ -1,7 +1,26 @@
+import { closeSync, openSync, readSync } from 'node:fs';
 import { HeapflameError } from '../model/errors.js';
 import { detectCompression, openInput, type InputOptions } from './input.js';
 
 export type Format = 'heaptrack' | 'folded';
+
+/**
+ * A quick synchronous guess from the first bytes, before anything is decompressed: compressed
+ * data or text opening like a heaptrack recording (`v 10400 3`) may be one; plain text that
+ * does not is not. Errors answer true: the real detection reports them.
+ */
+export function mayBeRecording(path: string): boolean {
+  try {
+    const fd = openSync(path, 'r');
+    const head = Buffer.alloc(4);
+    const n = readSync(fd, head, 0, 4, 0);
+    closeSync(fd);
+    const start = head.subarray(0, n);
+    return detectCompression(start) !== 'none' || n < 2 || (start[0] === 0x76 && start[1] === 0x20);
+  } catch {
+    return true;
+  }
+}
 
 /**
  * Which importer reads a file, from its first decompressed bytes (not its name): heaptrack
