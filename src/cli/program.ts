@@ -113,6 +113,9 @@ async function load(file: string, flags: CommonFlags, extra: Partial<LoadOptions
   }
 }
 
+/** The output is the interactive report rather than an SVG. */
+const isHtml = (file: string) => /\.html?$/i.test(file);
+
 export function buildProgram(): Command {
   const program = new Command('heapflame')
     .description('Memory recordings into answers: reports, folded stacks and flame graphs from heaptrack recordings')
@@ -179,7 +182,7 @@ export function buildProgram(): Command {
       .addOption(new Option('--sort <order>', 'sibling order').choices(['name', 'weight']).default('name')),
   ).action(async (file: string, flags: CommonFlags & SvgFlags) => {
     const profile = await load(file, flags, { keepOrder: flags.flamechart });
-    if (/\.html?$/i.test(flags.output)) {
+    if (isHtml(flags.output)) {
       await writeOutput(flags.output, [renderHtml(profile, { title: flags.title })]);
       return;
     }
@@ -223,12 +226,11 @@ export function buildProgram(): Command {
       .option('-n, --top <n>', 'functions per list', parseCount, 10),
   ).action(async (baseFile: string, newFile: string | undefined, flags: CommonFlags & DiffFlags) => {
     const base = await load(baseFile, flags);
-    const cost = newFile === undefined ? 'after' : flags.cost;
-    const diff = newFile === undefined ? base : diffProfiles(base, await load(newFile, flags), cost);
+    const diff = newFile === undefined ? base : diffProfiles(base, await load(newFile, flags), flags.cost);
     if (!isDiffProfile(diff)) throw new HeapflameError('one file given: expected folded stacks with two count columns ("stack before after")', { file: baseFile });
     const label = newFile === undefined ? 'samples' : flags.cost;
     if (flags.output) {
-      const graph = /\.html?$/i.test(flags.output) ? renderHtml(diff, { title: `heapflame diff: ${label}` }) : renderSvg(diff, { negate: flags.negate });
+      const graph = isHtml(flags.output) ? renderHtml(diff, { title: `heapflame diff: ${label}` }) : renderSvg(diff, { negate: flags.negate });
       await writeOutput(flags.output, [graph]);
     }
     await writeOutput('-', [flags.json ? renderDiffJson(diff, label, flags.top) : renderDiffText(diff, label, flags.top)]);
