@@ -101,9 +101,7 @@ export function buildCallTree(profile: Profile, options: CallTreeOptions = {}): 
   const c = costIndex(profile, options.cost ?? profile.costs[0]?.id);
   if (c < 0) throw new HeapflameError(`the profile has no cost "${options.cost}" (it has: ${profile.costs.map((x) => x.id).join(', ')})`);
   const o = options.otherCost !== undefined ? costIndex(profile, options.otherCost) : -1;
-  const labelOf = options.label ?? defaultLabel;
-
-  const { labels, frameLabel } = labelFrames(profile, labelOf);
+  const { labels, frameLabel } = labelFrames(profile, options.label ?? defaultLabel);
 
   // 1. The tree merged by label. When every frame has its own label (folded input), the
   //    profile's own tree already is that tree; otherwise stacks are merged again.
@@ -111,16 +109,16 @@ export function buildCallTree(profile: Profile, options: CallTreeOptions = {}): 
   const others = o >= 0 ? profile.values[o] : null;
   const labelsUnique = labels.length - 1 === profile.frames.length;
   let parent: Int32Array;
-  let label: Int32Array;
+  /** Label id per node; the fast path reads it from the node's frame when it is drawn. */
+  let labelOf: (n: number) => number;
   let self: Float64Array;
   let otherSelf: Float64Array;
   let count: number;
   if (labelsUnique && !options.reverse) {
     count = profile.nodeCount;
     parent = profile.nodeParent;
-    label = new Int32Array(count);
-    label[0] = -1;
-    for (let n = 1; n < count; n++) label[n] = frameLabel[profile.nodeFrame[n]];
+    const nodeFrame = profile.nodeFrame;
+    labelOf = (n) => frameLabel[nodeFrame[n]];
     self = new Float64Array(count);
     otherSelf = others ? new Float64Array(count) : self;
     for (let i = 0; i < profile.sampleCount; i++) {
@@ -152,7 +150,8 @@ export function buildCallTree(profile: Profile, options: CallTreeOptions = {}): 
     }
     count = t.count;
     parent = t.parent;
-    label = t.label;
+    const label = t.label;
+    labelOf = (n) => label[n];
     self = t.self;
     otherSelf = t.otherSelf;
   }
@@ -163,14 +162,19 @@ export function buildCallTree(profile: Profile, options: CallTreeOptions = {}): 
   const other = others ? otherSelf.slice(0, count) : null;
   if (other) for (let n = count - 1; n > 0; n--) other[parent[n]] += other[n];
 
-  // 3. Children of every node in one index array (grouped by parent), then a depth-first walk
-  //    that keeps children above the threshold and sorts only those.
-  const first = new Int32Array(count + 1);
-  for (let n = 1; n < count; n++) first[parent[n] + 1]++;
-  for (let n = 0; n < count; n++) first[n + 1] += first[n];
-  const kids = new Int32Array(Math.max(count - 1, 0));
-  const fill = first.slice(0, count);
-  for (let n = 1; n < count; n++) kids[fill[parent[n]]++] = n;
+  // 3. The children of every node that can be drawn, as linked lists (0 ends a list: the root
+  //    is nobody's child), then a depth-first walk that keeps children above the threshold and
+  //    sorts only those. Pruned children are listed too: they still take their space.
+  const minValue = options.minValue ?? 0;
+  const drawn = (n: number) => n === 0 || (total[n] >= minValue && total[n] > 0);
+  const firstChild = new Int32Array(count);
+  const nextSibling = new Int32Array(count);
+  for (let n = count - 1; n > 0; n--) {
+    const p = parent[n];
+    if (!drawn(p)) continue;
+    nextSibling[n] = firstChild[p];
+    firstChild[p] = n;
+  }
 
   // Sort the labels once; siblings then compare by rank (an integer), not by string.
   const rank = new Int32Array(labels.length);
@@ -178,10 +182,9 @@ export function buildCallTree(profile: Profile, options: CallTreeOptions = {}): 
     .map((_, i) => i)
     .sort((a, b) => (labels[a] < labels[b] ? -1 : labels[a] > labels[b] ? 1 : 0))
     .forEach((l, r) => (rank[l] = r));
-  const byName = (a: number, b: number) => rank[label[a]] - rank[label[b]];
+  const byName = (a: number, b: number) => rank[labelOf(a)] - rank[labelOf(b)];
   const byWeight = (a: number, b: number) => total[b] - total[a] || byName(a, b);
   const cmp = options.sort === 'weight' ? byWeight : byName;
-  const minValue = options.minValue ?? 0;
 
   const outLabel: number[] = [];
   const outParent: number[] = [];
@@ -199,7 +202,7 @@ export function buildCallTree(profile: Profile, options: CallTreeOptions = {}): 
     const outParentId = stack.pop()!;
     const src = stack.pop()!;
     const id = outLabel.length;
-    outLabel.push(src === 0 ? -1 : label[src]);
+    outLabel.push(src === 0 ? -1 : labelOf(src));
     outParent.push(outParentId);
     outSelf.push(self[src]);
     outTotal.push(total[src]);
@@ -208,14 +211,14 @@ export function buildCallTree(profile: Profile, options: CallTreeOptions = {}): 
     outDepth.push(depth);
     if (depth > maxDepth) maxDepth = depth;
     const list: number[] = [];
-    for (let k = first[src]; k < first[src + 1]; k++) list.push(kids[k]);
+    for (let k = firstChild[src]; k !== 0; k = nextSibling[k]) list.push(k);
     if (list.length === 0) continue;
     list.sort(cmp);
     // pruned siblings still take their space; push in reverse so the first child comes first
     let offset = x;
     const entries: number[] = [];
     for (const k of list) {
-      if (total[k] >= minValue && total[k] > 0) entries.push(k, offset);
+      if (drawn(k)) entries.push(k, offset);
       offset += total[k];
     }
     for (let e = entries.length - 2; e >= 0; e -= 2) stack.push(entries[e], id, entries[e + 1], depth + 1);

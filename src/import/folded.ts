@@ -1,8 +1,6 @@
-import { ProfileBuilder } from '../model/builder.js';
 import { HeapflameError } from '../model/errors.js';
-import { BytesTable } from '../model/hash-tables.js';
 import type { CostInfo, Profile, Unit } from '../model/profile.js';
-import { grown } from '../model/typed-arrays.js';
+import { type StackTreeBuilder, stackTreeBuilder } from './folded-stacks.js';
 import { type InputOptions, openInput } from './input.js';
 import { Warnings } from './warnings.js';
 
@@ -23,6 +21,8 @@ export interface FoldedImportOptions {
   /** Cost of a one-column file (default `samples`, counted). */
   cost?: { id: string; unit: Unit; label?: string };
   input?: InputOptions;
+  /** false: the JavaScript stack loop instead of WebAssembly (tests compare the two). */
+  wasm?: boolean;
   onProgress?: (bytesRead: number, totalBytes: number | undefined) => void;
 }
 
@@ -30,7 +30,7 @@ const MAX_LINE = 16 << 20;
 
 export async function importFolded(path: string, options: FoldedImportOptions = {}): Promise<Profile> {
   const input = await openInput(path, options.input);
-  const parser = new FoldedParser(path, options.keepOrder === true);
+  const parser = new FoldedParser(path, options.keepOrder === true, { wasm: options.wasm });
   try {
     for await (const chunk of input.chunks()) {
       parser.push(chunk);
@@ -45,9 +45,7 @@ export async function importFolded(path: string, options: FoldedImportOptions = 
 
 class FoldedParser {
   readonly warnings: Warnings;
-  private names = new BytesTable();
-  private frameOfName = new Int32Array(1024);
-  private builder: ProfileBuilder;
+  private tree: StackTreeBuilder;
   /** Two-column (differential) input, decided by the first stack line. */
   private columns = 0;
   private lineNo = 0;
@@ -68,15 +66,13 @@ class FoldedParser {
   constructor(
     private readonly file: string,
     private readonly keepOrder = false,
+    wasm: { wasm?: boolean } = {},
   ) {
     this.warnings = new Warnings(file);
-    // The cost layout is only known from the first line; the builder's columns are unused.
-    this.builder = new ProfileBuilder([]);
+    this.tree = stackTreeBuilder(wasm);
   }
 
   push(buf: Buffer): void {
-    // a reader may hand the same buffer again with new bytes
-    this.separatorBuf = null;
     let pos = 0;
     if (this.carry || this.skipping) {
       const nl = buf.indexOf(10);
@@ -90,10 +86,13 @@ class FoldedParser {
       } else {
         const line = Buffer.concat([this.carry!, buf.subarray(0, nl)]);
         this.carry = null;
+        this.tree.use(line);
         this.line(line, 0, line.length);
       }
       pos = nl + 1;
     }
+    // a reader may hand the same buffer again with new bytes
+    this.tree.use(buf);
     for (;;) {
       const nl = buf.indexOf(10, pos);
       if (nl === -1) break;
@@ -104,7 +103,10 @@ class FoldedParser {
   }
 
   end(): void {
-    if (this.carry) this.line(this.carry, 0, this.carry.length);
+    if (this.carry) {
+      this.tree.use(this.carry);
+      this.line(this.carry, 0, this.carry.length);
+    }
     this.carry = null;
   }
 
@@ -139,7 +141,7 @@ class FoldedParser {
       while (stackEnd > start && isSpace(buf[stackEnd - 1])) stackEnd--;
     }
     if (stackEnd === start) return this.invalid(buf, start, end);
-    const node = this.stack(buf, start, stackEnd);
+    const node = this.tree.stack(start, stackEnd);
     this.stacks++;
     let sample = this.keepOrder ? undefined : this.sampleOf.get(node);
     if (sample === undefined) {
@@ -156,53 +158,6 @@ class FoldedParser {
   private invalid(buf: Buffer, start: number, end: number): void {
     const want = this.columns === 2 ? '"stack before after"' : '"stack count"';
     this.warnings.add('line', this.lineNo, `ignored, expected ${want}: ${buf.toString('utf8', start, Math.min(end, start + 120))}`);
-  }
-
-  /** The node of `a;b;c`, created as needed. */
-  private stack(buf: Buffer, start: number, end: number): number {
-    // memchr finds the separators; the names are hashed and compared a word at a time
-    let node = 0;
-    let from = start;
-    while (from < end) {
-      let to = this.separatorFrom(buf, from);
-      if (to > end) to = end;
-      if (to > from) node = this.builder.child(node, this.frame(buf, from, to));
-      from = to + 1;
-    }
-    return node;
-  }
-
-  /**
-   * The first ';' at or after `from`. memchr has no end bound, so the last frame of a line
-   * finds the next line's ';' (or none): that answer is kept for the following lines, which
-   * would otherwise rescan the same bytes (quadratic on files of one-frame stacks).
-   */
-  private separatorFrom(buf: Buffer, from: number): number {
-    if (buf !== this.separatorBuf || this.separatorAt < from) {
-      const at = buf.indexOf(59, from);
-      this.separatorBuf = buf;
-      this.separatorAt = at === -1 ? buf.length : at;
-    }
-    return this.separatorAt;
-  }
-
-  private separatorBuf: Buffer | null = null;
-  private separatorAt = 0;
-
-  private frame(buf: Buffer, from: number, to: number): number {
-    const name = this.names.intern(buf, from, to);
-    if (this.names.added) {
-      if (name >= this.frameOfName.length) this.frameOfName = grown(this.frameOfName, name + 1);
-      this.frameOfName[name] = this.builder.internFrame({
-        name: buf.toString('utf8', from, to),
-        file: '',
-        line: 0,
-        module: '',
-        address: '',
-        inlined: false,
-      });
-    }
-    return this.frameOfName[name];
   }
 
   build(cost: FoldedImportOptions['cost'], inputWarnings: string[]): Profile {
@@ -227,32 +182,37 @@ class FoldedParser {
       : [single];
     const totals: number[] = costs.map(() => 0);
     // The stack tree as built while reading; each node with a count becomes one sample.
-    const profile = this.builder.build({ format: 'folded' }, {}, []);
+    const { tree, renumbered } = this.tree.finish();
+    const nodes = renumbered ? this.sampleNode.map((n) => renumbered[n]) : this.sampleNode;
     const sampleNode: number[] = [];
     const columns: number[][] = costs.map(() => []);
     // one sample per distinct stack in node order, or per line in file order
-    const order = Int32Array.from(this.sampleNode.keys());
-    if (!this.keepOrder) order.sort((x, y) => this.sampleNode[x] - this.sampleNode[y]);
+    const order = Int32Array.from(nodes.keys());
+    if (!this.keepOrder) order.sort((x, y) => nodes[x] - nodes[y]);
     for (const k of order) {
-      const n = this.sampleNode[k];
+      const n = nodes[k];
       const a = this.sampleAfter[k];
       const b = this.sampleBefore[k];
       if (a === 0 && b === 0) continue;
-      sampleNode.push(n);
       if (diff) {
-        columns[0].push(b);
-        columns[1].push(a);
         totals[0] += b;
         totals[1] += a;
-      } else {
-        columns[0].push(a);
-        totals[0] += a;
+      } else totals[0] += a;
+      const last = sampleNode.length - 1;
+      if (!this.keepOrder && sampleNode[last] === n) {
+        // two stacks that became one when their names were decoded
+        if (diff) columns[0][last] += b;
+        columns[diff ? 1 : 0][last] += a;
+        continue;
       }
+      sampleNode.push(n);
+      if (diff) columns[0].push(b);
+      columns[diff ? 1 : 0].push(a);
     }
     const totalsById: Record<string, number> = {};
     costs.forEach((c, i) => (totalsById[c.id] = totals[i]));
     return {
-      ...profile,
+      ...tree,
       meta: { format: diff ? 'folded-diff' : 'folded', namesAsGiven: true },
       costs,
       sampleNode: Int32Array.from(sampleNode),

@@ -2,6 +2,8 @@ import { grown } from './typed-arrays.js';
 import { hashPair } from './hash-tables.js';
 import { type CostInfo, type Frame, type Profile, type ProfileMeta, frameKey, ROOT_NODE } from './profile.js';
 
+export type StackTree = Pick<Profile, 'frames' | 'nodeParent' | 'nodeFrame' | 'nodeCount'>;
+
 /**
  * Shared builder for importers: interns frames and stack nodes, collects samples into typed
  * arrays that grow by doubling (no object per sample).
@@ -137,9 +139,7 @@ export class ProfileBuilder {
     return {
       meta,
       costs: this.costs,
-      frames: this.frames,
-      ...this.nodeColumns(),
-      nodeCount: this.nodeCount,
+      ...this.tree(),
       sampleNode: this.sampleNode.slice(0, this.sampleCount),
       values: this.values.map((v) => v.slice(0, this.sampleCount)),
       sampleCount: this.sampleCount,
@@ -149,13 +149,14 @@ export class ProfileBuilder {
     };
   }
 
-  private nodeColumns(): { nodeParent: Int32Array; nodeFrame: Int32Array } {
+  /** The frames and the stack tree built so far, as the profile holds them. */
+  tree(): StackTree {
     const nodeParent = new Int32Array(this.nodeCount);
     const nodeFrame = new Int32Array(this.nodeCount);
     for (let n = 0, o = 0; n < this.nodeCount; n++, o += 3) {
       nodeParent[n] = this.nodes[o];
       nodeFrame[n] = this.nodes[o + 1];
     }
-    return { nodeParent, nodeFrame };
+    return { frames: this.frames, nodeParent, nodeFrame, nodeCount: this.nodeCount };
   }
 }

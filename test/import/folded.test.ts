@@ -123,3 +123,45 @@ test('property: any lines, any chunking: totals equal the sum of valid counts', 
     { numRuns: 400 },
   );
 });
+
+/** The whole profile as plain data, to compare two imports. */
+function plain(p: Profile) {
+  return {
+    frames: p.frames.map((f) => f.name),
+    parent: [...p.nodeParent],
+    frame: [...p.nodeFrame],
+    samples: [...p.sampleNode],
+    values: p.values.map((v) => [...v]),
+  };
+}
+
+test('property: the WebAssembly stack loop builds the same profile as the JavaScript one', async () => {
+  // any bytes but the separators, names across the 8-byte word edges, few distinct names so
+  // that they repeat, and invalid UTF-8 that decodes to the same text from different bytes
+  const separator = (b: number) => b === 0x3b || b === 0x0a || b === 0x20 || b === 0x09 || b === 0x0d;
+  const name = fc.uint8Array({ minLength: 0, maxLength: 20 }).map((a) => Buffer.from(a.map((b) => (separator(b) ? 0x61 : b))));
+  const names = fc.array(fc.oneof(name, fc.constantFrom(Buffer.from([0xff]), Buffer.from([0xfe]), Buffer.from('a'), Buffer.from('abcdefgh'))), { minLength: 1, maxLength: 12 });
+  const line = fc.tuple(fc.array(fc.nat(11), { minLength: 1, maxLength: 10 }), fc.integer({ min: 1, max: 99 }));
+  await fc.assert(
+    fc.asyncProperty(names, fc.array(line, { minLength: 1, maxLength: 30 }), fc.integer({ min: 1, max: 80 }), async (pool, lines, chunk) => {
+      const text = Buffer.concat(lines.map(([ids, c]) => Buffer.concat([Buffer.concat(ids.flatMap((i, k) => (k ? [Buffer.from(';'), pool[i % pool.length]] : [pool[i % pool.length]]))), Buffer.from(` ${c}\n`)])));
+      const file = temp(text);
+      const imports = [true, false].map((wasm) => importFolded(file, { wasm, input: { chunkBytes: chunk } }).then(plain, (e: Error) => e.message));
+      const [viaWasm, viaJs] = await Promise.all(imports);
+      assert.deepEqual(viaWasm, viaJs);
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('the WebAssembly loop past its first blocks: 100 k nodes, 3000 names', async () => {
+  const lines: string[] = [];
+  let seed = 7;
+  const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % 3000;
+  for (let i = 0; i < 4000; i++) lines.push(`${Array.from({ length: 30 }, () => `fn_${next()}::with::a::longer::name`).join(';')} ${i + 1}`);
+  const file = temp(lines.join('\n') + '\n');
+  const [viaWasm, viaJs] = await Promise.all([true, false].map((wasm) => importFolded(file, { wasm }).then(plain)));
+  assert.ok(viaWasm.parent.length > 100_000, `${viaWasm.parent.length} nodes`);
+  assert.ok(viaWasm.frames.length > 2900);
+  assert.deepEqual(viaWasm, viaJs);
+});
