@@ -116,14 +116,15 @@
             (local.set $k (i32.wrap_i64 (i64.shr_u (i64.ctz (local.get $t)) (i64.const 3))))
             (local.set $rem (i32.sub (local.get $to) (local.get $q)))
             (if (i32.lt_u (local.get $rem) (local.get $k)) (then (local.set $k (local.get $rem))))
-            (if (i32.eq (local.get $k) (i32.const 8))
-              (then
-                (local.set $h (call $mix (local.get $h) (local.get $w)))
-                (local.set $q (i32.add (local.get $q) (i32.const 8)))
-                (br $words)))
-            (if (local.get $k)
-              (then (local.set $h (call $mix (local.get $h) (i64.and (local.get $w) (call $lowBytes (local.get $k)))))))
-            (local.set $q (i32.add (local.get $q) (local.get $k)))))
+            ;; the word's bytes before the ';' (all 8 when there is none) go into the hash
+            ;; (inline: V8 does not inline WebAssembly calls, and this runs per word)
+            (if (i32.lt_u (local.get $k) (i32.const 8))
+              (then (local.set $w (i64.and (local.get $w)
+                (i64.sub (i64.shl (i64.const 1) (i64.extend_i32_u (i32.shl (local.get $k) (i32.const 3)))) (i64.const 1))))))
+            (local.set $h (i64.mul (i64.xor (local.get $h) (local.get $w)) (i64.const 0x9e3779b97f4a7c15)))
+            (local.set $h (i64.xor (local.get $h) (i64.shr_u (local.get $h) (i64.const 29))))
+            (local.set $q (i32.add (local.get $q) (local.get $k)))
+            (br_if $words (i32.eq (local.get $k) (i32.const 8)))))
         (local.set $len (i32.sub (local.get $q) (local.get $p)))
         (if (local.get $len)
           (then

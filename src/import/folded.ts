@@ -231,9 +231,18 @@ function isSpace(c: number): boolean {
 /** A count `\d+(\.\d*)?` ending at `end` and preceded by white space, or null. */
 function countAt(buf: Buffer, start: number, end: number): { value: number; from: number } | null {
   let i = end;
-  while (i > start && ((buf[i - 1] >= 48 && buf[i - 1] <= 57) || buf[i - 1] === 46)) i--;
-  if (i === end || i === start || !isSpace(buf[i - 1])) return null;
-  const text = buf.toString('latin1', i, end);
-  if (!/^\d+(\.\d*)?$/.test(text)) return null;
-  return { value: Number(text), from: i };
+  let dots = 0;
+  for (; i > start; i--) {
+    const c = buf[i - 1];
+    if (c === 46) dots++;
+    else if (c < 48 || c > 57) break;
+  }
+  if (i === end || i === start || !isSpace(buf[i - 1]) || dots > 1 || buf[i] === 46) return null;
+  if (dots === 0 && end - i <= 15) {
+    // the common case, an integer of up to 15 digits, is exact without a string
+    let value = 0;
+    for (let k = i; k < end; k++) value = value * 10 + (buf[k] - 48);
+    return { value, from: i };
+  }
+  return { value: Number(buf.toString('latin1', i, end)), from: i };
 }
