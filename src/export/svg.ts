@@ -4,6 +4,7 @@ import { type CostId, costIndex, type Profile } from '../model/profile.js';
 import { background, diffColor, frameColor, type Palette, stripAnnotation } from './flame-colors.js';
 import { formatBytes, formatInt } from './format.js';
 import { SVG_SCRIPT } from './svg-script.js';
+import { TextBuffer } from './text-buffer.js';
 import { xmlEscape } from './xml.js';
 
 /** flamegraph.pl's options, same names and defaults where they exist there. */
@@ -99,16 +100,16 @@ export function renderSvg(profile: Profile, options: SvgOptions = {}): string {
   const pct = (v: number) => (scaleTotal > 0 ? ((100 * v) / scaleTotal).toFixed(2) : '0.00');
   const e = xmlEscape;
 
-  const out: string[] = [];
-  out.push(
+  const text = new TextBuffer();
+  text.push(
     '<?xml version="1.0" standalone="no"?>\n',
     '<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n',
     `<svg version="1.1" width="${width}" height="${imageHeight}" viewBox="0 0 ${width} ${imageHeight}" xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" xmlns:fg="http://github.com/heapflame/fg"`,
     ` fg:total="${scaleTotal}" fg:inverted="${options.inverted ? 1 : 0}" fg:fontsize="${fontSize}" fg:fontwidth="${fontWidth}" fg:nametype="${e(options.nameType ?? 'Function:')}">\n`,
     '<!-- Flame graph by heapflame. Click a frame to zoom, Ctrl-F to search. -->\n',
   );
-  if (options.notes) out.push(`<!-- NOTES: ${e(options.notes).replace(/--/g, '- -')} -->\n`);
-  out.push(
+  if (options.notes) text.push(`<!-- NOTES: ${e(options.notes).replace(/--/g, '- -')} -->\n`);
+  text.push(
     `<defs><linearGradient id="background" y1="0" y2="1" x1="0" x2="0"><stop stop-color="${bg1}" offset="5%"/><stop stop-color="${bg2}" offset="95%"/></linearGradient></defs>\n`,
     `<style type="text/css">text{font-family:${e(options.fontType ?? 'Verdana')},sans-serif;font-size:${fontSize}px;fill:rgb(0,0,0)}` +
       '#search,#ignorecase{opacity:0.1;cursor:pointer}#search:hover,#search.show,#ignorecase:hover,#ignorecase.show{opacity:1}' +
@@ -116,16 +117,15 @@ export function renderSvg(profile: Profile, options: SvgOptions = {}): string {
       (fontSize + 5) +
       'px}#subtitle{text-anchor:middle;font-color:rgb(160,160,160)}#unzoom{cursor:pointer}' +
       '#frames>*:hover{stroke:black;stroke-width:0.5;cursor:pointer}.hide{display:none}.parent{opacity:0.5}</style>\n',
-    `<script type="text/ecmascript"><![CDATA[${SVG_SCRIPT}]]></script>\n`,
   );
-  // The script runs at the end of the document, once every element exists.
-  const head = out.length - 1;
-  out.push(
+  // The script comes at the end of the document, once every element it looks up exists.
+  const script = `<script type="text/ecmascript"><![CDATA[${SVG_SCRIPT}]]></script>\n`;
+  text.push(
     `<rect x="0" y="0" width="${width}" height="${imageHeight}" fill="url(#background)"/>\n`,
     `<text id="title" x="${width / 2}" y="${fontSize * 2}">${e(title)}</text>\n`,
   );
-  if (options.subtitle) out.push(`<text id="subtitle" x="${width / 2}" y="${fontSize * 4}">${e(options.subtitle)}</text>\n`);
-  out.push(
+  if (options.subtitle) text.push(`<text id="subtitle" x="${width / 2}" y="${fontSize * 4}">${e(options.subtitle)}</text>\n`);
+  text.push(
     `<text id="details" x="${XPAD}" y="${imageHeight - ypad2 / 2}"> </text>\n`,
     `<text id="unzoom" class="hide" x="${XPAD}" y="${fontSize * 2}">Reset Zoom</text>\n`,
     `<text id="search" x="${width - XPAD - 100}" y="${fontSize * 2}">Search</text>\n`,
@@ -149,16 +149,13 @@ export function renderSvg(profile: Profile, options: SvgOptions = {}): string {
     const change = diff ? `; ${delta(n) >= 0 ? '+' : '-'}${fmt(Math.abs(delta(n)))} ${options.negate ? 'after' : 'since BASE'}` : '';
     const chars = Math.floor(w / charWidth);
     const label = n === 0 || chars < 3 ? '' : shown.length <= chars ? shown : `${shown.slice(0, chars - 2)}..`;
-    out.push(
+    text.push(
       `<g fg:x="${tree.x[n]}" fg:w="${value}"><title>${e(shown)} (${fmt(value)} ${e(countName)}, ${pct(value)}%${change})</title>` +
         `<rect x="${x1.toFixed(1)}" y="${y1.toFixed(1)}" width="${w.toFixed(1)}" height="${(frameHeight - FRAMEPAD).toFixed(1)}" fill="${color}" rx="2" ry="2"/>` +
         `<text x="${(x1 + 3).toFixed(2)}" y="${(y1 + frameHeight / 2 + 3).toFixed(2)}">${e(label)}</text></g>\n`,
     );
   }
-  out.push('</g>\n');
-  // move the script to the end so it finds the elements it looks up
-  const script = out.splice(head, 1)[0];
-  out.push(script, '</svg>\n');
-  return out.join('');
+  text.push('</g>\n', script, '</svg>\n');
+  return text.toString();
 }
 
