@@ -2,6 +2,7 @@ import { filterStacks, type StackFilter } from './analyze/filter.js';
 import { type NameOptions, presentNames } from './analyze/names.js';
 import { type HeaptrackImportOptions, importHeaptrack } from './import/heaptrack.js';
 import { importFolded } from './import/folded.js';
+import { importHeapflame } from './import/heapflame.js';
 import { detectFormat, type Format } from './import/detect.js';
 import type { Profile } from './model/profile.js';
 
@@ -16,6 +17,10 @@ export interface LoadOptions extends HeaptrackImportOptions, NameOptions, StackF
 export async function loadProfile(path: string, options: LoadOptions = {}): Promise<Profile> {
   const format = options.format ?? (await detectFormat(path, options.input));
   const profile =
-    format === 'folded' ? await importFolded(path, { input: options.input, onProgress: options.onProgress, keepOrder: options.keepOrder }) : await importHeaptrack(path, options);
+    format === 'folded'
+      ? await importFolded(path, { input: options.input, onProgress: options.onProgress, keepOrder: options.keepOrder })
+      : format === 'heapflame'
+        ? await importHeapflame(path, { input: options.input })
+        : await importHeaptrack(path, options);
   return filterStacks(presentNames(profile, options), options);
 }

@@ -1,8 +1,9 @@
 import { closeSync, openSync, readSync } from 'node:fs';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { HeapflameError } from '../model/errors.js';
 import { detectCompression, openInput, type InputOptions } from './input.js';
 
-export type Format = 'heaptrack' | 'folded';
+export type Format = 'heaptrack' | 'folded' | 'heapflame';
 
 /**
  * A quick synchronous guess from the first bytes, before anything is decompressed: compressed
@@ -70,16 +71,31 @@ async function detectStdin(): Promise<Format> {
   });
   if (head === null) throw new HeapflameError('standard input is empty, expected a recording or folded stacks', { file: '-' });
   stdin.unshift(head);
-  if (detectCompression(head) !== 'none') return 'heaptrack';
+  const compression = detectCompression(head);
+  if (compression === 'gzip') {
+    // a heapflame file is gzip too: look at what the first chunk inflates to
+    try {
+      if (isHeapflame(gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH }).subarray(0, 256))) return 'heapflame';
+    } catch {
+      // not inflatable here: the importer reports it
+    }
+  }
+  if (compression !== 'none') return 'heaptrack';
   return classify(head, '-');
 }
 
+/** heapflame's own files are JSON that opens with its format name. */
+function isHeapflame(head: Buffer): boolean {
+  return /^\s*\{\s*"format"\s*:\s*"heapflame"/.test(head.toString('latin1', 0, 256));
+}
+
 function classify(head: Buffer, path: string): Format {
+  if (isHeapflame(head)) return 'heapflame';
   const text = head.toString('latin1');
   if (/^v [0-9a-f]+( [0-9a-f]+)?\n/.test(text)) return 'heaptrack';
   const lines = text.split('\n').slice(0, -1).filter((l) => l.trim() !== '');
   if (lines.length > 0 && lines.some((l) => /\s\d+(\.\d*)?\s*$/.test(l))) return 'folded';
-  throw new HeapflameError('not a format heapflame reads; tried: heaptrack (first line "v <version> <format>"), folded stacks ("frame;frame count" lines)', {
+  throw new HeapflameError('not a format heapflame reads; tried: heaptrack (first line "v <version> <format>"), heapflame (JSON with "format": "heapflame"), folded stacks ("frame;frame count" lines)', {
     file: path,
   });
 }

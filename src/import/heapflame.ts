@@ -1,0 +1,125 @@
+import { HeapflameError } from '../model/errors.js';
+import type { CostInfo, Frame, Profile, TimelinePoint } from '../model/profile.js';
+import { type InputOptions, openInput } from './input.js';
+
+/**
+ * Reads heapflame's own format (see export/heapflame.ts). The file is one JSON document, so
+ * it is read whole, up to a bound; every field is checked before use, and a file that breaks
+ * the schema is one clear error naming the field, never a crash later on.
+ */
+const MAX_JSON_BYTES = 1 << 30;
+
+export async function importHeapflame(path: string, options: { input?: InputOptions } = {}): Promise<Profile> {
+  const input = await openInput(path, options.input);
+  const parts: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of input.chunks()) {
+      size += chunk.length;
+      if (size > MAX_JSON_BYTES) throw new HeapflameError(`larger than ${MAX_JSON_BYTES >> 20} MiB of JSON`, { file: path });
+      parts.push(Buffer.from(chunk));
+    }
+  } finally {
+    input.close();
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(Buffer.concat(parts).toString('utf8'));
+  } catch (e) {
+    const why = input.warnings.length ? ` (${input.warnings[0]})` : '';
+    throw new HeapflameError(`not valid JSON${why}: ${(e as Error).message}`, { file: path });
+  }
+  return profileFromDocument(doc, path, input.warnings);
+}
+
+export function profileFromDocument(doc: unknown, path: string, warnings: string[] = []): Profile {
+  const fail = (what: string): never => {
+    throw new HeapflameError(`not a valid heapflame file: ${what}`, { file: path });
+  };
+  const d = isObject(doc) ? doc : fail('expected a JSON object');
+  if (d.format !== 'heapflame') fail('"format" is not "heapflame"');
+  if (d.version !== 1) fail(`version ${JSON.stringify(d.version)} is not supported (this heapflame reads version 1)`);
+
+  const costs = (Array.isArray(d.costs) ? d.costs : fail('"costs" must be an array')).map((c, i): CostInfo => {
+    if (!isObject(c) || typeof c.id !== 'string' || (c.unit !== 'bytes' && c.unit !== 'count')) fail(`costs[${i}] needs an id and a unit (bytes or count)`);
+    const cost = c as Record<string, unknown>;
+    return { id: cost.id as string, unit: cost.unit as CostInfo['unit'], label: String(cost.label ?? cost.id), description: String(cost.description ?? '') };
+  });
+  const frames = (Array.isArray(d.frames) ? d.frames : fail('"frames" must be an array')).map((f, i): Frame => {
+    if (!Array.isArray(f) || f.length < 6) fail(`frames[${i}] must be [name, file, line, module, address, inlined]`);
+    const [name, file, line, module, address, inlined] = f as unknown[];
+    if (typeof name !== 'string' || typeof file !== 'string' || typeof module !== 'string' || typeof address !== 'string' || !Number.isInteger(line)) {
+      fail(`frames[${i}] has a field of the wrong type`);
+    }
+    return { name: name as string, file: file as string, line: line as number, module: module as string, address: address as string, inlined: inlined === 1 };
+  });
+
+  const nodes = isObject(d.nodes) ? d.nodes : fail('"nodes" must be an object');
+  const nodeParent = ints(nodes.parent, 'nodes.parent', fail);
+  const nodeFrame = ints(nodes.frame, 'nodes.frame', fail);
+  const nodeCount = nodeParent.length;
+  if (nodeCount === 0 || nodeFrame.length !== nodeCount) fail('nodes.parent and nodes.frame must have the same, non-zero length');
+  if (nodeParent[0] !== -1) fail('node 0 must be the root (parent -1)');
+  for (let n = 1; n < nodeCount; n++) {
+    if (nodeParent[n] < 0 || nodeParent[n] >= n) fail(`node ${n}: its parent must come before it`);
+    if (nodeFrame[n] < 0 || nodeFrame[n] >= frames.length) fail(`node ${n}: frame ${nodeFrame[n]} does not exist`);
+  }
+
+  const samples = isObject(d.samples) ? d.samples : fail('"samples" must be an object');
+  const sampleNode = ints(samples.node, 'samples.node', fail);
+  for (let i = 0; i < sampleNode.length; i++) if (sampleNode[i] < 0 || sampleNode[i] >= nodeCount) fail(`samples.node[${i}] is not a node`);
+  const columns = Array.isArray(samples.values) ? samples.values : fail('"samples.values" must be an array');
+  if (columns.length !== costs.length) fail('samples.values needs one column per cost');
+  const values = columns.map((col, c) => {
+    if (!Array.isArray(col) || col.length !== sampleNode.length) fail(`samples.values[${c}] needs one value per sample`);
+    const out = new Float64Array(sampleNode.length);
+    for (let i = 0; i < out.length; i++) {
+      const v = (col as unknown[])[i];
+      if (typeof v !== 'number' || !Number.isFinite(v)) fail(`samples.values[${c}][${i}] is not a number`);
+      out[i] = v as number;
+    }
+    return out;
+  });
+
+  const totals: Record<string, number> = {};
+  if (isObject(d.totals)) for (const [k, v] of Object.entries(d.totals)) if (typeof v === 'number' && Number.isFinite(v)) totals[k] = v;
+  const timeline: TimelinePoint[] = [];
+  if (Array.isArray(d.timeline)) {
+    for (const p of d.timeline) {
+      if (Array.isArray(p) && p.length >= 3 && p.slice(0, 3).every((x) => typeof x === 'number' && Number.isFinite(x))) {
+        timeline.push({ timeMs: p[0], heapBytes: p[1], rssBytes: p[2] });
+      }
+    }
+  }
+  const meta = isObject(d.meta) ? (d.meta as unknown as Profile['meta']) : { format: 'heapflame' };
+  return {
+    meta: { ...meta, format: typeof meta.format === 'string' ? meta.format : 'heapflame' },
+    costs,
+    frames,
+    nodeParent,
+    nodeFrame,
+    nodeCount,
+    sampleNode,
+    values,
+    sampleCount: sampleNode.length,
+    totals,
+    timeline: timeline.length ? timeline : undefined,
+    warnings: [...warnings, ...(Array.isArray(d.warnings) ? d.warnings.filter((w): w is string => typeof w === 'string') : [])],
+  };
+}
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+function ints(x: unknown, what: string, fail: (what: string) => never): Int32Array {
+  if (!Array.isArray(x)) fail(`"${what}" must be an array`);
+  const arr = x as unknown[];
+  const out = new Int32Array(arr.length);
+  for (let i = 0; i < arr.length; i++) {
+    const v = arr[i];
+    if (!Number.isInteger(v) || (v as number) < -1 || (v as number) > 0x7fffffff) fail(`${what}[${i}] is not an index`);
+    out[i] = v as number;
+  }
+  return out;
+}
