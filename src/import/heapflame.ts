@@ -91,9 +91,8 @@ export function profileFromDocument(doc: unknown, path: string, warnings: string
       }
     }
   }
-  const meta = isObject(d.meta) ? (d.meta as unknown as Profile['meta']) : { format: 'heapflame' };
   return {
-    meta: { ...meta, format: typeof meta.format === 'string' ? meta.format : 'heapflame' },
+    meta: metaOf(d.meta),
     costs,
     frames,
     nodeParent,
@@ -106,6 +105,32 @@ export function profileFromDocument(doc: unknown, path: string, warnings: string
     timeline: timeline.length ? timeline : undefined,
     warnings: [...warnings, ...(Array.isArray(d.warnings) ? d.warnings.filter((w): w is string => typeof w === 'string') : [])],
   };
+}
+
+/**
+ * The meta fields with the types the model gives them; anything else is dropped, so a hostile
+ * file cannot hand an object where an output expects text.
+ */
+function metaOf(raw: unknown): Profile['meta'] {
+  const meta: Record<string, unknown> = { format: 'heapflame' };
+  if (!isObject(raw)) return meta as unknown as Profile['meta'];
+  const finite = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+  const kinds: Record<string, string> = { format: 'string', toolVersion: 'string', command: 'string', attached: 'boolean', namesAsGiven: 'boolean' };
+  for (const k of ['formatVersion', 'durationMs', 'peakRssBytes', 'peakTimeMs', 'pageSize', 'suppressedLeakedBytes']) kinds[k] = 'number';
+  for (const [k, v] of Object.entries(raw)) {
+    // known fields keep their type; others any plain value
+    const kind = kinds[k] ?? (typeof v === 'string' || typeof v === 'boolean' ? typeof v : 'number');
+    if (kind === 'number' ? finite(v) : typeof v === kind) meta[k] = v;
+  }
+  if (isObject(raw.filters)) {
+    meta.filters = Object.fromEntries(Object.entries(raw.filters).filter(([, v]) => typeof v === 'string' || finite(v)));
+  }
+  if (Array.isArray(raw.suppressions)) {
+    meta.suppressions = raw.suppressions.filter(
+      (x): x is { pattern: string; matches: number; leakedBytes: number } => isObject(x) && typeof x.pattern === 'string' && finite(x.matches) && finite(x.leakedBytes),
+    );
+  }
+  return meta as unknown as Profile['meta'];
 }
 
 function isObject(x: unknown): x is Record<string, unknown> {

@@ -84,7 +84,7 @@ test('property: any document is a valid profile or one HeapflameError', () => {
     warnings: [],
   })) as Record<string, unknown>;
   const anyValue = fc.oneof(fc.integer({ min: -3, max: 5 }), fc.double(), fc.string(), fc.constant(null), fc.array(fc.integer({ min: -2, max: 4 }), { maxLength: 4 }), fc.object({ maxDepth: 1 }));
-  const paths = ['version', 'costs', 'frames', 'nodes', 'samples', 'totals', 'timeline', 'nodes.parent', 'nodes.frame', 'samples.node', 'samples.values', 'costs.0', 'frames.1', 'samples.values.0'];
+  const paths = ['meta', 'meta.command', 'meta.durationMs', 'meta.filters', 'version', 'costs', 'frames', 'nodes', 'samples', 'totals', 'timeline', 'nodes.parent', 'nodes.frame', 'samples.node', 'samples.values', 'costs.0', 'frames.1', 'samples.values.0'];
   fc.assert(
     fc.property(fc.array(fc.tuple(fc.constantFrom(...paths), anyValue), { maxLength: 3 }), (edits) => {
       const doc = structuredClone(base);
@@ -104,6 +104,9 @@ test('property: any document is a valid profile or one HeapflameError', () => {
         for (let i = 0; i < p.sampleCount; i++) assert.ok(p.sampleNode[i] < p.nodeCount);
         for (let n = 1; n < p.nodeCount; n++) assert.ok(p.nodeParent[n] < n && p.nodeFrame[n] < p.frames.length);
         assert.equal(p.values.length, p.costs.length);
+        assert.ok(p.meta.command === undefined || typeof p.meta.command === 'string');
+        assert.ok(p.meta.durationMs === undefined || Number.isFinite(p.meta.durationMs));
+        assert.equal(typeof p.meta.format, 'string');
       } catch (e) {
         assert.ok(e instanceof HeapflameError, String(e));
       }
