@@ -15,6 +15,7 @@ import { diffProfiles } from '../analyze/diff.js';
 import { renderDiffJson, renderDiffText } from '../export/diff-report.js';
 import { PALETTES, type Palette } from '../export/flame-colors.js';
 import { readFileSync } from 'node:fs';
+import { record } from '../record/run.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -121,6 +122,8 @@ export function buildProgram(): Command {
     .description('Memory recordings into answers: reports, folded stacks and flame graphs from heaptrack recordings')
     .version(VERSION)
     .showHelpAfterError('(add --help for usage)')
+    // `record`'s command line is the program's from its first word on
+    .enablePositionalOptions()
     // set before the subcommands exist: they copy these settings
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
@@ -237,6 +240,24 @@ export function buildProgram(): Command {
   });
 
   program
+    .command('record')
+    .description('run a program and record its memory: Node programs with the built-in recorder, native ones with heaptrack')
+    .argument('[command...]', 'the program and its arguments, after --')
+    .option('-o, --output <file>', 'recording file (other Node processes of the run write FILE.<pid>)')
+    .addOption(new Option('--mode <mode>', 'Node: alloc = every sampled allocation; live = what is alive at exit and at the peak').choices(['alloc', 'live']).default('alloc'))
+    .option('--interval <bytes>', 'Node: bytes between samples (K, M: 1024-based)', parseSize, 32 * 1024)
+    .option('--precise', 'Node: turn off V8 inlining so allocations are charged to the function that makes them (slower)')
+    .option('--pid <pid>', 'attach to a running native process (heaptrack -p)', parseCount)
+    .passThroughOptions()
+    .action(async (command: string[], flags: { output?: string; mode: 'alloc' | 'live'; interval: number; precise?: boolean; pid?: number }) => {
+      const result = await record({ command, out: flags.output, mode: flags.mode, interval: flags.interval, precise: flags.precise, pid: flags.pid });
+      if (result.files.length === 0) process.stderr.write('heapflame: no recording was written\n');
+      for (const f of result.files) process.stderr.write(`heapflame: wrote ${terminalSafe(f)}\n`);
+      // the program's own status, as if it had run alone
+      commandStatus = result.signal ? { signal: result.signal } : { code: result.exitCode ?? 1 };
+    });
+
+  program
     .command('demo')
     .description('analyse the bundled recording of a simulated S3 GET server and write heapflame-demo/')
     .option('-o, --output <dir>', 'output directory', 'heapflame-demo')
@@ -247,11 +268,21 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** A command that ends as another program ended (record): its exit code or signal. */
+let commandStatus: { code?: number; signal?: NodeJS.Signals } | null = null;
+
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
+    commandStatus = null;
     await program.parseAsync(argv);
-    return 0;
+    const status = commandStatus as { code?: number; signal?: NodeJS.Signals } | null;
+    if (status?.signal) {
+      // end as the recorded program ended: by the same signal
+      process.removeAllListeners(status.signal);
+      process.kill(process.pid, status.signal);
+    }
+    return status?.code ?? 0;
   } catch (e) {
     if (e instanceof CommanderError) {
       // help and version exit 0; usage mistakes are bad input

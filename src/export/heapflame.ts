@@ -10,7 +10,7 @@ import type { Profile } from '../model/profile.js';
  *     "frames": [[name, file, line, module, address, inlined 0|1], ...],
  *     "nodes": {"parent": [...], "frame": [...]},          node 0 is the root (-1, -1)
  *     "samples": {"node": [...], "values": [[...] per cost]},
- *     "totals": {costId: number}, "timeline": [[timeMs, heapBytes, rssBytes], ...], "warnings": [...] }
+ *     "totals": {costId: number}, "timeline": [[timeMs, heapBytes, rssBytes, externalBytes (-1: unknown), gc 0|1], ...], "warnings": [...] }
  */
 export const HEAPFLAME_FORMAT_VERSION = 1;
 
@@ -28,7 +28,7 @@ export function encodeHeapflame(profile: Profile): Buffer {
       values: profile.values.map((v) => Array.from(v.subarray(0, profile.sampleCount))),
     },
     totals: profile.totals,
-    timeline: (profile.timeline ?? []).map((p) => [p.timeMs, p.heapBytes, p.rssBytes]),
+    timeline: (profile.timeline ?? []).map((p) => [p.timeMs, p.heapBytes, p.rssBytes, p.externalBytes ?? -1, p.gc ? 1 : 0]),
     warnings: profile.warnings,
   };
   return gzipSync(JSON.stringify(doc));

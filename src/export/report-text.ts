@@ -20,6 +20,8 @@ interface Section {
 }
 
 const fb = formatBytes;
+/** " over N calls" where the profile counts calls (heaptrack); sampled profiles do not. */
+const calls = (c: Costs) => (c.allocations === undefined ? '' : ` over ${c.allocations} calls`);
 const SECTIONS: Record<string, Section> = {
   allocations: {
     title: 'MOST CALLS TO ALLOCATION FUNCTIONS',
@@ -29,14 +31,14 @@ const SECTIONS: Record<string, Section> = {
   },
   peak: {
     title: 'PEAK MEMORY CONSUMERS',
-    label: (c) => `${fb(c.peak)} peak memory consumed over ${c.allocations} calls from`,
-    sub: (c) => `${fb(c.peak)} consumed over ${c.allocations} calls from:`,
+    label: (c) => `${fb(c.peak)} peak memory consumed${calls(c)} from`,
+    sub: (c) => `${fb(c.peak)} consumed${calls(c)} from:`,
     rest: fb,
   },
   leaked: {
     title: 'MEMORY LEAKS',
-    label: (c) => `${fb(c.leaked)} leaked over ${c.allocations} calls from`,
-    sub: (c) => `${fb(c.leaked)} leaked over ${c.allocations} calls from:`,
+    label: (c) => `${fb(c.leaked)} leaked${calls(c)} from`,
+    sub: (c) => `${fb(c.leaked)} leaked${calls(c)} from:`,
     rest: fb,
   },
   temporary: {
@@ -47,8 +49,8 @@ const SECTIONS: Record<string, Section> = {
   },
   allocated: {
     title: 'MOST BYTES ALLOCATED',
-    label: (c) => `${fb(c.allocated)} allocated over ${c.allocations} calls from`,
-    sub: (c) => `${fb(c.allocated)} allocated over ${c.allocations} calls from:`,
+    label: (c) => `${fb(c.allocated)} allocated${calls(c)} from`,
+    sub: (c) => `${fb(c.allocated)} allocated${calls(c)} from:`,
     rest: fb,
   },
 };
@@ -152,7 +154,7 @@ function renderSummary(profile: Profile): string[] {
   if (t.allocations !== undefined) lines.push(`calls to allocation functions: ${t.allocations} (${perSecond(t.allocations)}/s)`);
   if (t.temporary !== undefined) lines.push(`temporary memory allocations: ${t.temporary} (${perSecond(t.temporary)}/s)`);
   if (t.peak !== undefined) lines.push(`peak heap memory consumption: ${fb(t.peak)}`);
-  if (m.peakRssBytes !== undefined) lines.push(`peak RSS (including heaptrack overhead): ${fb(m.peakRssBytes)}`);
+  if (m.peakRssBytes !== undefined) lines.push(`peak RSS (including ${m.format === 'heaptrack' ? 'heaptrack' : 'recorder'} overhead): ${fb(m.peakRssBytes)}`);
   if (t.leaked !== undefined) lines.push(`total memory leaked: ${fb(t.leaked)}`);
   if (m.suppressedLeakedBytes) {
     lines.push(`suppressed leaks: ${fb(m.suppressedLeakedBytes)}`);
@@ -165,6 +167,9 @@ function renderSummary(profile: Profile): string[] {
   }
   if (t.allocated !== undefined) lines.push(`bytes allocated in total: ${fb(t.allocated)} (${formatInt(t.allocated)} bytes)`);
   if (m.peakTimeMs !== undefined && t.peak) lines.push(`peak reached at: ${(m.peakTimeMs / 1000).toFixed(3)}s`);
+  if (m.sampling) {
+    lines.push(`sampled: one sample per ${fb(m.sampling.intervalBytes)} allocated on average (V8's sampling heap profiler, mode ${terminalSafe(m.sampling.mode)}${m.sampling.precise ? ', inlining off' : ''}); byte values are estimates`);
+  }
   const f = m.filters;
   if (f && Object.keys(f).length) {
     lines.push(`filters: ${Object.entries(f).map(([k, v]) => `${k}=${terminalSafe(String(v))}`).join(', ')}`);

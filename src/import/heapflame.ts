@@ -87,7 +87,10 @@ export function profileFromDocument(doc: unknown, path: string, warnings: string
   if (Array.isArray(d.timeline)) {
     for (const p of d.timeline) {
       if (Array.isArray(p) && p.length >= 3 && p.slice(0, 3).every((x) => typeof x === 'number' && Number.isFinite(x))) {
-        timeline.push({ timeMs: p[0], heapBytes: p[1], rssBytes: p[2] });
+        const point: TimelinePoint = { timeMs: p[0], heapBytes: p[1], rssBytes: p[2] };
+        if (typeof p[3] === 'number' && p[3] >= 0) point.externalBytes = p[3];
+        if (p[4] === 1) point.gc = true;
+        timeline.push(point);
       }
     }
   }
@@ -124,6 +127,10 @@ function metaOf(raw: unknown): Profile['meta'] {
   }
   if (isObject(raw.filters)) {
     meta.filters = Object.fromEntries(Object.entries(raw.filters).filter(([, v]) => typeof v === 'string' || finite(v)));
+  }
+  if (isObject(raw.sampling) && finite(raw.sampling.intervalBytes)) {
+    const { intervalBytes, mode, precise } = raw.sampling;
+    meta.sampling = { intervalBytes, mode: typeof mode === 'string' ? mode : 'unknown', precise: precise === true };
   }
   if (Array.isArray(raw.suppressions)) {
     meta.suppressions = raw.suppressions.filter(

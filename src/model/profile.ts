@@ -44,6 +44,10 @@ export interface TimelinePoint {
   timeMs: number;
   heapBytes: number;
   rssBytes: number;
+  /** Memory outside the JavaScript heap (Node: Buffers and other external memory). */
+  externalBytes?: number;
+  /** A point taken at a garbage collection. */
+  gc?: boolean;
 }
 
 export interface ProfileMeta {
@@ -64,6 +68,8 @@ export interface ProfileMeta {
   suppressions?: { pattern: string; matches: number; leakedBytes: number }[];
   /** True when the recording was attached to a running process (counts start late). */
   attached?: boolean;
+  /** Sampled recordings: values are estimates from one sample every `intervalBytes`. */
+  sampling?: { intervalBytes: number; mode: string; precise: boolean };
   /** Description of filters applied while importing. */
   filters?: Record<string, string | number>;
   /**

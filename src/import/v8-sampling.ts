@@ -1,0 +1,119 @@
+import { fileURLToPath } from 'node:url';
+import { ProfileBuilder } from '../model/builder.js';
+import type { CostInfo, Frame } from '../model/profile.js';
+
+/**
+ * V8's sampling heap profile (inspector `HeapProfiler.getSamplingProfile`, `node --heap-prof`
+ * files, Node 26's `v8.startHeapProfile`): a call tree whose nodes carry a call frame, and
+ * samples `{size, nodeId, ordinal}` where `size` is already scaled to the bytes the sample
+ * stands for. Frames are per function (V8 keys them by function start), not per line.
+ */
+export interface V8CallFrame {
+  functionName: string;
+  url: string;
+  scriptId?: string | number;
+  /** 0-based, the function's start. */
+  lineNumber: number;
+  columnNumber: number;
+}
+
+export interface V8ProfileNode {
+  callFrame: V8CallFrame;
+  id: number;
+  selfSize?: number;
+  children?: V8ProfileNode[];
+}
+
+export interface V8Sample {
+  size: number;
+  nodeId: number;
+  ordinal?: number;
+}
+
+export interface V8SamplingProfile {
+  head: V8ProfileNode;
+  samples?: V8Sample[];
+}
+
+/** A V8 call frame as a heapflame frame: file paths rather than file URLs, 1-based lines. */
+export function frameOfV8(cf: V8CallFrame): Frame {
+  let file = cf.url ?? '';
+  if (file.startsWith('file://')) {
+    try {
+      file = fileURLToPath(file);
+    } catch {
+      // keep the URL as given
+    }
+  }
+  return {
+    name: cf.functionName || '(anonymous)',
+    file,
+    line: Number.isInteger(cf.lineNumber) && cf.lineNumber >= 0 ? cf.lineNumber + 1 : 0,
+    module: '',
+    address: '',
+    inlined: false,
+  };
+}
+
+/**
+ * Builds profiles from V8 trees: one builder takes several trees (say, the profile at the heap
+ * peak and the one at exit) and several sample sets, each set into its own cost column.
+ * Node ids are per tree; stacks are merged by frame across trees.
+ */
+export class V8ProfileBuilder {
+  readonly builder: ProfileBuilder;
+  private dropped = 0;
+  private unknownNode = -1;
+
+  constructor(readonly costs: CostInfo[]) {
+    this.builder = new ProfileBuilder(costs);
+  }
+
+  /**
+   * Adds `samples` of `profile` to cost column `column`, merged per stack. `skip` drops a
+   * sample whose stack holds a frame it matches (the recorder's own inspector traffic).
+   */
+  addSamples(profile: V8SamplingProfile, samples: Iterable<V8Sample>, column: number, skip?: (f: V8CallFrame) => boolean): number {
+    const nodeOf = this.index(profile.head, skip);
+    const perNode = new Map<number, number>();
+    let total = 0;
+    for (const s of samples) {
+      let n = nodeOf.get(s.nodeId);
+      if (n === undefined) {
+        // a sample may name a node missing from the tree (seen in real profiles)
+        this.dropped++;
+        if (this.unknownNode < 0) this.unknownNode = this.builder.child(0, this.builder.internFrame(frameOfV8({ functionName: '(unknown stack)', url: '', lineNumber: -1, columnNumber: -1 })));
+        n = this.unknownNode;
+      }
+      if (n === -1) continue;
+      perNode.set(n, (perNode.get(n) ?? 0) + s.size);
+      total += s.size;
+    }
+    const values = this.costs.map(() => 0);
+    for (const [node, bytes] of perNode) {
+      values.fill(0);
+      values[column] = bytes;
+      this.builder.addSample(node, values);
+    }
+    return total;
+  }
+
+  /** Samples that named a node not in their tree. */
+  get unknownNodes(): number {
+    return this.dropped;
+  }
+
+  /** V8 node id → builder node (-1: under a skipped frame); the tree's root is the root. */
+  private index(head: V8ProfileNode, skip?: (f: V8CallFrame) => boolean): Map<number, number> {
+    const nodeOf = new Map<number, number>([[head.id, 0]]);
+    const stack: [V8ProfileNode, number][] = (head.children ?? []).map((c) => [c, 0]);
+    while (stack.length) {
+      const [v8node, parent] = stack.pop()!;
+      let node = -1;
+      if (parent !== -1 && !skip?.(v8node.callFrame)) node = this.builder.child(parent, this.builder.internFrame(frameOfV8(v8node.callFrame)));
+      nodeOf.set(v8node.id, node);
+      for (const c of v8node.children ?? []) stack.push([c, node]);
+    }
+    return nodeOf;
+  }
+}

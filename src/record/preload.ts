@@ -1,0 +1,14 @@
+/**
+ * The recorder inside each Node process of `heapflame record`, loaded through NODE_OPTIONS
+ * (`--import`) before the program. It never changes what the program does: its timers are
+ * unref'd, its signal handlers re-raise the signal, and any failure of its own prints one line
+ * and leaves the program running.
+ */
+import { loadRecorderConfig, startRecorder } from './recorder.js';
+
+try {
+  const config = loadRecorderConfig(process.env);
+  if (config) startRecorder(config);
+} catch (e) {
+  process.stderr.write(`heapflame: recorder not started: ${e instanceof Error ? e.message : String(e)}\n`);
+}

@@ -1,0 +1,244 @@
+import inspector from 'node:inspector';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { PerformanceObserver } from 'node:perf_hooks';
+import { encodeHeapflame } from '../export/heapflame.js';
+import { type V8CallFrame, V8ProfileBuilder, type V8SamplingProfile } from '../import/v8-sampling.js';
+import type { CostInfo, Profile, TimelinePoint } from '../model/profile.js';
+
+/**
+ * What the recorder measures on Node < 26, where V8 has one heap sampler per process and its
+ * samples do not say whether their object is still alive:
+ * - `alloc`: every sampled allocation, collected or not (both GC-inclusion flags): `allocated`.
+ * - `live`: only samples whose object is alive: `leaked` (alive at exit after a forced GC)
+ *   and `peak` (alive when the heap was highest).
+ */
+export type RecordMode = 'alloc' | 'live';
+
+export interface RecorderConfig {
+  /** The top process's file; other Node processes of the run write `out.<pid>`. */
+  out: string;
+  /** Process id of `heapflame record`: its direct child is the top process. */
+  parentPid: number;
+  mode: RecordMode;
+  /** Bytes between samples (V8's sampling interval). */
+  interval: number;
+  /** Turn off V8 inlining, so allocations are charged to the function that makes them. */
+  precise: boolean;
+  /** Timeline period. */
+  tickMs: number;
+  /** alloc mode: samples are collected and merged this often, which bounds their memory. */
+  windowMs: number;
+}
+
+export const RECORDER_ENV = 'HEAPFLAME_RECORD';
+
+export function loadRecorderConfig(env: NodeJS.ProcessEnv): RecorderConfig | null {
+  const raw = env[RECORDER_ENV];
+  if (!raw) return null;
+  const c = JSON.parse(raw) as Partial<RecorderConfig>;
+  if (typeof c.out !== 'string' || !c.out) throw new Error(`${RECORDER_ENV} has no output file`);
+  return {
+    out: c.out,
+    parentPid: Number(c.parentPid) || 0,
+    mode: c.mode === 'live' ? 'live' : 'alloc',
+    interval: Number(c.interval) > 0 ? Number(c.interval) : 32 * 1024,
+    precise: c.precise === true,
+    tickMs: Number(c.tickMs) > 0 ? Number(c.tickMs) : 100,
+    windowMs: Number(c.windowMs) > 0 ? Number(c.windowMs) : 2000,
+  };
+}
+
+const MAX_TIMELINE = 20_000;
+const OWN_FILES = new Set([fileURLToPath(new URL('./recorder.js', import.meta.url)), fileURLToPath(new URL('./preload.js', import.meta.url))]);
+
+/**
+ * The recorder's own work is not the program's: its files, the inspector's message handling,
+ * and the delivery of the GC entries it observes.
+ */
+const isOwnFrame = (f: V8CallFrame) =>
+  f.url.startsWith('node:inspector') || f.url === 'node:internal/perf/observe' || OWN_FILES.has(f.url.startsWith('file:') ? fileURLToPath(f.url) : f.url);
+
+export function startRecorder(config: RecorderConfig): void {
+  if (config.precise) {
+    // before the program's code is compiled: an inlined callee's allocations are charged to
+    // its caller otherwise (the sampler records physical frames only)
+    v8.setFlagsFromString('--no-turbo-inlining');
+    v8.setFlagsFromString('--no-maglev-inlining');
+  }
+  const session = new inspector.Session();
+  session.connect();
+  // In-process inspector calls answer synchronously, which the exit handler relies on.
+  const post = <T>(method: string, params?: object): T => {
+    let result: T | undefined;
+    let error: Error | null = null;
+    session.post(method, params ?? {}, (err, res) => {
+      error = err;
+      result = res as T;
+    });
+    if (error) throw error;
+    if (result === undefined) throw new Error(`inspector ${method} did not answer synchronously`);
+    return result;
+  };
+  const start = () =>
+    post('HeapProfiler.startSampling', {
+      samplingInterval: config.interval,
+      includeObjectsCollectedByMinorGC: config.mode === 'alloc',
+      includeObjectsCollectedByMajorGC: config.mode === 'alloc',
+    });
+  const sample = () => post<{ profile: V8SamplingProfile }>('HeapProfiler.getSamplingProfile').profile;
+
+  v8.setFlagsFromString('--expose-gc');
+  const gc = (globalThis as { gc?: () => void }).gc ?? (vm.runInNewContext('gc') as () => void);
+
+  const t0 = performance.now();
+  const costs: CostInfo[] =
+    config.mode === 'alloc'
+      ? [{ id: 'allocated', unit: 'bytes', label: 'allocated bytes', description: `Bytes allocated, sampled every ${config.interval} bytes by V8 (collected or not).` }]
+      : [
+          { id: 'leaked', unit: 'bytes', label: 'leaked bytes', description: `Bytes still alive at exit after a forced GC, sampled every ${config.interval} bytes by V8.` },
+          { id: 'peak', unit: 'bytes', label: 'peak bytes', description: 'Bytes of the samples alive when the heap was at its highest.' },
+        ];
+  const merged = new V8ProfileBuilder(costs);
+  const timeline: TimelinePoint[] = [];
+  let peakHeap = 0;
+  let peakTimeMs = 0;
+  let peakProfile: V8SamplingProfile | null = null;
+  let peakRss = 0;
+
+  const tick = (afterGc = false) => {
+    const m = process.memoryUsage();
+    const heap = m.heapUsed;
+    if (m.rss > peakRss) peakRss = m.rss;
+    const t = performance.now() - t0;
+    if (timeline.length >= MAX_TIMELINE) thin(timeline);
+    timeline.push({ timeMs: t, heapBytes: heap, rssBytes: m.rss, externalBytes: m.external, ...(afterGc && { gc: true }) });
+    if (heap > peakHeap) {
+      // live mode keeps the samples alive at each new high (by 5 %: a poll costs time)
+      if (config.mode === 'live' && heap > peakHeap * 1.05) peakProfile = sample();
+      peakHeap = heap;
+      peakTimeMs = t;
+    }
+  };
+  let windowStart = performance.now();
+  const closeWindow = () => {
+    const p = sample();
+    post('HeapProfiler.stopSampling');
+    merged.addSamples(p, p.samples ?? [], 0, isOwnFrame);
+    start();
+    windowStart = performance.now();
+  };
+
+  start();
+  const timer = setInterval(() => {
+    try {
+      tick();
+      if (config.mode === 'alloc' && performance.now() - windowStart >= config.windowMs) closeWindow();
+    } catch (e) {
+      fail(e);
+    }
+  }, config.tickMs);
+  timer.unref();
+  // a point after garbage collections (their entries arrive a little later, in batches)
+  const gcObserver = new PerformanceObserver(() => {
+    try {
+      tick(true);
+    } catch (err) {
+      fail(err);
+    }
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
+
+  let failed = false;
+  const fail = (e: unknown) => {
+    if (failed) return;
+    failed = true;
+    clearInterval(timer);
+    gcObserver.disconnect();
+    process.stderr.write(`heapflame: recorder stopped: ${e instanceof Error ? e.message : String(e)}\n`);
+  };
+
+  let written = false;
+  const finish = () => {
+    if (failed || written) return;
+    try {
+      tick();
+      const profile = config.mode === 'alloc' ? allocProfile() : liveProfile();
+      writeAtomically(outputFile(config), encodeHeapflame(profile));
+      written = true;
+    } catch (e) {
+      fail(e);
+    }
+  };
+  const allocProfile = (): Profile => {
+    const p = sample();
+    post('HeapProfiler.stopSampling');
+    merged.addSamples(p, p.samples ?? [], 0, isOwnFrame);
+    return build();
+  };
+  const liveProfile = (): Profile => {
+    gc();
+    gc();
+    const atExit = sample();
+    post('HeapProfiler.stopSampling');
+    merged.addSamples(atExit, atExit.samples ?? [], 0, isOwnFrame);
+    if (peakProfile) merged.addSamples(peakProfile, peakProfile.samples ?? [], 1, isOwnFrame);
+    return build();
+  };
+  const build = (): Profile => {
+    const totals: Record<string, number> = {};
+    const profile = merged.builder.build(
+      {
+        format: 'node',
+        toolVersion: `node ${process.version}`,
+        command: [process.argv0, ...process.argv.slice(1)].join(' '),
+        durationMs: performance.now() - t0,
+        peakRssBytes: peakRss,
+        peakTimeMs,
+        sampling: { intervalBytes: config.interval, mode: config.mode, precise: config.precise },
+      } as Profile['meta'],
+      totals,
+      merged.unknownNodes ? [`${merged.unknownNodes} samples named a stack missing from V8's tree (kept as "(unknown stack)")`] : [],
+      { timeline },
+    );
+    for (let c = 0; c < profile.costs.length; c++) totals[profile.costs[c].id] = profile.values[c].reduce((a, b) => a + b, 0);
+    return profile;
+  };
+
+  process.on('exit', finish);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const onSignal = () => {
+      finish();
+      // a program without its own handler dies of the signal, as it would have without us
+      if (process.listenerCount(signal) === 1) {
+        process.removeListener(signal, onSignal);
+        process.kill(process.pid, signal);
+      }
+    };
+    process.on(signal, onSignal);
+  }
+}
+
+function outputFile(config: RecorderConfig): string {
+  return process.ppid === config.parentPid ? config.out : `${config.out}.${process.pid}`;
+}
+
+/** Every other point goes when the timeline is full: bounded memory, the shape kept. */
+function thin(points: TimelinePoint[]): void {
+  let k = 0;
+  for (let i = 0; i < points.length; i += 2) points[k++] = points[i];
+  points.length = k;
+}
+
+function writeAtomically(file: string, data: Uint8Array): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
