@@ -98,6 +98,15 @@ export class V8ProfileBuilder {
     return total;
   }
 
+  /** One sample of `value` in cost column `column` for a stack given root first. */
+  addStack(frames: Frame[], column: number, value: number): void {
+    let node = 0;
+    for (const f of frames) node = this.builder.child(node, this.builder.internFrame(f));
+    const values = this.costs.map(() => 0);
+    values[column] = value;
+    this.builder.addSample(node, values);
+  }
+
   /** Samples that named a node not in their tree. */
   get unknownNodes(): number {
     return this.dropped;

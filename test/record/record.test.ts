@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { topEntries } from '../../src/analyze/top.js';
+import { loadProfile } from '../../src/load.js';
+import type { Profile } from '../../src/model/profile.js';
+import { CLI, requireOrSkip, ROOT, tempFiles } from '../helpers/paths.js';
+
+/** heapflame record on Node programs: costs in the right functions, the program unchanged. */
+
+const PLANTED = join(ROOT, 'test/fixtures/record/planted.mjs');
+const files = tempFiles('record');
+after(files.remove);
+let n = 0;
+const outFile = () => join(files.dir, `run${n++}.heapflame`);
+
+function recordSync(args: string[], command: string[], env: NodeJS.ProcessEnv = process.env) {
+  return spawnSync(process.execPath, [CLI, 'record', ...args, '--', ...command], { encoding: 'utf8', env, timeout: 60_000 });
+}
+
+/** The function that tops a cost: the leaf frame with the largest value. */
+function top(profile: Profile, cost: string, count = 1): string[] {
+  return topEntries(profile, cost, { limit: count }).map((e) => profile.frames[e.frame].name);
+}
+
+test('alloc mode: the churn is where the bytes are allocated; the program is unchanged', async () => {
+  const out = outFile();
+  const r = recordSync(['-o', out], [process.execPath, PLANTED, '--exit', '3']);
+  assert.equal(r.status, 3, r.stderr);
+  assert.equal(r.stdout, 'planted: 20000 sessions kept\n');
+  assert.match(r.stderr, /wrote .*run\d+\.heapflame/);
+  const p = await loadProfile(out);
+  assert.deepEqual(p.costs.map((c) => c.id), ['allocated', 'tasks']);
+  assert.equal(p.meta.sampling?.intervalBytes, 32 * 1024);
+  assert.deepEqual(top(p, 'allocated'), ['churnBuffers']);
+  // 800 k objects of ~100 bytes against 20 k sessions of ~250: the sampled estimate knows
+  const churn = topEntries(p, 'allocated', { limit: 2 });
+  assert.ok(churn[0].value > 40e6 && churn[0].value < 200e6, `churn ${churn[0].value}`);
+  assert.ok(p.timeline && p.timeline.length >= 1);
+  assert.ok(p.frames.every((f) => !f.file.includes('/src/record/')), 'no frame of the recorder itself');
+});
+
+test('live mode: the leak is what stays and what was there at the peak', async () => {
+  const out = outFile();
+  const r = recordSync(['-o', out, '--mode', 'live'], [process.execPath, PLANTED]);
+  assert.equal(r.status, 0, r.stderr);
+  const p = await loadProfile(out);
+  assert.deepEqual(p.costs.map((c) => c.id), ['leaked', 'peak', 'tasks']);
+  assert.deepEqual(top(p, 'leaked'), ['retainSessions']);
+  // 20 000 × (object + 16-element array) is about 4 MB; sampling makes it an estimate
+  const leaked = topEntries(p, 'leaked', { limit: 1 })[0].value;
+  assert.ok(leaked > 2e6 && leaked < 10e6, `leaked ${leaked} by retainSessions`);
+  // temporaries are not leaks (the churn keeps its last object alive: at most a sample or two)
+  const churnLeaked = topEntries(p, 'leaked', { limit: 50 }).find((e) => p.frames[e.frame].name === 'churnBuffers')?.value ?? 0;
+  assert.ok(churnLeaked < leaked * 0.1, `churnBuffers leaked ${churnLeaked} against ${leaked}`);
+  assert.deepEqual(top(p, 'peak'), ['retainSessions']);
+});
+
+/** Forgotten tasks: "[type] made in function" → count. */
+function tasksByCreator(p: Profile): Record<string, number> {
+  const c = p.costs.findIndex((x) => x.id === 'tasks');
+  const out: Record<string, number> = {};
+  for (let i = 0; i < p.sampleCount; i++) {
+    const v = p.values[c][i];
+    if (!v) continue;
+    const leaf = p.sampleNode[i];
+    const creator = p.frames[p.nodeFrame[p.nodeParent[leaf]]]?.name;
+    const key = `${p.frames[p.nodeFrame[leaf]].name} ${creator === 'Promise' ? p.frames[p.nodeFrame[p.nodeParent[p.nodeParent[leaf]]]].name : creator}`;
+    out[key] = (out[key] ?? 0) + v;
+  }
+  return out;
+}
+
+test('forgotten tasks: each timer, promise and server left running, by the function that made it', async () => {
+  const out = outFile();
+  const r = recordSync(['-o', out], [process.execPath, PLANTED, '--forget']);
+  assert.equal(r.status, 0, r.stderr);
+  const p = await loadProfile(out);
+  const tasks = tasksByCreator(p);
+  assert.equal(tasks['[Interval] startBackgroundRefresh'], 1);
+  assert.equal(tasks['[Server] openServer'], 1);
+  // 64 promises, one in 16 sampled and counted 16 times: an estimate near 64
+  const promises = tasks['[Promise] waitForever'];
+  assert.ok(promises >= 32 && promises <= 96, `promises ${promises}`);
+  assert.deepEqual(Object.keys(tasks).sort(), ['[Interval] startBackgroundRefresh', '[Promise] waitForever', '[Server] openServer'], 'the timeout that calls process.exit is not left behind');
+
+  // the same program without them: nothing
+  const cleanOut = outFile();
+  assert.equal(recordSync(['-o', cleanOut], [process.execPath, PLANTED]).status, 0);
+  const clean = await loadProfile(cleanOut);
+  assert.deepEqual(tasksByCreator(clean), {});
+  assert.equal(clean.totals.tasks, 0);
+});
+
+test('crash, process.exit and child processes: the status stays, every process writes its file', async () => {
+  const crash = outFile();
+  const r1 = recordSync(['-o', crash], [process.execPath, PLANTED, '--throw']);
+  assert.equal(r1.status, 1);
+  assert.match(r1.stderr, /Error: planted crash/);
+  assert.ok(existsSync(crash), 'written on an uncaught exception');
+
+  const exit = outFile();
+  const r2 = recordSync(['-o', exit], [process.execPath, PLANTED, '--process-exit', '5']);
+  assert.equal(r2.status, 5);
+  assert.ok(existsSync(exit));
+
+  const parent = outFile();
+  const r3 = recordSync(['-o', parent], [process.execPath, PLANTED, '--child']);
+  assert.equal(r3.status, 0, r3.stderr);
+  const written = readdirSync(files.dir).filter((f) => f.startsWith(`${parent.split('/').pop()}.`));
+  assert.equal(written.length, 1, `one file for the child: ${written}`);
+  assert.match(written[0], /\.\d+$/);
+  const child = await loadProfile(join(files.dir, written[0]));
+  assert.deepEqual(top(child, 'allocated'), ['churnBuffers']);
+});
+
+test('SIGTERM: the program gets it, the recording is written, the status is the signal', async () => {
+  const out = outFile();
+  const child = spawn(process.execPath, [CLI, 'record', '-o', out, '--', process.execPath, PLANTED, '--wait'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  await new Promise<void>((resolve) => {
+    const poll = setInterval(() => {
+      if (stdout.includes('waiting')) {
+        clearInterval(poll);
+        resolve();
+      }
+    }, 20);
+  });
+  child.kill('SIGTERM');
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('exit', (c, s) => resolve([c, s])));
+  assert.equal(code, null);
+  assert.equal(signal, 'SIGTERM');
+  const p = await loadProfile(out);
+  assert.ok(p.totals.allocated > 0);
+});
+
+test('the recorder never takes the program down: a broken configuration is one line', () => {
+  const r = spawnSync(process.execPath, [PLANTED, '--exit', '4'], {
+    encoding: 'utf8',
+    env: { ...process.env, HEAPFLAME_RECORD: '{not json', NODE_OPTIONS: `--import=${new URL('../../src/record/preload.js', import.meta.url).href}` },
+  });
+  assert.equal(r.status, 4);
+  assert.equal(r.stdout, 'planted: 20000 sessions kept\n');
+  assert.match(r.stderr, /^heapflame: recorder not started: .*\n$/);
+});
+
+test('native programs run under heaptrack, and the recording reads like any other', async (t) => {
+  const missing = requireOrSkip('heaptrack') ?? requireOrSkip('gcc');
+  if (missing) return t.skip(missing);
+  const src = join(files.dir, 'leak.c');
+  const exe = join(files.dir, 'leak');
+  writeFileSync(src, '#include <stdlib.h>\n#include <stdio.h>\nvoid* keep;\nint main(void){ for (int i = 0; i < 100; i++) free(malloc(64)); keep = malloc(4096); puts("native ok"); return 7; }\n');
+  assert.equal(spawnSync('gcc', ['-g', '-O0', '-o', exe, src]).status, 0);
+  const out = join(files.dir, 'native.zst');
+  const r = recordSync(['-o', out], [exe]);
+  assert.equal(r.status, 7, r.stderr);
+  assert.match(r.stdout, /native ok/);
+  const p = await loadProfile(out);
+  assert.equal(p.meta.format, 'heaptrack');
+  assert.ok(p.totals.leaked >= 4096, `leaked ${p.totals.leaked}`);
+  assert.ok(p.totals.temporary >= 100);
+});
+
+test('a missing command and a native program without heaptrack are one clear error', () => {
+  const r = recordSync([], ['/no/such/program']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /command not found/);
+  const bin = join(files.dir, 'bin');
+  const r2 = recordSync([], ['/bin/true'], { ...process.env, PATH: bin });
+  assert.equal(r2.status, 2);
+  assert.match(r2.stderr, /apt-get install heaptrack/);
+});
