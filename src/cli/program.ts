@@ -259,7 +259,7 @@ export function buildProgram(): Command {
 
   program
     .command('demo')
-    .description('analyse the bundled recording of a simulated S3 GET server and write heapflame-demo/')
+    .description('record the bundled S3 GET example with its planted problems and fixed, and write reports, flame graphs and diffs to heapflame-demo/')
     .option('-o, --output <dir>', 'output directory', 'heapflame-demo')
     .action(async (flags: { output: string }) => {
       await runDemo(flags.output);

@@ -53,14 +53,15 @@ export function loadRecorderConfig(env: NodeJS.ProcessEnv): RecorderConfig | nul
 }
 
 const MAX_TIMELINE = 20_000;
-const OWN_FILES = new Set([fileURLToPath(new URL('./recorder.js', import.meta.url)), fileURLToPath(new URL('./preload.js', import.meta.url))]);
+/** The recorder's directory (dist/src/record/): its files are loaded into the program. */
+const OWN_DIR = fileURLToPath(new URL('.', import.meta.url));
 
 /**
  * The recorder's own work is not the program's: its files, the inspector's message handling,
  * and the delivery of the GC entries it observes.
  */
 const isOwnFrame = (f: V8CallFrame) =>
-  f.url.startsWith('node:inspector') || f.url === 'node:internal/perf/observe' || OWN_FILES.has(f.url.startsWith('file:') ? fileURLToPath(f.url) : f.url);
+  f.url.startsWith('node:inspector') || f.url === 'node:internal/perf/observe' || (f.url.startsWith('file:') ? fileURLToPath(f.url) : f.url).startsWith(OWN_DIR);
 
 export function startRecorder(config: RecorderConfig): void {
   if (config.precise) {

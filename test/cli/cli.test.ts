@@ -159,14 +159,22 @@ test('progress on a terminal: bytes done, total and rate; none with --quiet', { 
   assert.doesNotMatch(cmd('--quiet'), /reading/);
 });
 
-test('demo writes the report and a folded file per cost', () => {
+test('demo records the S3 GET example before and after the fix, and analyses the native recording', () => {
   const out = join(dir, 'demo');
   const r = runCli(['demo', '-o', out]);
   assert.equal(r.code, 0, r.stderr);
+  for (const v of ['before', 'after']) for (const ext of ['heapflame', 'report.txt', 'html', 'svg']) assert.ok(existsSync(join(out, `${v}.${ext}`)), `${v}.${ext}`);
+  for (const f of ['diff-allocated.svg', 'diff-allocated.html', 'diff-tasks.svg', 'diff-tasks.html']) assert.ok(existsSync(join(out, f)), f);
   for (const f of ['report.txt', 'report.json', 'allocations.folded', 'temporary.folded', 'leaked.folded', 'peak.folded', 'allocated.folded']) {
-    assert.ok(existsSync(join(out, f)), f);
+    assert.ok(existsSync(join(out, 'native', f)), f);
   }
-  const j = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+  const j = JSON.parse(readFileSync(join(out, 'native/report.json'), 'utf8'));
   assert.ok(j.summary.leakedBytes > 0 && j.summary.temporary > 0);
-  assert.match(r.stdout, /wrote .*report\.txt/);
+  // the fix shows: the churn and the forgotten tasks are gone
+  const row = (label: string) => r.stdout.split('\n').find((l) => l.trimStart().startsWith(label))!.trim().split(/\s{2,}/);
+  const [, tasksBefore, tasksAfter] = row('forgotten tasks at exit');
+  assert.ok(Number(tasksBefore.replace(/,/g, '')) >= 500, tasksBefore);
+  assert.equal(tasksAfter, '0');
+  assert.match(readFileSync(join(out, 'before.report.txt'), 'utf8'), /allocated from\nreadObjectBody/);
+  assert.match(r.stdout, /wrote .*diff-allocated\.html/);
 });
