@@ -65,7 +65,14 @@ export class V8ProfileBuilder {
   private dropped = 0;
   private unknownNode = -1;
 
-  constructor(readonly costs: CostInfo[]) {
+  /**
+   * `mapCallFrame` may move a frame to its original source (a source map: TypeScript run
+   * through tsx or compiled with source maps).
+   */
+  constructor(
+    readonly costs: CostInfo[],
+    private readonly mapCallFrame: (cf: V8CallFrame) => V8CallFrame = (cf) => cf,
+  ) {
     this.builder = new ProfileBuilder(costs);
   }
 
@@ -119,7 +126,7 @@ export class V8ProfileBuilder {
     while (stack.length) {
       const [v8node, parent] = stack.pop()!;
       let node = -1;
-      if (parent !== -1 && !skip?.(v8node.callFrame)) node = this.builder.child(parent, this.builder.internFrame(frameOfV8(v8node.callFrame)));
+      if (parent !== -1 && !skip?.(v8node.callFrame)) node = this.builder.child(parent, this.builder.internFrame(frameOfV8(this.mapCallFrame(v8node.callFrame))));
       nodeOf.set(v8node.id, node);
       for (const c of v8node.children ?? []) stack.push([c, node]);
     }

@@ -3,6 +3,7 @@ import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import { findSourceMap } from 'node:module';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { encodeHeapflame } from '../export/heapflame.js';
 import { frameOfV8, type V8CallFrame, V8ProfileBuilder, type V8SamplingProfile } from '../import/v8-sampling.js';
@@ -110,7 +111,7 @@ export function startRecorder(config: RecorderConfig): void {
     description: 'Timers, intervals, servers, sockets, child processes and pending promises the program left running at exit, by creating stack (promises: 1 in 16 sampled, each counting 16).',
   });
   const tasksColumn = costs.length - 1;
-  const merged = new V8ProfileBuilder(costs);
+  const merged = new V8ProfileBuilder(costs, originalPosition);
 
   const timeline: TimelinePoint[] = [];
   let peakHeap = 0;
@@ -257,7 +258,25 @@ export function startRecorder(config: RecorderConfig): void {
 
 function frameOfCallSite(c: NodeJS.CallSite): Frame {
   const line = c.getLineNumber();
-  return frameOfV8({ functionName: c.getFunctionName() ?? c.getMethodName() ?? '', url: c.getFileName() ?? '', lineNumber: line ? line - 1 : -1, columnNumber: -1 });
+  const column = c.getColumnNumber();
+  return frameOfV8(originalPosition({ functionName: c.getFunctionName() ?? c.getMethodName() ?? '', url: c.getFileName() ?? '', lineNumber: line ? line - 1 : -1, columnNumber: column ? column - 1 : -1 }));
+}
+
+/**
+ * The frame in its original source where the program has a source map for it (tsx, or
+ * --enable-source-maps with compiled TypeScript). The recorder never turns source maps on
+ * itself: that would change the program's own stack traces.
+ */
+function originalPosition(cf: V8CallFrame): V8CallFrame {
+  if (!cf.url.startsWith('file:') && !cf.url.startsWith('/')) return cf;
+  try {
+    const map = findSourceMap(cf.url) ?? (cf.url.startsWith('file:') ? findSourceMap(fileURLToPath(cf.url)) : undefined);
+    const entry = map?.findEntry(Math.max(cf.lineNumber, 0), Math.max(cf.columnNumber, 0));
+    if (!entry || !('originalSource' in entry)) return cf;
+    return { ...cf, url: entry.originalSource, lineNumber: entry.originalLine, columnNumber: entry.originalColumn };
+  } catch {
+    return cf;
+  }
 }
 
 /** The leaf of a task's stack names what was left running. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { topEntries } from '../../src/analyze/top.js';
@@ -172,4 +172,22 @@ test('a missing command and a native program without heaptrack are one clear err
   const r2 = recordSync([], ['/bin/true'], { ...process.env, PATH: bin });
   assert.equal(r2.status, 2);
   assert.match(r2.stderr, /apt-get install heaptrack/);
+});
+
+test('TypeScript through tsx: the program runs in a child process, its frames point into the .ts sources', async () => {
+  const out = outFile();
+  const tsx = join(ROOT, 'node_modules/.bin/tsx');
+  const r = recordSync(['-o', out], [tsx, join(ROOT, 'examples/s3-get/main.ts'), '--requests', '50']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^50 GET requests/);
+  const name = out.split('/').pop()!;
+  const recordings = readdirSync(files.dir).filter((f) => f === name || f.startsWith(`${name}.`));
+  const profiles = await Promise.all(recordings.map((f) => loadProfile(join(files.dir, f))));
+  const program = profiles.find((p) => p.frames.some((f) => f.name === 'readObjectBody'));
+  assert.ok(program, `the program's recording is among ${recordings}`);
+  const frame = program.frames.find((f) => f.name === 'readObjectBody')!;
+  assert.match(frame.file, /examples\/s3-get\/handler\.ts$/);
+  const source = readFileSync(join(ROOT, 'examples/s3-get/handler.ts'), 'utf8').split('\n');
+  assert.equal(frame.line, source.findIndex((l) => l.startsWith('function readObjectBody(')) + 1, 'the line of the function in the TypeScript source');
+  assert.deepEqual(top(program, 'allocated'), ['readObjectBody']);
 });
