@@ -1,21 +1,12 @@
 import { Command, CommanderError, Option } from 'commander';
 import { HeapflameError } from '../model/errors.js';
-import { loadProfile, type LoadOptions } from '../load.js';
-import { foldedChunks } from '../export/folded.js';
-import { renderTextReport } from '../export/report-text.js';
-import { renderJsonReport } from '../export/report-json.js';
+import type { LoadOptions } from '../load.js';
 import { writeOutput } from '../export/write-file.js';
 import { terminalSafe } from '../export/format.js';
 import { parseCount, parseRegex, parseSize, parseTime } from './values.js';
 import { progressReporter } from './progress.js';
-import { runDemo } from './demo.js';
-import { isDiffProfile, renderSvg } from '../export/svg.js';
-import { renderHtml } from '../export/html.js';
-import { diffProfiles } from '../analyze/diff.js';
-import { renderDiffJson, renderDiffText } from '../export/diff-report.js';
 import { PALETTES, type Palette } from '../export/flame-colors.js';
 import { readFileSync } from 'node:fs';
-import { record } from '../record/run.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -90,6 +81,8 @@ function commonOptions(cmd: Command): Command {
 async function load(file: string, flags: CommonFlags, extra: Partial<LoadOptions> = {}) {
   const progress = progressReporter(terminalSafe(file), !flags.quiet);
   try {
+    // Each command loads only the modules it uses: `record` starts the program sooner.
+    const { loadProfile } = await import('../load.js');
     const profile = await loadProfile(file, {
       minSize: flags.minSize,
       maxSize: flags.maxSize,
@@ -140,7 +133,7 @@ export function buildProgram(): Command {
   ).action(async (file: string, flags: CommonFlags & { json?: boolean; output?: string; top: number; stacks: number }) => {
     const profile = await load(file, flags);
     const opts = { limit: flags.top, stacksPerEntry: flags.stacks, file };
-    const text = flags.json ? renderJsonReport(profile, opts) : renderTextReport(profile, opts);
+    const text = flags.json ? (await import('../export/report-json.js')).renderJsonReport(profile, opts) : (await import('../export/report-text.js')).renderTextReport(profile, opts);
     await writeOutput(flags.output ?? '-', [text]);
   });
 
@@ -153,6 +146,7 @@ export function buildProgram(): Command {
       .option('-o, --output <file>', 'output file (default: stdout)'),
   ).action(async (file: string, flags: CommonFlags & { cost: string; output?: string }) => {
     const profile = await load(file, flags);
+    const { foldedChunks } = await import('../export/folded.js');
     await writeOutput(flags.output ?? '-', foldedChunks(profile, { cost: flags.cost, heaptrackOrder: flags.rawNames }));
   });
 
@@ -186,9 +180,10 @@ export function buildProgram(): Command {
   ).action(async (file: string, flags: CommonFlags & SvgFlags) => {
     const profile = await load(file, flags, { keepOrder: flags.flamechart });
     if (isHtml(flags.output)) {
-      await writeOutput(flags.output, [renderHtml(profile, { title: flags.title })]);
+      await writeOutput(flags.output, [(await import('../export/html.js')).renderHtml(profile, { title: flags.title })]);
       return;
     }
+    const { renderSvg } = await import('../export/svg.js');
     await writeOutput(flags.output, [
       renderSvg(profile, {
         cost: flags.cost,
@@ -228,6 +223,12 @@ export function buildProgram(): Command {
       .option('--json', 'the comparison as JSON (schema heapflame.diff/1)')
       .option('-n, --top <n>', 'functions per list', parseCount, 10),
   ).action(async (baseFile: string, newFile: string | undefined, flags: CommonFlags & DiffFlags) => {
+    const [{ diffProfiles }, { isDiffProfile, renderSvg }, { renderHtml }, { renderDiffJson, renderDiffText }] = await Promise.all([
+      import('../analyze/diff.js'),
+      import('../export/svg.js'),
+      import('../export/html.js'),
+      import('../export/diff-report.js'),
+    ]);
     const base = await load(baseFile, flags);
     const diff = newFile === undefined ? base : diffProfiles(base, await load(newFile, flags), flags.cost);
     if (!isDiffProfile(diff)) throw new HeapflameError('one file given: expected folded stacks with two count columns ("stack before after")', { file: baseFile });
@@ -245,11 +246,12 @@ export function buildProgram(): Command {
     .argument('[command...]', 'the program and its arguments, after --')
     .option('-o, --output <file>', 'recording file (other Node processes of the run write FILE.<pid>)')
     .addOption(new Option('--mode <mode>', 'Node: alloc = every sampled allocation; live = what is alive at exit and at the peak').choices(['alloc', 'live']).default('alloc'))
-    .option('--interval <bytes>', 'Node: bytes between samples (K, M: 1024-based)', parseSize, 32 * 1024)
+    .option('--interval <bytes>', 'Node: bytes between samples, K and M 1024-based (default 128K; 32K: more detail, about 12 % CPU on allocation-heavy code)', parseSize)
     .option('--precise', 'Node: turn off V8 inlining so allocations are charged to the function that makes them (slower)')
     .option('--pid <pid>', 'attach to a running native process (heaptrack -p)', parseCount)
     .passThroughOptions()
     .action(async (command: string[], flags: { output?: string; mode: 'alloc' | 'live'; interval: number; precise?: boolean; pid?: number }) => {
+      const { record } = await import('../record/run.js');
       const result = await record({ command, out: flags.output, mode: flags.mode, interval: flags.interval, precise: flags.precise, pid: flags.pid });
       if (result.files.length === 0) process.stderr.write('heapflame: no recording was written\n');
       for (const f of result.files) process.stderr.write(`heapflame: wrote ${terminalSafe(f)}\n`);
@@ -262,7 +264,7 @@ export function buildProgram(): Command {
     .description('record the bundled S3 GET example with its planted problems and fixed, and write reports, flame graphs and diffs to heapflame-demo/')
     .option('-o, --output <dir>', 'output directory', 'heapflame-demo')
     .action(async (flags: { output: string }) => {
-      await runDemo(flags.output);
+      await (await import('./demo.js')).runDemo(flags.output);
     });
 
   return program;

@@ -4,7 +4,8 @@
  * unref'd, its signal handlers re-raise the signal, and any failure of its own prints one line
  * and leaves the program running.
  */
-import { loadRecorderConfig, startRecorder } from './recorder.js';
+import { loadRecorderConfig } from './config.js';
+import { startRecorder } from './recorder.js';
 
 try {
   const config = loadRecorderConfig(process.env);

@@ -8,50 +8,8 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { encodeHeapflame } from '../export/heapflame.js';
 import { frameOfV8, type V8CallFrame, V8ProfileBuilder, type V8SamplingProfile } from '../import/v8-sampling.js';
 import { type CostInfo, type Frame, frameKey, type Profile, type TimelinePoint } from '../model/profile.js';
+import type { RecorderConfig } from './config.js';
 import { trackTasks } from './tasks.js';
-
-/**
- * What the recorder measures on Node < 26, where V8 has one heap sampler per process and its
- * samples do not say whether their object is still alive:
- * - `alloc`: every sampled allocation, collected or not (both GC-inclusion flags): `allocated`.
- * - `live`: only samples whose object is alive: `leaked` (alive at exit after a forced GC)
- *   and `peak` (alive when the heap was highest).
- */
-export type RecordMode = 'alloc' | 'live';
-
-export interface RecorderConfig {
-  /** The top process's file; other Node processes of the run write `out.<pid>`. */
-  out: string;
-  /** Process id of `heapflame record`: its direct child is the top process. */
-  parentPid: number;
-  mode: RecordMode;
-  /** Bytes between samples (V8's sampling interval). */
-  interval: number;
-  /** Turn off V8 inlining, so allocations are charged to the function that makes them. */
-  precise: boolean;
-  /** Timeline period. */
-  tickMs: number;
-  /** alloc mode: samples are collected and merged this often, which bounds their memory. */
-  windowMs: number;
-}
-
-export const RECORDER_ENV = 'HEAPFLAME_RECORD';
-
-export function loadRecorderConfig(env: NodeJS.ProcessEnv): RecorderConfig | null {
-  const raw = env[RECORDER_ENV];
-  if (!raw) return null;
-  const c = JSON.parse(raw) as Partial<RecorderConfig>;
-  if (typeof c.out !== 'string' || !c.out) throw new Error(`${RECORDER_ENV} has no output file`);
-  return {
-    out: c.out,
-    parentPid: Number(c.parentPid) || 0,
-    mode: c.mode === 'live' ? 'live' : 'alloc',
-    interval: Number(c.interval) > 0 ? Number(c.interval) : 32 * 1024,
-    precise: c.precise === true,
-    tickMs: Number(c.tickMs) > 0 ? Number(c.tickMs) : 100,
-    windowMs: Number(c.windowMs) > 0 ? Number(c.windowMs) : 2000,
-  };
-}
 
 const MAX_TIMELINE = 20_000;
 /** The recorder's directory (dist/src/record/): its files are loaded into the program. */

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { HeapflameError } from '../model/errors.js';
-import { RECORDER_ENV, type RecorderConfig, type RecordMode } from './recorder.js';
+import { DEFAULT_INTERVAL, RECORDER_ENV, type RecorderConfig, type RecordMode } from './config.js';
 
 export interface RecordOptions {
   /** The command and its arguments. */
@@ -48,7 +48,7 @@ async function recordNode(options: RecordOptions, env: NodeJS.ProcessEnv): Promi
     out,
     parentPid: process.pid,
     mode: options.mode ?? 'alloc',
-    interval: options.interval ?? 32 * 1024,
+    interval: options.interval ?? DEFAULT_INTERVAL,
     precise: options.precise === true,
     tickMs: 100,
     windowMs: 2000,

@@ -33,7 +33,7 @@ test('alloc mode: the churn is where the bytes are allocated; the program is unc
   assert.match(r.stderr, /wrote .*run\d+\.heapflame/);
   const p = await loadProfile(out);
   assert.deepEqual(p.costs.map((c) => c.id), ['allocated', 'tasks']);
-  assert.equal(p.meta.sampling?.intervalBytes, 32 * 1024);
+  assert.equal(p.meta.sampling?.intervalBytes, 128 * 1024);
   assert.deepEqual(top(p, 'allocated'), ['churnBuffers']);
   // 800 k objects of ~100 bytes against 20 k sessions of ~250: the sampled estimate knows
   const churn = topEntries(p, 'allocated', { limit: 2 });
