@@ -36,14 +36,21 @@ export interface V8SamplingProfile {
 }
 
 /** A V8 call frame as a heapflame frame: file paths rather than file URLs, 1-based lines. */
+const pathOfUrl = new Map<string, string>();
+
 export function frameOfV8(cf: V8CallFrame): Frame {
-  let file = cf.url ?? '';
-  if (file.startsWith('file://')) {
-    try {
-      file = fileURLToPath(file);
-    } catch {
-      // keep the URL as given
+  const url = cf.url ?? '';
+  let file = pathOfUrl.get(url);
+  if (file === undefined) {
+    file = url;
+    if (url.startsWith('file://')) {
+      try {
+        file = fileURLToPath(url);
+      } catch {
+        // keep the URL as given
+      }
     }
+    if (pathOfUrl.size < 10_000) pathOfUrl.set(url, file);
   }
   return {
     name: cf.functionName || '(anonymous)',

@@ -3,13 +3,13 @@ import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { findSourceMap } from 'node:module';
+import { findSourceMap, type SourceMap } from 'node:module';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { encodeHeapflame } from '../export/heapflame.js';
 import { frameOfV8, type V8CallFrame, V8ProfileBuilder, type V8SamplingProfile } from '../import/v8-sampling.js';
-import { type CostInfo, type Frame, frameKey, type Profile, type TimelinePoint } from '../model/profile.js';
+import type { CostInfo, Frame, Profile, TimelinePoint } from '../model/profile.js';
 import type { RecorderConfig } from './config.js';
-import { trackTasks } from './tasks.js';
+import { type AliveTask, trackTasks } from './tasks.js';
 
 const MAX_TIMELINE = 20_000;
 /** The recorder's directory (dist/src/record/): its files are loaded into the program. */
@@ -19,8 +19,15 @@ const OWN_DIR = fileURLToPath(new URL('.', import.meta.url));
  * The recorder's own work is not the program's: its files, the inspector's message handling,
  * and the delivery of the GC entries it observes.
  */
-const isOwnFrame = (f: V8CallFrame) =>
-  f.url.startsWith('node:inspector') || f.url === 'node:internal/perf/observe' || (f.url.startsWith('file:') ? fileURLToPath(f.url) : f.url).startsWith(OWN_DIR);
+const ownByUrl = new Map<string, boolean>();
+const isOwnFrame = (f: V8CallFrame) => {
+  let own = ownByUrl.get(f.url);
+  if (own === undefined) {
+    own = f.url.startsWith('node:inspector') || f.url === 'node:internal/perf/observe' || (f.url.startsWith('file:') ? fileURLToPath(f.url) : f.url).startsWith(OWN_DIR);
+    ownByUrl.set(f.url, own);
+  }
+  return own;
+};
 
 export function startRecorder(config: RecorderConfig): void {
   if (config.precise) {
@@ -117,8 +124,12 @@ export function startRecorder(config: RecorderConfig): void {
   }, config.tickMs);
   timer.unref();
   // a point after garbage collections (their entries arrive a little later, in batches)
+  let lastGcPoint = 0;
   const gcObserver = new PerformanceObserver(() => {
     try {
+      // an allocation-heavy program collects hundreds of times a second: a point per 10 ms
+      if (performance.now() - lastGcPoint < 10) return;
+      lastGcPoint = performance.now();
       tick(true);
     } catch (err) {
       fail(err);
@@ -167,15 +178,14 @@ export function startRecorder(config: RecorderConfig): void {
   };
   const addTasks = () => {
     // tasks made at the same place are one sample
-    const byStack = new Map<string, { frames: Frame[]; count: number }>();
+    const byStack = new Map<string, { task: AliveTask; count: number }>();
     for (const t of tasks.alive()) {
-      const frames = [...t.stack.map(frameOfCallSite), taskFrame(t.type)];
-      const key = frames.map(frameKey).join('\n');
+      const key = `${t.type}\n${t.stack.map((c) => `${c.getFileName()}:${c.getLineNumber()}:${c.getColumnNumber()}:${c.getFunctionName()}`).join('\n')}`;
       const entry = byStack.get(key);
       if (entry) entry.count += t.count;
-      else byStack.set(key, { frames, count: t.count });
+      else byStack.set(key, { task: t, count: t.count });
     }
-    for (const { frames, count } of byStack.values()) merged.addStack(frames, tasksColumn, count);
+    for (const { task, count } of byStack.values()) merged.addStack([...task.stack.map(frameOfCallSite), taskFrame(task.type)], tasksColumn, count);
   };
   const build = (): Profile => {
     addTasks();
@@ -225,10 +235,15 @@ function frameOfCallSite(c: NodeJS.CallSite): Frame {
  * --enable-source-maps with compiled TypeScript). The recorder never turns source maps on
  * itself: that would change the program's own stack traces.
  */
+const sourceMaps = new Map<string, SourceMap | null>();
 function originalPosition(cf: V8CallFrame): V8CallFrame {
   if (!cf.url.startsWith('file:') && !cf.url.startsWith('/')) return cf;
   try {
-    const map = findSourceMap(cf.url) ?? (cf.url.startsWith('file:') ? findSourceMap(fileURLToPath(cf.url)) : undefined);
+    let map = sourceMaps.get(cf.url);
+    if (map === undefined) {
+      map = findSourceMap(cf.url) ?? (cf.url.startsWith('file:') ? findSourceMap(fileURLToPath(cf.url)) : undefined) ?? null;
+      sourceMaps.set(cf.url, map);
+    }
     const entry = map?.findEntry(Math.max(cf.lineNumber, 0), Math.max(cf.columnNumber, 0));
     if (!entry || !('originalSource' in entry)) return cf;
     return { ...cf, url: entry.originalSource, lineNumber: entry.originalLine, columnNumber: entry.originalColumn };
