@@ -22,6 +22,11 @@ interface Section {
 const fb = formatBytes;
 /** " over N calls" where the profile counts calls (heaptrack); sampled profiles do not. */
 const calls = (c: Costs) => (c.allocations === undefined ? '' : ` over ${c.allocations} calls`);
+/** Temporary allocations as counted (heaptrack: calls), or as bytes (sampled Node recordings). */
+const temporaryOf = (c: Costs) =>
+  c.allocations === undefined
+    ? `${fb(c.temporary)} temporary of ${fb(c.allocated ?? 0)} allocated (${percentF32(c.temporary, c.allocated ?? 0)}%)`
+    : `${c.temporary} temporary allocations of ${c.allocations} allocations in total (${percentF32(c.temporary, c.allocations)}%)`;
 const SECTIONS: Record<string, Section> = {
   allocations: {
     title: 'MOST CALLS TO ALLOCATION FUNCTIONS',
@@ -43,8 +48,8 @@ const SECTIONS: Record<string, Section> = {
   },
   temporary: {
     title: 'MOST TEMPORARY ALLOCATIONS',
-    label: (c) => `${c.temporary} temporary allocations of ${c.allocations} allocations in total (${percentF32(c.temporary, c.allocations)}%) from`,
-    sub: (c) => `${c.temporary} temporary allocations of ${c.allocations} allocations in total (${percentF32(c.temporary, c.allocations)}%) from:`,
+    label: (c) => `${temporaryOf(c)} from`,
+    sub: (c) => `${temporaryOf(c)} from:`,
     rest: (n) => String(n),
   },
   allocated: {
@@ -152,7 +157,10 @@ function renderSummary(profile: Profile): string[] {
     if (!SECTIONS[c.id]) lines.push(`${c.label}: ${c.unit === 'bytes' ? fb(t[c.id] ?? 0) : formatInt(t[c.id] ?? 0)}`);
   }
   if (t.allocations !== undefined) lines.push(`calls to allocation functions: ${t.allocations} (${perSecond(t.allocations)}/s)`);
-  if (t.temporary !== undefined) lines.push(`temporary memory allocations: ${t.temporary} (${perSecond(t.temporary)}/s)`);
+  if (t.temporary !== undefined) {
+    const bytes = profile.costs.find((c) => c.id === 'temporary')?.unit === 'bytes';
+    lines.push(bytes ? `temporary bytes: ${fb(t.temporary)}` : `temporary memory allocations: ${t.temporary} (${perSecond(t.temporary)}/s)`);
+  }
   if (t.peak !== undefined) lines.push(`peak heap memory consumption: ${fb(t.peak)}`);
   if (m.peakRssBytes !== undefined) lines.push(`peak RSS (including ${m.format === 'heaptrack' ? 'heaptrack' : 'recorder'} overhead): ${fb(m.peakRssBytes)}`);
   if (t.leaked !== undefined) lines.push(`total memory leaked: ${fb(t.leaked)}`);

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { ProfileBuilder } from '../model/builder.js';
-import type { CostInfo, Frame } from '../model/profile.js';
+import type { CostInfo, Frame, Profile, ProfileMeta } from '../model/profile.js';
 
 /**
  * V8's sampling heap profile (inspector `HeapProfiler.getSamplingProfile`, `node --heap-prof`
@@ -28,6 +28,8 @@ export interface V8Sample {
   size: number;
   nodeId: number;
   ordinal?: number;
+  /** Node 26's v8.startHeapProfile: the object was alive when the profile stopped. */
+  isLive?: boolean;
 }
 
 export interface V8SamplingProfile {
@@ -71,6 +73,7 @@ export class V8ProfileBuilder {
   readonly builder: ProfileBuilder;
   private dropped = 0;
   private unknownNode = -1;
+  private perNode = new Map<number, number[]>();
 
   /**
    * `mapCallFrame` may move a frame to its original source (a source map: TypeScript run
@@ -84,12 +87,11 @@ export class V8ProfileBuilder {
   }
 
   /**
-   * Adds `samples` of `profile` to cost column `column`, merged per stack. `skip` drops a
+   * Adds `samples` of `profile` to cost column `column`, summed per stack. `skip` drops a
    * sample whose stack holds a frame it matches (the recorder's own inspector traffic).
    */
   addSamples(profile: V8SamplingProfile, samples: Iterable<V8Sample>, column: number, skip?: (f: V8CallFrame) => boolean): number {
     const nodeOf = this.index(profile.head, skip);
-    const perNode = new Map<number, number>();
     let total = 0;
     for (const s of samples) {
       let n = nodeOf.get(s.nodeId);
@@ -100,25 +102,37 @@ export class V8ProfileBuilder {
         n = this.unknownNode;
       }
       if (n === -1) continue;
-      perNode.set(n, (perNode.get(n) ?? 0) + s.size);
+      this.valuesOf(n)[column] += s.size;
       total += s.size;
     }
-    const values = this.costs.map(() => 0);
-    for (const [node, bytes] of perNode) {
-      values.fill(0);
-      values[column] = bytes;
-      this.builder.addSample(node, values);
-    }
     return total;
+  }
+
+  /** The values of a stack: every cost of one stack is one sample of the profile. */
+  private valuesOf(node: number): number[] {
+    let values = this.perNode.get(node);
+    if (!values) {
+      values = this.costs.map(() => 0);
+      this.perNode.set(node, values);
+    }
+    return values;
+  }
+
+  /** The profile: one sample per stack, in the order stacks were first seen. */
+  build(meta: ProfileMeta, warnings: string[], extra: Partial<Profile> = {}): Profile {
+    for (const [node, values] of this.perNode) this.builder.addSample(node, values);
+    this.perNode.clear();
+    const totals: Record<string, number> = {};
+    const profile = this.builder.build(meta, totals, warnings, extra);
+    for (let c = 0; c < profile.costs.length; c++) totals[profile.costs[c].id] = profile.values[c].reduce((a, b) => a + b, 0);
+    return profile;
   }
 
   /** One sample of `value` in cost column `column` for a stack given root first. */
   addStack(frames: Frame[], column: number, value: number): void {
     let node = 0;
     for (const f of frames) node = this.builder.child(node, this.builder.internFrame(f));
-    const values = this.costs.map(() => 0);
-    values[column] = value;
-    this.builder.addSample(node, values);
+    this.valuesOf(node)[column] += value;
   }
 
   /** Samples that named a node not in their tree. */

@@ -1,4 +1,3 @@
-import inspector from 'node:inspector';
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
@@ -9,9 +8,16 @@ import { encodeHeapflame } from '../export/heapflame.js';
 import { frameOfV8, type V8CallFrame, V8ProfileBuilder, type V8SamplingProfile } from '../import/v8-sampling.js';
 import type { CostInfo, Frame, Profile, TimelinePoint } from '../model/profile.js';
 import type { RecorderConfig } from './config.js';
+import { heapSampler } from './sampler.js';
 import { type AliveTask, trackTasks } from './tasks.js';
 
 const MAX_TIMELINE = 20_000;
+/**
+ * Window of v8.startHeapProfile (Node 26+). Its liveness is known when a window stops, so an
+ * object that outlives its window counts as leaked: long windows keep that exact for runs up
+ * to a minute, and memory bounded beyond.
+ */
+const FULL_WINDOW_MS = 60_000;
 /** The recorder's directory (dist/src/record/): its files are loaded into the program. */
 const OWN_DIR = fileURLToPath(new URL('.', import.meta.url));
 
@@ -36,38 +42,30 @@ export function startRecorder(config: RecorderConfig): void {
     v8.setFlagsFromString('--no-turbo-inlining');
     v8.setFlagsFromString('--no-maglev-inlining');
   }
-  const session = new inspector.Session();
-  session.connect();
-  // In-process inspector calls answer synchronously, which the exit handler relies on.
-  const post = <T>(method: string, params?: object): T => {
-    let result: T | undefined;
-    let error: Error | null = null;
-    session.post(method, params ?? {}, (err, res) => {
-      error = err;
-      result = res as T;
-    });
-    if (error) throw error;
-    if (result === undefined) throw new Error(`inspector ${method} did not answer synchronously`);
-    return result;
-  };
-  const start = () =>
-    post('HeapProfiler.startSampling', {
-      samplingInterval: config.interval,
-      includeObjectsCollectedByMinorGC: config.mode === 'alloc',
-      includeObjectsCollectedByMajorGC: config.mode === 'alloc',
-    });
-  const sample = () => post<{ profile: V8SamplingProfile }>('HeapProfiler.getSamplingProfile').profile;
+  const sampler = heapSampler(config.mode, config.interval);
+  const full = sampler.knowsLiveness;
+  // v8.startHeapProfile's liveness holds for one window: long windows keep it exact
+  const windowMs = full ? Math.max(config.windowMs, FULL_WINDOW_MS) : config.windowMs;
 
   v8.setFlagsFromString('--expose-gc');
   const gc = (globalThis as { gc?: () => void }).gc ?? (vm.runInNewContext('gc') as () => void);
 
   const t0 = performance.now();
+  const sampled = `sampled every ${config.interval} bytes by V8`;
   const costs: CostInfo[] =
-    config.mode === 'alloc'
-      ? [{ id: 'allocated', unit: 'bytes', label: 'allocated bytes', description: `Bytes allocated, sampled every ${config.interval} bytes by V8 (collected or not).` }]
+    config.mode === 'live'
+      ? [
+          { id: 'leaked', unit: 'bytes', label: 'leaked bytes', description: `Bytes still alive at exit after a forced GC, ${sampled}.` },
+          { id: 'peak', unit: 'bytes', label: 'peak bytes', description: 'Bytes of the samples alive when the heap was at its highest after a collection.' },
+        ]
       : [
-          { id: 'leaked', unit: 'bytes', label: 'leaked bytes', description: `Bytes still alive at exit after a forced GC, sampled every ${config.interval} bytes by V8.` },
-          { id: 'peak', unit: 'bytes', label: 'peak bytes', description: 'Bytes of the samples alive when the heap was at its highest.' },
+          { id: 'allocated', unit: 'bytes', label: 'allocated bytes', description: `Bytes allocated, ${sampled} (collected or not).` },
+          ...(full
+            ? ([
+                { id: 'temporary', unit: 'bytes', label: 'temporary bytes', description: `Bytes allocated and collected before exit, ${sampled}.` },
+                { id: 'leaked', unit: 'bytes', label: 'leaked bytes', description: `Bytes still alive at exit after a forced GC, ${sampled}.` },
+              ] satisfies CostInfo[])
+            : []),
         ];
   costs.push({
     id: 'tasks',
@@ -100,24 +98,30 @@ export function startRecorder(config: RecorderConfig): void {
     // 5 %: a poll costs time). Between collections the heap also holds garbage not yet found,
     // which the profile would count as alive.
     if (config.mode === 'live' && afterGc && heap > peakLive * 1.05) {
-      peakProfile = sample();
+      peakProfile = sampler.peek();
       peakLive = heap;
     }
   };
   let windowStart = performance.now();
+  /** One window's samples: all are allocated; with liveness, the dead temporary, the rest leaked. */
+  const addWindow = (p: V8SamplingProfile) => {
+    const samples = p.samples ?? [];
+    merged.addSamples(p, samples, 0, isOwnFrame);
+    if (!full) return;
+    merged.addSamples(p, samples.filter((x) => x.isLive === false), 1, isOwnFrame);
+    merged.addSamples(p, samples.filter((x) => x.isLive !== false), 2, isOwnFrame);
+  };
   const closeWindow = () => {
-    const p = sample();
-    post('HeapProfiler.stopSampling');
-    merged.addSamples(p, p.samples ?? [], 0, isOwnFrame);
-    start();
+    addWindow(sampler.stop());
+    sampler.start();
     windowStart = performance.now();
   };
 
-  start();
+  sampler.start();
   const timer = setInterval(() => {
     try {
       tick();
-      if (config.mode === 'alloc' && performance.now() - windowStart >= config.windowMs) closeWindow();
+      if (config.mode === 'alloc' && performance.now() - windowStart >= windowMs) closeWindow();
     } catch (e) {
       fail(e);
     }
@@ -159,16 +163,18 @@ export function startRecorder(config: RecorderConfig): void {
     }
   };
   const allocProfile = (): Profile => {
-    const p = sample();
-    post('HeapProfiler.stopSampling');
-    merged.addSamples(p, p.samples ?? [], 0, isOwnFrame);
+    if (full) {
+      // what is still alive at exit, after a collection
+      gc();
+      gc();
+    }
+    addWindow(sampler.stop());
     return build();
   };
   const liveProfile = (): Profile => {
     gc();
     gc();
-    const atExit = sample();
-    post('HeapProfiler.stopSampling');
+    const atExit = sampler.stop();
     merged.addSamples(atExit, atExit.samples ?? [], 0, isOwnFrame);
     // the heap may never have been higher than at the end
     const bytes = (p: V8SamplingProfile | null) => (p?.samples ?? []).reduce((a, x) => a + x.size, 0);
@@ -189,8 +195,7 @@ export function startRecorder(config: RecorderConfig): void {
   };
   const build = (): Profile => {
     addTasks();
-    const totals: Record<string, number> = {};
-    const profile = merged.builder.build(
+    return merged.build(
       {
         format: 'node',
         toolVersion: `node ${process.version}`,
@@ -198,14 +203,11 @@ export function startRecorder(config: RecorderConfig): void {
         durationMs: performance.now() - t0,
         peakRssBytes: peakRss,
         peakTimeMs,
-        sampling: { intervalBytes: config.interval, mode: config.mode, precise: config.precise },
-      } as Profile['meta'],
-      totals,
+        sampling: { intervalBytes: config.interval, mode: full ? 'alloc+liveness' : config.mode, precise: config.precise },
+      },
       merged.unknownNodes ? [`${merged.unknownNodes} samples named a stack missing from V8's tree (kept as "(unknown stack)")`] : [],
       { timeline },
     );
-    for (let c = 0; c < profile.costs.length; c++) totals[profile.costs[c].id] = profile.values[c].reduce((a, b) => a + b, 0);
-    return profile;
   };
 
   // after the recorder's own timer and observer exist: they are not the program's

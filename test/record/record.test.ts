@@ -32,7 +32,9 @@ test('alloc mode: the churn is where the bytes are allocated; the program is unc
   assert.equal(r.stdout, 'planted: 20000 sessions kept\n');
   assert.match(r.stderr, /wrote .*run\d+\.heapflame/);
   const p = await loadProfile(out);
-  assert.deepEqual(p.costs.map((c) => c.id), ['allocated', 'tasks']);
+  // Node 26 and later also know which samples are still alive
+  const full = Number(process.versions.node.split('.')[0]) >= 26;
+  assert.deepEqual(p.costs.map((c) => c.id), full ? ['allocated', 'temporary', 'leaked', 'tasks'] : ['allocated', 'tasks']);
   assert.equal(p.meta.sampling?.intervalBytes, 128 * 1024);
   assert.deepEqual(top(p, 'allocated'), ['churnBuffers']);
   // 800 k objects of ~100 bytes against 20 k sessions of ~250: the sampled estimate knows
@@ -190,4 +192,23 @@ test('TypeScript through tsx: the program runs in a child process, its frames po
   const source = readFileSync(join(ROOT, 'examples/s3-get/handler.ts'), 'utf8').split('\n');
   assert.equal(frame.line, source.findIndex((l) => l.startsWith('function readObjectBody(')) + 1, 'the line of the function in the TypeScript source');
   assert.deepEqual(top(program, 'allocated'), ['readObjectBody']);
+});
+
+/** A Node 26 or later: this one, or HEAPFLAME_NODE26 (a node binary) to test it from an older one. */
+const node26 = Number(process.versions.node.split('.')[0]) >= 26 ? process.execPath : process.env.HEAPFLAME_NODE26;
+
+test('Node 26+: one run gives allocated, temporary and leaked (v8.startHeapProfile marks samples alive)', async (t) => {
+  if (!node26 || !existsSync(node26)) return t.skip('needs Node 26 or later: run the tests with it, or set HEAPFLAME_NODE26 to its binary');
+  const out = outFile();
+  const r = recordSync(['-o', out], [node26, PLANTED]);
+  assert.equal(r.status, 0, r.stderr);
+  const p = await loadProfile(out);
+  assert.deepEqual(p.costs.map((c) => c.id), ['allocated', 'temporary', 'leaked', 'tasks']);
+  assert.equal(p.meta.sampling?.mode, 'alloc+liveness');
+  assert.deepEqual(top(p, 'leaked'), ['retainSessions']);
+  assert.deepEqual(top(p, 'temporary'), ['churnBuffers']);
+  const churn = topEntries(p, 'allocated', { limit: 1 })[0];
+  const churnTemporary = topEntries(p, 'temporary', { limit: 1 })[0];
+  assert.ok(churnTemporary.value > 0.95 * churn.value, 'the churn is almost all temporary');
+  assert.ok(p.totals.leaked < p.totals.allocated);
 });
