@@ -212,3 +212,23 @@ test('Node 26+: one run gives allocated, temporary and leaked (v8.startHeapProfi
   assert.ok(churnTemporary.value > 0.95 * churn.value, 'the churn is almost all temporary');
   assert.ok(p.totals.leaked < p.totals.allocated);
 });
+
+test('--pid attaches heaptrack to a running native process (where gdb can attach)', async (t) => {
+  // heaptrack injects itself with gdb; containers may forbid ptrace, so this checks what it can
+  if (requireOrSkip('heaptrack') || requireOrSkip('gcc')) return t.skip('heaptrack and gcc are needed');
+  if (spawnSync('gdb', ['--version']).status !== 0) return t.skip('gdb is not installed (heaptrack -p needs it)');
+  const src = join(files.dir, 'sleeper.c');
+  const exe = join(files.dir, 'sleeper');
+  writeFileSync(src, '#include <stdlib.h>\n#include <unistd.h>\nvoid* keep[64];\nint main(void){ for (int r = 0; r < 40; r++) { for (int i = 0; i < 64; i++) { free(keep[i]); keep[i] = malloc(100 + i); } usleep(50000); } return 0; }\n');
+  assert.equal(spawnSync('gcc', ['-g', '-o', exe, src]).status, 0);
+  const target = spawn(exe, [], { stdio: 'ignore' });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const out = join(files.dir, 'attached.zst');
+  const r = spawnSync(process.execPath, [CLI, 'record', '--pid', String(target.pid), '-o', out], { encoding: 'utf8', timeout: 60_000 });
+  await new Promise((resolve) => target.on('exit', resolve));
+  if (!existsSync(out) && /ptrace|Operation not permitted/i.test(r.stdout + r.stderr)) return t.skip('ptrace is not permitted here');
+  assert.equal(r.status, 0, r.stderr);
+  const p = await loadProfile(out);
+  assert.equal(p.meta.format, 'heaptrack');
+  assert.ok(p.meta.attached, 'the recording says it was attached');
+});
