@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { topEntries } from '../../src/analyze/top.js';
@@ -231,4 +231,18 @@ test('--pid attaches heaptrack to a running native process (where gdb can attach
   const p = await loadProfile(out);
   assert.equal(p.meta.format, 'heaptrack');
   assert.ok(p.meta.attached, 'the recording says it was attached');
+});
+
+test('npm scripts: npm and the script it runs each write a recording', async () => {
+  const project = join(files.dir, 'npm-project');
+  mkdirSync(project);
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'p', version: '1.0.0', scripts: { start: `node ${JSON.stringify(PLANTED)}` } }));
+  const out = join(files.dir, 'npm.heapflame');
+  const r = spawnSync(process.execPath, [CLI, 'record', '-o', out, '--', 'npm', 'run', '--silent', 'start'], { encoding: 'utf8', cwd: project, timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /planted: 20000 sessions kept/);
+  const children = readdirSync(files.dir).filter((f) => f.startsWith('npm.heapflame.'));
+  assert.equal(children.length, 1, `${children}`);
+  const script = await loadProfile(join(files.dir, children[0]));
+  assert.deepEqual(top(script, 'allocated'), ['churnBuffers']);
 });
