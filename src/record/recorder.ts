@@ -52,20 +52,13 @@ export function startRecorder(config: RecorderConfig): void {
 
   const t0 = performance.now();
   const sampled = `sampled every ${config.interval} bytes by V8`;
+  const leaked: CostInfo = { id: 'leaked', unit: 'bytes', label: 'leaked bytes', description: `Bytes still alive at exit after a forced GC, ${sampled}.` };
   const costs: CostInfo[] =
     config.mode === 'live'
-      ? [
-          { id: 'leaked', unit: 'bytes', label: 'leaked bytes', description: `Bytes still alive at exit after a forced GC, ${sampled}.` },
-          { id: 'peak', unit: 'bytes', label: 'peak bytes', description: 'Bytes of the samples alive when the heap was at its highest after a collection.' },
-        ]
+      ? [leaked, { id: 'peak', unit: 'bytes', label: 'peak bytes', description: 'Bytes of the samples alive when the heap was at its highest after a collection.' }]
       : [
           { id: 'allocated', unit: 'bytes', label: 'allocated bytes', description: `Bytes allocated, ${sampled} (collected or not).` },
-          ...(full
-            ? ([
-                { id: 'temporary', unit: 'bytes', label: 'temporary bytes', description: `Bytes allocated and collected before exit, ${sampled}.` },
-                { id: 'leaked', unit: 'bytes', label: 'leaked bytes', description: `Bytes still alive at exit after a forced GC, ${sampled}.` },
-              ] satisfies CostInfo[])
-            : []),
+          ...(full ? [{ id: 'temporary', unit: 'bytes', label: 'temporary bytes', description: `Bytes allocated and collected before exit, ${sampled}.` } satisfies CostInfo, leaked] : []),
         ];
   costs.push({
     id: 'tasks',
@@ -215,12 +208,13 @@ export function startRecorder(config: RecorderConfig): void {
   process.on('exit', finish);
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     const onSignal = () => {
+      // A program with its own handler decides what the signal does (a server closes, then
+      // exits): the exit handler writes the recording then. One without dies of it, as it
+      // would have without us, once the recording is written.
+      if (process.listenerCount(signal) > 1) return;
       finish();
-      // a program without its own handler dies of the signal, as it would have without us
-      if (process.listenerCount(signal) === 1) {
-        process.removeListener(signal, onSignal);
-        process.kill(process.pid, signal);
-      }
+      process.removeListener(signal, onSignal);
+      process.kill(process.pid, signal);
     };
     process.on(signal, onSignal);
   }

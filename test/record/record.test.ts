@@ -118,9 +118,8 @@ test('crash, process.exit and child processes: the status stays, every process w
   assert.deepEqual(top(child, 'allocated'), ['churnBuffers']);
 });
 
-test('SIGTERM: the program gets it, the recording is written, the status is the signal', async () => {
-  const out = outFile();
-  const child = spawn(process.execPath, [CLI, 'record', '-o', out, '--', process.execPath, PLANTED, '--wait'], { stdio: ['ignore', 'pipe', 'pipe'] });
+async function recordUntilTerm(out: string, args: string[]) {
+  const child = spawn(process.execPath, [CLI, 'record', '-o', out, '--', process.execPath, PLANTED, '--wait', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   child.stdout.on('data', (d) => (stdout += d));
   await new Promise<void>((resolve) => {
@@ -133,10 +132,23 @@ test('SIGTERM: the program gets it, the recording is written, the status is the 
   });
   child.kill('SIGTERM');
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('exit', (c, s) => resolve([c, s])));
+  return { code, signal, stdout };
+}
+
+test('SIGTERM: the program gets it, the recording is written, the status is the signal', async () => {
+  const out = outFile();
+  const { code, signal } = await recordUntilTerm(out, []);
   assert.equal(code, null);
   assert.equal(signal, 'SIGTERM');
   const p = await loadProfile(out);
   assert.ok(p.totals.allocated > 0);
+
+  // a program with its own handler shuts down its way; the recording is written at its exit
+  const graceful = outFile();
+  const r = await recordUntilTerm(graceful, ['--graceful']);
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /closing/);
+  assert.ok((await loadProfile(graceful)).totals.allocated > 0);
 });
 
 test('the recorder never takes the program down: a broken configuration is one line', () => {
