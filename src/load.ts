@@ -3,6 +3,8 @@ import { type NameOptions, presentNames } from './analyze/names.js';
 import { type HeaptrackImportOptions, importHeaptrack } from './import/heaptrack.js';
 import { importFolded } from './import/folded.js';
 import { importHeapflame } from './import/heapflame.js';
+import { importDhat } from './import/dhat.js';
+import { importV8 } from './import/v8.js';
 import { detectFormat, type Format } from './import/detect.js';
 import type { Profile } from './model/profile.js';
 
@@ -21,6 +23,10 @@ export async function loadProfile(path: string, options: LoadOptions = {}): Prom
       ? await importFolded(path, { input: options.input, onProgress: options.onProgress, keepOrder: options.keepOrder })
       : format === 'heapflame'
         ? await importHeapflame(path, { input: options.input })
-        : await importHeaptrack(path, options);
+        : format === 'dhat'
+          ? await importDhat(path, { input: options.input })
+          : format === 'v8'
+            ? await importV8(path, { input: options.input })
+            : await importHeaptrack(path, options);
   return filterStacks(presentNames(profile, options), options);
 }

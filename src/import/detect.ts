@@ -3,7 +3,7 @@ import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { HeapflameError } from '../model/errors.js';
 import { detectCompression, openInput, type InputOptions } from './input.js';
 
-export type Format = 'heaptrack' | 'folded' | 'heapflame';
+export type Format = 'heaptrack' | 'folded' | 'heapflame' | 'dhat' | 'v8';
 
 /**
  * A quick synchronous guess from the first bytes, before anything is decompressed: compressed
@@ -89,13 +89,24 @@ function isHeapflame(head: Buffer): boolean {
   return /^\s*\{\s*"format"\s*:\s*"heapflame"/.test(head.toString('latin1', 0, 256));
 }
 
+/** JSON formats by their first keys. */
+function jsonFormat(head: Buffer): Format | null {
+  const text = head.toString('utf8', 0, 4096);
+  if (!/^\s*\{/.test(text)) return null;
+  if (/^\s*\{\s*"dhatFileVersion"\s*:/.test(text)) return 'dhat';
+  if (/^\s*\{\s*"(profile"\s*:\s*\{\s*")?head"\s*:\s*\{\s*"callFrame"/.test(text)) return 'v8';
+  return null;
+}
+
 function classify(head: Buffer, path: string): Format {
   if (isHeapflame(head)) return 'heapflame';
+  const json = jsonFormat(head);
+  if (json) return json;
   const text = head.toString('latin1');
   if (/^v [0-9a-f]+( [0-9a-f]+)?\n/.test(text)) return 'heaptrack';
   const lines = text.split('\n').slice(0, -1).filter((l) => l.trim() !== '');
   if (lines.length > 0 && lines.some((l) => /\s\d+(\.\d*)?\s*$/.test(l))) return 'folded';
-  throw new HeapflameError('not a format heapflame reads; tried: heaptrack (first line "v <version> <format>"), heapflame (JSON with "format": "heapflame"), folded stacks ("frame;frame count" lines)', {
+  throw new HeapflameError('not a format heapflame reads; tried: heaptrack (first line "v <version> <format>"), heapflame (JSON with "format": "heapflame"), DHAT (JSON with "dhatFileVersion"), V8 heap profile (JSON with "head": {"callFrame"...}), folded stacks ("frame;frame count" lines)', {
     file: path,
   });
 }

@@ -1,35 +1,15 @@
 import { HeapflameError } from '../model/errors.js';
 import type { CostInfo, Frame, Profile, TimelinePoint } from '../model/profile.js';
-import { type InputOptions, openInput } from './input.js';
+import type { InputOptions } from './input.js';
+import { isObject, readJsonDocument } from './json-input.js';
 
 /**
- * Reads heapflame's own format (see export/heapflame.ts). The file is one JSON document, so
- * it is read whole, up to a bound; every field is checked before use, and a file that breaks
- * the schema is one clear error naming the field, never a crash later on.
+ * Reads heapflame's own format (see export/heapflame.ts). Every field is checked before use:
+ * a file that breaks the schema is one clear error naming the field, never a crash later on.
  */
-const MAX_JSON_BYTES = 1 << 30;
-
 export async function importHeapflame(path: string, options: { input?: InputOptions } = {}): Promise<Profile> {
-  const input = await openInput(path, options.input);
-  const parts: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of input.chunks()) {
-      size += chunk.length;
-      if (size > MAX_JSON_BYTES) throw new HeapflameError(`larger than ${MAX_JSON_BYTES >> 20} MiB of JSON`, { file: path });
-      parts.push(Buffer.from(chunk));
-    }
-  } finally {
-    input.close();
-  }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(Buffer.concat(parts).toString('utf8'));
-  } catch (e) {
-    const why = input.warnings.length ? ` (${input.warnings[0]})` : '';
-    throw new HeapflameError(`not valid JSON${why}: ${(e as Error).message}`, { file: path });
-  }
-  return profileFromDocument(doc, path, input.warnings);
+  const { doc, warnings } = await readJsonDocument(path, options.input);
+  return profileFromDocument(doc, path, warnings);
 }
 
 export function profileFromDocument(doc: unknown, path: string, warnings: string[] = []): Profile {
@@ -138,10 +118,6 @@ function metaOf(raw: unknown): Profile['meta'] {
     );
   }
   return meta as unknown as Profile['meta'];
-}
-
-function isObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
 function ints(x: unknown, what: string, fail: (what: string) => never): Int32Array {
