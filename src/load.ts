@@ -5,6 +5,7 @@ import { importFolded } from './import/folded.js';
 import { importHeapflame } from './import/heapflame.js';
 import { importDhat } from './import/dhat.js';
 import { importV8 } from './import/v8.js';
+import { importPprof } from './import/pprof.js';
 import { detectFormat, type Format } from './import/detect.js';
 import type { Profile } from './model/profile.js';
 
@@ -27,6 +28,8 @@ export async function loadProfile(path: string, options: LoadOptions = {}): Prom
           ? await importDhat(path, { input: options.input })
           : format === 'v8'
             ? await importV8(path, { input: options.input })
-            : await importHeaptrack(path, options);
+            : format === 'pprof'
+              ? await importPprof(path, { input: options.input })
+              : await importHeaptrack(path, options);
   return filterStacks(presentNames(profile, options), options);
 }

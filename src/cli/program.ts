@@ -240,6 +240,19 @@ export function buildProgram(): Command {
     await writeOutput('-', [flags.json ? renderDiffJson(diff, label, flags.top) : renderDiffText(diff, label, flags.top)]);
   });
 
+  commonOptions(
+    program
+      .command('convert')
+      .description('write a profile in another format, chosen by the output name: .pb.gz (pprof), .speedscope.json, .dhat.json, .folded, .heapflame')
+      .argument('<file>', 'any profile heapflame reads')
+      .requiredOption('-o, --output <file>', 'the converted profile (- for stdout)')
+      .option('-c, --cost <cost>', 'folded output: the cost written (default: the first)'),
+  ).action(async (file: string, flags: CommonFlags & { output: string; cost?: string }) => {
+    const { convertedChunks } = await import('../export/convert.js');
+    const chunks = convertedChunks(await load(file, flags), flags.output, { cost: flags.cost });
+    await writeOutput(flags.output, chunks);
+  });
+
   program
     .command('record')
     .description('run a program and record its memory: Node programs with the built-in recorder, native ones with heaptrack')

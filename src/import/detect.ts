@@ -3,7 +3,7 @@ import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { HeapflameError } from '../model/errors.js';
 import { detectCompression, openInput, type InputOptions } from './input.js';
 
-export type Format = 'heaptrack' | 'folded' | 'heapflame' | 'dhat' | 'v8';
+export type Format = 'heaptrack' | 'folded' | 'heapflame' | 'dhat' | 'v8' | 'pprof';
 
 /**
  * A quick synchronous guess from the first bytes, before anything is decompressed: compressed
@@ -73,9 +73,11 @@ async function detectStdin(): Promise<Format> {
   stdin.unshift(head);
   const compression = detectCompression(head);
   if (compression === 'gzip') {
-    // a heapflame file is gzip too: look at what the first chunk inflates to
+    // heapflame and pprof files are gzip too: look at what the first chunk inflates to
     try {
-      if (isHeapflame(gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH }).subarray(0, 256))) return 'heapflame';
+      const inflated = gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH }).subarray(0, 4096);
+      if (isHeapflame(inflated)) return 'heapflame';
+      if (isPprof(inflated)) return 'pprof';
     } catch {
       // not inflatable here: the importer reports it
     }
@@ -98,15 +100,24 @@ function jsonFormat(head: Buffer): Format | null {
   return null;
 }
 
+/**
+ * A protobuf profile opens with field 1 (sample_type, length-delimited: byte 0x0a) and, unlike
+ * text, holds control bytes.
+ */
+function isPprof(head: Buffer): boolean {
+  return head.length > 1 && head[0] === 0x0a && head.subarray(0, 64).some((b) => b < 9 || (b > 13 && b < 32));
+}
+
 function classify(head: Buffer, path: string): Format {
   if (isHeapflame(head)) return 'heapflame';
+  if (isPprof(head)) return 'pprof';
   const json = jsonFormat(head);
   if (json) return json;
   const text = head.toString('latin1');
   if (/^v [0-9a-f]+( [0-9a-f]+)?\n/.test(text)) return 'heaptrack';
   const lines = text.split('\n').slice(0, -1).filter((l) => l.trim() !== '');
   if (lines.length > 0 && lines.some((l) => /\s\d+(\.\d*)?\s*$/.test(l))) return 'folded';
-  throw new HeapflameError('not a format heapflame reads; tried: heaptrack (first line "v <version> <format>"), heapflame (JSON with "format": "heapflame"), DHAT (JSON with "dhatFileVersion"), V8 heap profile (JSON with "head": {"callFrame"...}), folded stacks ("frame;frame count" lines)', {
+  throw new HeapflameError('not a format heapflame reads; tried: heaptrack (first line "v <version> <format>"), heapflame (JSON with "format": "heapflame"), DHAT (JSON with "dhatFileVersion"), V8 heap profile (JSON with "head": {"callFrame"...}), pprof (protobuf, gzipped or not), folded stacks ("frame;frame count" lines)', {
     file: path,
   });
 }

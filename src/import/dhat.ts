@@ -2,7 +2,7 @@ import { ProfileBuilder } from '../model/builder.js';
 import { HeapflameError } from '../model/errors.js';
 import type { CostInfo, Frame, Profile } from '../model/profile.js';
 import type { InputOptions } from './input.js';
-import { isObject, readJsonDocument } from './json-input.js';
+import { isObject, readJsonDocument } from './whole-input.js';
 
 /**
  * DHAT JSON v2, as Valgrind's `--tool=dhat` (heap, copy and ad-hoc modes) and dhat-rs write

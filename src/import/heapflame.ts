@@ -1,7 +1,7 @@
 import { HeapflameError } from '../model/errors.js';
 import type { CostInfo, Frame, Profile, TimelinePoint } from '../model/profile.js';
 import type { InputOptions } from './input.js';
-import { isObject, readJsonDocument } from './json-input.js';
+import { isObject, readJsonDocument } from './whole-input.js';
 
 /**
  * Reads heapflame's own format (see export/heapflame.ts). Every field is checked before use:

@@ -1,7 +1,7 @@
 import { HeapflameError } from '../model/errors.js';
 import type { Profile } from '../model/profile.js';
 import type { InputOptions } from './input.js';
-import { isObject, readJsonDocument } from './json-input.js';
+import { isObject, readJsonDocument } from './whole-input.js';
 import { V8ProfileBuilder, type V8ProfileNode, type V8Sample, type V8SamplingProfile } from './v8-sampling.js';
 
 /**

@@ -1,0 +1,18 @@
+import { HeapflameError } from '../model/errors.js';
+import type { Profile } from '../model/profile.js';
+import { foldedChunks } from './folded.js';
+import { encodeHeapflame } from './heapflame.js';
+import { encodePprof } from './pprof.js';
+
+/** The exporters `convert` chooses from, by the output file's name. */
+const FORMATS: { suffix: RegExp; name: string; write: (p: Profile, o: { cost?: string }) => Iterable<string | Uint8Array> }[] = [
+  { suffix: /\.(pb\.gz|pb|pprof)$/i, name: '.pb.gz (pprof)', write: (p) => [encodePprof(p)] },
+  { suffix: /\.heapflame$/i, name: '.heapflame', write: (p) => [encodeHeapflame(p)] },
+  { suffix: /\.folded$/i, name: '.folded', write: (p, o) => foldedChunks(p, { cost: o.cost }) },
+];
+
+export function convertedChunks(profile: Profile, output: string, options: { cost?: string } = {}): Iterable<string | Uint8Array> {
+  const format = FORMATS.find((f) => f.suffix.test(output));
+  if (!format) throw new HeapflameError(`cannot tell the output format from the name "${output}": use ${FORMATS.map((f) => f.name).join(', ')}`);
+  return format.write(profile, options);
+}

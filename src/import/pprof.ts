@@ -1,0 +1,106 @@
+import { Profile as PprofProfile } from 'pprof-format';
+import { ProfileBuilder } from '../model/builder.js';
+import { HeapflameError } from '../model/errors.js';
+import type { CostInfo, Frame, Profile, Unit } from '../model/profile.js';
+import type { InputOptions } from './input.js';
+import { readWhole } from './whole-input.js';
+
+/**
+ * pprof (`profile.proto`, gzipped or not): Go, jemalloc, @datadog/pprof, Pyroscope. Every
+ * sample type becomes a cost: Go's heap names map to heapflame's (alloc_space → allocated,
+ * alloc_objects → allocations, inuse_space → leaked as "in-use bytes"), heapflame's own
+ * exports keep their ids, anything else keeps its name. A location's lines are inlined frames,
+ * the caller last. Decoding is done by pprof-format; a file it cannot decode is one error.
+ */
+const GO_NAMES: Record<string, { id: string; label: string }> = {
+  alloc_space: { id: 'allocated', label: 'allocated bytes' },
+  alloc_objects: { id: 'allocations', label: 'allocations' },
+  inuse_space: { id: 'leaked', label: 'in-use bytes' },
+  inuse_objects: { id: 'inuse_objects', label: 'in-use objects' },
+};
+
+export async function importPprof(path: string, options: { input?: InputOptions } = {}): Promise<Profile> {
+  const { bytes, warnings } = await readWhole(path, 'pprof', options.input);
+  let decoded: PprofProfile;
+  try {
+    decoded = PprofProfile.decode(bytes);
+  } catch (e) {
+    throw new HeapflameError(`not a valid pprof profile: ${(e as Error).message}`, { file: path });
+  }
+  return profileFromPprof(decoded, path, warnings);
+}
+
+export function profileFromPprof(p: PprofProfile, path: string, warnings: string[] = []): Profile {
+  const strings = p.stringTable.strings;
+  const str = (i: unknown) => (typeof i === 'number' || typeof i === 'bigint' ? strings[Number(i)] ?? '' : '');
+  const costs: CostInfo[] = p.sampleType.map((t, k) => {
+    const type = str(t.type);
+    const unitName = str(t.unit);
+    const unit: Unit = unitName === 'bytes' ? 'bytes' : 'count';
+    const go = GO_NAMES[type];
+    return { id: go?.id ?? (type || `value${k}`), unit, label: go?.label ?? `${type} (${unitName})`, description: `pprof sample type ${type}/${unitName}.` };
+  });
+  // two sample types with one name (say, a file written twice over) stay apart
+  const seen = new Set<string>();
+  for (const c of costs) {
+    while (seen.has(c.id)) c.id += "'";
+    seen.add(c.id);
+  }
+  const builder = new ProfileBuilder(costs);
+  const functions = new Map(p.function.map((f) => [Number(f.id), f]));
+  const mappings = new Map(p.mapping.map((m) => [Number(m.id), m]));
+  /** Location id → its frames root first (caller line first, then what was inlined into it). */
+  const framesOf = new Map<number, number[]>();
+  for (const loc of p.location) {
+    const module = str(mappings.get(Number(loc.mappingId))?.filename);
+    const address = Number(loc.address) ? BigInt(loc.address).toString(16) : '';
+    const lines = loc.line.length ? loc.line : [{ functionId: 0, line: 0 }];
+    const ids: number[] = [];
+    for (let k = lines.length - 1; k >= 0; k--) {
+      const fn = functions.get(Number(lines[k].functionId));
+      const frame: Frame = {
+        name: str(fn?.name) || str(fn?.systemName),
+        file: str(fn?.filename),
+        line: Number(lines[k].line) || Number(fn?.startLine) || 0,
+        module,
+        address,
+        inlined: k < lines.length - 1,
+      };
+      ids.push(builder.internFrame(frame));
+    }
+    framesOf.set(Number(loc.id), ids);
+  }
+  const totals: Record<string, number> = Object.fromEntries(costs.map((c) => [c.id, 0]));
+  let unknown = 0;
+  const values = costs.map(() => 0);
+  for (const s of p.sample) {
+    let node = 0;
+    for (let i = s.locationId.length - 1; i >= 0; i--) {
+      const frames = framesOf.get(Number(s.locationId[i]));
+      if (!frames) {
+        unknown++;
+        continue;
+      }
+      for (const f of frames) node = builder.child(node, f);
+    }
+    for (let c = 0; c < costs.length; c++) {
+      const v = Number(s.value[c] ?? 0);
+      values[c] = Number.isFinite(v) ? v : 0;
+      totals[costs[c].id] += values[c];
+    }
+    builder.addSample(node, values);
+  }
+  const notes = unknown ? [...warnings, `${unknown} stack frames named a location the file does not have (left out)`] : warnings;
+  const durationNanos = Number(p.durationNanos ?? 0);
+  const period = Number(p.period ?? 0);
+  const periodType = p.periodType ? `${str(p.periodType.type)}/${str(p.periodType.unit)}` : '';
+  return builder.build(
+    {
+      format: 'pprof',
+      toolVersion: periodType && period ? `pprof, period ${period} ${periodType}` : 'pprof',
+      durationMs: durationNanos > 0 ? durationNanos / 1e6 : undefined,
+    },
+    totals,
+    notes,
+  );
+}

@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { after, test } from 'node:test';
+import fc from 'fast-check';
+import { topEntries } from '../../src/analyze/top.js';
+import { encodePprof } from '../../src/export/pprof.js';
+import { importPprof } from '../../src/import/pprof.js';
+import { loadProfile } from '../../src/load.js';
+import { HeapflameError } from '../../src/model/errors.js';
+import { stackOf } from '../../src/model/profile.js';
+import { fixture, runCli, SHARED, tempFiles } from '../helpers/paths.js';
+
+/** pprof in and out: @datadog/pprof's files, round trips, and a decoding that is not our reader. */
+
+const files = tempFiles('pprof', '.pb.gz');
+after(files.remove);
+
+/** protobuf wire format, read by hand: each top-level field as [number, bytes or varint]. */
+function fields(buf: Uint8Array): [number, Uint8Array | bigint][] {
+  const out: [number, Uint8Array | bigint][] = [];
+  let i = 0;
+  const varint = () => {
+    let v = 0n;
+    for (let shift = 0n; ; shift += 7n) {
+      const b = buf[i++];
+      v |= BigInt(b & 0x7f) << shift;
+      if (b < 0x80) return v;
+    }
+  };
+  while (i < buf.length) {
+    const key = Number(varint());
+    const wire = key & 7;
+    if (wire === 0) out.push([key >> 3, varint()]);
+    else if (wire === 2) {
+      const len = Number(varint());
+      out.push([key >> 3, buf.subarray(i, i + len)]);
+      i += len;
+    } else throw new Error(`wire type ${wire}`);
+  }
+  return out;
+}
+
+test('@datadog/pprof heap file: in-use bytes per function as recorded', async () => {
+  const p = await loadProfile(join(SHARED, 'fixtures/pprof/dd_heap.pb.gz'));
+  assert.deepEqual(p.costs.map((c) => `${c.id}/${c.unit}`), ['inuse_objects/count', 'leaked/bytes']);
+  const by = (name: string) => topEntries(p, 'leaked', { limit: 20 }).find((e) => p.frames[e.frame].name === name)!.value;
+  // reference: makeLeak 4.43 MB, (external) 1.51 MB (MiB)
+  assert.equal((by('makeLeak') / 1048576).toFixed(2), '4.43');
+  assert.equal((by('(external)') / 1048576).toFixed(2), '1.51');
+  const wall = await loadProfile(join(SHARED, 'fixtures/pprof/dd_wall.pb.gz'));
+  assert.deepEqual(wall.costs.map((c) => c.id), ['sample', 'wall']);
+});
+
+test('heaptrack → pprof → report: every cost keeps its total and its top function', async () => {
+  const recording = fixture('heaptrack.leaks.zst');
+  const out = files.file('');
+  const r = runCli(['convert', recording, '-o', out, '-q']);
+  assert.equal(r.code, 0, r.stderr);
+  const original = await loadProfile(recording);
+  const back = await loadProfile(out);
+  for (const c of original.costs) {
+    assert.equal(back.totals[c.id], original.totals[c.id], c.id);
+    const top = (p: typeof original) => topEntries(p, c.id, { limit: 3 }).map((e) => [p.frames[e.frame].name, e.value]);
+    assert.deepEqual(top(back), top(original), c.id);
+  }
+});
+
+test('the pprof written has the sample types, read by a protobuf walk of our own, not by the reader', async () => {
+  const p = await loadProfile(fixture('heaptrack.leaks.zst'));
+  const raw = gunzipSync(encodePprof(p));
+  const top = fields(raw);
+  const strings = top.filter(([n]) => n === 6).map(([, v]) => Buffer.from(v as Uint8Array).toString('utf8'));
+  assert.equal(strings[0], '', 'string_table[0] is empty');
+  const types = top.filter(([n]) => n === 1).map(([, v]) => {
+    const f = fields(v as Uint8Array);
+    return `${strings[Number(f.find(([k]) => k === 1)![1])]}/${strings[Number(f.find(([k]) => k === 2)![1])]}`;
+  });
+  assert.deepEqual(types, ['allocations/count', 'temporary/count', 'leaked/bytes', 'peak/bytes', 'allocated/bytes']);
+  assert.ok(top.filter(([n]) => n === 2).length > 0, 'samples');
+  assert.ok(top.filter(([n]) => n === 4).length > 0 && top.filter(([n]) => n === 5).length > 0, 'locations and functions');
+});
+
+test('inlined frames travel as lines of one location and come back inlined', async () => {
+  const p = await loadProfile(fixture('heaptrack.cppfeatures.zst'));
+  assert.ok(p.frames.some((f) => f.inlined), 'the fixture has inlined frames');
+  const back = await importPprof(files.file(encodePprof(p)));
+  // every stack with a value, frame by frame: name, line, and whether it was inlined
+  const stacks = (x: typeof p) => {
+    const out: string[] = [];
+    for (let i = 0; i < x.sampleCount; i++) {
+      if (x.values.every((col) => Math.round(col[i]) === 0)) continue;
+      out.push(stackOf(x, x.sampleNode[i]).map((f) => `${x.frames[f].name || x.frames[f].address}:${x.frames[f].line}${x.frames[f].inlined ? ' (inlined)' : ''}`).join(';'));
+    }
+    return out;
+  };
+  assert.deepEqual(stacks(back), stacks(p));
+  assert.equal(back.totals.allocations, p.totals.allocations);
+});
+
+test('property: any bytes after a valid header are a profile or one HeapflameError', async () => {
+  const valid = gunzipSync(readFileSync(join(SHARED, 'fixtures/pprof/dd_heap.pb.gz')));
+  await fc.assert(
+    fc.asyncProperty(fc.integer({ min: 1, max: valid.length }), fc.uint8Array({ maxLength: 64 }), fc.nat(valid.length), async (cut, noise, at) => {
+      const bytes = Buffer.concat([valid.subarray(0, cut)]);
+      bytes.set(noise.subarray(0, Math.max(0, bytes.length - at)), Math.min(at, bytes.length));
+      try {
+        const p = await importPprof(files.file(bytes));
+        for (let i = 0; i < p.sampleCount; i++) assert.ok(p.sampleNode[i] < p.nodeCount);
+      } catch (e) {
+        assert.ok(e instanceof HeapflameError, String(e));
+      }
+    }),
+    { numRuns: 200 },
+  );
+});
