@@ -6,6 +6,7 @@ import { importHeapflame } from './import/heapflame.js';
 import { importDhat } from './import/dhat.js';
 import { importV8 } from './import/v8.js';
 import { importPprof } from './import/pprof.js';
+import { importSpeedscope } from './import/speedscope.js';
 import { detectFormat, type Format } from './import/detect.js';
 import type { Profile } from './model/profile.js';
 
@@ -30,6 +31,8 @@ export async function loadProfile(path: string, options: LoadOptions = {}): Prom
             ? await importV8(path, { input: options.input })
             : format === 'pprof'
               ? await importPprof(path, { input: options.input })
-              : await importHeaptrack(path, options);
+              : format === 'speedscope'
+                ? await importSpeedscope(path, { input: options.input })
+                : await importHeaptrack(path, options);
   return filterStacks(presentNames(profile, options), options);
 }

@@ -2,11 +2,15 @@ import { HeapflameError } from '../model/errors.js';
 import type { Profile } from '../model/profile.js';
 import { foldedChunks } from './folded.js';
 import { encodeHeapflame } from './heapflame.js';
+import { renderDhat } from './dhat.js';
 import { encodePprof } from './pprof.js';
+import { renderSpeedscope } from './speedscope.js';
 
 /** The exporters `convert` chooses from, by the output file's name. */
 const FORMATS: { suffix: RegExp; name: string; write: (p: Profile, o: { cost?: string }) => Iterable<string | Uint8Array> }[] = [
   { suffix: /\.(pb\.gz|pb|pprof)$/i, name: '.pb.gz (pprof)', write: (p) => [encodePprof(p)] },
+  { suffix: /\.speedscope\.json$/i, name: '.speedscope.json', write: (p) => [renderSpeedscope(p)] },
+  { suffix: /\.dhat\.json$/i, name: '.dhat.json', write: (p) => [renderDhat(p)] },
   { suffix: /\.heapflame$/i, name: '.heapflame', write: (p) => [encodeHeapflame(p)] },
   { suffix: /\.folded$/i, name: '.folded', write: (p, o) => foldedChunks(p, { cost: o.cost }) },
 ];

@@ -3,7 +3,7 @@ import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { HeapflameError } from '../model/errors.js';
 import { detectCompression, openInput, type InputOptions } from './input.js';
 
-export type Format = 'heaptrack' | 'folded' | 'heapflame' | 'dhat' | 'v8' | 'pprof';
+export type Format = 'heaptrack' | 'folded' | 'heapflame' | 'dhat' | 'v8' | 'pprof' | 'speedscope';
 
 /**
  * A quick synchronous guess from the first bytes, before anything is decompressed: compressed
@@ -96,6 +96,7 @@ function jsonFormat(head: Buffer): Format | null {
   const text = head.toString('utf8', 0, 4096);
   if (!/^\s*\{/.test(text)) return null;
   if (/^\s*\{\s*"dhatFileVersion"\s*:/.test(text)) return 'dhat';
+  if (/"\$schema"\s*:\s*"https:\/\/www\.speedscope\.app\/file-format-schema\.json"/.test(text)) return 'speedscope';
   if (/^\s*\{\s*"(profile"\s*:\s*\{\s*")?head"\s*:\s*\{\s*"callFrame"/.test(text)) return 'v8';
   return null;
 }
@@ -117,7 +118,7 @@ function classify(head: Buffer, path: string): Format {
   if (/^v [0-9a-f]+( [0-9a-f]+)?\n/.test(text)) return 'heaptrack';
   const lines = text.split('\n').slice(0, -1).filter((l) => l.trim() !== '');
   if (lines.length > 0 && lines.some((l) => /\s\d+(\.\d*)?\s*$/.test(l))) return 'folded';
-  throw new HeapflameError('not a format heapflame reads; tried: heaptrack (first line "v <version> <format>"), heapflame (JSON with "format": "heapflame"), DHAT (JSON with "dhatFileVersion"), V8 heap profile (JSON with "head": {"callFrame"...}), pprof (protobuf, gzipped or not), folded stacks ("frame;frame count" lines)', {
+  throw new HeapflameError('not a format heapflame reads; tried: heaptrack (first line "v <version> <format>"), heapflame (JSON with "format": "heapflame"), DHAT (JSON with "dhatFileVersion"), V8 heap profile (JSON with "head": {"callFrame"...}), pprof (protobuf, gzipped or not), speedscope (JSON with its "$schema"), folded stacks ("frame;frame count" lines)', {
     file: path,
   });
 }

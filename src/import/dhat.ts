@@ -1,8 +1,7 @@
 import { ProfileBuilder } from '../model/builder.js';
 import { HeapflameError } from '../model/errors.js';
 import type { CostInfo, Frame, Profile } from '../model/profile.js';
-import type { InputOptions } from './input.js';
-import { isObject, readJsonDocument } from './whole-input.js';
+import { isObject, jsonImporter } from './whole-input.js';
 
 /**
  * DHAT JSON v2, as Valgrind's `--tool=dhat` (heap, copy and ad-hoc modes) and dhat-rs write
@@ -14,11 +13,6 @@ import { isObject, readJsonDocument } from './whole-input.js';
  *   rb/wb → reads/writes.
  * The sums equal the Total / At t-gmax / At t-end lines Valgrind prints.
  */
-export async function importDhat(path: string, options: { input?: InputOptions } = {}): Promise<Profile> {
-  const { doc, warnings } = await readJsonDocument(path, options.input);
-  return profileFromDhat(doc, path, warnings);
-}
-
 type Field = 'tb' | 'tbk' | 'gb' | 'gbk' | 'eb' | 'ebk' | 'mb' | 'tl' | 'rb' | 'wb';
 
 export function profileFromDhat(doc: unknown, path: string, warnings: string[] = []): Profile {
@@ -134,3 +128,5 @@ export function parseDhatFrame(text: string): Frame {
   frame.name = rest === '???' ? '' : rest;
   return frame;
 }
+
+export const importDhat = jsonImporter(profileFromDhat);

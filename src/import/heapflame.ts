@@ -1,17 +1,11 @@
 import { HeapflameError } from '../model/errors.js';
 import type { CostInfo, Frame, Profile, TimelinePoint } from '../model/profile.js';
-import type { InputOptions } from './input.js';
-import { isObject, readJsonDocument } from './whole-input.js';
+import { isObject, jsonImporter } from './whole-input.js';
 
 /**
  * Reads heapflame's own format (see export/heapflame.ts). Every field is checked before use:
  * a file that breaks the schema is one clear error naming the field, never a crash later on.
  */
-export async function importHeapflame(path: string, options: { input?: InputOptions } = {}): Promise<Profile> {
-  const { doc, warnings } = await readJsonDocument(path, options.input);
-  return profileFromDocument(doc, path, warnings);
-}
-
 export function profileFromDocument(doc: unknown, path: string, warnings: string[] = []): Profile {
   const fail = (what: string): never => {
     throw new HeapflameError(`not a valid heapflame file: ${what}`, { file: path });
@@ -131,3 +125,5 @@ function ints(x: unknown, what: string, fail: (what: string) => never): Int32Arr
   }
   return out;
 }
+
+export const importHeapflame = jsonImporter(profileFromDocument);

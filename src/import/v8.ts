@@ -1,7 +1,6 @@
 import { HeapflameError } from '../model/errors.js';
 import type { Profile } from '../model/profile.js';
-import type { InputOptions } from './input.js';
-import { isObject, readJsonDocument } from './whole-input.js';
+import { isObject, jsonImporter } from './whole-input.js';
 import { V8ProfileBuilder, type V8ProfileNode, type V8Sample, type V8SamplingProfile } from './v8-sampling.js';
 
 /**
@@ -11,11 +10,6 @@ import { V8ProfileBuilder, type V8ProfileNode, type V8Sample, type V8SamplingPro
  * each node's `selfSize`, which V8 scales per distinct object size (the sum over samples
  * differs from it by per-sample rounding, about 3 % at small intervals).
  */
-export async function importV8(path: string, options: { input?: InputOptions } = {}): Promise<Profile> {
-  const { doc, warnings } = await readJsonDocument(path, options.input);
-  return profileFromV8(doc, path, warnings);
-}
-
 export function profileFromV8(doc: unknown, path: string, warnings: string[] = []): Profile {
   const fail = (what: string): never => {
     throw new HeapflameError(`not a valid V8 heap profile: ${what}`, { file: path });
@@ -50,3 +44,5 @@ export function profileFromV8(doc: unknown, path: string, warnings: string[] = [
   const sampleCount = Array.isArray(profile.samples) ? profile.samples.length : 0;
   return builder.build({ format: 'v8', toolVersion: `V8 sampling heap profile, ${sampleCount} samples` }, warnings);
 }
+
+export const importV8 = jsonImporter(profileFromV8);

@@ -1,4 +1,5 @@
 import { HeapflameError } from '../model/errors.js';
+import type { Profile } from '../model/profile.js';
 import { type InputOptions, openInput } from './input.js';
 
 /** Formats read whole (one JSON document, one protobuf message): up to this bound. */
@@ -29,6 +30,14 @@ export async function readJsonDocument(path: string, options?: InputOptions): Pr
     const why = warnings.length ? ` (${warnings[0]})` : '';
     throw new HeapflameError(`not valid JSON${why}: ${(e as Error).message}`, { file: path });
   }
+}
+
+/** An importer for a JSON format, from its function of the parsed document. */
+export function jsonImporter(fromDocument: (doc: unknown, path: string, warnings: string[]) => Profile) {
+  return async (path: string, options: { input?: InputOptions } = {}): Promise<Profile> => {
+    const { doc, warnings } = await readJsonDocument(path, options.input);
+    return fromDocument(doc, path, warnings);
+  };
 }
 
 export function isObject(x: unknown): x is Record<string, unknown> {
