@@ -128,10 +128,16 @@ export function buildProgram(): Command {
       .argument('<file>', 'recording (zstd, gzip or plain; - for stdin)')
       .option('--json', 'machine-readable report (schema heapflame.report/1)')
       .option('-o, --output <file>', 'write to a file instead of stdout')
+      .option('--dhat-view <metric>', "DHAT files: dh_view's program-point tree for one of its sort metrics (0-13, 1 is dh_view's default)", parseCount)
       .option('-n, --top <n>', 'places per section', parseCount, 10)
       .option('-s, --stacks <n>', 'stacks per place', parseCount, 5),
-  ).action(async (file: string, flags: CommonFlags & { json?: boolean; output?: string; top: number; stacks: number }) => {
+  ).action(async (file: string, flags: CommonFlags & { json?: boolean; output?: string; top: number; stacks: number; dhatView?: number }) => {
     const profile = await load(file, flags);
+    if (flags.dhatView !== undefined) {
+      const { renderDhatView } = await import('../export/dhat-view-text.js');
+      await writeOutput(flags.output ?? '-', [renderDhatView(profile, flags.dhatView)]);
+      return;
+    }
     const opts = { limit: flags.top, stacksPerEntry: flags.stacks, file };
     const text = flags.json ? (await import('../export/report-json.js')).renderJsonReport(profile, opts) : (await import('../export/report-text.js')).renderTextReport(profile, opts);
     await writeOutput(flags.output ?? '-', [text]);

@@ -61,7 +61,9 @@ export function profileFromDhat(doc: unknown, path: string, warnings: string[] =
     if (id === undefined) {
       const text = ftbl[index as number];
       if (typeof text !== 'string') fail(`ftbl[${index}] is not a string`);
-      id = builder.internFrame(parseDhatFrame(text as string));
+      // one frame per frame-table entry, as DHAT keeps them (the same line at two addresses is
+      // two program points in dh_view)
+      id = builder.internFrame(parseDhatFrame(text as string), `dhat\u0000${text as string}`);
       frameIds.set(index as number, id);
     }
     return id;
@@ -94,6 +96,7 @@ export function profileFromDhat(doc: unknown, path: string, warnings: string[] =
       command: typeof d.cmd === 'string' ? d.cmd : undefined,
       // time is in instructions for Valgrind: a duration only where it is time
       durationMs: microseconds && te !== undefined ? te / 1000 : undefined,
+      shortLivedBelow: lifetimes && typeof d.tuth === 'number' ? d.tuth : undefined,
       peakTimeMs: microseconds && typeof d.tg === 'number' ? d.tg / 1000 : undefined,
     },
     totals,

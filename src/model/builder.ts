@@ -36,8 +36,11 @@ export class ProfileBuilder {
     this.values = costs.map(() => new Float64Array(1024));
   }
 
-  internFrame(frame: Frame): number {
-    const key = frameKey(frame);
+  /**
+   * The id of `frame`, added when new. Frames that print alike are one frame; `key` keeps apart
+   * frames a format keeps apart (DHAT: one frame per frame-table entry, address included).
+   */
+  internFrame(frame: Frame, key = frameKey(frame)): number {
     let id = this.frameIds.get(key);
     if (id === undefined) {
       id = this.frames.length;

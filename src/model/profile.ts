@@ -68,6 +68,8 @@ export interface ProfileMeta {
   suppressions?: { pattern: string; matches: number; leakedBytes: number }[];
   /** True when the recording was attached to a running process (counts start late). */
   attached?: boolean;
+  /** DHAT: blocks whose average lifetime is at most this (in the recording's time unit) are short-lived. */
+  shortLivedBelow?: number;
   /** Sampled recordings: values are estimates from one sample every `intervalBytes`. */
   sampling?: { intervalBytes: number; mode: string; precise: boolean };
   /** Description of filters applied while importing. */
