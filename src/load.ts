@@ -7,6 +7,7 @@ import { importDhat } from './import/dhat.js';
 import { importV8 } from './import/v8.js';
 import { importPprof } from './import/pprof.js';
 import { importSpeedscope } from './import/speedscope.js';
+import { importBytehound } from './import/bytehound.js';
 import { detectFormat, type Format } from './import/detect.js';
 import type { Profile } from './model/profile.js';
 
@@ -33,6 +34,8 @@ export async function loadProfile(path: string, options: LoadOptions = {}): Prom
               ? await importPprof(path, { input: options.input })
               : format === 'speedscope'
                 ? await importSpeedscope(path, { input: options.input })
-                : await importHeaptrack(path, options);
+                : format === 'bytehound'
+                  ? await importBytehound(path, { input: options.input })
+                  : await importHeaptrack(path, options);
   return filterStacks(presentNames(profile, options), options);
 }

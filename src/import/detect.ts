@@ -1,9 +1,10 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { HeapflameError } from '../model/errors.js';
+import { looksLikeBytehound } from './bytehound.js';
 import { detectCompression, openInput, type InputOptions } from './input.js';
 
-export type Format = 'heaptrack' | 'folded' | 'heapflame' | 'dhat' | 'v8' | 'pprof' | 'speedscope';
+export type Format = 'heaptrack' | 'folded' | 'heapflame' | 'dhat' | 'v8' | 'pprof' | 'speedscope' | 'bytehound';
 
 /**
  * A quick synchronous guess from the first bytes, before anything is decompressed: compressed
@@ -111,6 +112,7 @@ function isPprof(head: Buffer): boolean {
 
 function classify(head: Buffer, path: string): Format {
   if (isHeapflame(head)) return 'heapflame';
+  if (looksLikeBytehound(head)) return 'bytehound';
   if (isPprof(head)) return 'pprof';
   const json = jsonFormat(head);
   if (json) return json;
@@ -118,7 +120,7 @@ function classify(head: Buffer, path: string): Format {
   if (/^v [0-9a-f]+( [0-9a-f]+)?\n/.test(text)) return 'heaptrack';
   const lines = text.split('\n').slice(0, -1).filter((l) => l.trim() !== '');
   if (lines.length > 0 && lines.some((l) => /\s\d+(\.\d*)?\s*$/.test(l))) return 'folded';
-  throw new HeapflameError('not a format heapflame reads; tried: heaptrack (first line "v <version> <format>"), heapflame (JSON with "format": "heapflame"), DHAT (JSON with "dhatFileVersion"), V8 heap profile (JSON with "head": {"callFrame"...}), pprof (protobuf, gzipped or not), speedscope (JSON with its "$schema"), folded stacks ("frame;frame count" lines)', {
+  throw new HeapflameError('not a format heapflame reads; tried: heaptrack (first line "v <version> <format>"), heapflame (JSON with "format": "heapflame"), DHAT (JSON with "dhatFileVersion"), V8 heap profile (JSON with "head": {"callFrame"...}), pprof (protobuf, gzipped or not), speedscope (JSON with its "$schema"), Bytehound (.dat chunks opening with a Header event), folded stacks ("frame;frame count" lines)', {
     file: path,
   });
 }
