@@ -44,6 +44,7 @@ export function filterStacks(profile: Profile, filter: StackFilter): Profile {
     sampleNode: Int32Array.from(keep, (i) => profile.sampleNode[i]),
     values,
     sampleCount: keep.length,
+    sampleLabels: profile.sampleLabels && keep.map((i) => profile.sampleLabels![i]),
     totals,
   };
 }

@@ -9,7 +9,7 @@ import type { Profile } from '../model/profile.js';
  *   { "format": "heapflame", "version": 1, "meta": {...}, "costs": [{id, unit, label, description}],
  *     "frames": [[name, file, line, module, address, inlined 0|1], ...],
  *     "nodes": {"parent": [...], "frame": [...]},          node 0 is the root (-1, -1)
- *     "samples": {"node": [...], "values": [[...] per cost]},
+ *     "samples": {"node": [...], "values": [[...] per cost], "labels": [{key: text|number} | null] (optional)},
  *     "totals": {costId: number}, "timeline": [[timeMs, heapBytes, rssBytes, externalBytes (-1: unknown), gc 0|1], ...], "warnings": [...] }
  */
 export const HEAPFLAME_FORMAT_VERSION = 1;
@@ -26,6 +26,7 @@ export function encodeHeapflame(profile: Profile): Buffer {
     samples: {
       node: Array.from(profile.sampleNode.subarray(0, profile.sampleCount)),
       values: profile.values.map((v) => Array.from(v.subarray(0, profile.sampleCount))),
+      ...(profile.sampleLabels && { labels: profile.sampleLabels.map((l) => l ?? null) }),
     },
     totals: profile.totals,
     timeline: (profile.timeline ?? []).map((p) => [p.timeMs, p.heapBytes, p.rssBytes, p.externalBytes ?? -1, p.gc ? 1 : 0]),

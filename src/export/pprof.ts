@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { Function as PprofFunction, Line, Location, Mapping, Profile as PprofProfile, Sample, StringTable, ValueType } from 'pprof-format';
+import { Function as PprofFunction, Label, Line, Location, Mapping, Profile as PprofProfile, Sample, StringTable, ValueType } from 'pprof-format';
 import type { Profile } from '../model/profile.js';
 
 /**
@@ -7,7 +7,8 @@ import type { Profile } from '../model/profile.js';
  * one sample type per cost, named `<cost id>/<unit>` (allocations/count, temporary/count or
  * temporary/bytes, leaked/bytes, peak/bytes, allocated/bytes, tasks/count); one function per
  * (name, file), one location per frame (an inlined frame is a line of its caller's location,
- * as pprof has it), one mapping per module. Values are whole numbers (pprof's are int64).
+ * as pprof has it), one mapping per module, sample labels kept. Values are whole numbers
+ * (pprof's are int64).
  */
 export function encodePprof(profile: Profile): Buffer {
   const strings = new StringTable();
@@ -87,7 +88,9 @@ export function encodePprof(profile: Profile): Buffer {
       group = [];
     }
     if (group.length) locationId.push(locationFor(group));
-    samples.push(new Sample({ locationId, value }));
+    const labels = profile.sampleLabels?.[i];
+    const label = labels ? Object.entries(labels).map(([k, v]) => new Label(typeof v === 'number' ? { key: s(k), num: v } : { key: s(k), str: s(v) })) : [];
+    samples.push(new Sample({ locationId, value, label }));
   }
 
   const sampling = profile.meta.sampling;

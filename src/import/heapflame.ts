@@ -1,5 +1,5 @@
 import { HeapflameError } from '../model/errors.js';
-import type { CostInfo, Frame, Profile, TimelinePoint } from '../model/profile.js';
+import type { CostInfo, Frame, Profile, SampleLabels, TimelinePoint } from '../model/profile.js';
 import { isObject, jsonImporter } from './whole-input.js';
 
 /**
@@ -55,6 +55,15 @@ export function profileFromDocument(doc: unknown, path: string, warnings: string
     return out;
   });
 
+  let sampleLabels: (SampleLabels | undefined)[] | undefined;
+  if (samples.labels !== undefined) {
+    const labels = Array.isArray(samples.labels) && samples.labels.length === sampleNode.length ? samples.labels : fail('samples.labels needs one entry per sample');
+    sampleLabels = labels.map((l, i) => {
+      if (l === null) return undefined;
+      if (!isObject(l) || !Object.values(l).every((v) => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)))) fail(`samples.labels[${i}] must map names to text or numbers`);
+      return l as SampleLabels;
+    });
+  }
   const totals: Record<string, number> = {};
   if (isObject(d.totals)) for (const [k, v] of Object.entries(d.totals)) if (typeof v === 'number' && Number.isFinite(v)) totals[k] = v;
   const timeline: TimelinePoint[] = [];
@@ -78,6 +87,7 @@ export function profileFromDocument(doc: unknown, path: string, warnings: string
     sampleNode,
     values,
     sampleCount: sampleNode.length,
+    ...(sampleLabels && { sampleLabels }),
     totals,
     timeline: timeline.length ? timeline : undefined,
     warnings: [...warnings, ...(Array.isArray(d.warnings) ? d.warnings.filter((w): w is string => typeof w === 'string') : [])],

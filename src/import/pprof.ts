@@ -1,7 +1,7 @@
 import { Profile as PprofProfile } from 'pprof-format';
 import { ProfileBuilder } from '../model/builder.js';
 import { HeapflameError } from '../model/errors.js';
-import type { CostInfo, Frame, Profile, Unit } from '../model/profile.js';
+import type { CostInfo, Frame, Profile, SampleLabels, Unit } from '../model/profile.js';
 import type { InputOptions } from './input.js';
 import { readWhole } from './whole-input.js';
 
@@ -10,7 +10,8 @@ import { readWhole } from './whole-input.js';
  * sample type becomes a cost: Go's heap names map to heapflame's (alloc_space → allocated,
  * alloc_objects → allocations, inuse_space → leaked as "in-use bytes"), heapflame's own
  * exports keep their ids, anything else keeps its name. A location's lines are inlined frames,
- * the caller last. Decoding is done by pprof-format; a file it cannot decode is one error.
+ * the caller last; sample labels are kept. Decoding is done by pprof-format; a file it cannot
+ * decode is one error.
  */
 const GO_NAMES: Record<string, { id: string; label: string }> = {
   alloc_space: { id: 'allocated', label: 'allocated bytes' },
@@ -73,7 +74,19 @@ export function profileFromPprof(p: PprofProfile, path: string, warnings: string
   const totals: Record<string, number> = Object.fromEntries(costs.map((c) => [c.id, 0]));
   let unknown = 0;
   const values = costs.map(() => 0);
+  const sampleLabels: (SampleLabels | undefined)[] = [];
+  let labelled = false;
   for (const s of p.sample) {
+    let labels: SampleLabels | undefined;
+    for (const l of s.label ?? []) {
+      const key = str(l.key);
+      // (a key named __proto__ would replace the object's prototype, not add a label)
+      if (!key || key === '__proto__') continue;
+      labels ??= {};
+      labels[key] = Number(l.str) ? str(l.str) : Number(l.num ?? 0);
+    }
+    sampleLabels.push(labels);
+    if (labels) labelled = true;
     let node = 0;
     for (let i = s.locationId.length - 1; i >= 0; i--) {
       const frames = framesOf.get(Number(s.locationId[i]));
@@ -94,7 +107,7 @@ export function profileFromPprof(p: PprofProfile, path: string, warnings: string
   const durationNanos = Number(p.durationNanos ?? 0);
   const period = Number(p.period ?? 0);
   const periodType = p.periodType ? `${str(p.periodType.type)}/${str(p.periodType.unit)}` : '';
-  return builder.build(
+  const profile = builder.build(
     {
       format: 'pprof',
       toolVersion: periodType && period ? `pprof, period ${period} ${periodType}` : 'pprof',
@@ -103,4 +116,5 @@ export function profileFromPprof(p: PprofProfile, path: string, warnings: string
     totals,
     notes,
   );
+  return labelled ? { ...profile, sampleLabels } : profile;
 }

@@ -94,11 +94,18 @@ export interface Profile {
   /** values[c][i]: value of cost column c for sample i. */
   values: Float64Array[];
   sampleCount: number;
+  /**
+   * Labels of each sample where the format has them (pprof's key → text or number), aligned
+   * with the samples; absent when no sample has any.
+   */
+  sampleLabels?: (SampleLabels | undefined)[];
   /** Whole-profile totals per cost id (may differ from column sums, e.g. a global peak). */
   totals: Record<string, number>;
   timeline?: TimelinePoint[];
   warnings: string[];
 }
+
+export type SampleLabels = Record<string, string | number>;
 
 export const ROOT_NODE = 0;
 

@@ -115,3 +115,33 @@ test('property: any bytes after a valid header are a profile or one HeapflameErr
     { numRuns: 200 },
   );
 });
+
+test('sample labels: read from pprof, kept through filters and heapflame files, written back', async () => {
+  const { Profile: P, StringTable, ValueType, Sample, Location, Line, Function: F, Label } = await import('pprof-format');
+  const st = new StringTable();
+  const s = (x: string) => st.dedup(x);
+  const pprof = new P({
+    sampleType: [new ValueType({ type: s('alloc_space'), unit: s('bytes') })],
+    function: [new F({ id: 1, name: s('handler'), filename: s('app.js') })],
+    location: [new Location({ id: 1, line: [new Line({ functionId: 1, line: 3 })] })],
+    sample: [
+      new Sample({ locationId: [1], value: [100], label: [new Label({ key: s('route'), str: s('/objects/:key') }), new Label({ key: s('ordinal'), num: 7 })] }),
+      new Sample({ locationId: [1], value: [50] }),
+    ],
+    stringTable: st,
+  });
+  const input = files.file(Buffer.from(pprof.encode()));
+  const p = await loadProfile(input);
+  assert.deepEqual(p.sampleLabels, [{ route: '/objects/:key', ordinal: 7 }, undefined]);
+  // through the heapflame format and back to pprof
+  const kept = await loadProfile(files.file((await import('../../src/export/heapflame.js')).encodeHeapflame(p)));
+  assert.deepEqual(kept.sampleLabels, p.sampleLabels);
+  const raw = gunzipSync(encodePprof(kept));
+  const strings = fields(raw).filter(([n]) => n === 6).map(([, v]) => Buffer.from(v as Uint8Array).toString('utf8'));
+  const sample = fields(raw).filter(([n]) => n === 2).map(([, v]) => fields(v as Uint8Array));
+  const labels = sample[0].filter(([n]) => n === 3).map(([, v]) => fields(v as Uint8Array));
+  assert.deepEqual(
+    labels.map((l) => [strings[Number(l.find(([k]) => k === 1)![1])], l.find(([k]) => k === 2) ? strings[Number(l.find(([k]) => k === 2)![1])] : Number(l.find(([k]) => k === 3)![1])]),
+    [['route', '/objects/:key'], ['ordinal', 7]],
+  );
+});

@@ -84,7 +84,7 @@ test('property: any document is a valid profile or one HeapflameError', () => {
     warnings: [],
   })) as Record<string, unknown>;
   const anyValue = fc.oneof(fc.integer({ min: -3, max: 5 }), fc.double(), fc.string(), fc.constant(null), fc.array(fc.integer({ min: -2, max: 4 }), { maxLength: 4 }), fc.object({ maxDepth: 1 }));
-  const paths = ['meta', 'meta.command', 'meta.durationMs', 'meta.filters', 'version', 'costs', 'frames', 'nodes', 'samples', 'totals', 'timeline', 'nodes.parent', 'nodes.frame', 'samples.node', 'samples.values', 'costs.0', 'frames.1', 'samples.values.0'];
+  const paths = ['meta', 'meta.command', 'meta.durationMs', 'meta.filters', 'samples.labels', 'samples.labels.0', 'version', 'costs', 'frames', 'nodes', 'samples', 'totals', 'timeline', 'nodes.parent', 'nodes.frame', 'samples.node', 'samples.values', 'costs.0', 'frames.1', 'samples.values.0'];
   fc.assert(
     fc.property(fc.array(fc.tuple(fc.constantFrom(...paths), anyValue), { maxLength: 3 }), (edits) => {
       const doc = structuredClone(base);
