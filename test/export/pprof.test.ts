@@ -145,3 +145,28 @@ test('sample labels: read from pprof, kept through filters and heapflame files, 
     [['route', '/objects/:key'], ['ordinal', 7]],
   );
 });
+
+test('a Node recording names its sample types allocated/bytes, temporary/bytes, leaked/bytes, tasks/count', () => {
+  const costs = (['allocated', 'temporary', 'leaked'] as const).map((id) => ({ id, unit: 'bytes' as const, label: id, description: '' }));
+  const p = {
+    meta: { format: 'node', sampling: { intervalBytes: 131072, mode: 'alloc+liveness', precise: false } },
+    costs: [...costs, { id: 'tasks', unit: 'count' as const, label: 'tasks', description: '' }],
+    frames: [{ name: 'handler', file: '/app/server.js', line: 3, module: '', address: '', inlined: false }],
+    nodeParent: Int32Array.from([-1, 0]),
+    nodeFrame: Int32Array.from([-1, 0]),
+    nodeCount: 2,
+    sampleNode: Int32Array.from([1]),
+    values: [Float64Array.of(1000), Float64Array.of(900), Float64Array.of(100), Float64Array.of(2)],
+    sampleCount: 1,
+    totals: {},
+    warnings: [],
+  };
+  const raw = gunzipSync(encodePprof(p));
+  const top = fields(raw);
+  const strings = top.filter(([n]) => n === 6).map(([, v]) => Buffer.from(v as Uint8Array).toString('utf8'));
+  const types = top.filter(([n]) => n === 1).map(([, v]) => fields(v as Uint8Array).map(([, x]) => strings[Number(x)]).join('/'));
+  assert.deepEqual(types, ['allocated/bytes', 'temporary/bytes', 'leaked/bytes', 'tasks/count']);
+  // period: the sampling interval, in space/bytes as Go's heap profiles have it
+  const period = top.find(([n]) => n === 12)![1];
+  assert.equal(Number(period), 131072);
+});
