@@ -14,6 +14,7 @@ const COSTS = ['allocations', 'temporary', 'leaked', 'peak', 'allocated'];
 
 interface DiffFlags {
   cost: string;
+  failOnGrowth?: string;
   output?: string;
   negate?: boolean;
   json?: boolean;
@@ -43,6 +44,18 @@ interface SvgFlags {
   notes?: string;
   total?: number;
   sort: 'name' | 'weight';
+}
+
+interface CheckFlags {
+  maxPeak?: string;
+  maxLeaked?: string;
+  maxTemporary?: string;
+  maxAllocations?: number;
+  maxTasks?: number;
+  budget?: string;
+  junit?: string;
+  markdown?: string;
+  link?: string[];
 }
 
 interface CommonFlags {
@@ -227,6 +240,7 @@ export function buildProgram(): Command {
       .option('-o, --output <file>', 'differential flame graph (.svg, or .html: interactive)')
       .option('--negate', 'widths from BASE instead of NEW')
       .option('--json', 'the comparison as JSON (schema heapflame.diff/1)')
+      .option('--fail-on-growth <p%>', 'exit 1 when the total of the cost grew by more than this share (CI), e.g. 10%')
       .option('-n, --top <n>', 'functions per list', parseCount, 10),
   ).action(async (baseFile: string, newFile: string | undefined, flags: CommonFlags & DiffFlags) => {
     const [{ diffProfiles }, { isDiffProfile, renderSvg }, { renderHtml }, { renderDiffJson, renderDiffText }] = await Promise.all([
@@ -244,6 +258,70 @@ export function buildProgram(): Command {
       await writeOutput(flags.output, [graph]);
     }
     await writeOutput('-', [flags.json ? renderDiffJson(diff, label, flags.top) : renderDiffText(diff, label, flags.top)]);
+    if (flags.failOnGrowth !== undefined) {
+      const limit = /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(flags.failOnGrowth);
+      if (!limit) throw new HeapflameError(`--fail-on-growth takes a share such as 10%, not "${flags.failOnGrowth}"`);
+      const before = diff.totals.before ?? 0;
+      const after = diff.totals.after ?? 0;
+      const grew = before > 0 ? ((after - before) / before) * 100 : after > 0 ? Infinity : 0;
+      const ok = grew <= Number(limit[1]);
+      process.stderr.write(`heapflame: ${label} ${grew >= 0 ? 'grew' : 'shrank'} ${Number.isFinite(grew) ? `${Math.abs(grew).toFixed(1)} %` : 'from nothing'}: ${ok ? 'within' : 'more than'} the allowed ${limit[1]} %\n`);
+      if (!ok) commandStatus = { code: 1 };
+    }
+  });
+
+  commonOptions(
+    program
+      .command('check')
+      .description('check a profile against memory limits (CI): exit 0 within budget, 1 when a limit is exceeded, 2 on bad input')
+      .argument('<file>', 'any profile heapflame reads')
+      .option('--max-peak <bytes>', 'peak bytes (K, M, G: 1024-based)')
+      .option('--max-leaked <bytes>', 'leaked bytes (K, M, G: 1024-based)')
+      .option('--max-temporary <n|p%>', 'temporary allocations: a count, or a share of all allocations such as 10%')
+      .option('--max-allocations <n>', 'allocations', parseCount)
+      .option('--max-tasks <n>', 'forgotten async tasks', parseCount)
+      .option('--budget <file>', 'a budget file (heapflame.budget.json): limits on totals and per function')
+      .option('--junit <file>', 'also write the verdict as JUnit XML (a testcase per limit)')
+      .option('--markdown <file>', 'also write the verdict as Markdown, for a pull-request comment')
+      .option('--link <label=url...>', 'links to artifacts in the Markdown (repeatable)'),
+  ).action(async (file: string, flags: CommonFlags & CheckFlags) => {
+    const [{ budgetLimits, checkBudget, parseLimit }, report, { readFile }] = await Promise.all([
+      import('../analyze/budget.js'),
+      import('../export/check-report.js'),
+      import('node:fs/promises'),
+    ]);
+    const limits = [];
+    if (flags.budget) {
+      let doc: unknown;
+      try {
+        doc = JSON.parse(await readFile(flags.budget, 'utf8'));
+      } catch (e) {
+        throw new HeapflameError(`cannot read the budget: ${(e as Error).message}`, { file: flags.budget });
+      }
+      limits.push(...budgetLimits(doc, flags.budget));
+    }
+    const given: [string, string | number | undefined][] = [
+      ['peak', flags.maxPeak],
+      ['leaked', flags.maxLeaked],
+      ['temporary', flags.maxTemporary],
+      ['allocations', flags.maxAllocations],
+      ['tasks', flags.maxTasks],
+    ];
+    for (const [cost, value] of given) if (value !== undefined) limits.push(parseLimit(cost, value));
+    if (limits.length === 0) throw new HeapflameError('no limits: give --max-peak, --max-leaked, --max-temporary, --max-allocations, --max-tasks or --budget');
+    const profile = await load(file, flags);
+    const { formatIec, formatInt } = await import('../export/format.js');
+    const t0 = performance.now();
+    const results = checkBudget(profile, limits, (cost, v) => (profile.costs.find((c) => c.id === cost)?.unit === 'bytes' ? formatIec(v) : formatInt(Math.round(v))));
+    const seconds = Number(((performance.now() - t0) / 1000).toFixed(3));
+    const links = (flags.link ?? []).map((l) => {
+      const at = l.indexOf('=');
+      return at > 0 ? { label: l.slice(0, at), url: l.slice(at + 1) } : { label: l, url: l };
+    });
+    if (flags.junit) await writeOutput(flags.junit, [report.renderJunit(results, file, seconds)]);
+    if (flags.markdown) await writeOutput(flags.markdown, [report.renderMarkdown(results, file, links)]);
+    await writeOutput('-', [report.renderCheckText(results, file)]);
+    if (results.some((r) => !r.ok)) commandStatus = { code: 1 };
   });
 
   commonOptions(

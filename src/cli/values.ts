@@ -1,12 +1,12 @@
 import { InvalidArgumentError } from 'commander';
+import { bytesOf } from '../analyze/budget.js';
 import type { TimePoint } from '../import/heaptrack.js';
 
 /** `4096`, `1K`, `1.5M`, `2G` (1024-based), `512B`. */
 export function parseSize(text: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b)?\s*$/i.exec(text);
-  if (!m) throw new InvalidArgumentError(`expected a size in bytes such as 4096, 64K, 1.5M or 2G, got "${text}"`);
-  const power = ' kmgt'.indexOf((m[2] || ' ').toLowerCase());
-  return Math.round(Number(m[1]) * 1024 ** power);
+  const bytes = bytesOf(text);
+  if (bytes === null) throw new InvalidArgumentError(`expected a size in bytes such as 4096, 64K, 1.5M or 2G, got "${text}"`);
+  return bytes;
 }
 
 /** `2.5s`, `1500ms`, `1m`, or `40%` of the run. */

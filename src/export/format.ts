@@ -50,3 +50,11 @@ export function terminalSafe(s: string): string {
   // eslint-disable-next-line no-control-regex
   return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '\ufffd');
 }
+
+/** Bytes in 1024-based units, as budgets are written: "512 B", "46.2 KiB", "2.00 GiB". */
+export function formatIec(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let k = 0;
+  while (k < units.length - 1 && Math.abs(bytes) >= 1024 ** (k + 1)) k++;
+  return k === 0 ? `${Math.round(bytes)} B` : `${(bytes / 1024 ** k).toFixed(bytes / 1024 ** k >= 100 ? 0 : bytes / 1024 ** k >= 10 ? 1 : 2)} ${units[k]}`;
+}

@@ -1,0 +1,53 @@
+import type { LimitResult } from '../analyze/budget.js';
+import { terminalSafe } from './format.js';
+import { xmlEscape } from './xml.js';
+
+/**
+ * The verdict of `heapflame check` in three forms: lines for a terminal, JUnit XML for CI
+ * test reports (one testcase per limit, a failure for each exceeded one), and Markdown for a
+ * pull-request comment (table, verdict, links to the artifacts).
+ */
+export function renderCheckText(results: LimitResult[], file: string): string {
+  const failed = results.filter((r) => !r.ok);
+  const lines = results.map((r) => `${r.ok ? 'ok  ' : 'FAIL'}  ${terminalSafe(r.label)}`);
+  lines.push('', failed.length ? `${failed.length} of ${results.length} limits exceeded in ${terminalSafe(file)}` : `within budget: ${results.length} limits checked in ${terminalSafe(file)}`);
+  return lines.join('\n') + '\n';
+}
+
+export function renderJunit(results: LimitResult[], file: string, seconds = 0): string {
+  const failures = results.filter((r) => !r.ok).length;
+  const e = xmlEscape;
+  const cases = results.map((r) => {
+    const name = e(`${r.cost}${r.match ? ` in ${r.match}` : ''} <= ${r.text}`);
+    const open = `    <testcase classname="heapflame.budget" name="${name}" time="0"`;
+    return r.ok ? `${open}/>` : `${open}>\n      <failure message="${e(r.label)}" type="budget">${e(`${r.label} (${file})`)}</failure>\n    </testcase>`;
+  });
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="heapflame check" tests="${results.length}" failures="${failures}" time="${seconds}">`,
+    `  <testsuite name="${e(`heapflame check ${file}`)}" tests="${results.length}" failures="${failures}" errors="0" skipped="0" time="${seconds}">`,
+    ...cases,
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n');
+}
+
+/**
+ * Text in a Markdown table cell: no pipes, no HTML tags, no line breaks, no code spans or
+ * emphasis ('>' is left alone: it only quotes at the start of a line).
+ */
+function cell(text: string): string {
+  return text.replace(/[\r\n]+/g, ' ').replace(/([\\|`*_[\]<#])/g, '\\$1');
+}
+
+export function renderMarkdown(results: LimitResult[], file: string, links: { label: string; url: string }[] = []): string {
+  const failed = results.filter((r) => !r.ok);
+  const verdict = failed.length ? `❌ ${failed.length} of ${results.length} memory limits exceeded` : `✅ within the memory budget (${results.length} limits)`;
+  const lines = [`### heapflame: ${verdict}`, '', `Profile: ${cell(file)}`, '', '| limit | result | |', '|---|---|---|'];
+  for (const r of results) lines.push(`| ${cell(`${r.cost}${r.match ? ` in ${r.match}` : ''} ≤ ${r.text}`)} | ${cell(r.label)} | ${r.ok ? '✅' : '❌'} |`);
+  if (links.length) {
+    lines.push('', `Artifacts: ${links.map((l) => `[${cell(l.label)}](${encodeURI(l.url).replace(/[()]/g, (c) => `%${c.charCodeAt(0).toString(16)}`)})`).join(' · ')}`);
+  }
+  return lines.join('\n') + '\n';
+}
