@@ -1,12 +1,12 @@
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
-import vm from 'node:vm';
 import { findSourceMap, type SourceMap } from 'node:module';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { encodeHeapflame } from '../export/heapflame.js';
 import { frameOfV8, type V8CallFrame, V8ProfileBuilder, type V8SamplingProfile } from '../import/v8-sampling.js';
 import type { CostInfo, Frame, Profile, TimelinePoint } from '../model/profile.js';
+import { forceGc } from '../runtime/gc.js';
 import type { RecorderConfig } from './config.js';
 import { heapSampler } from './sampler.js';
 import { type AliveTask, trackTasks } from './tasks.js';
@@ -47,8 +47,7 @@ export function startRecorder(config: RecorderConfig): void {
   // v8.startHeapProfile's liveness holds for one window: long windows keep it exact
   const windowMs = full ? Math.max(config.windowMs, FULL_WINDOW_MS) : config.windowMs;
 
-  v8.setFlagsFromString('--expose-gc');
-  const gc = (globalThis as { gc?: () => void }).gc ?? (vm.runInNewContext('gc') as () => void);
+  const gc = forceGc();
 
   const t0 = performance.now();
   const sampled = `sampled every ${config.interval} bytes by V8`;
