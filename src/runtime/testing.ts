@@ -3,6 +3,7 @@ import inspector from 'node:inspector';
 import v8 from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import { forceGc } from './gc.js';
+import { heapWatch } from './heap-watch.js';
 
 /** This file: its frames are not the caller's. */
 const OWN_FILE = fileURLToPath(import.meta.url);
@@ -30,57 +31,10 @@ export interface HeapStats {
   totalBlocks?: number;
 }
 
-interface GcStats {
-  beforeGC: { heapStatistics: { usedHeapSize: number } };
-  afterGC: { heapStatistics: { usedHeapSize: number } };
-}
-
-/**
- * The heap only grows between collections, so its peak is the largest size seen just before
- * one (v8.GCProfiler reports it) or now, and what was allocated is the sum of those growths.
- * The profiler is folded every second so its list stays short on long runs.
- */
-class HeapWatch {
-  private profiler = new v8.GCProfiler();
-  private max = 0;
-  private allocated = 0;
-  /** Heap in use after the last collection folded in (or at the start). */
-  private base = v8.getHeapStatistics().used_heap_size;
-
-  constructor() {
-    this.profiler.start();
-    setInterval(() => this.fold(), 1000).unref();
-  }
-
-  private fold(): void {
-    const result = this.profiler.stop() as { statistics?: GcStats[] } | undefined;
-    this.profiler = new v8.GCProfiler();
-    this.profiler.start();
-    for (const gc of result?.statistics ?? []) {
-      const before = gc.beforeGC.heapStatistics.usedHeapSize;
-      this.max = Math.max(this.max, before);
-      this.allocated += Math.max(0, before - this.base);
-      this.base = gc.afterGC.heapStatistics.usedHeapSize;
-    }
-  }
-
-  stats(): HeapStats {
-    this.fold();
-    const now = v8.getHeapStatistics().used_heap_size;
-    return {
-      currBytes: now,
-      maxBytes: Math.max(this.max, now),
-      totalBytes: this.allocated + Math.max(0, now - this.base),
-      externalBytes: process.memoryUsage().external,
-    };
-  }
-}
-
-let watch: HeapWatch | undefined;
-
 export function heapStats(): HeapStats {
-  watch ??= new HeapWatch();
-  return watch.stats();
+  const w = heapWatch();
+  const now = w.read();
+  return { currBytes: now.used, maxBytes: now.max, totalBytes: now.allocated, externalBytes: process.memoryUsage().external };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -89,27 +43,31 @@ export function heapStats(): HeapStats {
 export interface NoLeaksOptions {
   /** Bytes a run may keep (default 0). */
   toleranceBytes?: number;
-  /** Measured runs, after 3 warm-up runs; the median decides (default 10). */
+  /** Measured runs, after 5 warm-up runs; the median decides (default 10). */
   runs?: number;
-  /** Bytes between samples of the sampling run that names the allocating functions (default 4096). */
+  /** Bytes between samples of the sampled runs that name the allocating functions (default 1024). */
   sampleInterval?: number;
 }
 
 /**
- * Runs `fn` (sync or async) 3 times to warm up, then `runs` times, each between two pairs of
+ * Runs `fn` (sync or async) 5 times to warm up, then `runs` times, each between two pairs of
  * full collections, and rejects when the median growth of the heap (plus external memory) is
  * above the tolerance. The median is exact to the byte: single runs show noise from compiled
- * code and feedback vectors, never the median. On failure one more run is sampled to name the
- * functions that allocated what stayed alive.
+ * code and feedback vectors, never the median. On failure 32 more runs are sampled to name
+ * the functions that allocated what stayed alive.
  */
 export async function expectNoLeaks(fn: () => unknown, options: NoLeaksOptions = {}): Promise<void> {
   const gc = forceGc();
   const runs = Math.max(1, options.runs ?? 10);
   const tolerance = options.toleranceBytes ?? 0;
+  // Compiled code is left out: optimising compilers finish on other threads and install code
+  // at any moment (code space moves by hundreds of KB), which is not what the function keeps.
   const live = () => {
     gc();
     gc();
-    return v8.getHeapStatistics().used_heap_size + process.memoryUsage().external;
+    let used = 0;
+    for (const space of v8.getHeapSpaceStatistics()) if (!space.space_name.startsWith('code_')) used += space.space_used_size;
+    return used + process.memoryUsage().external;
   };
   // sync functions are not awaited (an await keeps a little of its own), and the results go
   // into a buffer made beforehand (a growing array would be measured too)
@@ -117,7 +75,7 @@ export async function expectNoLeaks(fn: () => unknown, options: NoLeaksOptions =
     const r = fn();
     if (r instanceof Promise) await r;
   };
-  for (let i = 0; i < 3; i++) await call();
+  for (let i = 0; i < 5; i++) await call();
   const growth = new Float64Array(runs);
   for (let i = 0; i < runs; i++) {
     const before = live();
@@ -127,7 +85,7 @@ export async function expectNoLeaks(fn: () => unknown, options: NoLeaksOptions =
   }
   const median = growth.sort()[Math.floor(runs / 2)];
   if (median <= tolerance) return;
-  const where = await retainingFunctions(call, options.sampleInterval ?? 4096, gc);
+  const where = await retainingFunctions(call, options.sampleInterval ?? 1024, gc);
   const name = fn.name ? ` ${fn.name}` : '';
   throw new Error(
     `expectNoLeaks: each run of${name || ' the function'} keeps ${median} bytes (median of ${runs} runs; tolerance ${tolerance})` +
@@ -135,7 +93,7 @@ export async function expectNoLeaks(fn: () => unknown, options: NoLeaksOptions =
   );
 }
 
-/** One more run under V8's heap sampler (live objects only): who allocated what stayed. */
+/** More runs under V8's heap sampler (live objects only): who allocated what stayed. */
 async function retainingFunctions(fn: () => unknown, interval: number, gc: () => void): Promise<string[]> {
   const session = new inspector.Session();
   session.connect();
@@ -143,7 +101,8 @@ async function retainingFunctions(fn: () => unknown, interval: number, gc: () =>
     new Promise<unknown>((resolve, reject) => session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))));
   try {
     await post('HeapProfiler.startSampling', { samplingInterval: interval });
-    await fn();
+    // a run may keep less than a sample's worth: enough runs make what stays visible
+    for (let i = 0; i < 32; i++) await fn();
     gc();
     gc();
     const { profile } = (await post('HeapProfiler.getSamplingProfile')) as { profile: SamplingNode & { samples?: unknown } };

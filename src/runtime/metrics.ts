@@ -1,0 +1,268 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, openMetricsContentType } from 'prom-client';
+import { heapWatch } from './heap-watch.js';
+
+/**
+ * heapflame/metrics: what a Node service's memory and latency look like to Prometheus, on a
+ * prom-client registry: the heap (now and its true peak since start), RSS and its peak,
+ * external and ArrayBuffer memory, event-loop lag, GC pauses, active async resources by type
+ * (the forgotten-task signal), and an HTTP middleware for time to first byte.
+ */
+export interface MetricsOptions {
+  /** The registry to fill (default: a new one). */
+  registry?: Registry;
+  /**
+   * Also prom-client's default process metrics (CPU, file descriptors...), prefixed
+   * heapflame_process_; default false. Three of them (nodejs_active_*_total) are gauges with a
+   * _total suffix, which `promtool check metrics` flags: heapflame's own metrics pass it.
+   */
+  defaults?: boolean;
+}
+
+export interface HeapflameMetrics {
+  registry: Registry;
+  /** node:http / Express / Fastify-compatible middleware timing responses: see httpMiddleware. */
+  http: HttpMetrics;
+  stop(): void;
+}
+
+export function createMetrics(options: MetricsOptions = {}): HeapflameMetrics {
+  const registry = options.registry ?? new Registry();
+  if (options.defaults === true) collectDefaultMetrics({ register: registry, prefix: 'heapflame_process_' });
+  const watch = heapWatch();
+  let rssPeak = 0;
+
+  new Gauge({
+    name: 'heapflame_heap_used_bytes',
+    help: 'JavaScript heap in use now (V8 used_heap_size), garbage not yet collected included.',
+    registers: [registry],
+    collect() {
+      this.set(watch.read().used);
+    },
+  });
+  new Gauge({
+    name: 'heapflame_heap_peak_bytes',
+    help: 'Highest JavaScript heap in use since the process started metrics: read by V8 before every collection, so no peak between scrapes is missed.',
+    registers: [registry],
+    collect() {
+      this.set(watch.read().max);
+    },
+  });
+  new Gauge({
+    name: 'heapflame_rss_bytes',
+    help: 'Resident set size of the process.',
+    registers: [registry],
+    collect() {
+      const rss = process.memoryUsage.rss();
+      rssPeak = Math.max(rssPeak, rss);
+      this.set(rss);
+    },
+  });
+  new Gauge({
+    name: 'heapflame_rss_peak_bytes',
+    help: 'Highest resident set size of the process since it started (the kernel\'s maxrss).',
+    registers: [registry],
+    collect() {
+      this.set(Math.max(rssPeak, process.resourceUsage().maxRSS * 1024));
+    },
+  });
+  new Gauge({
+    name: 'heapflame_external_bytes',
+    help: 'Memory outside the JavaScript heap held by JavaScript objects (Buffers, ArrayBuffers, native objects).',
+    registers: [registry],
+    collect() {
+      this.set(process.memoryUsage().external);
+    },
+  });
+  new Gauge({
+    name: 'heapflame_array_buffers_bytes',
+    help: 'Memory of ArrayBuffers and SharedArrayBuffers, Buffers included.',
+    registers: [registry],
+    collect() {
+      this.set(process.memoryUsage().arrayBuffers);
+    },
+  });
+
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  lag.enable();
+  new Gauge({
+    name: 'heapflame_event_loop_lag_seconds',
+    help: 'Event-loop delay since the last scrape, by percentile (50, 99, 100 = the longest).',
+    labelNames: ['percentile'],
+    registers: [registry],
+    collect() {
+      const s = (ns: number) => (Number.isFinite(ns) ? ns / 1e9 : 0);
+      this.set({ percentile: '50' }, s(lag.percentile(50)));
+      this.set({ percentile: '99' }, s(lag.percentile(99)));
+      this.set({ percentile: '100' }, s(lag.max));
+      lag.reset();
+    },
+  });
+
+  const gcPause = new Histogram({
+    name: 'heapflame_gc_pause_seconds',
+    help: 'Garbage collection pauses by kind (minor, major, incremental, weakcb).',
+    labelNames: ['kind'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [registry],
+  });
+  const GC_KINDS: Record<number, string> = { 1: 'minor', 2: 'major', 4: 'incremental', 8: 'weakcb', 16: 'minor' };
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const kind = (e as { detail?: { kind?: number } }).detail?.kind ?? 0;
+      gcPause.observe({ kind: GC_KINDS[kind] ?? 'other' }, e.duration / 1000);
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+
+  new Gauge({
+    name: 'heapflame_active_tasks',
+    help: 'Async resources keeping the event loop busy, by type (timers, sockets, servers...): a count that only rises is a task leak.',
+    labelNames: ['type'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const counts = new Map<string, number>();
+      for (const t of process.getActiveResourcesInfo()) counts.set(t, (counts.get(t) ?? 0) + 1);
+      for (const [type, n] of counts) this.set({ type }, n);
+    },
+  });
+
+  const http = httpMetrics(registry);
+  return {
+    registry,
+    http,
+    stop() {
+      lag.disable();
+      observer.disconnect();
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP: time to first byte and total duration
+
+export interface HttpMetrics {
+  /** `(req, res, next?)`: node:http handlers and Express middleware. */
+  middleware: (req: IncomingMessage, res: ServerResponse, next?: () => void) => void;
+  /** Fastify: `fastify.addHook('onRequest', m.http.fastifyOnRequest)`. */
+  fastifyOnRequest: (request: { raw: IncomingMessage; routeOptions?: { url?: string } }, reply: { raw: ServerResponse }, done: () => void) => void;
+}
+
+/** Distinct route labels kept; later ones are counted as "other", so labels stay bounded. */
+const MAX_ROUTES = 100;
+const METHODS = new Set(['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH', 'OPTIONS']);
+
+/**
+ * A route label is a template (Express `req.route.path`, Fastify's route url, or what the
+ * application sets on `res.locals.route` / `req.routeTemplate`), never the raw path: an
+ * object key in a label is a new time series per key (RustFS leaked memory that way).
+ * Without a template the label is "unmatched".
+ */
+function routeOf(req: IncomingMessage, res: ServerResponse): string {
+  const r = req as IncomingMessage & { route?: { path?: unknown }; baseUrl?: string; routeTemplate?: unknown };
+  const locals = (res as ServerResponse & { locals?: { route?: unknown } }).locals;
+  const template = r.routeTemplate ?? locals?.route ?? (typeof r.route?.path === 'string' ? `${r.baseUrl ?? ''}${r.route.path}` : undefined);
+  return typeof template === 'string' && template.length <= 200 ? template : 'unmatched';
+}
+
+export function httpMetrics(registry: Registry): HttpMetrics {
+  const labelNames = ['method', 'route', 'status'] as const;
+  const buckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.3, 0.5, 1, 2.5, 5, 10];
+  const ttfb = new Histogram({
+    name: 'heapflame_http_ttfb_seconds',
+    help: 'Time from the request until the response headers are written (time to first byte), by method, route template and status.',
+    labelNames,
+    buckets,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'heapflame_http_request_duration_seconds',
+    help: 'Time from the request until the response is finished, by method, route template and status.',
+    labelNames,
+    buckets,
+    registers: [registry],
+  });
+  const routesOver = new Counter({
+    name: 'heapflame_http_routes_over_limit_total',
+    help: `Responses labelled route="other" because more than ${MAX_ROUTES} route templates were seen.`,
+    registers: [registry],
+  });
+  const routes = new Set<string>();
+  const track = (req: IncomingMessage, res: ServerResponse, template?: () => string | undefined) => {
+    const start = process.hrtime.bigint();
+    let headersAt: bigint | null = null;
+    const writeHead = res.writeHead;
+    res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+      headersAt ??= process.hrtime.bigint();
+      return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+    } as typeof res.writeHead;
+    res.once('finish', () => {
+      const end = process.hrtime.bigint();
+      let route = template?.() ?? routeOf(req, res);
+      if (!routes.has(route)) {
+        if (routes.size >= MAX_ROUTES) {
+          routesOver.inc();
+          route = 'other';
+        } else routes.add(route);
+      }
+      const method = METHODS.has(req.method ?? '') ? req.method! : 'other';
+      const labels = { method, route, status: String(res.statusCode) };
+      ttfb.observe(labels, Number((headersAt ?? end) - start) / 1e9);
+      duration.observe(labels, Number(end - start) / 1e9);
+    });
+  };
+  return {
+    middleware(req, res, next) {
+      track(req, res);
+      next?.();
+    },
+    fastifyOnRequest(request, reply, done) {
+      track(request.raw, reply.raw, () => request.routeOptions?.url);
+      done();
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The metrics listener
+
+export interface MetricsServerOptions {
+  port?: number;
+  /** Default 127.0.0.1: metrics are not for the world unless asked. */
+  host?: string;
+  registry: Registry;
+  /** More routes on the same listener (the on-demand profiles); return true when handled. */
+  extra?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
+}
+
+/** `/metrics` on its own listener, OpenMetrics when the scraper asks for it, classic text otherwise. */
+export async function serveMetrics(options: MetricsServerOptions): Promise<Server & { url: string }> {
+  const server = createServer(async (req, res) => {
+    try {
+      if (options.extra && (await options.extra(req, res))) return;
+      const path = (req.url ?? '/').split('?')[0];
+      if (path !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: metrics are at /metrics\n');
+        return;
+      }
+      const openMetrics = (req.headers.accept ?? '').includes('application/openmetrics-text');
+      // (the registry's type fixes its content type; it switches for this answer only)
+      if (openMetrics) options.registry.setContentType(openMetricsContentType as never);
+      const body = await options.registry.metrics();
+      res.writeHead(200, { 'content-type': options.registry.contentType }).end(req.method === 'HEAD' ? undefined : body);
+      if (openMetrics) options.registry.setContentType('text/plain; version=0.0.4; charset=utf-8' as never);
+    } catch (e) {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(`metrics failed: ${(e as Error).message}\n`);
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 9464, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  return Object.assign(server, { url: `http://${options.host ?? '127.0.0.1'}:${port}` });
+}

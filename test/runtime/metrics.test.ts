@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { test } from 'node:test';
+import { createMetrics, serveMetrics } from 'heapflame/metrics';
+import { requireOrSkip } from '../helpers/paths.js';
+
+/** heapflame/metrics: names promtool accepts, a true heap peak, TTFB by route template, bounded labels. */
+
+async function scrape(url: string, accept?: string) {
+  const r = await fetch(`${url}/metrics`, { headers: accept ? { accept } : {} });
+  return { type: r.headers.get('content-type') ?? '', text: await r.text() };
+}
+
+/** An HTTP app on a free loopback port with the middleware in front of `handle`. */
+async function instrumentedApp(m: ReturnType<typeof createMetrics>, handle: (req: IncomingMessage, res: ServerResponse) => void) {
+  const app = createServer((req, res) => {
+    m.http.middleware(req, res);
+    handle(req, res);
+  });
+  await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+  return { app, base: `http://127.0.0.1:${(app.address() as { port: number }).port}` };
+}
+
+const value = (text: string, series: string) => {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : NaN;
+};
+
+test('the exposition passes promtool check metrics; OpenMetrics when asked; loopback by default', async (t) => {
+  const m = createMetrics();
+  const server = await serveMetrics({ registry: m.registry, port: 0 });
+  try {
+    assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    const classic = await scrape(server.url);
+    assert.match(classic.type, /^text\/plain; version=0\.0\.4/);
+    for (const name of ['heapflame_heap_used_bytes', 'heapflame_heap_peak_bytes', 'heapflame_rss_bytes', 'heapflame_rss_peak_bytes', 'heapflame_external_bytes', 'heapflame_array_buffers_bytes']) {
+      assert.ok(value(classic.text, name) > 0, name);
+    }
+    assert.match(classic.text, /heapflame_event_loop_lag_seconds\{percentile="99"\}/);
+    assert.match(classic.text, /heapflame_active_tasks\{type="\w+"\} \d+/);
+    const om = await scrape(server.url, 'application/openmetrics-text; version=1.0.0');
+    assert.match(om.type, /^application\/openmetrics-text/);
+    assert.match(om.text, /# EOF\n?$/);
+    assert.equal((await fetch(`${server.url}/other`)).status, 404);
+    const missing = requireOrSkip('promtool');
+    if (missing) return t.skip(missing);
+    const lint = spawnSync('promtool', ['check', 'metrics'], { input: classic.text, encoding: 'utf8' });
+    assert.equal(lint.status, 0, lint.stdout + lint.stderr);
+  } finally {
+    server.close();
+    m.stop();
+  }
+});
+
+test('the heap peak holds what was allocated between scrapes', async () => {
+  const m = createMetrics({});
+  const server = await serveMetrics({ registry: m.registry, port: 0 });
+  try {
+    const before = value((await scrape(server.url)).text, 'heapflame_heap_peak_bytes');
+    let big: unknown[] | null = Array.from({ length: 400_000 }, (_, i) => ({ i }));
+    const size = (big as unknown[]).length;
+    big = null;
+    (globalThis as { gc?: () => void }).gc?.();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const after = (await scrape(server.url)).text;
+    assert.equal(size, 400_000);
+    // 400 000 small objects are several MB: the peak saw them though they are gone
+    assert.ok(value(after, 'heapflame_heap_peak_bytes') >= before + 4_000_000, `${before} -> ${value(after, 'heapflame_heap_peak_bytes')}`);
+    assert.ok(value(after, 'heapflame_heap_peak_bytes') >= value(after, 'heapflame_heap_used_bytes'));
+  } finally {
+    server.close();
+    m.stop();
+  }
+});
+
+test('TTFB and duration by method, route template and status; raw paths never become labels', async () => {
+  const m = createMetrics();
+  const { app, base } = await instrumentedApp(m, (req, res) => {
+    const key = req.url!.slice('/bucket/'.length);
+    if (req.url!.startsWith('/bucket/')) (res as typeof res & { locals?: object }).locals = { route: '/bucket/:key' };
+    // headers after 30 ms, the body 30 ms later: TTFB and duration differ
+    setTimeout(() => {
+      res.writeHead(key === 'missing' ? 404 : 200, { 'content-type': 'text/plain' });
+      res.write('x');
+      setTimeout(() => res.end('y'), 30);
+    }, 30);
+  });
+  const server = await serveMetrics({ registry: m.registry, port: 0 });
+  try {
+    for (const key of ['photos/a.jpg', 'photos/b.jpg', 'missing', 'secret-object-key']) await (await fetch(`${base}/bucket/${key}`)).text();
+    await (await fetch(`${base}/elsewhere`)).text();
+    const text = (await scrape(server.url)).text;
+    assert.equal(value(text, 'heapflame_http_ttfb_seconds_count{method="GET",route="/bucket/:key",status="200"}'), 3);
+    assert.equal(value(text, 'heapflame_http_ttfb_seconds_count{method="GET",route="/bucket/:key",status="404"}'), 1);
+    assert.equal(value(text, 'heapflame_http_ttfb_seconds_count{method="GET",route="unmatched",status="200"}'), 1);
+    const ttfb = value(text, 'heapflame_http_ttfb_seconds_sum{method="GET",route="/bucket/:key",status="200"}') / 3;
+    const total = value(text, 'heapflame_http_request_duration_seconds_sum{method="GET",route="/bucket/:key",status="200"}') / 3;
+    assert.ok(ttfb >= 0.025 && total >= ttfb + 0.025, `ttfb ${ttfb}, total ${total}`);
+    assert.ok(!text.includes('secret-object-key') && !text.includes('photos/'), 'no object key in any label');
+  } finally {
+    app.close();
+    server.close();
+    m.stop();
+  }
+});
+
+test('route labels are bounded: past 100 templates, "other", counted', async () => {
+  const m = createMetrics();
+  const { app, base } = await instrumentedApp(m, (req, res) => {
+    (req as typeof req & { routeTemplate?: string }).routeTemplate = req.url!;
+    res.end('ok');
+  });
+  try {
+    for (let i = 0; i < 120; i++) await (await fetch(`${base}/t${i}`)).text();
+    const text = await m.registry.metrics();
+    const routes = new Set([...text.matchAll(/heapflame_http_ttfb_seconds_count\{[^}]*route="([^"]+)"/g)].map((x) => x[1]));
+    assert.equal(routes.size, 101);
+    assert.ok(routes.has('other'));
+    assert.equal(value(text, 'heapflame_http_routes_over_limit_total'), 20);
+  } finally {
+    app.close();
+    m.stop();
+  }
+});
