@@ -68,6 +68,16 @@ export function createMetrics(options: MetricsOptions = {}): HeapflameMetrics {
     },
   });
   new Gauge({
+    name: 'heapflame_memory_limit_bytes',
+    help: 'Memory the process may use, from its cgroup (0 when there is no limit).',
+    registers: [registry],
+    collect() {
+      const limit = (process as { constrainedMemory?: () => number }).constrainedMemory?.() ?? 0;
+      // no limit reads as 2^64 - 1
+      this.set(limit > 0 && limit < 2 ** 60 ? limit : 0);
+    },
+  });
+  new Gauge({
     name: 'heapflame_external_bytes',
     help: 'Memory outside the JavaScript heap held by JavaScript objects (Buffers, ArrayBuffers, native objects).',
     registers: [registry],
