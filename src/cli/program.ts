@@ -338,6 +338,20 @@ export function buildProgram(): Command {
   });
 
   program
+    .command('watch')
+    .description("serve a running process's memory from /proc as Prometheus metrics (RSS, peak RSS, virtual size, threads, open files); ends with the process")
+    .requiredOption('--pid <pid>', 'the process to watch', parseCount)
+    .option('--port <port>', 'metrics port', parseCount, 9465)
+    .option('--host <host>', 'listen address (default 127.0.0.1)', '127.0.0.1')
+    .action(async (flags: { pid: number; port: number; host: string }) => {
+      const { watchProcess } = await import('../record/proc-watch.js');
+      const watch = await watchProcess(flags.pid, { port: flags.port, host: flags.host });
+      process.stderr.write(`heapflame: metrics of process ${flags.pid} at ${watch.url}/metrics\n`);
+      await watch.done;
+      process.stderr.write(`heapflame: process ${flags.pid} ended\n`);
+    });
+
+  program
     .command('record')
     .description('run a program and record its memory: Node programs with the built-in recorder, native ones with heaptrack')
     .argument('[command...]', 'the program and its arguments, after --')
