@@ -243,14 +243,22 @@ export interface MetricsServerOptions {
   /** Default 127.0.0.1: metrics are not for the world unless asked. */
   host?: string;
   registry: Registry;
+  /**
+   * Enables /debug/heapflame/heap (on-demand heap profiles) behind this bearer token; also
+   * taken from HEAPFLAME_PROFILE_TOKEN. Without a token the endpoint answers 404.
+   */
+  profileToken?: string;
   /** More routes on the same listener (the on-demand profiles); return true when handled. */
   extra?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
 }
 
 /** `/metrics` on its own listener, OpenMetrics when the scraper asks for it, classic text otherwise. */
 export async function serveMetrics(options: MetricsServerOptions): Promise<Server & { url: string }> {
+  const token = options.profileToken ?? process.env.HEAPFLAME_PROFILE_TOKEN;
+  const profiles = (await import('./profile-endpoint.js')).profileEndpoint({ token });
   const server = createServer(async (req, res) => {
     try {
+      if (await profiles(req, res)) return;
       if (options.extra && (await options.extra(req, res))) return;
       const path = (req.url ?? '/').split('?')[0];
       if (path !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {

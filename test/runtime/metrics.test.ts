@@ -123,3 +123,51 @@ test('route labels are bounded: past 100 templates, "other", counted', async () 
     m.stop();
   }
 });
+
+test('on-demand heap profiles: a token is required, one capture at a time, pprof by default', async () => {
+  const m = createMetrics();
+  const server = await serveMetrics({ registry: m.registry, port: 0, profileToken: 's3cret' });
+  // something to capture: allocations while the capture runs
+  const churn = setInterval(() => {
+    (globalThis as { churned?: unknown }).churned = Array.from({ length: 5000 }, (_, i) => ({ i }));
+  }, 5);
+  try {
+    const url = `${server.url}/debug/heapflame/heap?seconds=0.5`;
+    assert.equal((await fetch(url)).status, 401);
+    assert.equal((await fetch(url, { headers: { authorization: 'Bearer wrong' } })).status, 401);
+    const auth = { headers: { authorization: 'Bearer s3cret' } };
+    assert.equal((await fetch(`${server.url}/debug/heapflame/heap?seconds=600`, auth)).status, 400, 'bounded');
+    const first = fetch(url, auth);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const second = await fetch(url, auth);
+    assert.equal(second.status, 429, 'one capture at a time');
+    const res = await first;
+    assert.equal(res.status, 200);
+    const body = Buffer.from(await res.arrayBuffer());
+    assert.deepEqual([...body.subarray(0, 2)], [0x1f, 0x8b], 'gzip');
+    const { gunzipSync } = await import('node:zlib');
+    const { Profile } = await import('pprof-format');
+    const pprof = Profile.decode(gunzipSync(body));
+    const st = pprof.stringTable.strings;
+    assert.deepEqual(pprof.sampleType.map((t) => `${st[Number(t.type)]}/${st[Number(t.unit)]}`), ['allocated/bytes']);
+    assert.ok(pprof.sample.length > 0);
+    const svg = await fetch(`${url}&format=svg`, auth);
+    assert.equal(svg.status, 200);
+    assert.match(await svg.text(), /^<\?xml/);
+  } finally {
+    clearInterval(churn);
+    server.close();
+    m.stop();
+  }
+});
+
+test('without a token the profile endpoint does not exist', async () => {
+  const m = createMetrics();
+  const server = await serveMetrics({ registry: m.registry, port: 0 });
+  try {
+    assert.equal((await fetch(`${server.url}/debug/heapflame/heap`, { headers: { authorization: 'Bearer anything' } })).status, 404);
+  } finally {
+    server.close();
+    m.stop();
+  }
+});

@@ -1,0 +1,88 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import inspector from 'node:inspector';
+import { foldedChunks } from '../export/folded.js';
+import { renderHtml } from '../export/html.js';
+import { encodePprof } from '../export/pprof.js';
+import { renderSvg } from '../export/svg.js';
+import { V8ProfileBuilder, type V8SamplingProfile } from '../import/v8-sampling.js';
+import type { Profile } from '../model/profile.js';
+
+/**
+ * `/debug/heapflame/heap?seconds=N&format=pprof|svg|html|folded` on the metrics listener: a
+ * recording of the process's allocations for N seconds (V8's heap sampler, every allocation,
+ * collected or not), answered as gzipped pprof by default. A bearer token is required and
+ * compared in constant time (401 without it); one capture runs at a time (429 while one does);
+ * N is bounded. Do not use it beside another heap sampler in the same process (the recorder,
+ * @datadog/pprof): V8 has one, and @datadog/pprof crashed on that (#384).
+ */
+export interface ProfileEndpointOptions {
+  /** The bearer token; without one the endpoint answers 404. */
+  token?: string;
+  /** Longest capture (default 60 s). */
+  maxSeconds?: number;
+  /** Bytes between samples (default 128 KiB). */
+  interval?: number;
+}
+
+const PATH = '/debug/heapflame/heap';
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+export function profileEndpoint(options: ProfileEndpointOptions): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
+  const expected = options.token ? digest(options.token) : null;
+  const maxSeconds = options.maxSeconds ?? 60;
+  let busy = false;
+  return async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== PATH) return false;
+    const answer = (status: number, text: string, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers }).end(`${text}\n`);
+      return true;
+    };
+    if (!expected) return answer(404, 'not found: on-demand profiles need a token (profileToken)');
+    const given = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
+    // both sides hashed to one length, then compared in constant time
+    if (!timingSafeEqual(digest(given), expected)) return answer(401, 'unauthorized: send Authorization: Bearer <token>', { 'www-authenticate': 'Bearer' });
+    if (req.method !== 'GET') return answer(405, 'method not allowed: GET', { allow: 'GET' });
+    const seconds = Number(url.searchParams.get('seconds') ?? '10');
+    if (!Number.isFinite(seconds) || seconds <= 0 || seconds > maxSeconds) return answer(400, `seconds must be between 0 and ${maxSeconds}`);
+    const format = url.searchParams.get('format') ?? 'pprof';
+    if (!['pprof', 'svg', 'html', 'folded'].includes(format)) return answer(400, 'format must be pprof, svg, html or folded');
+    if (busy) return answer(429, 'a capture is running: try again when it ends', { 'retry-after': String(Math.ceil(seconds)) });
+    busy = true;
+    try {
+      const profile = await capture(seconds, options.interval ?? 128 * 1024);
+      if (format === 'pprof') {
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-disposition': 'attachment; filename="heap.pb.gz"' }).end(encodePprof(profile));
+      } else if (format === 'svg') res.writeHead(200, { 'content-type': 'image/svg+xml' }).end(renderSvg(profile, { title: `heapflame: allocated bytes in ${seconds} s` }));
+      else if (format === 'html') res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(renderHtml(profile, { title: `heapflame: ${seconds} s of allocations` }));
+      else res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end([...foldedChunks(profile, {})].join(''));
+      return true;
+    } catch (e) {
+      return answer(503, `capture failed: ${(e as Error).message}`);
+    } finally {
+      busy = false;
+    }
+  };
+}
+
+/** N seconds of V8's heap sampler (both GC-inclusion flags), as a profile. */
+async function capture(seconds: number, interval: number): Promise<Profile> {
+  const session = new inspector.Session();
+  session.connect();
+  const post = <T>(method: string, params: object = {}) =>
+    new Promise<T>((resolve, reject) => session.post(method, params, (err, res) => (err ? reject(err) : resolve(res as T))));
+  try {
+    await post('HeapProfiler.startSampling', { samplingInterval: interval, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true });
+    const started = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+    const { profile } = await post<{ profile: V8SamplingProfile }>('HeapProfiler.getSamplingProfile');
+    await post('HeapProfiler.stopSampling');
+    const builder = new V8ProfileBuilder([{ id: 'allocated', unit: 'bytes', label: 'allocated bytes', description: `Bytes allocated during the capture, sampled every ${interval} bytes by V8.` }]);
+    // the inspector's own message handling is the capture's, not the service's
+    builder.addSamples(profile, profile.samples ?? [], 0, (f) => f.url.startsWith('node:inspector'));
+    return builder.build({ format: 'node', durationMs: performance.now() - started, sampling: { intervalBytes: interval, mode: 'alloc', precise: false } }, []);
+  } finally {
+    session.disconnect();
+  }
+}
