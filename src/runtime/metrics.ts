@@ -284,3 +284,5 @@ export async function serveMetrics(options: MetricsServerOptions): Promise<Serve
   const port = typeof address === 'object' && address ? address.port : options.port;
   return Object.assign(server, { url: `http://${options.host ?? '127.0.0.1'}:${port}` });
 }
+
+export { startPyroscopePush, type PyroscopeOptions, type PyroscopePush } from './pyroscope.js';

@@ -171,3 +171,65 @@ test('without a token the profile endpoint does not exist', async () => {
     m.stop();
   }
 });
+
+test("Pyroscope push: gzipped pprof to /ingest with the app's name and labels, retried after a failure, never thrown", async () => {
+  const { startPyroscopePush } = await import('heapflame/metrics');
+  const { gunzipSync } = await import('node:zlib');
+  const { Profile } = await import('pprof-format');
+  const received: { url: URL; headers: Record<string, unknown>; body: Buffer }[] = [];
+  let calls = 0;
+  const receiver = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      calls++;
+      // the first push is refused: the next attempt must come
+      if (calls === 1) return void res.writeHead(503).end();
+      received.push({ url: new URL(req.url!, 'http://x'), headers: req.headers, body: Buffer.concat(chunks) });
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const outcomes: { ok: boolean; attempt: number }[] = [];
+  const keep: unknown[] = [];
+  const push = startPyroscopePush({
+    serverAddress: `http://127.0.0.1:${(receiver.address() as { port: number }).port}`,
+    appName: 'objstore.api',
+    tags: { region: 'eu west', version: '1.2' },
+    intervalMs: 200,
+    samplingInterval: 16 * 1024,
+    authToken: 'T0K',
+    backoffMs: 20,
+    onPush: (r) => outcomes.push(r),
+  });
+  try {
+    for (let i = 0; i < 20; i++) {
+      keep.push(Array.from({ length: 2000 }, (_, k) => ({ k })));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  } finally {
+    await push.stop();
+    receiver.close();
+  }
+  assert.ok(received.length >= 1, `pushes received: ${received.length}`);
+  assert.ok(outcomes.some((o) => !o.ok && o.attempt === 1) && outcomes.some((o) => o.ok && o.attempt === 2), JSON.stringify(outcomes));
+  const first = received[0];
+  assert.equal(first.url.pathname, '/ingest');
+  assert.equal(first.url.searchParams.get('format'), 'pprof');
+  assert.equal(first.url.searchParams.get('name'), 'objstore.api{region=eu_west,version=1.2}');
+  assert.ok(Number(first.url.searchParams.get('until')) >= Number(first.url.searchParams.get('from')));
+  assert.equal(first.headers.authorization, 'Bearer T0K');
+  assert.equal(first.headers['content-type'], 'application/octet-stream');
+  const pprof = Profile.decode(gunzipSync(first.body));
+  const st = pprof.stringTable.strings;
+  assert.deepEqual(pprof.sampleType.map((t) => `${st[Number(t.type)]}/${st[Number(t.unit)]}`), ['inuse_space/bytes']);
+  assert.ok(pprof.sample.length > 0 && keep.length === 20);
+
+  // a receiver that is not there: pushes fail quietly
+  const failures: string[] = [];
+  const nowhere = startPyroscopePush({ serverAddress: 'http://127.0.0.1:1', appName: 'x', intervalMs: 50, attempts: 1, onPush: (r) => r.error && failures.push(r.error) });
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  await nowhere.stop();
+  assert.ok(failures.length >= 1);
+});
