@@ -372,10 +372,22 @@ export function buildProgram(): Command {
 
   program
     .command('demo')
-    .description('record the bundled S3 GET example with its planted problems and fixed, and write reports, flame graphs and diffs to heapflame-demo/')
+    .description('record the bundled S3 GET example with its planted problems and fixed, and write reports, flame graphs and diffs to heapflame-demo/; with --serve, run the monitored S3 demo server instead')
     .option('-o, --output <dir>', 'output directory', 'heapflame-demo')
-    .action(async (flags: { output: string }) => {
-      await (await import('./demo.js')).runDemo(flags.output);
+    .option('--serve', 'run the S3 demo server with metrics and on-demand profiles (until Ctrl-C)')
+    .option('--port <port>', 'S3 port (--serve)', parseCount, 9000)
+    .option('--metrics-port <port>', 'metrics port (--serve)', parseCount, 9464)
+    .option('--host <host>', 'listen address (--serve)', '127.0.0.1')
+    .option('--data <dir>', 'object storage directory (--serve)', 'heapflame-demo/s3-data')
+    .option('--profile-token <token>', 'bearer token for /debug/heapflame/heap (--serve)')
+    .option('--tls-cert <file>', 'TLS certificate (PEM) for the S3 port (--serve)')
+    .option('--tls-key <file>', 'TLS key (PEM) (--serve)')
+    .action(async (flags: { output: string; serve?: boolean; port: number; metricsPort: number; host: string; data: string; profileToken?: string; tlsCert?: string; tlsKey?: string }) => {
+      const demo = await import('./demo.js');
+      if (flags.serve) {
+        if (Boolean(flags.tlsCert) !== Boolean(flags.tlsKey)) throw new HeapflameError('TLS needs both --tls-cert and --tls-key');
+        await demo.serveDemo({ port: flags.port, metricsPort: flags.metricsPort, host: flags.host, dataDir: flags.data, profileToken: flags.profileToken, tlsCert: flags.tlsCert, tlsKey: flags.tlsKey });
+      } else await demo.runDemo(flags.output);
     });
 
   return program;
