@@ -91,34 +91,35 @@ export async function runDemo(outDir: string): Promise<void> {
  * `demo --serve`: the S3 demo server (examples/s3-server), instrumented: TTFB middleware,
  * metrics and on-demand profiles on their own listener. Runs until SIGINT or SIGTERM.
  */
-export async function serveDemo(options: { port: number; metricsPort: number; host: string; dataDir: string; profileToken?: string; tlsCert?: string; tlsKey?: string }): Promise<void> {
+export async function serveDemo(options: { port: number; metricsPort: number; host: string; dataDir: string; profileToken?: string; tlsCert?: string; tlsKey?: string; instrument?: boolean }): Promise<void> {
   const [{ createS3Server }, { createMetrics, serveMetrics }, { readFileSync }] = await Promise.all([
     import(new URL('../../examples/s3-server/server.js', import.meta.url).href) as Promise<typeof import('../../examples/s3-server/server.js')>,
     import('../runtime/metrics.js'),
     import('node:fs'),
   ]);
   await mkdir(options.dataDir, { recursive: true });
-  const metrics = createMetrics();
+  // (without instrumentation: the baseline of the load benchmark)
+  const metrics = options.instrument === false ? null : createMetrics();
   const tls = options.tlsCert && options.tlsKey ? { cert: readFileSync(options.tlsCert), key: readFileSync(options.tlsKey) } : undefined;
-  const server = createS3Server({ dataDir: options.dataDir, instrument: metrics.http.middleware, tls });
+  const server = createS3Server({ dataDir: options.dataDir, instrument: metrics?.http.middleware, tls });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());
   });
-  const metricsServer = await serveMetrics({ registry: metrics.registry, port: options.metricsPort, host: options.host, profileToken: options.profileToken });
+  const metricsServer = metrics ? await serveMetrics({ registry: metrics.registry, port: options.metricsPort, host: options.host, profileToken: options.profileToken }) : null;
   const address = server.address() as { port: number };
   process.stdout.write(
     [
       `heapflame demo: S3 server at ${tls ? 'https' : 'http'}://${options.host}:${address.port} (path-style, data in ${options.dataDir})`,
-      `  metrics at ${metricsServer.url}/metrics${options.profileToken ? `, heap profiles at ${metricsServer.url}/debug/heapflame/heap (bearer token)` : ''}`,
+      metricsServer ? `  metrics at ${metricsServer.url}/metrics${options.profileToken ? `, heap profiles at ${metricsServer.url}/debug/heapflame/heap (bearer token)` : ''}` : '  not instrumented',
       '',
     ].join('\n'),
   );
   await new Promise<void>((resolve) => {
     const stop = () => {
       server.close();
-      metricsServer.close();
-      metrics.stop();
+      metricsServer?.close();
+      metrics?.stop();
       resolve();
     };
     process.once('SIGINT', stop);

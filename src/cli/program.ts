@@ -382,11 +382,12 @@ export function buildProgram(): Command {
     .option('--profile-token <token>', 'bearer token for /debug/heapflame/heap (--serve)')
     .option('--tls-cert <file>', 'TLS certificate (PEM) for the S3 port (--serve)')
     .option('--tls-key <file>', 'TLS key (PEM) (--serve)')
-    .action(async (flags: { output: string; serve?: boolean; port: number; metricsPort: number; host: string; data: string; profileToken?: string; tlsCert?: string; tlsKey?: string }) => {
+    .option('--no-instrument', 'without metrics (--serve; the baseline of bench/metrics-load.mjs)')
+    .action(async (flags: { output: string; serve?: boolean; port: number; metricsPort: number; host: string; data: string; profileToken?: string; tlsCert?: string; tlsKey?: string; instrument: boolean }) => {
       const demo = await import('./demo.js');
       if (flags.serve) {
         if (Boolean(flags.tlsCert) !== Boolean(flags.tlsKey)) throw new HeapflameError('TLS needs both --tls-cert and --tls-key');
-        await demo.serveDemo({ port: flags.port, metricsPort: flags.metricsPort, host: flags.host, dataDir: flags.data, profileToken: flags.profileToken, tlsCert: flags.tlsCert, tlsKey: flags.tlsKey });
+        await demo.serveDemo({ port: flags.port, metricsPort: flags.metricsPort, host: flags.host, dataDir: flags.data, profileToken: flags.profileToken, tlsCert: flags.tlsCert, tlsKey: flags.tlsKey, instrument: flags.instrument });
       } else await demo.runDemo(flags.output);
     });
 
