@@ -200,6 +200,19 @@ export function httpMetrics(registry: Registry): HttpMetrics {
     registers: [registry],
   });
   const routes = new Set<string>();
+  // the labelled children of both histograms per (method, route, status): found once, not
+  // hashed from a label object on every response (bounded: methods × 101 routes × statuses)
+  const children = new Map<string, { ttfb: { observe(v: number): void }; duration: { observe(v: number): void } }>();
+  const seriesOf = (method: string, route: string, status: number) => {
+    const key = `${method}\u0000${route}\u0000${status}`;
+    let c = children.get(key);
+    if (!c) {
+      const labels = { method, route, status: String(status) };
+      c = { ttfb: ttfb.labels(labels), duration: duration.labels(labels) };
+      children.set(key, c);
+    }
+    return c;
+  };
   const track = (req: IncomingMessage, res: ServerResponse, template?: () => string | undefined) => {
     const start = process.hrtime.bigint();
     let headersAt: bigint | null = null;
@@ -218,9 +231,9 @@ export function httpMetrics(registry: Registry): HttpMetrics {
         } else routes.add(route);
       }
       const method = METHODS.has(req.method ?? '') ? req.method! : 'other';
-      const labels = { method, route, status: String(res.statusCode) };
-      ttfb.observe(labels, Number((headersAt ?? end) - start) / 1e9);
-      duration.observe(labels, Number(end - start) / 1e9);
+      const series = seriesOf(method, route, res.statusCode);
+      series.ttfb.observe(Number((headersAt ?? end) - start) / 1e9);
+      series.duration.observe(Number(end - start) / 1e9);
     });
   };
   return {
