@@ -18,24 +18,21 @@ export interface LoadOptions extends HeaptrackImportOptions, NameOptions, StackF
   keepOrder?: boolean;
 }
 
+/** The importer of each format; all but heaptrack and folded take only the input options. */
+const IMPORTERS: Record<Format, (path: string, options: LoadOptions) => Promise<Profile>> = {
+  heaptrack: (path, o) => importHeaptrack(path, o),
+  folded: (path, o) => importFolded(path, { input: o.input, onProgress: o.onProgress, keepOrder: o.keepOrder }),
+  heapflame: (path, o) => importHeapflame(path, { input: o.input }),
+  dhat: (path, o) => importDhat(path, { input: o.input }),
+  v8: (path, o) => importV8(path, { input: o.input }),
+  pprof: (path, o) => importPprof(path, { input: o.input }),
+  speedscope: (path, o) => importSpeedscope(path, { input: o.input }),
+  bytehound: (path, o) => importBytehound(path, { input: o.input }),
+};
+
 /** Reads a recording and prepares it for output: display names, then stack filters. */
 export async function loadProfile(path: string, options: LoadOptions = {}): Promise<Profile> {
   const format = options.format ?? (await detectFormat(path, options.input));
-  const profile =
-    format === 'folded'
-      ? await importFolded(path, { input: options.input, onProgress: options.onProgress, keepOrder: options.keepOrder })
-      : format === 'heapflame'
-        ? await importHeapflame(path, { input: options.input })
-        : format === 'dhat'
-          ? await importDhat(path, { input: options.input })
-          : format === 'v8'
-            ? await importV8(path, { input: options.input })
-            : format === 'pprof'
-              ? await importPprof(path, { input: options.input })
-              : format === 'speedscope'
-                ? await importSpeedscope(path, { input: options.input })
-                : format === 'bytehound'
-                  ? await importBytehound(path, { input: options.input })
-                  : await importHeaptrack(path, options);
+  const profile = await IMPORTERS[format](path, options);
   return filterStacks(presentNames(profile, options), options);
 }

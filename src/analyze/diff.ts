@@ -93,3 +93,13 @@ export function topChanges(diff: Profile, limit = 10): { growing: FunctionChange
   const shrinking = all.filter((c) => c.delta < 0).sort(order);
   return { growing: growing.slice(0, limit), shrinking: shrinking.slice(0, limit) };
 }
+
+/**
+ * How much a differential profile's total grew, in percent of BASE (when BASE is 0:
+ * Infinity when NEW has something, 0 when neither has).
+ */
+export function growthPercent(diff: Profile): number {
+  const before = diff.totals.before ?? 0;
+  const after = diff.totals.after ?? 0;
+  return before !== 0 ? ((after - before) / before) * 100 : after > 0 ? Infinity : 0;
+}

@@ -243,7 +243,7 @@ export function buildProgram(): Command {
       .option('--fail-on-growth <p%>', 'exit 1 when the total of the cost grew by more than this share (CI), e.g. 10%')
       .option('-n, --top <n>', 'functions per list', parseCount, 10),
   ).action(async (baseFile: string, newFile: string | undefined, flags: CommonFlags & DiffFlags) => {
-    const [{ diffProfiles }, { isDiffProfile, renderSvg }, { renderHtml }, { renderDiffJson, renderDiffText }] = await Promise.all([
+    const [{ diffProfiles, growthPercent }, { isDiffProfile, renderSvg }, { renderHtml }, { renderDiffJson, renderDiffText }] = await Promise.all([
       import('../analyze/diff.js'),
       import('../export/svg.js'),
       import('../export/html.js'),
@@ -261,9 +261,7 @@ export function buildProgram(): Command {
     if (flags.failOnGrowth !== undefined) {
       const limit = /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(flags.failOnGrowth);
       if (!limit) throw new HeapflameError(`--fail-on-growth takes a share such as 10%, not "${flags.failOnGrowth}"`);
-      const before = diff.totals.before ?? 0;
-      const after = diff.totals.after ?? 0;
-      const grew = before > 0 ? ((after - before) / before) * 100 : after > 0 ? Infinity : 0;
+      const grew = growthPercent(diff);
       const ok = grew <= Number(limit[1]);
       process.stderr.write(`heapflame: ${label} ${grew >= 0 ? 'grew' : 'shrank'} ${Number.isFinite(grew) ? `${Math.abs(grew).toFixed(1)} %` : 'from nothing'}: ${ok ? 'within' : 'more than'} the allowed ${limit[1]} %\n`);
       if (!ok) commandStatus = { code: 1 };

@@ -1,4 +1,4 @@
-import { topChanges, type FunctionChange } from '../analyze/diff.js';
+import { growthPercent, topChanges, type FunctionChange } from '../analyze/diff.js';
 import type { Profile } from '../model/profile.js';
 import { formatBytes, terminalSafe } from './format.js';
 
@@ -16,7 +16,7 @@ export function buildDiffReport(diff: Profile, cost: string, limit = 10) {
     before,
     after,
     delta: after - before,
-    deltaPercent: before !== 0 ? ((after - before) / before) * 100 : null,
+    deltaPercent: before !== 0 ? growthPercent(diff) : null,
     growing: changes.growing,
     shrinking: changes.shrinking,
     warnings: diff.warnings,

@@ -17,6 +17,8 @@ export interface HeapSampler {
   stop(): V8SamplingProfile;
   /** The samples so far, sampling going on (inspector only: live mode's peak). */
   peek(): V8SamplingProfile;
+  /** Lets go of the inspector session (sampling must be stopped first). */
+  close(): void;
 }
 
 interface NodeHeapProfileApi {
@@ -48,6 +50,7 @@ function nativeSampler(api: NodeHeapProfileApi, interval: number): HeapSampler {
     peek() {
       throw new Error('v8.startHeapProfile gives its samples only when stopped');
     },
+    close() {},
   };
 }
 
@@ -82,5 +85,6 @@ function inspectorSampler(mode: 'alloc' | 'live', interval: number): HeapSampler
       return p;
     },
     peek,
+    close: () => session.disconnect(),
   };
 }

@@ -1,11 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import inspector from 'node:inspector';
 import { foldedChunks } from '../export/folded.js';
 import { renderHtml } from '../export/html.js';
 import { encodePprof } from '../export/pprof.js';
 import { renderSvg } from '../export/svg.js';
-import { V8ProfileBuilder, type V8SamplingProfile } from '../import/v8-sampling.js';
+import { V8ProfileBuilder } from '../import/v8-sampling.js';
+import { heapSampler } from '../record/sampler.js';
 import type { Profile } from '../model/profile.js';
 
 /**
@@ -66,23 +66,19 @@ export function profileEndpoint(options: ProfileEndpointOptions): (req: Incoming
   };
 }
 
-/** N seconds of V8's heap sampler (both GC-inclusion flags), as a profile. */
+/** N seconds of V8's heap sampler (every allocation, collected or not), as a profile. */
 async function capture(seconds: number, interval: number): Promise<Profile> {
-  const session = new inspector.Session();
-  session.connect();
-  const post = <T>(method: string, params: object = {}) =>
-    new Promise<T>((resolve, reject) => session.post(method, params, (err, res) => (err ? reject(err) : resolve(res as T))));
+  const sampler = heapSampler('alloc', interval);
   try {
-    await post('HeapProfiler.startSampling', { samplingInterval: interval, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true });
+    sampler.start();
     const started = performance.now();
     await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-    const { profile } = await post<{ profile: V8SamplingProfile }>('HeapProfiler.getSamplingProfile');
-    await post('HeapProfiler.stopSampling');
+    const profile = sampler.stop();
     const builder = new V8ProfileBuilder([{ id: 'allocated', unit: 'bytes', label: 'allocated bytes', description: `Bytes allocated during the capture, sampled every ${interval} bytes by V8.` }]);
     // the inspector's own message handling is the capture's, not the service's
     builder.addSamples(profile, profile.samples ?? [], 0, (f) => f.url.startsWith('node:inspector'));
     return builder.build({ format: 'node', durationMs: performance.now() - started, sampling: { intervalBytes: interval, mode: 'alloc', precise: false } }, []);
   } finally {
-    session.disconnect();
+    sampler.close();
   }
 }

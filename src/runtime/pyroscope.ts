@@ -1,6 +1,6 @@
-import inspector from 'node:inspector';
 import { encodePprof } from '../export/pprof.js';
-import { V8ProfileBuilder, type V8SamplingProfile } from '../import/v8-sampling.js';
+import { V8ProfileBuilder } from '../import/v8-sampling.js';
+import { heapSampler } from '../record/sampler.js';
 
 /**
  * Continuous heap profiles for Grafana Pyroscope: every interval, the objects alive in the
@@ -43,21 +43,18 @@ function appNameWithTags(app: string, tags: Record<string, string>): string {
 export function startPyroscopePush(options: PyroscopeOptions): PyroscopePush {
   const interval = options.intervalMs ?? 60_000;
   const samplingInterval = options.samplingInterval ?? 512 * 1024;
-  const session = new inspector.Session();
-  session.connect();
-  session.post('HeapProfiler.startSampling', { samplingInterval });
+  // in-use mode: only objects still alive are sampled (the inspector's sampler, readable while it runs)
+  const sampler = heapSampler('live', samplingInterval);
+  sampler.start();
   let from = Math.floor(Date.now() / 1000);
   let stopped = false;
   const pending = new Set<Promise<void>>();
-
-  const snapshot = () =>
-    new Promise<V8SamplingProfile>((resolve, reject) => session.post('HeapProfiler.getSamplingProfile', (err, res) => (err ? reject(err) : resolve(res.profile as V8SamplingProfile))));
 
   const push = async () => {
     const until = Math.floor(Date.now() / 1000);
     let body: Buffer;
     try {
-      const profile = await snapshot();
+      const profile = sampler.peek();
       const builder = new V8ProfileBuilder([{ id: 'inuse_space', unit: 'bytes', label: 'in-use bytes', description: 'Bytes of sampled objects alive at the push.' }]);
       builder.addSamples(profile, profile.samples ?? [], 0, (f) => f.url.startsWith('node:inspector'));
       body = encodePprof(builder.build({ format: 'node', sampling: { intervalBytes: samplingInterval, mode: 'live', precise: false } }, []));
@@ -102,8 +99,8 @@ export function startPyroscopePush(options: PyroscopeOptions): PyroscopePush {
       stopped = true;
       clearInterval(timer);
       await Promise.all(pending);
-      session.post('HeapProfiler.stopSampling');
-      session.disconnect();
+      sampler.stop();
+      sampler.close();
     },
   };
 }

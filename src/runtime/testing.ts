@@ -1,7 +1,7 @@
 import { AsyncLocalStorage, createHook } from 'node:async_hooks';
-import inspector from 'node:inspector';
 import v8 from 'node:v8';
 import { fileURLToPath } from 'node:url';
+import { heapSampler } from '../record/sampler.js';
 import { forceGc } from './gc.js';
 import { heapWatch } from './heap-watch.js';
 
@@ -95,18 +95,14 @@ export async function expectNoLeaks(fn: () => unknown, options: NoLeaksOptions =
 
 /** More runs under V8's heap sampler (live objects only): who allocated what stayed. */
 async function retainingFunctions(fn: () => unknown, interval: number, gc: () => void): Promise<string[]> {
-  const session = new inspector.Session();
-  session.connect();
-  const post = (method: string, params: object = {}) =>
-    new Promise<unknown>((resolve, reject) => session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))));
+  const sampler = heapSampler('live', interval);
   try {
-    await post('HeapProfiler.startSampling', { samplingInterval: interval });
+    sampler.start();
     // a run may keep less than a sample's worth: enough runs make what stays visible
     for (let i = 0; i < 32; i++) await fn();
     gc();
     gc();
-    const { profile } = (await post('HeapProfiler.getSamplingProfile')) as { profile: SamplingNode & { samples?: unknown } };
-    await post('HeapProfiler.stopSampling');
+    const profile = sampler.stop();
     const bySite = new Map<string, number>();
     const walk = (n: SamplingNode) => {
       const f = n.callFrame;
@@ -116,12 +112,12 @@ async function retainingFunctions(fn: () => unknown, interval: number, gc: () =>
       }
       n.children.forEach(walk);
     };
-    walk((profile as unknown as { head: SamplingNode }).head);
+    walk(profile.head as SamplingNode);
     return [...bySite].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([site, bytes]) => `${site}: about ${bytes} bytes`);
   } catch {
     return [];
   } finally {
-    session.disconnect();
+    sampler.close();
   }
 }
 
