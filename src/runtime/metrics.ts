@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, openMetricsContentType } from 'prom-client';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Gauge, Histogram, Registry, collectDefaultMetrics, openMetricsContentType } from 'prom-client';
 import { heapWatch } from './heap-watch.js';
+import { httpMetrics, type HttpMetrics } from './http-metrics.js';
 
 /**
  * heapflame/metrics: what a Node service's memory and latency look like to Prometheus, on a
@@ -112,19 +113,15 @@ export function createMetrics(options: MetricsOptions = {}): HeapflameMetrics {
 
   const gcPause = new Histogram({
     name: 'heapflame_gc_pause_seconds',
-    help: 'Garbage collection pauses by kind (minor, major, incremental, weakcb).',
+    help: 'Garbage collection pauses by kind (minor, major, incremental, weakcb), counted within a second of each collection.',
     labelNames: ['kind'],
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [registry],
+    collect() {
+      watch.read(); // (folds the collections since the last second in)
+    },
   });
-  const GC_KINDS: Record<number, string> = { 1: 'minor', 2: 'major', 4: 'incremental', 8: 'weakcb', 16: 'minor' };
-  const observer = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) {
-      const kind = (e as { detail?: { kind?: number } }).detail?.kind ?? 0;
-      gcPause.observe({ kind: GC_KINDS[kind] ?? 'other' }, e.duration / 1000);
-    }
-  });
-  observer.observe({ entryTypes: ['gc'] });
+  const stopGc = watch.onCollection((kind, seconds) => gcPause.observe({ kind }, seconds));
 
   new Gauge({
     name: 'heapflame_active_tasks',
@@ -145,105 +142,7 @@ export function createMetrics(options: MetricsOptions = {}): HeapflameMetrics {
     http,
     stop() {
       lag.disable();
-      observer.disconnect();
-    },
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// HTTP: time to first byte and total duration
-
-export interface HttpMetrics {
-  /** `(req, res, next?)`: node:http handlers and Express middleware. */
-  middleware: (req: IncomingMessage, res: ServerResponse, next?: () => void) => void;
-  /** Fastify: `fastify.addHook('onRequest', m.http.fastifyOnRequest)`. */
-  fastifyOnRequest: (request: { raw: IncomingMessage; routeOptions?: { url?: string } }, reply: { raw: ServerResponse }, done: () => void) => void;
-}
-
-/** Distinct route labels kept; later ones are counted as "other", so labels stay bounded. */
-const MAX_ROUTES = 100;
-const METHODS = new Set(['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH', 'OPTIONS']);
-
-/**
- * A route label is a template (Express `req.route.path`, Fastify's route url, or what the
- * application sets on `res.locals.route` / `req.routeTemplate`), never the raw path: an
- * object key in a label is a new time series per key (RustFS leaked memory that way).
- * Without a template the label is "unmatched".
- */
-function routeOf(req: IncomingMessage, res: ServerResponse): string {
-  const r = req as IncomingMessage & { route?: { path?: unknown }; baseUrl?: string; routeTemplate?: unknown };
-  const locals = (res as ServerResponse & { locals?: { route?: unknown } }).locals;
-  const template = r.routeTemplate ?? locals?.route ?? (typeof r.route?.path === 'string' ? `${r.baseUrl ?? ''}${r.route.path}` : undefined);
-  return typeof template === 'string' && template.length <= 200 ? template : 'unmatched';
-}
-
-export function httpMetrics(registry: Registry): HttpMetrics {
-  const labelNames = ['method', 'route', 'status'] as const;
-  const buckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.3, 0.5, 1, 2.5, 5, 10];
-  const ttfb = new Histogram({
-    name: 'heapflame_http_ttfb_seconds',
-    help: 'Time from the request until the response headers are written (time to first byte), by method, route template and status.',
-    labelNames,
-    buckets,
-    registers: [registry],
-  });
-  const duration = new Histogram({
-    name: 'heapflame_http_request_duration_seconds',
-    help: 'Time from the request until the response is finished, by method, route template and status.',
-    labelNames,
-    buckets,
-    registers: [registry],
-  });
-  const routesOver = new Counter({
-    name: 'heapflame_http_routes_over_limit_total',
-    help: `Responses labelled route="other" because more than ${MAX_ROUTES} route templates were seen.`,
-    registers: [registry],
-  });
-  const routes = new Set<string>();
-  // the labelled children of both histograms per (method, route, status): found once, not
-  // hashed from a label object on every response (bounded: methods × 101 routes × statuses)
-  const children = new Map<string, { ttfb: { observe(v: number): void }; duration: { observe(v: number): void } }>();
-  const seriesOf = (method: string, route: string, status: number) => {
-    const key = `${method}\u0000${route}\u0000${status}`;
-    let c = children.get(key);
-    if (!c) {
-      const labels = { method, route, status: String(status) };
-      c = { ttfb: ttfb.labels(labels), duration: duration.labels(labels) };
-      children.set(key, c);
-    }
-    return c;
-  };
-  const track = (req: IncomingMessage, res: ServerResponse, template?: () => string | undefined) => {
-    const start = process.hrtime.bigint();
-    let headersAt: bigint | null = null;
-    const writeHead = res.writeHead;
-    res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
-      headersAt ??= process.hrtime.bigint();
-      return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
-    } as typeof res.writeHead;
-    res.once('finish', () => {
-      const end = process.hrtime.bigint();
-      let route = template?.() ?? routeOf(req, res);
-      if (!routes.has(route)) {
-        if (routes.size >= MAX_ROUTES) {
-          routesOver.inc();
-          route = 'other';
-        } else routes.add(route);
-      }
-      const method = METHODS.has(req.method ?? '') ? req.method! : 'other';
-      const series = seriesOf(method, route, res.statusCode);
-      series.ttfb.observe(Number((headersAt ?? end) - start) / 1e9);
-      series.duration.observe(Number(end - start) / 1e9);
-    });
-  };
-  return {
-    middleware(req, res, next) {
-      track(req, res);
-      next?.();
-    },
-    fastifyOnRequest(request, reply, done) {
-      track(request.raw, reply.raw, () => request.routeOptions?.url);
-      done();
+      stopGc();
     },
   };
 }
@@ -298,4 +197,5 @@ export async function serveMetrics(options: MetricsServerOptions): Promise<Serve
   return Object.assign(server, { url: `http://${options.host ?? '127.0.0.1'}:${port}` });
 }
 
+export { httpMetrics, type HttpMetrics } from './http-metrics.js';
 export { startPyroscopePush, type PyroscopeOptions, type PyroscopePush } from './pyroscope.js';

@@ -1,11 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { foldedChunks } from '../export/folded.js';
-import { renderHtml } from '../export/html.js';
-import { encodePprof } from '../export/pprof.js';
-import { renderSvg } from '../export/svg.js';
-import { V8ProfileBuilder } from '../import/v8-sampling.js';
-import { heapSampler } from '../record/sampler.js';
 import type { Profile } from '../model/profile.js';
 
 /**
@@ -52,6 +46,8 @@ export function profileEndpoint(options: ProfileEndpointOptions): (req: Incoming
     busy = true;
     try {
       const profile = await capture(seconds, options.interval ?? 128 * 1024);
+      // (the exporters load with the first capture: a service that never asks does not carry them)
+      const [{ encodePprof }, { renderSvg }, { renderHtml }, { foldedChunks }] = await Promise.all([import('../export/pprof.js'), import('../export/svg.js'), import('../export/html.js'), import('../export/folded.js')]);
       if (format === 'pprof') {
         res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-disposition': 'attachment; filename="heap.pb.gz"' }).end(encodePprof(profile));
       } else if (format === 'svg') res.writeHead(200, { 'content-type': 'image/svg+xml' }).end(renderSvg(profile, { title: `heapflame: allocated bytes in ${seconds} s` }));
@@ -68,6 +64,7 @@ export function profileEndpoint(options: ProfileEndpointOptions): (req: Incoming
 
 /** N seconds of V8's heap sampler (every allocation, collected or not), as a profile. */
 async function capture(seconds: number, interval: number): Promise<Profile> {
+  const [{ heapSampler }, { V8ProfileBuilder }] = await Promise.all([import('../record/sampler.js'), import('../import/v8-sampling.js')]);
   const sampler = heapSampler('alloc', interval);
   try {
     sampler.start();

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { test } from 'node:test';
 import { createMetrics, serveMetrics } from 'heapflame/metrics';
+import { forceGc } from '../../src/runtime/gc.js';
 import { requireOrSkip } from '../helpers/paths.js';
 
 /** heapflame/metrics: names promtool accepts, a true heap peak, TTFB by route template, bounded labels. */
@@ -74,6 +75,24 @@ test('the heap peak holds what was allocated between scrapes', async () => {
   }
 });
 
+test('GC pauses by kind: every collection since metrics started, with its pause', async () => {
+  const m = createMetrics();
+  try {
+    const count = (text: string) => value(text, 'heapflame_gc_pause_seconds_count{kind="major"}') || 0;
+    const before = count(await m.registry.metrics());
+    const gc = forceGc();
+    gc();
+    gc();
+    const after = await m.registry.metrics();
+    assert.ok(count(after) >= before + 2, `${before} -> ${count(after)}`);
+    const sum = value(after, 'heapflame_gc_pause_seconds_sum{kind="major"}');
+    // a forced full collection pauses for more than nothing and far less than a second here
+    assert.ok(sum > 0 && sum / count(after) < 1, String(sum));
+  } finally {
+    m.stop();
+  }
+});
+
 test('TTFB and duration by method, route template and status; raw paths never become labels', async () => {
   const m = createMetrics();
   const { app, base } = await instrumentedApp(m, (req, res) => {
@@ -101,6 +120,68 @@ test('TTFB and duration by method, route template and status; raw paths never be
   } finally {
     app.close();
     server.close();
+    m.stop();
+  }
+});
+
+test('the middleware mounted twice counts a response once; responses it never saw are not counted', async () => {
+  const m = createMetrics();
+  const { app, base } = await instrumentedApp(m, (req, res) => {
+    m.http.middleware(req, res); // (mounted again, as an app and a router both might)
+    (req as typeof req & { routeTemplate?: string }).routeTemplate = '/twice';
+    res.end('ok');
+  });
+  // a second server in the same process without the middleware: writeHead is wrapped on the
+  // prototype once the middleware has run, and must leave its responses alone
+  const bare = createServer((_req, res) => void res.writeHead(201, { 'x-bare': '1' }).end('bare'));
+  await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
+  try {
+    await (await fetch(`${base}/x`)).text();
+    await (await fetch(`${base}/y`)).text();
+    const r = await fetch(`http://127.0.0.1:${(bare.address() as { port: number }).port}/`);
+    assert.equal(r.status, 201);
+    assert.equal(r.headers.get('x-bare'), '1');
+    assert.equal(await r.text(), 'bare');
+    const text = await m.registry.metrics();
+    assert.equal(value(text, 'heapflame_http_ttfb_seconds_count{method="GET",route="/twice",status="200"}'), 2);
+    assert.equal(value(text, 'heapflame_http_request_duration_seconds_count{method="GET",route="/twice",status="200"}'), 2);
+    assert.ok(!text.includes('status="201"'));
+  } finally {
+    app.close();
+    bare.close();
+    m.stop();
+  }
+});
+
+test("HTTP/2's compatibility API: its responses are timed by a wrapper of their own", async () => {
+  const { createServer: createH2Server, connect } = await import('node:http2');
+  const m = createMetrics();
+  const app = createH2Server((req, res) => {
+    m.http.middleware(req as unknown as IncomingMessage, res as unknown as ServerResponse);
+    (req as typeof req & { routeTemplate?: string }).routeTemplate = '/h2/:id';
+    setTimeout(() => {
+      res.writeHead(200);
+      res.write('o');
+      setTimeout(() => res.end('k'), 40);
+    }, 20);
+  });
+  await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+  const client = connect(`http://127.0.0.1:${(app.address() as { port: number }).port}`);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const r = client.request({ ':path': '/h2/1' });
+      r.on('error', reject).on('end', resolve).resume();
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const text = await m.registry.metrics();
+    assert.equal(value(text, 'heapflame_http_ttfb_seconds_count{method="GET",route="/h2/:id",status="200"}'), 1);
+    const ttfb = value(text, 'heapflame_http_ttfb_seconds_sum{method="GET",route="/h2/:id",status="200"}');
+    const total = value(text, 'heapflame_http_request_duration_seconds_sum{method="GET",route="/h2/:id",status="200"}');
+    // headers at 20 ms, the end 40 ms later: the headers were seen, not taken for the end
+    assert.ok(ttfb >= 0.015 && total >= ttfb + 0.03, `ttfb ${ttfb}, total ${total}`);
+  } finally {
+    client.close();
+    app.close();
     m.stop();
   }
 });
