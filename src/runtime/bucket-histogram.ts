@@ -1,13 +1,5 @@
 import type { Metric, Registry } from 'prom-client';
 
-/**
- * A labelled Prometheus histogram for hot paths, registered in a prom-client registry, which
- * writes the exposition. prom-client's Histogram builds a label object, validates it and hashes
- * it into a string on every observation; measured under load on the S3 demo that (with the
- * per-response closures it replaced) cost a service ~10 % of its throughput. Here a caller
- * looks a series up once and keeps it; observing it is a bucket search and three additions
- * into a Float64Array, allocating nothing.
- */
 /** One exposed sample, in prom-client's shape (exemplars are not kept: null or undefined as there). */
 interface Value {
   labels: Record<string, string | number>;
@@ -17,6 +9,14 @@ interface Value {
   exemplar: null | undefined;
 }
 
+/**
+ * A labelled Prometheus histogram for hot paths, registered in a prom-client registry, which
+ * writes the exposition. prom-client's Histogram builds a label object, validates it and hashes
+ * it into a string on every observation; the TTFB middleware built on it took 1.3 µs per
+ * response in a microbenchmark, on this one 0.1-0.2 µs. Here a caller looks a series up once and
+ * keeps it; observing is a bucket search and three additions into a Float64Array, allocating
+ * nothing.
+ */
 export class BucketHistogram {
   readonly type = 'histogram';
   readonly aggregator = 'sum';
