@@ -1,6 +1,6 @@
 import { DHAT_VIEW_METRICS, dhatView, type DhatViewNode } from '../analyze/dhat-view.js';
 import type { Profile } from '../model/profile.js';
-import { formatInt, terminalSafe } from './format.js';
+import { formatInt, frameWhere, terminalSafe } from './format.js';
 
 /**
  * The program-point tree of dh_view for one sort metric, as text: each node's value of the
@@ -20,8 +20,7 @@ export function renderDhatView(profile: Profile, metric: number): string {
     if (n.insignificant !== undefined) lines.push(`${body}[${n.insignificant} insignificant]`);
     for (const f of n.frames) {
       const fr = profile.frames[f];
-      const where = fr.file ? ` (${fr.file}:${fr.line})` : fr.module ? ` (in ${fr.module})` : '';
-      lines.push(`${body}${terminalSafe(fr.name || `0x${fr.address}`)}${terminalSafe(where)}`);
+      lines.push(`${body}${terminalSafe(fr.name || `0x${fr.address}`)}${terminalSafe(frameWhere(fr))}`);
     }
     n.kids.forEach((k, i) => walk(k, `${id}.${i + 1}`, depth === 0 ? '' : `${prefix}${last ? '    ' : '│   '}`, i === n.kids.length - 1, depth + 1));
   };

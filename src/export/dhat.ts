@@ -1,4 +1,5 @@
-import type { Profile } from '../model/profile.js';
+import { costIndex, type Profile } from '../model/profile.js';
+import { frameWhere } from './format.js';
 
 /**
  * DHAT JSON v2 (heap mode), for Valgrind's dh_view.html: one program point per stack with
@@ -8,7 +9,7 @@ import type { Profile } from '../model/profile.js';
  */
 export function renderDhat(profile: Profile): string {
   const column = (id: string) => {
-    const c = profile.costs.findIndex((x) => x.id === id);
+    const c = costIndex(profile, id);
     return c < 0 ? null : profile.values[c];
   };
   const tb = column('allocated');
@@ -23,9 +24,8 @@ export function renderDhat(profile: Profile): string {
     let i = ftblIndex.get(frame);
     if (i === undefined) {
       const f = profile.frames[frame];
-      const where = f.file ? ` (${f.file}:${f.line})` : f.module ? ` (in ${f.module})` : '';
       i = ftbl.length;
-      ftbl.push(`0x${f.address || '0'}: ${f.name || '???'}${where}`);
+      ftbl.push(`0x${f.address || '0'}: ${f.name || '???'}${frameWhere(f)}`);
       ftblIndex.set(frame, i);
     }
     return i;

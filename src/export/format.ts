@@ -58,3 +58,8 @@ export function formatIec(bytes: number): string {
   while (k < units.length - 1 && Math.abs(bytes) >= 1024 ** (k + 1)) k++;
   return k === 0 ? `${Math.round(bytes)} B` : `${(bytes / 1024 ** k).toFixed(bytes / 1024 ** k >= 100 ? 0 : bytes / 1024 ** k >= 10 ? 1 : 2)} ${units[k]}`;
 }
+
+/** Where a frame is, after its name: " (file:line)", " (in module)", or nothing. */
+export function frameWhere(f: { file: string; line: number; module: string }): string {
+  return f.file ? ` (${f.file}:${f.line})` : f.module ? ` (in ${f.module})` : '';
+}

@@ -1,4 +1,4 @@
-import type { Profile } from '../model/profile.js';
+import { type Profile, stackOf } from '../model/profile.js';
 
 /**
  * speedscope's file format (https://www.speedscope.app/file-format-schema.json): the frames
@@ -14,12 +14,7 @@ export function renderSpeedscope(profile: Profile, name = 'heapflame'): string {
   const stackOfNode = new Map<number, number[]>();
   const stack = (node: number): number[] => {
     let s = stackOfNode.get(node);
-    if (!s) {
-      s = [];
-      for (let n = node; n > 0; n = profile.nodeParent[n]) s.push(profile.nodeFrame[n]);
-      s.reverse();
-      stackOfNode.set(node, s);
-    }
+    if (!s) stackOfNode.set(node, (s = stackOf(profile, node)));
     return s;
   };
   const profiles = profile.costs.map((cost, c) => {

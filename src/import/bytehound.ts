@@ -140,10 +140,11 @@ class BytehoundReader {
   ];
   private readonly builder = new ProfileBuilder(this.costs);
   private readonly peak = new PeakTracker();
-  private infoOf = new Map<string, number>();
+  /** Allocation infos by stack node, then size: numbers all the way, no key built per event. */
+  private infoOf = new Map<number, Map<number, number>>();
   private infoNode: number[] = [];
-  /** Live allocations: key → [info, size]. */
-  private live = new Map<string | number, [number, number]>();
+  /** Live allocations: key → their info (whose EFF_SIZE is the block's size). */
+  private live = new Map<string | number, number>();
   private lastAlloc: string | number | null = null;
   private liveBytes = 0;
   private maxLive = 0;
@@ -379,12 +380,13 @@ class BytehoundReader {
   }
 
   private info(node: number, size: number): number {
-    const k = `${node}:${size}`;
-    let i = this.infoOf.get(k);
+    let bySize = this.infoOf.get(node);
+    if (!bySize) this.infoOf.set(node, (bySize = new Map()));
+    let i = bySize.get(size);
     if (i === undefined) {
       i = this.infoNode.length;
       this.infoNode.push(node);
-      this.infoOf.set(k, i);
+      bySize.set(size, i);
       this.peak.ensureInfos(i + 1);
       this.peak.info[i * STRIDE + EFF_SIZE] = size;
     }
@@ -398,7 +400,7 @@ class BytehoundReader {
     const info = this.peak.info;
     info[i * STRIDE + ALLOCS]++;
     info[i * STRIDE + LIVE]++;
-    this.live.set(key, [i, size]);
+    this.live.set(key, i);
     this.log(i + 1);
     this.liveBytes += size;
     this.lastAlloc = key;
@@ -412,11 +414,11 @@ class BytehoundReader {
 
   private freed(ts: number, key: string | number, countTemporary: boolean): void {
     this.time(ts);
-    const block = this.live.get(key);
-    if (!block) return; // allocated before the recording started, or not tracked
-    const [i, size] = block;
+    const i = this.live.get(key);
+    if (i === undefined) return; // allocated before the recording started, or not tracked
     this.live.delete(key);
     const info = this.peak.info;
+    const size = info[i * STRIDE + EFF_SIZE];
     info[i * STRIDE + LIVE]--;
     if (countTemporary && this.lastAlloc === key) info[i * STRIDE + TEMPS]++;
     this.log(-(i + 1));

@@ -49,7 +49,18 @@ export function cgroupMemoryLimit(pid: number): number {
 export async function watchProcess(pid: number, options: { port?: number; host?: string; pollMs?: number } = {}): Promise<{ url: string; done: Promise<void> }> {
   if (!Number.isInteger(pid) || pid <= 0 || !existsSync(`/proc/${pid}/status`)) throw new HeapflameError(`no process ${pid} to watch (Linux /proc/${pid} is missing)`);
   const registry = new Registry();
-  const read = () => parseProcStatus(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  // one read of /proc/PID/status serves the four gauges of a scrape (they are collected one
+  // after another, well within this)
+  let readAt = -Infinity;
+  let status: ProcStatus | undefined;
+  const read = (): ProcStatus => {
+    const now = performance.now();
+    if (!status || now - readAt > 100) {
+      status = parseProcStatus(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      readAt = now;
+    }
+    return status;
+  };
   const gauge = (name: string, help: string, value: () => number) =>
     new Gauge({
       name,
