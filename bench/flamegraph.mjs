@@ -1,18 +1,15 @@
 #!/usr/bin/env node
 // heapflame benchmark: folded stacks -> SVG flame graph, against flamegraph.pl run side by side
-// where it is installed (Debian: libdevel-nytprof-perl), else against its figures measured in
-// ../shared/fixtures/README.md (Perl 5.36, 2-vCPU machine).
+// where it is installed (Debian: libdevel-nytprof-perl), else against its figures measured on
+// the project's 2-vCPU machine (Perl 5.36). Inputs: bench/inputs.mjs.
 // Usage: node bench/flamegraph.mjs [--runs N] [--skip-large]
 // A report, not a test: exits 0 whatever the numbers.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { benchRecording, fixtureFolded, generatedFolded, projectRoot as root } from './inputs.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const shared = path.resolve(root, '../shared/fixtures/folded');
-const cache = path.join(root, 'bench/.cache');
 const cli = path.join(root, 'dist/src/cli/main.js');
 const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf('--runs') + 1]) > 0 && args.includes('--runs') ? Number(args[args.indexOf('--runs') + 1]) : 3;
@@ -20,26 +17,13 @@ const TARGET_CPU_RATIO = 0.05;
 
 // flamegraph.pl, default options: user+sys CPU seconds and max RSS (MB) as measured
 const inputs = [
-  { name: 'small-1k.folded', file: path.join(shared, 'small-1k.folded'), perl: { cpu: 0.38, rssMB: 27 } },
-  { name: 'perf-example.folded', file: path.join(shared, 'perf-example.folded'), perl: null },
-  { name: 'medium-20k.folded', gen: ['--stacks', '20000', '--seed', '11'], perl: { cpu: 4.21, rssMB: 236 } },
-  { name: 'large-200k.folded', gen: ['--stacks', '200000', '--seed', '42'], perl: { cpu: 40.2, rssMB: 2060 }, large: true },
+  { name: 'small-1k.folded', fixture: true, perl: { cpu: 0.38, rssMB: 27 } },
+  { name: 'perf-example.folded', fixture: true, perl: null },
+  { name: 'medium-20k.folded', stacks: 20000, seed: 11, perl: { cpu: 4.21, rssMB: 236 } },
+  { name: 'large-200k.folded', stacks: 200000, seed: 42, perl: { cpu: 40.2, rssMB: 2060 }, large: true },
 ];
 
-function prepare(input) {
-  if (input.file) return fs.existsSync(input.file) ? input.file : null;
-  const file = path.join(cache, input.name);
-  if (!fs.existsSync(file)) {
-    fs.mkdirSync(cache, { recursive: true });
-    console.log(`generating ${input.name} with gen-folded.mjs ${input.gen.join(' ')} ...`);
-    const out = fs.openSync(file + '.partial', 'w');
-    const r = spawnSync(process.execPath, [path.join(shared, 'gen-folded.mjs'), ...input.gen], { stdio: ['ignore', out, 'inherit'] });
-    fs.closeSync(out);
-    if (r.status !== 0) return null;
-    fs.renameSync(file + '.partial', file);
-  }
-  return file;
-}
+const prepare = (input) => (input.fixture ? fixtureFolded(input.name) : generatedFolded(input.name, input.stacks, input.seed));
 
 function measure(file, ext = '.svg', command = 'flamegraph') {
   const out = path.join(os.tmpdir(), `heapflame-bench-${process.pid}${ext}`);
@@ -75,7 +59,7 @@ function measurePerl(file) {
   fs.rmSync(timeFile, { force: true });
   return { cpu: u + s, rssMB: Math.round((kb * 1024) / 1e6), measured: true };
 }
-console.log(perlScript ? `flamegraph.pl measured side by side: ${perlScript}` : 'flamegraph.pl not installed: its figures from ../shared/fixtures/README.md');
+console.log(perlScript ? `flamegraph.pl measured side by side: ${perlScript}` : 'flamegraph.pl not installed: its figures as measured on the project machine');
 console.log(`heapflame flamegraph benchmark: ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), node ${process.version}, ${runs} runs each`);
 console.log('input                 heapflame CPU s  wall s  RSS MB  SVG MB | flamegraph.pl CPU s  RSS MB | CPU ratio (target <= 0.05)');
 for (const input of inputs) {
@@ -106,8 +90,9 @@ for (const input of inputs) {
 
 // The HTML report of the big heaptrack recording against `report` on it (target: <= 2x),
 // and its size against the SVG of one cost (target: <= 25 %).
-const big = path.resolve(root, '../shared/fixtures/heaptrack/heaptrack.big.zst');
-if (fs.existsSync(big)) {
+const { file: big, skip: bigSkipped } = benchRecording('big');
+if (bigSkipped) console.log(`heaptrack.big.zst HTML: skipped (${bigSkipped})`);
+else {
   const html = [];
   const report = [];
   for (let i = 0; i < runs; i++) {

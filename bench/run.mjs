@@ -17,14 +17,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { benchRecording, projectRoot, which } from './inputs.mjs';
 
 const TARGET_WALL_RATIO = 0.5; // heapflame median wall time / heaptrack_print median wall time
 const TARGET_RSS_MB = 150; // heapflame median peak RSS, MB = 10^6 bytes
 const TIME_BIN = '/usr/bin/time';
 
-const projectRoot = fileURLToPath(new URL('..', import.meta.url));
-const benchDir = fileURLToPath(new URL('.', import.meta.url));
 
 function usage(message) {
   if (message) console.error(`bench: ${message}`);
@@ -78,21 +76,6 @@ function parseArgs(argv) {
 
 // ---------------------------------------------------------------------------------------------
 // helpers
-
-/** Absolute path of an executable found in $PATH, or null. */
-function which(name) {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    const candidate = path.join(dir, name);
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      if (fs.statSync(candidate).isFile()) return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return null;
-}
 
 function firstLine(text) {
   return (text ?? '').split('\n').map((l) => l.trim()).find((l) => l) ?? '';
@@ -233,29 +216,6 @@ function uncompressedSize(file) {
   return Number.isFinite(n) && n > 0 ? n : null;
 }
 
-/** Returns { file } or { skip: reason }. */
-function prepareDeepInput() {
-  const file = path.join(benchDir, '.cache', 'heaptrack.deep.zst');
-  if (fs.existsSync(file)) return { file };
-  const missing = ['heaptrack', 'gcc', 'zstd'].filter((t) => !which(t));
-  if (missing.length) return { skip: `${missing.join(', ')} not installed, cannot create it` };
-  console.log(`creating ${path.relative(projectRoot, file)} with bench/make-deep-recording.sh (about 30-40 s) ...`);
-  const r = spawnSync('bash', [path.join(benchDir, 'make-deep-recording.sh')], {
-    cwd: projectRoot,
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  if (r.status !== 0 || !fs.existsSync(file)) {
-    return { skip: `bench/make-deep-recording.sh failed (exit ${r.status ?? r.signal})` };
-  }
-  return { file };
-}
-
-function prepareBigInput() {
-  const file = fileURLToPath(new URL('../../shared/fixtures/heaptrack/heaptrack.big.zst', import.meta.url));
-  if (!fs.existsSync(file)) return { skip: `${file} not found` };
-  return { file };
-}
-
 // ---------------------------------------------------------------------------------------------
 // main
 
@@ -304,8 +264,8 @@ const report = {
 };
 
 const inputs = [
-  ['heaptrack.big.zst', prepareBigInput],
-  ['heaptrack.deep.zst', prepareDeepInput],
+  ['heaptrack.big.zst', () => benchRecording('big')],
+  ['heaptrack.deep.zst', () => benchRecording('deep')],
 ];
 
 try {

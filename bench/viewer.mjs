@@ -23,7 +23,7 @@ const { renderHtml } = await import(pathToFileURL(path.join(root, 'dist/src/expo
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'heapflame-viewer-'));
 try {
   const folded = path.join(dir, 'in.folded');
-  const gen = path.resolve(root, '../shared/fixtures/folded/gen-folded.mjs');
+  const gen = path.join(root, 'bench/gen-folded.mjs');
   fs.writeFileSync(folded, execFileSync(process.execPath, [gen, '--stacks', String(stacks), '--seed', '7'], { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] }));
   const html = renderHtml(await importFolded(folded), { minShare: 0 });
   const file = path.join(dir, 'report.html');

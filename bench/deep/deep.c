@@ -1,7 +1,7 @@
 /* heapflame benchmark input: a large heaptrack recording with DEEP stacks.
  *
  * Build: gcc -g -O0 -fno-omit-frame-pointer -o deep deep.c
- * Usage: ./deep [N_OPS]   (default 7300000; see bench/make-deep-recording.sh)
+ * Usage: ./deep [N_OPS]   (default 7300000; see bench/make-recording.sh)
  *
  * Shape of the call graph
  *   96 distinct noinline functions (parse_NN, eval_NN, visit_NN; macro-made below) call one

@@ -8,7 +8,7 @@ import { Timeline } from './timeline.js';
 import { Warnings } from './warnings.js';
 
 /**
- * Bytehound's `.dat` recordings (koute/bytehound; layout in ../shared/reference, §1.3): chunks
+ * Bytehound's `.dat` recordings (koute/bytehound; layout in its common/src/event.rs and lz4_stream.rs): chunks
  * of `kind u8` (1 LZ4 block, 2 stored), `length u32`, payload; the payloads joined are a
  * stream of speedy-encoded events, each a u32 tag then its fields, with no length: an unknown
  * tag ends the reading (with a warning, the rest kept). Postprocessed files carry their

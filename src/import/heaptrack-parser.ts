@@ -8,7 +8,7 @@ import { grown } from '../model/typed-arrays.js';
 
 /**
  * Streaming state machine for heaptrack's interpreted data files (file formats 1–3), with the
- * semantics of heaptrack_print 1.4 (../shared/reference/heaptrack-format.md, sections 3–7).
+ * semantics of heaptrack_print 1.4 (KDE/heaptrack v1.4.0: src/analyze/accumulatedtracedata.cpp).
  * Tokens go in (heaptrack-tokens.ts), tables and per-record costs come out; nothing per event
  * is kept. `+`/`-` lines are 99.6 % of a recording: they arrive as numbers and are counted in
  * `events`; every other line arrives as text and goes through `line`.

@@ -1,18 +1,17 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { DHAT_VIEW_METRICS, dhatView, dhatViewMetricEnabled, type DhatViewNode } from '../../src/analyze/dhat-view.js';
 import { importDhat } from '../../src/import/dhat.js';
 import type { Profile } from '../../src/model/profile.js';
-import { runCli, SHARED } from '../helpers/paths.js';
+import { fixtureBytes, fixtureFile, FIXTURES, runCli } from '../helpers/paths.js';
 
 /**
  * dh_view's ranking of program points per sort metric, against the text Valgrind's own viewer
  * rendered for the shared DHAT files (the golden files): the same nodes, frames and
  * "[N insignificant]" groups, in the same order.
  */
-const DHAT = join(SHARED, 'fixtures/dhat');
+const DHAT = join(FIXTURES, 'dhat');
 
 /** A frame as "0x<address>: <function>", the part of DHAT's frame text both sides have. */
 const short = (text: string) => {
@@ -26,7 +25,7 @@ function goldenRanking(file: string): Map<number, string[][]> {
   let metric = -1;
   let current: string[] | null = null;
   let inFrames = false;
-  for (const raw of readFileSync(file, 'utf8').split('\n')) {
+  for (const raw of fixtureBytes(`dhat/${file}`).toString('utf8').split('\n')) {
     const header = /^##### sort metric (\d+):/.exec(raw);
     if (header) {
       metric = raw.includes('(disabled for this file)') ? -1 : Number(header[1]);
@@ -68,7 +67,7 @@ for (const [data, golden] of [
   test(`dh_view's ranking per metric: ${data}`, async () => {
     // the names as the file has them (dh_view does not shorten templates)
     const p = await importDhat(join(DHAT, data));
-    const want = goldenRanking(join(DHAT, golden));
+    const want = goldenRanking(golden);
     assert.ok(want.size > 0, 'the golden has metrics');
     for (let m = 0; m < DHAT_VIEW_METRICS.length; m++) {
       assert.equal(dhatViewMetricEnabled(p, m), want.has(m), `metric ${m} enabled as in dh_view`);
@@ -84,7 +83,7 @@ test('report --dhat-view prints the tree for a metric; other profiles are one cl
   assert.match(r.stdout, /^dh_view sort metric 1: Total \(blocks\)\n\nPP 1 \(3 children\): 1,041 \(100\.00%\)/);
   assert.match(r.stdout, /├── PP 1\.1: 1,000 \(96\.06%\)\n│ +temporaries \(heapdemo\.c:34\)/);
   assert.match(r.stdout, /\[7 insignificant\]/);
-  const bad = runCli(['report', join(SHARED, 'fixtures/v8/default.heapprofile'), '--dhat-view', '1']);
+  const bad = runCli(['report', fixtureFile('v8/default.heapprofile'), '--dhat-view', '1']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /for DHAT profiles/);
 });

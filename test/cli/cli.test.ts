@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { spawnSync } from 'node:child_process';
-import { CLI, fixture, hasCommand, runCli, SHARED } from '../helpers/paths.js';
+import { CLI, fixture, fixtureFile, hasCommand, runCli } from '../helpers/paths.js';
 
 /** The command line as users run it: output, exit codes 0 / 2, messages without stack traces. */
 
@@ -28,7 +28,7 @@ test('report: heaptrack_print sections and summary', () => {
 });
 
 test('report on folded stacks: a section per cost, totals', () => {
-  const r = runCli(['report', join(SHARED, 'fixtures/folded/perf-example.folded'), '-n', '1', '-s', '1']);
+  const r = runCli(['report', fixtureFile('folded/perf-example.folded'), '-n', '1', '-s', '1']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^MOST SAMPLES\n91 samples from\norg\/mozilla\/javascript\/ScriptableObject:\.createSlot\n31 samples from:\n/);
   assert.match(r.stdout, /^samples: 1,315$/m);

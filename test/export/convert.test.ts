@@ -10,7 +10,7 @@ import { profileFromSpeedscope } from '../../src/import/speedscope.js';
 import { loadProfile } from '../../src/load.js';
 import { HeapflameError } from '../../src/model/errors.js';
 import type { Profile } from '../../src/model/profile.js';
-import { fixture, ROOT, runCli, SHARED, tempFiles } from '../helpers/paths.js';
+import { fixture, fixtureFile, ROOT, runCli, tempFiles } from '../helpers/paths.js';
 
 /** convert: speedscope (against speedscope's own schema), DHAT and folded out, read back. */
 
@@ -34,7 +34,7 @@ test('speedscope: valid against the schema speedscope ships, one profile per cos
   const Ajv = require('ajv') as new (o: object) => { compile(s: object): ((d: unknown) => boolean) & { errors?: unknown } };
   const schema = JSON.parse(readFileSync(join(ROOT, 'node_modules/speedscope/dist/release/file-format-schema.json'), 'utf8'));
   const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
-  for (const input of [fixture('heaptrack.leaks.zst'), join(SHARED, 'fixtures/dhat/heapdemo.dhat.json'), join(SHARED, 'fixtures/v8/i32k.heapprofile')]) {
+  for (const input of [fixture('heaptrack.leaks.zst'), fixtureFile('dhat/heapdemo.dhat.json'), fixtureFile('v8/i32k.heapprofile')]) {
     const original = await loadProfile(input);
     const out = convert(input, 'x.speedscope.json');
     const doc = JSON.parse(readFileSync(out, 'utf8'));
@@ -61,7 +61,7 @@ test('DHAT out: totals per cost survive heaptrack → DHAT → report; the file 
 });
 
 test('folded and heapflame out; an output name without a known suffix is one clear error', async () => {
-  const input = join(SHARED, 'fixtures/dhat/heapdemo.dhat.json');
+  const input = fixtureFile('dhat/heapdemo.dhat.json');
   const folded = readFileSync(convert(input, 'x.folded'), 'utf8');
   const sum = folded.trim().split('\n').reduce((a, l) => a + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
   assert.equal(sum, 1_121_016, 'the first cost, allocated bytes');

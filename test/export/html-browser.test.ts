@@ -7,7 +7,7 @@ import { importFolded } from '../../src/import/folded.js';
 import { importHeaptrack } from '../../src/import/heaptrack.js';
 import { renderHtml } from '../../src/export/html.js';
 import { renderSvg } from '../../src/export/svg.js';
-import { fixture, runCli, SHARED } from '../helpers/paths.js';
+import { fixture, ROOT, runCli } from '../helpers/paths.js';
 
 /** The HTML report in real Chromium: offline, every cost, zoom, search, hostile names. */
 
@@ -91,7 +91,7 @@ test('hostile names are text, never markup or script', { skip }, async () => {
 test('many frames: 435k merged nodes stay responsive', { skip, timeout: 120_000 }, async () => {
   // the 20k-stack synthetic input (generated): 435,013 nodes before pruning
   const big = files.file('');
-  const gen = join(SHARED, 'fixtures/folded/gen-folded.mjs');
+  const gen = join(ROOT, 'bench/gen-folded.mjs');
   const { execFileSync } = await import('node:child_process');
   writeFileSync(big, execFileSync(process.execPath, [gen, '--stacks', '20000', '--seed', '11'], { maxBuffer: 1 << 28 }));
   const p = await importFolded(big);

@@ -10,7 +10,7 @@ import { importPprof } from '../../src/import/pprof.js';
 import { loadProfile } from '../../src/load.js';
 import { HeapflameError } from '../../src/model/errors.js';
 import { stackOf } from '../../src/model/profile.js';
-import { fixture, runCli, SHARED, tempFiles } from '../helpers/paths.js';
+import { fixture, fixtureBytes, fixtureFile, runCli, tempFiles } from '../helpers/paths.js';
 
 /** pprof in and out: @datadog/pprof's files, round trips, and a decoding that is not our reader. */
 
@@ -43,13 +43,13 @@ function fields(buf: Uint8Array): [number, Uint8Array | bigint][] {
 }
 
 test('@datadog/pprof heap file: in-use bytes per function as recorded', async () => {
-  const p = await loadProfile(join(SHARED, 'fixtures/pprof/dd_heap.pb.gz'));
+  const p = await loadProfile(fixtureFile('pprof/dd_heap.pb.gz'));
   assert.deepEqual(p.costs.map((c) => `${c.id}/${c.unit}`), ['inuse_objects/count', 'leaked/bytes']);
   const by = (name: string) => topEntries(p, 'leaked', { limit: 20 }).find((e) => p.frames[e.frame].name === name)!.value;
   // reference: makeLeak 4.43 MB, (external) 1.51 MB (MiB)
   assert.equal((by('makeLeak') / 1048576).toFixed(2), '4.43');
   assert.equal((by('(external)') / 1048576).toFixed(2), '1.51');
-  const wall = await loadProfile(join(SHARED, 'fixtures/pprof/dd_wall.pb.gz'));
+  const wall = await loadProfile(fixtureFile('pprof/dd_wall.pb.gz'));
   assert.deepEqual(wall.costs.map((c) => c.id), ['sample', 'wall']);
 });
 
@@ -100,7 +100,7 @@ test('inlined frames travel as lines of one location and come back inlined', asy
 });
 
 test('property: any bytes after a valid header are a profile or one HeapflameError', async () => {
-  const valid = gunzipSync(readFileSync(join(SHARED, 'fixtures/pprof/dd_heap.pb.gz')));
+  const valid = gunzipSync(fixtureBytes('pprof/dd_heap.pb.gz'));
   await fc.assert(
     fc.asyncProperty(fc.integer({ min: 1, max: valid.length }), fc.uint8Array({ maxLength: 64 }), fc.nat(valid.length), async (cut, noise, at) => {
       const bytes = Buffer.concat([valid.subarray(0, cut)]);

@@ -8,7 +8,7 @@ import { importFolded } from '../../src/import/folded.js';
 import { importHeaptrack } from '../../src/import/heaptrack.js';
 import { renderSvg } from '../../src/export/svg.js';
 import { xmlEscape } from '../../src/export/xml.js';
-import { fixture, runCli, SHARED, tempFiles } from '../helpers/paths.js';
+import { fixture, fixtureBytes, fixtureFile, runCli, tempFiles } from '../helpers/paths.js';
 
 /** SVG flame graphs: flamegraph.pl's frame set, escaping of everything, same bytes every run. */
 
@@ -24,7 +24,7 @@ const valid = (svg: string) => {
 };
 
 test('the frames flamegraph.pl keeps at 0.1 px: 20,338 of 22,037 on the shared input, plus the root', async () => {
-  const p = await importFolded(join(SHARED, 'fixtures/folded/small-1k.folded'));
+  const p = await importFolded(fixtureFile('folded/small-1k.folded'));
   const svg = renderSvg(p);
   valid(svg);
   const fs = frames(svg);
@@ -40,9 +40,9 @@ test('the frames flamegraph.pl keeps at 0.1 px: 20,338 of 22,037 on the shared i
 });
 
 test('the same input gives the same bytes (flamegraph.pl does not)', async () => {
-  const p = await importFolded(join(SHARED, 'fixtures/folded/perf-example.folded'));
+  const p = await importFolded(fixtureFile('folded/perf-example.folded'));
   assert.equal(renderSvg(p), renderSvg(p));
-  const again = await importFolded(join(SHARED, 'fixtures/folded/perf-example.folded'));
+  const again = await importFolded(fixtureFile('folded/perf-example.folded'));
   assert.equal(renderSvg(again), renderSvg(p));
 });
 
@@ -155,10 +155,10 @@ test('flamegraph command: recording or folded in, SVG out, bad input exit 2', ()
   valid(svg);
   assert.match(svg, /S3 &lt;leaks&gt;/);
   assert.match(svg, /s3sim::handle_get_object/);
-  const folded = runCli(['flamegraph', join(SHARED, 'fixtures/folded/perf-example.folded'), '-o', join(dir, 'perf.svg'), '--colors', 'java']);
+  const folded = runCli(['flamegraph', fixtureFile('folded/perf-example.folded'), '-o', join(dir, 'perf.svg'), '--colors', 'java']);
   assert.equal(folded.code, 0, folded.stderr);
   // folded stacks or a recording on standard input, recognised from the content
-  const piped = runCli(['flamegraph', '-', '-o', join(dir, 'stdin.svg')], { input: readFileSync(join(SHARED, 'fixtures/folded/perf-example.folded')) });
+  const piped = runCli(['flamegraph', '-', '-o', join(dir, 'stdin.svg')], { input: fixtureBytes('folded/perf-example.folded') });
   assert.equal(piped.code, 0, piped.stderr);
   assert.equal(frames(readFileSync(join(dir, 'stdin.svg'), 'utf8')).length, frames(readFileSync(join(dir, 'perf.svg'), 'utf8')).length);
   const pipedRecording = runCli(['flamegraph', '-', '-c', 'leaked', '-o', join(dir, 'leaks.svg')], { input: readFileSync(fixture('heaptrack.leaks.zst')) });

@@ -1,9 +1,9 @@
 import { createRequire } from 'node:module';
 
 /**
- * An encoder of Bytehound `.dat` files written from the format description in
- * ../shared/reference (§1.3), independent of heapflame's reader: speedy little-endian fields,
- * u32 enum tags, u32 lengths (u64 where the spec says), speedy's VarInt64, and chunks of
+ * An encoder of Bytehound `.dat` files written from the format as Bytehound's sources define it
+ * (common/src/event.rs, speedy 0.8.3), independent of heapflame's reader: speedy little-endian
+ * fields, u32 enum tags, u32 lengths (u64 where the spec says), speedy's VarInt64, and chunks of
  * `kind u8, length u32, payload` compressed by lz4js (an LZ4 implementation of its own).
  */
 const lz4 = createRequire(import.meta.url)('lz4js') as {

@@ -1,18 +1,39 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { decompress } from 'fzstd';
 
 /** Project root (tests run from dist/test/...). */
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-/** ../shared beside the project root: fixtures and reference outputs. */
-export const SHARED = fileURLToPath(new URL('../../../../shared/', import.meta.url));
-export const HEAPTRACK_FIXTURES = join(SHARED, 'fixtures/heaptrack');
+/**
+ * The recordings and the reference tools' outputs the tests read (test/fixtures/README.md).
+ * Text files over 16 KB are stored zstd-compressed as NAME.zst.
+ */
+export const FIXTURES = join(ROOT, 'test/fixtures');
+export const HEAPTRACK_FIXTURES = join(FIXTURES, 'heaptrack');
 export const CLI = join(ROOT, 'dist/src/cli/main.js');
 
+/** A heaptrack fixture, by its path under test/fixtures/heaptrack. */
 export function fixture(rel: string): string {
   return join(HEAPTRACK_FIXTURES, rel);
+}
+
+/**
+ * Any fixture's file, by its path under test/fixtures: NAME, or NAME.zst where only the
+ * compressed copy is stored (every importer reads zstd).
+ */
+export function fixtureFile(rel: string): string {
+  const plain = join(FIXTURES, rel);
+  return existsSync(plain) ? plain : `${plain}.zst`;
+}
+
+/** A fixture's bytes as written by the tool that made it (stored compressed or not). */
+export function fixtureBytes(rel: string): Buffer {
+  const file = fixtureFile(rel);
+  const bytes = readFileSync(file);
+  return file.endsWith('.zst') ? Buffer.from(decompress(bytes)) : bytes;
 }
 
 export function hasCommand(cmd: string): boolean {
@@ -43,8 +64,9 @@ export function runCli(args: string[], options: { input?: Buffer | string; cwd?:
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** A zstd file's text (latin1: byte for byte), without the zstd command. */
 export function zstdText(path: string): string {
-  return execFileSync('zstd', ['-dc', path], { maxBuffer: 1 << 30 }).toString('latin1');
+  return Buffer.from(decompress(readFileSync(path))).toString('latin1');
 }
 
 /** A temporary folder removed after the tests, and a writer of numbered files in it. */

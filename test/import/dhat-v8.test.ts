@@ -8,12 +8,12 @@ import { profileFromV8 } from '../../src/import/v8.js';
 import { loadProfile } from '../../src/load.js';
 import { HeapflameError } from '../../src/model/errors.js';
 import type { Profile } from '../../src/model/profile.js';
-import { runCli, SHARED, tempFiles } from '../helpers/paths.js';
+import { fixtureFile, FIXTURES, runCli, tempFiles } from '../helpers/paths.js';
 
 /** DHAT JSON v2 and V8 heap profiles in: Valgrind's and V8's own totals, hostile files rejected cleanly. */
 
-const DHAT = join(SHARED, 'fixtures/dhat');
-const V8 = join(SHARED, 'fixtures/v8');
+const DHAT = join(FIXTURES, 'dhat');
+const V8 = join(FIXTURES, 'v8');
 const files = tempFiles('dhat-v8', '.json');
 after(files.remove);
 
@@ -67,7 +67,7 @@ test('V8 heap profiles: the live bytes are the sum of selfSize, per function', a
   assert.equal((by('makeMidLived') / 1048576).toFixed(2), '36.51');
   assert.equal((by('makeLeak') / 1048576).toFixed(2), '3.00');
   assert.equal((p.totals.leaked / 1048576).toFixed(2), '41.03');
-  const big = await loadProfile(join(V8, 'i512.heapprofile'));
+  const big = await loadProfile(fixtureFile('v8/i512.heapprofile'));
   assert.deepEqual(leafNames(big, 'leaked', 2), ['makeMidLived', 'makeLeak']);
   // the inspector's answer, wrapped in {profile}, reads the same
   const wrapped = files.file(JSON.stringify({ profile: JSON.parse((await import('node:fs')).readFileSync(join(V8, 'default.heapprofile'), 'utf8')) }));

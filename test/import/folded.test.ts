@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { importFolded } from '../../src/import/folded.js';
 import { HeapflameError } from '../../src/model/errors.js';
 import { type Profile, stackOf } from '../../src/model/profile.js';
-import { SHARED, tempFiles } from '../helpers/paths.js';
+import { fixtureFile, tempFiles } from '../helpers/paths.js';
 
 /** Folded stacks in: flamegraph.pl's merge, its count grammar, hostile bytes. */
 
@@ -25,7 +25,7 @@ function stacks(p: Profile): Map<string, number[]> {
 
 test('the shared synthetic input merges into the node count flamegraph.pl reports', async () => {
   // fixtures/folded: 1,000 stacks, total 20,884, 22,037 merged nodes (reference table 8.2)
-  const p = await importFolded(join(SHARED, 'fixtures/folded/small-1k.folded'));
+  const p = await importFolded(fixtureFile('folded/small-1k.folded'));
   assert.equal(p.nodeCount - 1, 22_037);
   assert.equal(p.totals.samples, 20_884);
   assert.equal(p.sampleCount, 1000);
@@ -36,7 +36,7 @@ test('the shared synthetic input merges into the node count flamegraph.pl report
 });
 
 test('the real perf profile: totals and stacks', async () => {
-  const p = await importFolded(join(SHARED, 'fixtures/folded/perf-example.folded'));
+  const p = await importFolded(fixtureFile('folded/perf-example.folded'));
   assert.equal(p.sampleCount, 710);
   assert.equal(p.totals.samples, 1315);
   assert.deepEqual(stacks(p).get('java;[unknown];[unknown];[libpthread-2.19.so];system_call_after_swapgs'), [6]);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { topEntries } from '../../src/analyze/top.js';
 import { loadProfile } from '../../src/load.js';
-import { requireOrSkip, SHARED, tempFiles } from '../helpers/paths.js';
+import { fixtureFile, requireOrSkip, tempFiles } from '../helpers/paths.js';
 
 /** Recordings made now by the tools themselves, checked against what those tools report. */
 
@@ -23,7 +23,7 @@ test('a fresh valgrind --tool=dhat recording: heapflame totals equal the summary
   const missing = requireOrSkip('valgrind') ?? requireOrSkip('gcc');
   if (missing) return t.skip(missing);
   const exe = join(files.dir, 'heapdemo');
-  assert.equal(spawnSync('gcc', ['-g', '-O0', '-o', exe, join(SHARED, 'fixtures/dhat/heapdemo.c')]).status, 0);
+  assert.equal(spawnSync('gcc', ['-g', '-O0', '-o', exe, fixtureFile('dhat/heapdemo.c')]).status, 0);
   const out = join(files.dir, 'dhat.out.json');
   const r = spawnSync('valgrind', ['--tool=dhat', `--dhat-out-file=${out}`, exe], { encoding: 'utf8', cwd: files.dir });
   assert.equal(r.status, 0, r.stderr);

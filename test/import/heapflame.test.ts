@@ -8,7 +8,7 @@ import { profileFromDocument } from '../../src/import/heapflame.js';
 import { loadProfile } from '../../src/load.js';
 import { HeapflameError } from '../../src/model/errors.js';
 import type { Profile } from '../../src/model/profile.js';
-import { fixture, runCli, SHARED, tempFiles } from '../helpers/paths.js';
+import { fixture, fixtureFile, runCli, tempFiles } from '../helpers/paths.js';
 
 /** heapflame's own format: lossless round trip, found by content, hostile files rejected cleanly. */
 
@@ -44,7 +44,7 @@ test('a heaptrack recording survives the round trip whole, and reports the same'
 });
 
 test('recognised by content, plain or gzip, whatever the name', async () => {
-  const p = await loadProfile(join(SHARED, 'fixtures/folded/perf-example.folded'));
+  const p = await loadProfile(fixtureFile('folded/perf-example.folded'));
   const doc = encodeHeapflame(p);
   const { gunzipSync } = await import('node:zlib');
   for (const bytes of [doc, gunzipSync(doc)]) {
@@ -56,7 +56,7 @@ test('recognised by content, plain or gzip, whatever the name', async () => {
 });
 
 test('damaged files: one clear error and exit 2', async () => {
-  const good = encodeHeapflame(await loadProfile(join(SHARED, 'fixtures/folded/small-1k.folded')));
+  const good = encodeHeapflame(await loadProfile(fixtureFile('folded/small-1k.folded')));
   const cases: [Buffer, RegExp][] = [
     [good.subarray(0, good.length >> 1), /heapflame|JSON|truncated|unexpected end/i],
     [gzipSync('{"format":"heapflame","version":7}'), /version 7 is not supported/],
