@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { diffProfiles } from '../analyze/diff.js';
 import { topEntries } from '../analyze/top.js';
@@ -41,7 +41,8 @@ export async function runDemo(outDir: string): Promise<void> {
     const t0 = performance.now();
     const run = await record({ command: [process.execPath, DEMO_PROGRAM, ...v.flags], out: file });
     v.ms = performance.now() - t0;
-    if (run.exitCode !== 0 || !run.files.includes(file)) throw new Error(`the demo program (${v.name}) did not record: exit ${run.exitCode ?? run.signal}`);
+    // record names its files by absolute path, whatever the output directory was given as
+    if (run.exitCode !== 0 || !run.files.includes(resolve(file))) throw new Error(`the demo program (${v.name}) did not record: exit ${run.exitCode ?? run.signal}`);
     written.push(file);
     const p = (v.profile = await loadProfile(file));
     await write(`${v.name}.report.txt`, [renderTextReport(p)]);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -159,15 +159,16 @@ test('progress on a terminal: bytes done, total and rate; none with --quiet', { 
   assert.doesNotMatch(cmd('--quiet'), /reading/);
 });
 
-test('demo records the S3 GET example before and after the fix, and analyses the native recording', () => {
-  const out = join(dir, 'demo');
-  const r = runCli(['demo', '-o', out]);
+test('demo, as README runs it (no -o, relative output directory): records the S3 GET example before and after the fix, and analyses the native recording', () => {
+  const cwd = join(dir, 'demo-cwd');
+  mkdirSync(cwd);
+  const r = runCli(['demo'], { cwd, timeout: 300_000 });
   assert.equal(r.code, 0, r.stderr);
-  for (const v of ['before', 'after']) for (const ext of ['heapflame', 'report.txt', 'html', 'svg']) assert.ok(existsSync(join(out, `${v}.${ext}`)), `${v}.${ext}`);
-  for (const f of ['diff-allocated.svg', 'diff-allocated.html', 'diff-tasks.svg', 'diff-tasks.html']) assert.ok(existsSync(join(out, f)), f);
-  for (const f of ['report.txt', 'report.json', 'allocations.folded', 'temporary.folded', 'leaked.folded', 'peak.folded', 'allocated.folded']) {
-    assert.ok(existsSync(join(out, 'native', f)), f);
-  }
+  const out = join(cwd, 'heapflame-demo');
+  const nonEmpty = (f: string) => assert.ok(existsSync(join(out, f)) && statSync(join(out, f)).size > 0, `${f} written, not empty`);
+  for (const v of ['before', 'after']) for (const ext of ['heapflame', 'report.txt', 'html', 'svg']) nonEmpty(`${v}.${ext}`);
+  for (const f of ['diff-allocated.svg', 'diff-allocated.html', 'diff-tasks.svg', 'diff-tasks.html']) nonEmpty(f);
+  for (const f of ['report.txt', 'report.json', 'allocations.folded', 'temporary.folded', 'leaked.folded', 'peak.folded', 'allocated.folded']) nonEmpty(`native/${f}`);
   const j = JSON.parse(readFileSync(join(out, 'native/report.json'), 'utf8'));
   assert.ok(j.summary.leakedBytes > 0 && j.summary.temporary > 0);
   // the fix shows: the churn and the forgotten tasks are gone
