@@ -12,6 +12,10 @@ interface Data {
   /** Costs `before` and `after`: widths from `after`, colours from each frame's change. */
   diff?: boolean;
   costs: { id: string; unit: 'count' | 'bytes'; label: string }[];
+  /** The cost the page opens on (the profile's main cost). */
+  main?: number;
+  /** Per cost: the top functions of the whole profile, [label, self, total]. */
+  top?: [number, number, number][][];
   labels: string[];
   parent: string;
   label: string;
@@ -87,16 +91,13 @@ function buildTree(d: Data): Tree {
 
 function formatValue(v: number, unit: string): string {
   if (unit !== 'bytes') return Math.round(v).toLocaleString('en-US');
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let x = v;
-  let u = 0;
-  while (Math.abs(x) >= 1000 && u < units.length - 1) {
-    x /= 1000;
-    u++;
-  }
   // the rounded size to read, the exact count beside it
-  return u === 0 ? `${Math.round(x)} B` : `${x.toFixed(2)} ${units[u]} (${Math.round(v).toLocaleString('en-US')} B)`;
+  const size = formatBytes(v);
+  return Math.abs(v) < 1024 ? size : `${size} (${Math.round(v).toLocaleString('en-US')} B)`;
 }
+
+/** heapflame's one byte format: src/export/format.ts's formatBytes, put before this script by src/export/html.ts. */
+declare function formatBytes(bytes: number): string;
 
 /** A stable colour per name: warm for flame graphs, greens for memory costs. */
 function colorOf(name: string, bytes: boolean, dark: boolean): string {
@@ -140,8 +141,8 @@ async function main(): Promise<void> {
     summary.appendChild(row);
   }
 
-  // differential data opens on `after`, whose widths the colours describe
-  const state = { cost: data.diff ? 1 : 0, zoom: 0, search: null as RegExp | null };
+  // the profile's main cost; differential data opens on `after`, whose widths the colours describe
+  const state = { cost: data.main ?? (data.diff ? 1 : 0), zoom: 0, search: null as RegExp | null };
   costSelect.value = String(state.cost);
   // drawn frames per row, for hit testing: [node, x0, x1] in px
   let rows: number[][] = [];
@@ -344,27 +345,14 @@ async function main(): Promise<void> {
   window.addEventListener('resize', draw);
   window.matchMedia?.('(prefers-color-scheme: dark)').addEventListener?.('change', draw);
 
-  /** Top functions by self and total (a function counted once per stack). */
+  /** Top functions by self and total (a function counted once per stack), from the whole profile. */
   function table(): void {
     const cost = data.costs[state.cost];
-    const self = tree.self[state.cost];
-    const bySelf = new Float64Array(tree.labels.length);
-    const byTotal = new Float64Array(tree.labels.length);
-    // a function's total counts a node only where no ancestor has the same label (recursion)
-    for (let n = 1; n < tree.count; n++) {
-      bySelf[tree.label[n]] += self[n];
-      let outermost = true;
-      for (let a = tree.parent[n]; a > 0 && outermost; a = tree.parent[a]) if (tree.label[a] === tree.label[n]) outermost = false;
-      if (outermost) byTotal[tree.label[n]] += tree.total[state.cost][n];
-    }
-    const ids = tree.labels.map((_, i) => i).slice(1);
-    ids.sort((a, b) => bySelf[b] - bySelf[a]);
     const body = $('top');
     body.textContent = '';
-    for (const id of ids.slice(0, 50)) {
-      if (bySelf[id] === 0 && byTotal[id] === 0) break;
+    for (const [id, self, total] of data.top?.[state.cost] ?? []) {
       const tr = document.createElement('tr');
-      for (const text of [formatValue(bySelf[id], cost.unit), formatValue(byTotal[id], cost.unit), tree.labels[id]]) {
+      for (const text of [formatValue(self, cost.unit), formatValue(total, cost.unit), tree.labels[id]]) {
         const td = document.createElement('td');
         td.textContent = text;
         tr.appendChild(td);

@@ -1,5 +1,5 @@
 import { HeapflameError } from '../model/errors.js';
-import { type CostId, costIndex, type Profile } from '../model/profile.js';
+import { type CostId, costIndex, costList, type Profile } from '../model/profile.js';
 
 /**
  * Memory budgets for CI: limits on a profile's totals (peak, leaked, temporary, allocations,
@@ -86,7 +86,7 @@ export function budgetLimits(doc: unknown, file: string): Limit[] {
 export function checkBudget(profile: Profile, limits: Limit[], format: (cost: CostId, v: number) => string): LimitResult[] {
   return limits.map((limit) => {
     const c = costIndex(profile, limit.cost);
-    if (c < 0) throw new HeapflameError(`the budget limits "${limit.cost}", which this profile does not have (it has: ${profile.costs.map((x) => x.id).join(', ')})`);
+    if (c < 0) throw new HeapflameError(`the budget limits "${limit.cost}", which this profile does not measure; it has: ${costList(profile)}`);
     const unit = profile.costs[c].unit;
     const valueOf = (k: number) => (limit.match ? inclusiveCost(profile, k, new RegExp(limit.match)) : profile.totals[profile.costs[k].id] ?? sum(profile.values[k]));
     let actual = valueOf(c);

@@ -1,7 +1,6 @@
 import { PairTable } from '../model/hash-tables.js';
 import { grown } from '../model/typed-arrays.js';
-import { type CostId, costIndex, type Frame, type Profile } from '../model/profile.js';
-import { HeapflameError } from '../model/errors.js';
+import { type CostId, costIndex, type Frame, type Profile, requireCost } from '../model/profile.js';
 
 /**
  * The merged, ordered and pruned tree a flame graph draws: one node per distinct path of frame
@@ -97,9 +96,42 @@ export function mergeByLabel(profile: Profile, labelOf: (f: Frame) => string = d
   return { labels, label: t.label.slice(0, t.count), parent: t.parent.slice(0, t.count), self, count: t.count };
 }
 
+/** A function (label) of a merged tree: its own value and its inclusive one, in one cost. */
+export interface LabelCost {
+  label: number;
+  self: number;
+  /** What passes through it, each stack once however often the function recurs. */
+  total: number;
+}
+
+/**
+ * The functions with the largest own value in cost column `column`, over the whole tree (not
+ * a pruned drawing of it). Each node with a value adds it to every distinct label on its path.
+ */
+export function topLabels(tree: MergedTree, column: number, limit: number): LabelCost[] {
+  const self = tree.self[column];
+  const bySelf = new Float64Array(tree.labels.length);
+  const byTotal = new Float64Array(tree.labels.length);
+  const seenAt = new Int32Array(tree.labels.length).fill(-1);
+  for (let n = 1; n < tree.count; n++) {
+    const v = self[n];
+    if (v === 0) continue;
+    bySelf[tree.label[n]] += v;
+    for (let a = n; a > 0; a = tree.parent[a]) {
+      const l = tree.label[a];
+      if (seenAt[l] === n) continue;
+      seenAt[l] = n;
+      byTotal[l] += v;
+    }
+  }
+  const ids: number[] = [];
+  for (let l = 1; l < tree.labels.length; l++) if (bySelf[l] !== 0 || byTotal[l] !== 0) ids.push(l);
+  ids.sort((x, y) => Math.abs(bySelf[y]) - Math.abs(bySelf[x]) || Math.abs(byTotal[y]) - Math.abs(byTotal[x]) || x - y);
+  return ids.slice(0, limit).map((l) => ({ label: l, self: bySelf[l], total: byTotal[l] }));
+}
+
 export function buildCallTree(profile: Profile, options: CallTreeOptions = {}): CallTree {
-  const c = costIndex(profile, options.cost ?? profile.costs[0]?.id);
-  if (c < 0) throw new HeapflameError(`the profile has no cost "${options.cost}" (it has: ${profile.costs.map((x) => x.id).join(', ')})`);
+  const c = costIndex(profile, requireCost(profile, options.cost).id);
   const o = options.otherCost !== undefined ? costIndex(profile, options.otherCost) : -1;
   const { labels, frameLabel } = labelFrames(profile, options.label ?? defaultLabel);
 
@@ -278,8 +310,7 @@ class GrowTree {
  * merged only with the same frame of the sample before (x is sequence, not a sum by name).
  */
 export function buildFlameChart(profile: Profile, options: CallTreeOptions = {}): CallTree {
-  const c = costIndex(profile, options.cost ?? profile.costs[0]?.id);
-  if (c < 0) throw new HeapflameError(`the profile has no cost "${options.cost}"`);
+  const c = costIndex(profile, requireCost(profile, options.cost).id);
   const { labels, frameLabel } = labelFrames(profile, options.label ?? defaultLabel);
   const values = profile.values[c];
   const label: number[] = [-1];

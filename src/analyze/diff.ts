@@ -1,19 +1,18 @@
 import { ProfileBuilder } from '../model/builder.js';
 import { HeapflameError } from '../model/errors.js';
-import { type CostId, costIndex, type CostInfo, type Profile } from '../model/profile.js';
+import { type CostId, costIndex, type CostInfo, costList, type Profile, requireCost } from '../model/profile.js';
 import { defaultLabel } from './calltree.js';
 
 /**
  * Two profiles as one, for differential graphs: stacks matched by their frame labels (names,
- * not addresses, which differ between runs), costs `before` (BASE) and `after` (NEW).
+ * not addresses, which differ between runs), costs `before` (BASE) and `after` (NEW), of the
+ * cost asked for or BASE's main cost.
  */
-export function diffProfiles(base: Profile, next: Profile, cost: CostId): Profile {
+export function diffProfiles(base: Profile, next: Profile, costId?: CostId): Profile {
+  const cost = requireCost(base, costId).id;
   const cb = costIndex(base, cost);
   const cn = costIndex(next, cost);
-  if (cb < 0 || cn < 0) {
-    const missing = cb < 0 ? base : next;
-    throw new HeapflameError(`both profiles need the cost "${cost}" (one has: ${missing.costs.map((c) => c.id).join(', ')})`);
-  }
+  if (cn < 0) throw new HeapflameError(`the new profile has no cost "${cost}" to compare; it has: ${costList(next)}`);
   const info = next.costs[cn];
   const costs: CostInfo[] = [
     { ...info, id: 'before', label: `${info.label} before`, description: `${info.description} (BASE)` },

@@ -10,10 +10,12 @@ import { readFileSync } from 'node:fs';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-const COSTS = ['allocations', 'temporary', 'leaked', 'peak', 'allocated'];
+/** What every reading command accepts, for its help. */
+const INPUT = 'any profile heapflame reads: heaptrack, Bytehound, DHAT, V8 heap profile, pprof, speedscope, folded stacks or .heapflame (zstd, gzip or plain; - for stdin)';
+const COST_HELP = "a cost of the profile (default: its main one; heaptrack: allocations, a Node recording: allocated); an unknown one lists the profile's costs";
 
 interface DiffFlags {
-  cost: string;
+  cost?: string;
   failOnGrowth?: string;
   output?: string;
   negate?: boolean;
@@ -51,7 +53,9 @@ interface CheckFlags {
   maxLeaked?: string;
   maxTemporary?: string;
   maxAllocations?: number;
+  maxAllocated?: string;
   maxTasks?: number;
+  max?: string[];
   budget?: string;
   junit?: string;
   markdown?: string;
@@ -120,12 +124,13 @@ async function load(file: string, flags: CommonFlags, extra: Partial<LoadOptions
   }
 }
 
-/** The output is the interactive report rather than an SVG. */
-const isHtml = (file: string) => /\.html?$/i.test(file);
-
 export function buildProgram(): Command {
   const program = new Command('heapflame')
-    .description('Memory recordings into answers: reports, folded stacks and flame graphs from heaptrack recordings')
+    .description(
+      'Memory recordings into answers: where a program allocates, what it throws away at once, what it never frees and what was live at its peak.\n' +
+        'Records Node programs itself and native ones with heaptrack; reads heaptrack, Bytehound, DHAT, V8 heap profiles, pprof, speedscope and folded stacks;\n' +
+        'writes text and JSON reports, folded stacks, SVG flame graphs, an interactive HTML report, diffs, CI verdicts (check) and other formats (convert).',
+    )
     .version(VERSION)
     .showHelpAfterError('(add --help for usage)')
     // `record`'s command line is the program's from its first word on
@@ -137,21 +142,24 @@ export function buildProgram(): Command {
   commonOptions(
     program
       .command('report')
-      .description('totals and top allocators per cost (heaptrack_print style), or --json')
-      .argument('<file>', 'recording (zstd, gzip or plain; - for stdin)')
+      .description('totals and top places per cost, the main cost first (heaptrack_print style), or --json')
+      .argument('<file>', INPUT)
+      .option('-c, --cost <cost>', 'only this cost\'s section')
       .option('--json', 'machine-readable report (schema heapflame.report/1)')
       .option('-o, --output <file>', 'write to a file instead of stdout')
       .option('--dhat-view <metric>', "DHAT files: dh_view's program-point tree for one of its sort metrics (0-13, 1 is dh_view's default)", parseCount)
       .option('-n, --top <n>', 'places per section', parseCount, 10)
       .option('-s, --stacks <n>', 'stacks per place', parseCount, 5),
-  ).action(async (file: string, flags: CommonFlags & { json?: boolean; output?: string; top: number; stacks: number; dhatView?: number }) => {
+  ).action(async (file: string, flags: CommonFlags & { cost?: string; json?: boolean; output?: string; top: number; stacks: number; dhatView?: number }) => {
     const profile = await load(file, flags);
     if (flags.dhatView !== undefined) {
       const { renderDhatView } = await import('../export/dhat-view-text.js');
       await writeOutput(flags.output ?? '-', [renderDhatView(profile, flags.dhatView)]);
       return;
     }
-    const opts = { limit: flags.top, stacksPerEntry: flags.stacks, file };
+    const { requireCost } = await import('../model/profile.js');
+    const sections = flags.cost === undefined ? undefined : [requireCost(profile, flags.cost).id];
+    const opts = { limit: flags.top, stacksPerEntry: flags.stacks, file, sections, heaptrackCompat: flags.rawNames };
     const text = flags.json ? (await import('../export/report-json.js')).renderJsonReport(profile, opts) : (await import('../export/report-text.js')).renderTextReport(profile, opts);
     await writeOutput(flags.output ?? '-', [text]);
   });
@@ -160,10 +168,10 @@ export function buildProgram(): Command {
     program
       .command('folded')
       .description('folded stacks for flame graphs, one line per stack (heaptrack_print -F compatible)')
-      .argument('<file>', 'recording (zstd, gzip or plain; - for stdin)')
-      .addOption(new Option('-c, --cost <cost>', 'cost to write').choices(COSTS).default('allocations'))
+      .argument('<file>', INPUT)
+      .option('-c, --cost <cost>', COST_HELP)
       .option('-o, --output <file>', 'output file (default: stdout)'),
-  ).action(async (file: string, flags: CommonFlags & { cost: string; output?: string }) => {
+  ).action(async (file: string, flags: CommonFlags & { cost?: string; output?: string }) => {
     const profile = await load(file, flags);
     const { foldedChunks } = await import('../export/folded.js');
     await writeOutput(flags.output ?? '-', foldedChunks(profile, { cost: flags.cost, heaptrackOrder: flags.rawNames }));
@@ -173,9 +181,9 @@ export function buildProgram(): Command {
     program
       .command('flamegraph')
       .description('an interactive SVG flame graph (flamegraph.pl options), from a recording or folded stacks')
-      .argument('<file>', 'recording or folded stacks (zstd, gzip or plain)')
-      .requiredOption('-o, --output <file>', 'output file: .svg (one cost) or .html (every cost, interactive)')
-      .option('-c, --cost <cost>', 'cost to draw (default: allocations; peak, leaked, temporary, allocated)')
+      .argument('<file>', INPUT)
+      .requiredOption('-o, --output <file>', 'output file: .svg (one cost) or .html (every cost, interactive report)')
+      .option('-c, --cost <cost>', `SVG: ${COST_HELP}`)
       .option('--title <text>', 'title (default: "heapflame: <cost>")')
       .option('--subtitle <text>', 'second title line')
       .option('--width <px>', 'image width', parseCount, 1200)
@@ -197,8 +205,10 @@ export function buildProgram(): Command {
       .option('--total <n>', '100% is this (to share a scale between graphs)', Number)
       .addOption(new Option('--sort <order>', 'sibling order').choices(['name', 'weight']).default('name')),
   ).action(async (file: string, flags: CommonFlags & SvgFlags) => {
+    const { flameGraphFormat } = await import('../export/convert.js');
+    const format = flameGraphFormat(flags.output);
     const profile = await load(file, flags, { keepOrder: flags.flamechart });
-    if (isHtml(flags.output)) {
+    if (format === 'html') {
       await writeOutput(flags.output, [(await import('../export/html.js')).renderHtml(profile, { title: flags.title })]);
       return;
     }
@@ -236,25 +246,29 @@ export function buildProgram(): Command {
       .description('what changed between two profiles (or one two-column folded file): top growing and shrinking functions, and a differential flame graph with -o')
       .argument('<base>', 'the earlier profile (or folded stacks with two count columns)')
       .argument('[new]', 'the later profile')
-      .option('-c, --cost <cost>', 'cost to compare', 'allocations')
+      .option('-c, --cost <cost>', `cost to compare: ${COST_HELP}`)
       .option('-o, --output <file>', 'differential flame graph (.svg, or .html: interactive)')
       .option('--negate', 'widths from BASE instead of NEW')
       .option('--json', 'the comparison as JSON (schema heapflame.diff/1)')
       .option('--fail-on-growth <p%>', 'exit 1 when the total of the cost grew by more than this share (CI), e.g. 10%')
       .option('-n, --top <n>', 'functions per list', parseCount, 10),
   ).action(async (baseFile: string, newFile: string | undefined, flags: CommonFlags & DiffFlags) => {
-    const [{ diffProfiles, growthPercent }, { isDiffProfile, renderSvg }, { renderHtml }, { renderDiffJson, renderDiffText }] = await Promise.all([
+    const [{ diffProfiles, growthPercent }, { isDiffProfile, renderSvg }, { renderHtml }, { renderDiffJson, renderDiffText }, { flameGraphFormat }, { requireCost }] = await Promise.all([
       import('../analyze/diff.js'),
       import('../export/svg.js'),
       import('../export/html.js'),
       import('../export/diff-report.js'),
+      import('../export/convert.js'),
+      import('../model/profile.js'),
     ]);
+    const format = flags.output === undefined ? undefined : flameGraphFormat(flags.output);
     const base = await load(baseFile, flags);
-    const diff = newFile === undefined ? base : diffProfiles(base, await load(newFile, flags), flags.cost);
+    const cost = newFile === undefined ? undefined : requireCost(base, flags.cost).id;
+    const diff = newFile === undefined ? base : diffProfiles(base, await load(newFile, flags), cost);
     if (!isDiffProfile(diff)) throw new HeapflameError('one file given: expected folded stacks with two count columns ("stack before after")', { file: baseFile });
-    const label = newFile === undefined ? 'samples' : flags.cost;
+    const label = cost ?? 'samples';
     if (flags.output) {
-      const graph = isHtml(flags.output) ? renderHtml(diff, { title: `heapflame diff: ${label}` }) : renderSvg(diff, { negate: flags.negate });
+      const graph = format === 'html' ? renderHtml(diff, { title: `heapflame diff: ${label}` }) : renderSvg(diff, { negate: flags.negate });
       await writeOutput(flags.output, [graph]);
     }
     await writeOutput('-', [flags.json ? renderDiffJson(diff, label, flags.top) : renderDiffText(diff, label, flags.top)]);
@@ -272,12 +286,14 @@ export function buildProgram(): Command {
     program
       .command('check')
       .description('check a profile against memory limits (CI): exit 0 within budget, 1 when a limit is exceeded, 2 on bad input')
-      .argument('<file>', 'any profile heapflame reads')
+      .argument('<file>', INPUT)
       .option('--max-peak <bytes>', 'peak bytes (K, M, G: 1024-based)')
       .option('--max-leaked <bytes>', 'leaked bytes (K, M, G: 1024-based)')
       .option('--max-temporary <n|p%>', 'temporary allocations: a count, or a share of all allocations such as 10%')
-      .option('--max-allocations <n>', 'allocations', parseCount)
+      .option('--max-allocations <n>', 'calls to allocation functions', parseCount)
+      .option('--max-allocated <bytes>', 'bytes allocated (K, M, G: 1024-based)')
       .option('--max-tasks <n>', 'forgotten async tasks', parseCount)
+      .option('--max <cost=limit...>', 'a limit on any cost the profile has, e.g. inuse=64M (repeatable)')
       .option('--budget <file>', 'a budget file (heapflame.budget.json): limits on totals and per function')
       .option('--junit <file>', 'also write the verdict as JUnit XML (a testcase per limit)')
       .option('--markdown <file>', 'also write the verdict as Markdown, for a pull-request comment')
@@ -303,14 +319,20 @@ export function buildProgram(): Command {
       ['leaked', flags.maxLeaked],
       ['temporary', flags.maxTemporary],
       ['allocations', flags.maxAllocations],
+      ['allocated', flags.maxAllocated],
       ['tasks', flags.maxTasks],
     ];
+    for (const item of flags.max ?? []) {
+      const at = item.indexOf('=');
+      if (at <= 0) throw new HeapflameError(`--max takes cost=limit, such as inuse=64M, not "${item}"`);
+      given.push([item.slice(0, at).trim(), item.slice(at + 1)]);
+    }
     for (const [cost, value] of given) if (value !== undefined) limits.push(parseLimit(cost, value));
-    if (limits.length === 0) throw new HeapflameError('no limits: give --max-peak, --max-leaked, --max-temporary, --max-allocations, --max-tasks or --budget');
+    if (limits.length === 0) throw new HeapflameError('no limits: give --max-peak, --max-leaked, --max-temporary, --max-allocations, --max-allocated, --max-tasks, --max COST=LIMIT or --budget');
     const profile = await load(file, flags);
-    const { formatIec, formatInt } = await import('../export/format.js');
+    const { formatBytes, formatInt } = await import('../export/format.js');
     const t0 = performance.now();
-    const results = checkBudget(profile, limits, (cost, v) => (profile.costs.find((c) => c.id === cost)?.unit === 'bytes' ? formatIec(v) : formatInt(Math.round(v))));
+    const results = checkBudget(profile, limits, (cost, v) => (profile.costs.find((c) => c.id === cost)?.unit === 'bytes' ? formatBytes(v) : formatInt(Math.round(v))));
     const seconds = Number(((performance.now() - t0) / 1000).toFixed(3));
     const links = (flags.link ?? []).map((l) => {
       const at = l.indexOf('=');
@@ -326,9 +348,9 @@ export function buildProgram(): Command {
     program
       .command('convert')
       .description('write a profile in another format, chosen by the output name: .pb.gz (pprof), .speedscope.json, .dhat.json, .folded, .heapflame')
-      .argument('<file>', 'any profile heapflame reads')
+      .argument('<file>', INPUT)
       .requiredOption('-o, --output <file>', 'the converted profile (- for stdout)')
-      .option('-c, --cost <cost>', 'folded output: the cost written (default: the first)'),
+      .option('-c, --cost <cost>', `folded output: ${COST_HELP}`),
   ).action(async (file: string, flags: CommonFlags & { output: string; cost?: string }) => {
     const { convertedChunks } = await import('../export/convert.js');
     const chunks = convertedChunks(await load(file, flags), flags.output, { cost: flags.cost });
@@ -363,7 +385,11 @@ export function buildProgram(): Command {
       const { record } = await import('../record/run.js');
       const result = await record({ command, out: flags.output, mode: flags.mode, interval: flags.interval, precise: flags.precise, pid: flags.pid });
       if (result.files.length === 0) process.stderr.write('heapflame: no recording was written\n');
-      for (const f of result.files) process.stderr.write(`heapflame: wrote ${terminalSafe(f)}\n`);
+      // every Node process of the run writes a file: say which holds which
+      result.files.forEach((f, i) => {
+        const command = result.commands[i];
+        process.stderr.write(`heapflame: wrote ${terminalSafe(f)}${command ? `: ${terminalSafe(command.split('\n')[0].slice(0, 200))}` : ''}\n`);
+      });
       // the program's own status, as if it had run alone
       commandStatus = result.signal ? { signal: result.signal } : { code: result.exitCode ?? 1 };
     });

@@ -17,6 +17,19 @@ const FORMATS: { suffix: RegExp; name: string; write: (p: Profile, o: { cost?: s
 
 export function convertedChunks(profile: Profile, output: string, options: { cost?: string } = {}): Iterable<string | Uint8Array> {
   const format = FORMATS.find((f) => f.suffix.test(output));
-  if (!format) throw new HeapflameError(`cannot tell the output format from the name "${output}": use ${FORMATS.map((f) => f.name).join(', ')}`);
+  if (!format) throw new HeapflameError(`cannot tell the output format from the name "${output}": convert writes ${FORMATS.map((f) => f.name).join(', ')}`);
   return format.write(profile, options);
+}
+
+/**
+ * What a flame graph's output name asks for: an SVG of one cost (.svg, or - for standard
+ * output) or the interactive HTML report (.html, .htm). Any other name is one error that
+ * lists what heapflame writes.
+ */
+export function flameGraphFormat(output: string): 'svg' | 'html' {
+  if (output === '-' || /\.svg$/i.test(output)) return 'svg';
+  if (/\.html?$/i.test(output)) return 'html';
+  throw new HeapflameError(
+    `cannot write "${output}": a flame graph is .svg (one cost) or .html (every cost, interactive); convert writes ${FORMATS.map((f) => f.name).join(', ')}; report and folded write text to any name`,
+  );
 }

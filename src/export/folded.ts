@@ -1,8 +1,7 @@
-import { type CostId, costIndex, type Frame, type Profile, ROOT_NODE } from '../model/profile.js';
-import { HeapflameError } from '../model/errors.js';
+import { type CostId, costIndex, type Profile, requireCost, ROOT_NODE } from '../model/profile.js';
 
 export interface FoldedOptions {
-  /** Cost column written as the count (default: the profile's first cost). */
+  /** Cost column written as the count (default: the profile's main cost). */
   cost?: CostId;
   /**
    * heaptrack_print -F compatible lines: inlined frames innermost-first within one address
@@ -19,10 +18,7 @@ export interface FoldedOptions {
  * Yields the text in chunks so large outputs stream to disk.
  */
 export function* foldedChunks(profile: Profile, options: FoldedOptions = {}): Generator<string> {
-  const cost = options.cost ?? profile.costs[0]?.id;
-  const c = costIndex(profile, cost);
-  if (c < 0) throw new HeapflameError(`the profile has no cost "${cost}" (it has: ${profile.costs.map((x) => x.id).join(', ')})`);
-  const col = profile.values[c];
+  const col = profile.values[costIndex(profile, requireCost(profile, options.cost).id)];
   const nodeText = new Map<number, string>();
   const path: number[] = [];
   let out = '';

@@ -1,12 +1,14 @@
 /**
- * Number formatting shared by the text outputs, matching heaptrack_print where users compare
- * the two: SI units (1000-based), two decimals, ties rounded to even like C's printf.
+ * Number formatting shared by every output. Bytes are shown one way everywhere (report, HTML,
+ * SVG, check, diff): 1024-based IEC units with three significant digits, as sizes are given
+ * on the command line (--min-size 1K, --max-peak 2G are 1024-based). heaptrack_print's own
+ * style (1000-based, "1.07M") is kept for the heaptrack-compatible report (--raw-names).
  */
 
 const UNITS = ['B', 'K', 'M', 'G', 'T'];
 
-/** heaptrack_print's formatBytes: `64B`, `10.24K`, `1.07M`. */
-export function formatBytes(bytes: number): string {
+/** heaptrack_print's formatBytes: `64B`, `10.24K`, `1.07M`: SI units, two decimals, ties to even like printf. */
+export function formatHeaptrackBytes(bytes: number): string {
   let x = bytes;
   let unit = 0;
   while (Math.abs(x) > 1000 && unit < UNITS.length - 1) {
@@ -51,12 +53,21 @@ export function terminalSafe(s: string): string {
   return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '\ufffd');
 }
 
-/** Bytes in 1024-based units, as budgets are written: "512 B", "46.2 KiB", "2.00 GiB". */
-export function formatIec(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+/** Bytes as heapflame shows them: "512 B", "46.2 KiB", "2.00 GiB" (1024-based, three significant digits). */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
   let k = 0;
   while (k < units.length - 1 && Math.abs(bytes) >= 1024 ** (k + 1)) k++;
-  return k === 0 ? `${Math.round(bytes)} B` : `${(bytes / 1024 ** k).toFixed(bytes / 1024 ** k >= 100 ? 0 : bytes / 1024 ** k >= 10 ? 1 : 2)} ${units[k]}`;
+  if (k === 0) return `${Math.round(bytes)} B`;
+  let x = bytes / 1024 ** k;
+  let digits = Math.abs(x) >= 100 ? 0 : Math.abs(x) >= 10 ? 1 : 2;
+  // 1023.9 KiB rounds to "1024 KiB": show it as the next unit
+  if (Math.abs(Number(x.toFixed(digits))) >= 1024 && k < units.length - 1) {
+    k++;
+    x /= 1024;
+    digits = 2;
+  }
+  return `${x.toFixed(digits)} ${units[k]}`;
 }
 
 /** Where a frame is, after its name: " (file:line)", " (in module)", or nothing. */

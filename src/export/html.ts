@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { mergeByLabel } from '../analyze/calltree.js';
-import type { Profile } from '../model/profile.js';
+import { mergeByLabel, topLabels } from '../analyze/calltree.js';
+import { mainCost, type Profile } from '../model/profile.js';
 import { formatBytes, formatInt } from './format.js';
 import { xmlEscape } from './xml.js';
 import { isDiffProfile } from './svg.js';
@@ -15,9 +15,13 @@ export interface HtmlOptions {
   minShare?: number;
 }
 
+/** Rows of the "Top functions" table, per cost. */
+const TOP_FUNCTIONS = 50;
+
 let viewerScript: string | undefined;
 function viewer(): string {
-  viewerScript ??= readFileSync(new URL('../../viewer/flame.js', import.meta.url), 'utf8');
+  // the viewer formats bytes with the very function the text outputs use (it needs nothing else)
+  viewerScript ??= `${formatBytes.toString()}\n${readFileSync(new URL('../../viewer/flame.js', import.meta.url), 'utf8')}`;
   // the script is inlined: it must not be able to end its own element
   if (/<\/script/i.test(viewerScript)) throw new Error('viewer/flame.js contains "</script"');
   return viewerScript;
@@ -69,11 +73,16 @@ export function renderHtml(profile: Profile, options: HtmlOptions = {}): string 
   }
   const b64 = (a: Int32Array | Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
   const title = options.title ?? `heapflame: ${profile.meta.command?.split('\n')[0] ?? profile.meta.format}`;
+  const diff = isDiffProfile(profile);
   const data = {
     schema: 'heapflame.html/1',
     title,
-    diff: isDiffProfile(profile),
+    diff,
+    // the cost the page opens on: the profile's main one (differential: `after`, whose widths the colours describe)
+    main: diff ? 1 : Math.max(0, costs.indexOf(mainCost(profile))),
     costs: costs.map((c) => ({ id: c.id, unit: c.unit, label: c.label })),
+    // the table of top functions, from every stack (the drawing leaves out frames too small to see)
+    top: costs.map((_, c) => topLabels(tree, c, TOP_FUNCTIONS).map((t) => [t.label, t.self, t.total])),
     labels: tree.labels,
     parent: b64(parent),
     label: b64(label),

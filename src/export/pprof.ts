@@ -1,19 +1,24 @@
 import { gzipSync } from 'node:zlib';
 import { Function as PprofFunction, Label, Line, Location, Mapping, Profile as PprofProfile, Sample, StringTable, ValueType } from 'pprof-format';
-import type { Profile } from '../model/profile.js';
+import { basename } from 'node:path';
+import { mainCost, type Profile } from '../model/profile.js';
+
+/** heapflame's cost ids that have a name in Go's heap profiles, which pprof tools know. */
+const GO_SAMPLE_TYPES: Record<string, string> = { inuse: 'inuse_space' };
 
 /**
  * A profile as gzipped pprof (`profile.proto`), for `go tool pprof`, Pyroscope and the rest:
  * one sample type per cost, named `<cost id>/<unit>` (allocations/count, temporary/count or
- * temporary/bytes, leaked/bytes, peak/bytes, allocated/bytes, tasks/count); one function per
- * (name, file), one location per frame (an inlined frame is a line of its caller's location,
- * as pprof has it), one mapping per module, sample labels kept. Values are whole numbers
- * (pprof's are int64).
+ * temporary/bytes, leaked/bytes, peak/bytes, allocated/bytes, tasks/count; in-use bytes as
+ * Go's inuse_space/bytes), the main cost the default; one function per (name, file), one
+ * location per frame (an inlined frame is a line of its caller's location, as pprof has it),
+ * one mapping per module, the recorded program's first (pprof tools name the profile by it),
+ * sample labels kept. Values are whole numbers (pprof's are int64).
  */
 export function encodePprof(profile: Profile): Buffer {
   const strings = new StringTable();
   const s = (text: string) => strings.dedup(text);
-  const sampleType = profile.costs.map((c) => new ValueType({ type: s(c.id), unit: s(c.unit) }));
+  const sampleType = profile.costs.map((c) => new ValueType({ type: s(GO_SAMPLE_TYPES[c.id] ?? c.id), unit: s(c.unit) }));
 
   const mappingIds = new Map<string, number>();
   const mapping: Mapping[] = [];
@@ -27,6 +32,7 @@ export function encodePprof(profile: Profile): Buffer {
     }
     return id;
   };
+  mappingOf(mainProgram(profile));
   const functionIds = new Map<string, number>();
   const functions: PprofFunction[] = [];
   const functionOf = (frame: number) => {
@@ -105,8 +111,20 @@ export function encodePprof(profile: Profile): Buffer {
     durationNanos: profile.meta.durationMs ? BigInt(Math.round(profile.meta.durationMs * 1e6)) : 0,
     periodType: sampling ? new ValueType({ type: s('space'), unit: s('bytes') }) : undefined,
     period: sampling ? sampling.intervalBytes : 0,
-    defaultSampleType: sampleType.length ? sampleType[0].type : 0,
+    defaultSampleType: sampleType.length ? sampleType[profile.costs.indexOf(mainCost(profile))].type : 0,
     comment: [s(`heapflame: ${profile.meta.format}${profile.meta.command ? ` ${profile.meta.command}` : ''}`)],
   });
   return gzipSync(pprof.encode());
+}
+
+/**
+ * The recorded program's module: the one named like the command's first word (heaptrack
+ * names modules by absolute path, commands are often relative), or that word itself.
+ */
+function mainProgram(profile: Profile): string {
+  const program = profile.meta.command?.trim().split(/\s+/)[0] ?? '';
+  if (!program) return '';
+  const name = basename(program);
+  for (const f of profile.frames) if (f.module && basename(f.module) === name) return f.module;
+  return program;
 }

@@ -1,14 +1,16 @@
-import { type CostId, type Frame, type Profile, ROOT_NODE } from '../model/profile.js';
+import { type CostId, type Frame, mainCost, type Profile, ROOT_NODE } from '../model/profile.js';
 import { type TopEntry, topEntries } from '../analyze/top.js';
-import { formatBytes, formatInt, percentF32, terminalSafe } from './format.js';
+import { formatBytes, formatHeaptrackBytes, formatInt, percentF32, terminalSafe } from './format.js';
 
 export interface TextReportOptions {
   /** Places per section (heaptrack_print -n; default 10). */
   limit?: number;
   /** Stacks per place (heaptrack_print -s; default 5). */
   stacksPerEntry?: number;
-  /** Sections to print, in this order (default: every cost the profile has). */
+  /** Sections to print, in this order (default: every cost the profile has, its main cost first). */
   sections?: CostId[];
+  /** heaptrack_print's own byte format ("1.07M", 1000-based) instead of heapflame's ("1.02 MiB"). */
+  heaptrackCompat?: boolean;
 }
 
 type Costs = Record<string, number>;
@@ -19,74 +21,85 @@ interface Section {
   rest: (n: number) => string;
 }
 
-const fb = formatBytes;
 /** " over N calls" where the profile counts calls (heaptrack); sampled profiles do not. */
 const calls = (c: Costs) => (c.allocations === undefined ? '' : ` over ${c.allocations} calls`);
-/** Temporary allocations as counted (heaptrack: calls), or as bytes (sampled Node recordings). */
-const temporaryOf = (c: Costs) =>
-  c.allocations === undefined
-    ? `${fb(c.temporary)} temporary of ${fb(c.allocated ?? 0)} allocated (${percentF32(c.temporary, c.allocated ?? 0)}%)`
-    : `${c.temporary} temporary allocations of ${c.allocations} allocations in total (${percentF32(c.temporary, c.allocations)}%)`;
-const SECTIONS: Record<string, Section> = {
-  allocations: {
-    title: 'MOST CALLS TO ALLOCATION FUNCTIONS',
-    label: (c) => `${c.allocations} calls to allocation functions with ${fb(c.peak ?? 0)} peak consumption from`,
-    sub: (c) => `${c.allocations} calls with ${fb(c.peak ?? 0)} peak consumption from:`,
-    rest: (n) => String(n),
-  },
-  peak: {
-    title: 'PEAK MEMORY CONSUMERS',
-    label: (c) => `${fb(c.peak)} peak memory consumed${calls(c)} from`,
-    sub: (c) => `${fb(c.peak)} consumed${calls(c)} from:`,
-    rest: fb,
-  },
-  leaked: {
-    title: 'MEMORY LEAKS',
-    label: (c) => `${fb(c.leaked)} leaked${calls(c)} from`,
-    sub: (c) => `${fb(c.leaked)} leaked${calls(c)} from:`,
-    rest: fb,
-  },
-  temporary: {
-    title: 'MOST TEMPORARY ALLOCATIONS',
-    label: (c) => `${temporaryOf(c)} from`,
-    sub: (c) => `${temporaryOf(c)} from:`,
-    rest: (n) => String(n),
-  },
-  allocated: {
-    title: 'MOST BYTES ALLOCATED',
-    label: (c) => `${fb(c.allocated)} allocated${calls(c)} from`,
-    sub: (c) => `${fb(c.allocated)} allocated${calls(c)} from:`,
-    rest: fb,
-  },
-};
+
+/** The sections heapflame names as heaptrack_print does, with the byte format given. */
+function sections(fb: (n: number) => string): Record<string, Section> {
+  /** Temporary allocations as counted (heaptrack: calls), or as bytes (sampled Node recordings). */
+  const temporaryOf = (c: Costs) =>
+    c.allocations === undefined
+      ? `${fb(c.temporary)} temporary of ${fb(c.allocated ?? 0)} allocated (${percentF32(c.temporary, c.allocated ?? 0)}%)`
+      : `${c.temporary} temporary allocations of ${c.allocations} allocations in total (${percentF32(c.temporary, c.allocations)}%)`;
+  return {
+    allocations: {
+      title: 'MOST CALLS TO ALLOCATION FUNCTIONS',
+      label: (c) => `${c.allocations} calls to allocation functions with ${fb(c.peak ?? 0)} peak consumption from`,
+      sub: (c) => `${c.allocations} calls with ${fb(c.peak ?? 0)} peak consumption from:`,
+      rest: (n) => String(n),
+    },
+    peak: {
+      title: 'PEAK MEMORY CONSUMERS',
+      label: (c) => `${fb(c.peak)} peak memory consumed${calls(c)} from`,
+      sub: (c) => `${fb(c.peak)} consumed${calls(c)} from:`,
+      rest: fb,
+    },
+    leaked: {
+      title: 'MEMORY LEAKS',
+      label: (c) => `${fb(c.leaked)} leaked${calls(c)} from`,
+      sub: (c) => `${fb(c.leaked)} leaked${calls(c)} from:`,
+      rest: fb,
+    },
+    inuse: {
+      title: 'MEMORY IN USE AT THE END',
+      label: (c) => `${fb(c.inuse)} in use from`,
+      sub: (c) => `${fb(c.inuse)} in use from:`,
+      rest: fb,
+    },
+    temporary: {
+      title: 'MOST TEMPORARY ALLOCATIONS',
+      label: (c) => `${temporaryOf(c)} from`,
+      sub: (c) => `${temporaryOf(c)} from:`,
+      rest: (n) => String(n),
+    },
+    allocated: {
+      title: 'MOST BYTES ALLOCATED',
+      label: (c) => `${fb(c.allocated)} allocated${calls(c)} from`,
+      sub: (c) => `${fb(c.allocated)} allocated${calls(c)} from:`,
+      rest: fb,
+    },
+  };
+}
+
+/** heaptrack_print's section order, then heapflame's own. */
+const SECTION_ORDER: CostId[] = ['allocations', 'peak', 'leaked', 'inuse', 'temporary', 'allocated'];
 
 /** heaptrack_print's default report (its sections, labels and backtraces), plus the leak and bytes-allocated sections. */
 export function renderTextReport(profile: Profile, options: TextReportOptions = {}): string {
   const out: string[] = [];
+  const fb = options.heaptrackCompat ? formatHeaptrackBytes : formatBytes;
+  const known = sections(fb);
+  const main = mainCost(profile)?.id;
   const order = options.sections ?? [
-    'allocations',
-    'peak',
-    'leaked',
-    'temporary',
-    'allocated',
-    ...profile.costs.map((c) => c.id).filter((id) => !SECTIONS[id]),
+    ...(main === undefined ? [] : [main]),
+    ...SECTION_ORDER.filter((id) => id !== main),
+    ...profile.costs.map((c) => c.id).filter((id) => !known[id] && id !== main),
   ];
   for (const id of order) {
     const cost = profile.costs.find((c) => c.id === id);
     if (!cost) continue;
-    const section = SECTIONS[id] ?? genericSection(cost.id, cost.label, cost.unit === 'bytes');
+    const section = known[id] ?? genericSection(cost.id, cost.label, cost.unit === 'bytes' ? fb : String);
     out.push(section.title);
     const entries = topEntries(profile, id, { limit: options.limit, stacksPerEntry: options.stacksPerEntry });
     for (const e of entries) out.push(...renderEntry(profile, section, e));
     out.push('');
   }
-  out.push(...renderSummary(profile));
+  out.push(...renderSummary(profile, fb, known));
   return out.join('\n') + '\n';
 }
 
 /** A cost without heaptrack's wording (folded stacks, other formats): "N samples from". */
-function genericSection(id: string, label: string, bytes: boolean): Section {
-  const v = (n: number) => (bytes ? fb(n) : String(n));
+function genericSection(id: string, label: string, v: (n: number) => string): Section {
   return {
     title: `MOST ${label.toUpperCase()}`,
     label: (c) => `${v(c[id])} ${label} from`,
@@ -146,24 +159,26 @@ function addressGroup(profile: Profile, node: number, indent: number): { text: s
   }
 }
 
-function renderSummary(profile: Profile): string[] {
+function renderSummary(profile: Profile, fb: (n: number) => string, known: Record<string, Section>): string[] {
   const t = profile.totals;
   const m = profile.meta;
-  const ms = m.durationMs ?? 0;
-  const perSecond = (n: number) => Math.trunc(n * (1000 / (ms || 1)));
+  const ms = m.durationMs;
+  // a rate only where the recording has a real clock (DHAT counts instructions)
+  const rate = (n: number) => (ms !== undefined && ms > 0 ? ` (${Math.trunc(n * (1000 / ms))}/s)` : '');
   const lines: string[] = [];
-  if (m.durationMs !== undefined) lines.push(`total runtime: ${(ms / 1000).toFixed(2)}s.`);
+  if (ms !== undefined) lines.push(`total runtime: ${(ms / 1000).toFixed(2)}s.`);
   for (const c of profile.costs) {
-    if (!SECTIONS[c.id]) lines.push(`${c.label}: ${c.unit === 'bytes' ? fb(t[c.id] ?? 0) : formatInt(t[c.id] ?? 0)}`);
+    if (!known[c.id]) lines.push(`${c.label}: ${c.unit === 'bytes' ? fb(t[c.id] ?? 0) : formatInt(t[c.id] ?? 0)}`);
   }
-  if (t.allocations !== undefined) lines.push(`calls to allocation functions: ${t.allocations} (${perSecond(t.allocations)}/s)`);
+  if (t.allocations !== undefined) lines.push(`calls to allocation functions: ${t.allocations}${rate(t.allocations)}`);
   if (t.temporary !== undefined) {
     const bytes = profile.costs.find((c) => c.id === 'temporary')?.unit === 'bytes';
-    lines.push(bytes ? `temporary bytes: ${fb(t.temporary)}` : `temporary memory allocations: ${t.temporary} (${perSecond(t.temporary)}/s)`);
+    lines.push(bytes ? `temporary bytes: ${fb(t.temporary)}` : `temporary memory allocations: ${t.temporary}${rate(t.temporary)}`);
   }
   if (t.peak !== undefined) lines.push(`peak heap memory consumption: ${fb(t.peak)}`);
   if (m.peakRssBytes !== undefined) lines.push(`peak RSS (including ${m.format === 'heaptrack' ? 'heaptrack' : 'recorder'} overhead): ${fb(m.peakRssBytes)}`);
   if (t.leaked !== undefined) lines.push(`total memory leaked: ${fb(t.leaked)}`);
+  if (t.inuse !== undefined) lines.push(`memory in use at the end: ${fb(t.inuse)}`);
   if (m.suppressedLeakedBytes) {
     lines.push(`suppressed leaks: ${fb(m.suppressedLeakedBytes)}`);
     if (m.suppressions?.length) {

@@ -1,6 +1,5 @@
 import { buildCallTree, buildFlameChart, type CallTree } from '../analyze/calltree.js';
-import { HeapflameError } from '../model/errors.js';
-import { type CostId, costIndex, type Profile } from '../model/profile.js';
+import { type CostId, costIndex, type Profile, requireCost } from '../model/profile.js';
 import { background, diffColor, frameColor, type Palette, stripAnnotation } from './flame-colors.js';
 import { formatBytes, formatInt } from './format.js';
 import { SVG_SCRIPT } from './svg-script.js';
@@ -60,9 +59,7 @@ const FRAMEPAD = 1;
 /** An interactive SVG flame graph of one cost, as flamegraph.pl draws it, with every text escaped. */
 export function renderSvg(profile: Profile, options: SvgOptions = {}): string {
   const diff = isDiffProfile(profile) && options.cost === undefined;
-  const widthCost = diff ? (options.negate ? 'before' : 'after') : options.cost ?? profile.costs[0]?.id;
-  const cost = profile.costs[costIndex(profile, widthCost)];
-  if (!cost) throw new HeapflameError(`the profile has no cost "${options.cost}"`);
+  const cost = requireCost(profile, diff ? (options.negate ? 'before' : 'after') : options.cost);
   const width = options.width ?? 1200;
   const frameHeight = options.height ?? 16;
   const fontSize = options.fontSize ?? 12;
@@ -70,7 +67,8 @@ export function renderSvg(profile: Profile, options: SvgOptions = {}): string {
   const factor = options.factor ?? 1;
   const bytes = cost.unit === 'bytes';
   const palette = options.colors ?? (bytes || profile.meta.format === 'heaptrack' ? 'mem' : 'hot');
-  const countName = options.countName ?? (bytes ? 'bytes' : cost.id === 'samples' || diff ? 'samples' : cost.label);
+  // bytes carry their unit ("1.02 MiB"); counts are named ("1,234 samples")
+  const countName = options.countName ?? (bytes ? '' : cost.id === 'samples' || diff ? 'samples' : cost.label);
   const title = options.title ?? (options.flamechart ? 'heapflame: flame chart' : diff ? `heapflame: differential (${options.negate ? 'widths from BASE' : 'widths from NEW'})` : `heapflame: ${cost.label}`);
 
   // Pruning is in value units: the root's value is the sum over all stacks.
@@ -150,7 +148,7 @@ export function renderSvg(profile: Profile, options: SvgOptions = {}): string {
     const chars = Math.floor(w / charWidth);
     const label = n === 0 || chars < 3 ? '' : shown.length <= chars ? shown : `${shown.slice(0, chars - 2)}..`;
     text.push(
-      `<g fg:x="${tree.x[n]}" fg:w="${value}"><title>${e(shown)} (${fmt(value)} ${e(countName)}, ${pct(value)}%${change})</title>` +
+      `<g fg:x="${tree.x[n]}" fg:w="${value}"><title>${e(shown)} (${fmt(value)}${countName ? ` ${e(countName)}` : ''}, ${pct(value)}%${change})</title>` +
         `<rect x="${x1.toFixed(1)}" y="${y1.toFixed(1)}" width="${w.toFixed(1)}" height="${(frameHeight - FRAMEPAD).toFixed(1)}" fill="${color}" rx="2" ry="2"/>` +
         `<text x="${(x1 + 3).toFixed(2)}" y="${(y1 + frameHeight / 2 + 3).toFixed(2)}">${e(label)}</text></g>\n`,
     );

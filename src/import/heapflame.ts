@@ -1,3 +1,5 @@
+import { closeSync, openSync, readSync } from 'node:fs';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { HeapflameError } from '../model/errors.js';
 import type { CostInfo, Frame, Profile, SampleLabels, TimelinePoint } from '../model/profile.js';
 import { isObject, jsonImporter } from './whole-input.js';
@@ -102,7 +104,7 @@ function metaOf(raw: unknown): Profile['meta'] {
   const meta: Record<string, unknown> = { format: 'heapflame' };
   if (!isObject(raw)) return meta as unknown as Profile['meta'];
   const finite = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
-  const kinds: Record<string, string> = { format: 'string', toolVersion: 'string', command: 'string', attached: 'boolean', namesAsGiven: 'boolean' };
+  const kinds: Record<string, string> = { format: 'string', toolVersion: 'string', command: 'string', mainCost: 'string', attached: 'boolean', namesAsGiven: 'boolean' };
   for (const k of ['formatVersion', 'durationMs', 'peakRssBytes', 'peakTimeMs', 'pageSize', 'suppressedLeakedBytes']) kinds[k] = 'number';
   for (const [k, v] of Object.entries(raw)) {
     // known fields keep their type; others any plain value
@@ -137,3 +139,47 @@ function ints(x: unknown, what: string, fail: (what: string) => never): Int32Arr
 }
 
 export const importHeapflame = jsonImporter(profileFromDocument);
+
+/**
+ * The meta of a heapflame file without reading the rest: the writer puts it first, so the
+ * first inflated bytes hold it (what `record` shows of each process's file). Null where the
+ * file is not one, or its meta is not within the first 32 KiB of compressed data.
+ */
+export function readHeapflameMeta(path: string): Profile['meta'] | null {
+  let head: string;
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      const packed = Buffer.alloc(32 * 1024);
+      const n = readSync(fd, packed, 0, packed.length, 0);
+      // (deflate inflates at most about 1000-fold: the bound is never reached by a real file)
+      head = gunzipSync(packed.subarray(0, n), { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: 64 << 20 }).toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return null;
+  }
+  const start = head.indexOf('"meta":{');
+  if (!/^\{"format":"heapflame"/.test(head) || start < 0) return null;
+  const end = objectEnd(head, start + 7);
+  if (end < 0) return null;
+  try {
+    return metaOf(JSON.parse(head.slice(start + 7, end + 1)));
+  } catch {
+    return null;
+  }
+}
+
+/** Where the JSON object opening at `open` closes (strings skipped), or -1. */
+function objectEnd(text: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+    } else if (c === 0x7b) depth++;
+    else if (c === 0x7d && --depth === 0) return i;
+  }
+  return -1;
+}

@@ -8,15 +8,16 @@ import { readWhole } from './whole-input.js';
 /**
  * pprof (`profile.proto`, gzipped or not): Go, jemalloc, @datadog/pprof, Pyroscope. Every
  * sample type becomes a cost: Go's heap names map to heapflame's (alloc_space → allocated,
- * alloc_objects → allocations, inuse_space → leaked as "in-use bytes"), heapflame's own
- * exports keep their ids, anything else keeps its name. A location's lines are inlined frames,
- * the caller last; sample labels are kept. Decoding is done by pprof-format; a file it cannot
- * decode is one error.
+ * alloc_objects → allocations, inuse_space → inuse: in use when the profile was taken, which
+ * is not leaked), heapflame's own exports keep their ids, anything else keeps its name. The
+ * main cost is the file's default sample type, else its last (as profile.proto says). A
+ * location's lines are inlined frames, the caller last; sample labels are kept. Decoding is
+ * done by pprof-format; a file it cannot decode is one error.
  */
 const GO_NAMES: Record<string, { id: string; label: string }> = {
   alloc_space: { id: 'allocated', label: 'allocated bytes' },
   alloc_objects: { id: 'allocations', label: 'allocations' },
-  inuse_space: { id: 'leaked', label: 'in-use bytes' },
+  inuse_space: { id: 'inuse', label: 'in-use bytes' },
   inuse_objects: { id: 'inuse_objects', label: 'in-use objects' },
 };
 
@@ -41,6 +42,9 @@ export function profileFromPprof(p: PprofProfile, path: string, warnings: string
     const go = GO_NAMES[type];
     return { id: go?.id ?? (type || `value${k}`), unit, label: go?.label ?? `${type} (${unitName})`, description: `pprof sample type ${type}/${unitName}.` };
   });
+  const defaultType = str(p.defaultSampleType);
+  const byDefault = defaultType ? p.sampleType.findIndex((t) => str(t.type) === defaultType) : -1;
+  const main = costs[byDefault >= 0 ? byDefault : costs.length - 1];
   // two sample types with one name (say, a file written twice over) stay apart
   const seen = new Set<string>();
   for (const c of costs) {
@@ -110,6 +114,7 @@ export function profileFromPprof(p: PprofProfile, path: string, warnings: string
   const profile = builder.build(
     {
       format: 'pprof',
+      mainCost: main?.id,
       toolVersion: periodType && period ? `pprof, period ${period} ${periodType}` : 'pprof',
       durationMs: durationNanos > 0 ? durationNanos / 1e6 : undefined,
     },

@@ -71,7 +71,6 @@ export function frameOfV8(cf: V8CallFrame): Frame {
  */
 export class V8ProfileBuilder {
   readonly builder: ProfileBuilder;
-  private dropped = 0;
   private unknownNode = -1;
   private perNode = new Map<number, number[]>();
 
@@ -97,7 +96,6 @@ export class V8ProfileBuilder {
       let n = nodeOf.get(s.nodeId);
       if (n === undefined) {
         // a sample may name a node missing from the tree (seen in real profiles)
-        this.dropped++;
         if (this.unknownNode < 0) this.unknownNode = this.builder.child(0, this.builder.internFrame(frameOfV8({ functionName: '(unknown stack)', url: '', lineNumber: -1, columnNumber: -1 })));
         n = this.unknownNode;
       }
@@ -133,11 +131,6 @@ export class V8ProfileBuilder {
     let node = 0;
     for (const f of frames) node = this.builder.child(node, this.builder.internFrame(f));
     this.valuesOf(node)[column] += value;
-  }
-
-  /** Samples that named a node not in their tree. */
-  get unknownNodes(): number {
-    return this.dropped;
   }
 
   /** V8 node id → builder node (-1: under a skipped frame); the tree's root is the root. */

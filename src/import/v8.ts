@@ -38,7 +38,7 @@ export function profileFromV8(doc: unknown, path: string, warnings: string[] = [
     for (const c of node.children ?? []) stack.push(c);
   }
   const builder = new V8ProfileBuilder([
-    { id: 'leaked', unit: 'bytes', label: 'live bytes', description: 'Bytes of sampled objects alive when the profile was taken (V8 selfSize).' },
+    { id: 'inuse', unit: 'bytes', label: 'in-use bytes', description: 'Bytes of sampled objects alive when the profile was taken (V8 selfSize): in use then, not necessarily leaked.' },
   ]);
   builder.addSamples(profile, selfSizes, 0);
   const sampleCount = Array.isArray(profile.samples) ? profile.samples.length : 0;

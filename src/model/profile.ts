@@ -8,6 +8,8 @@
  * by the analyze layer.
  */
 
+import { HeapflameError } from './errors.js';
+
 export type Unit = 'count' | 'bytes';
 
 /** Cost column ids used across formats; importers may add their own. */
@@ -79,6 +81,11 @@ export interface ProfileMeta {
    * symbols: no demangling or template shortening applies.
    */
   namesAsGiven?: boolean;
+  /**
+   * The cost this profile is read by when no other is asked for, where it is not the first
+   * (pprof's default sample type). See mainCost.
+   */
+  mainCost?: CostId;
 }
 
 export interface Profile {
@@ -111,6 +118,32 @@ export const ROOT_NODE = 0;
 
 export function costIndex(profile: Profile, id: CostId): number {
   return profile.costs.findIndex((c) => c.id === id);
+}
+
+/**
+ * The cost a profile is read by when no other is asked for: the one its format leads with
+ * (heaptrack: allocations; a Node recording: allocated; a V8 heap profile: in-use bytes), as
+ * the importer declares it (meta.mainCost), else the first.
+ */
+export function mainCost(profile: Profile): CostInfo {
+  const declared = profile.meta.mainCost;
+  return (declared !== undefined && profile.costs.find((c) => c.id === declared)) || profile.costs[0];
+}
+
+/** The costs by id, the main one marked: "allocated (main), temporary, tasks". */
+export function costList(profile: Profile): string {
+  const main = mainCost(profile)?.id;
+  return profile.costs.map((c) => (c.id === main ? `${c.id} (main)` : c.id)).join(', ') || 'none';
+}
+
+/**
+ * The cost asked for, or the main cost when none is; a cost the profile does not have is one
+ * error that lists those it has.
+ */
+export function requireCost(profile: Profile, id?: CostId): CostInfo {
+  const cost = id === undefined ? mainCost(profile) : profile.costs.find((c) => c.id === id);
+  if (!cost) throw new HeapflameError(id === undefined ? 'the profile has no costs' : `the profile has no cost "${id}"; it has: ${costList(profile)}`);
+  return cost;
 }
 
 /** Frames of a stack node, root first. */

@@ -20,6 +20,8 @@ export interface RecordOptions {
 export interface RecordResult {
   /** The recordings written: the top process's first. */
   files: string[];
+  /** The command line each file recorded, where known, aligned with `files`. */
+  commands: (string | undefined)[];
   /** How the program ended: its exit code, or the signal that ended it. */
   exitCode: number | null;
   signal: NodeJS.Signals | null;
@@ -61,7 +63,10 @@ async function recordNode(options: RecordOptions, env: NodeJS.ProcessEnv): Promi
     NODE_OPTIONS: `${env.NODE_OPTIONS ?? ''} --import=${preload}`.trim(),
   };
   const { exitCode, signal } = await runInherited(options.command, childEnv);
-  return { files: writtenSince(out, started), exitCode, signal, kind: 'node' };
+  const files = writtenSince(out, started);
+  // each process wrote its own command line first in its file (loaded now: the program started sooner)
+  const { readHeapflameMeta } = await import('../import/heapflame.js');
+  return { files, commands: files.map((f) => readHeapflameMeta(f)?.command), exitCode, signal, kind: 'node' };
 }
 
 function recordNative(options: RecordOptions, env: NodeJS.ProcessEnv, executable: string): Promise<RecordResult> {
@@ -83,7 +88,7 @@ async function underHeaptrack(file: string, args: string[], env: NodeJS.ProcessE
   const started = Date.now();
   const { exitCode, signal } = await runInherited([heaptrack, '-o', stem, ...args], env);
   const files = [`${stem}.zst`, `${stem}.gz`, stem].filter((f) => existsSync(f) && statSync(f).mtimeMs >= started - 1000);
-  return { files, exitCode, signal, kind: 'native' };
+  return { files, commands: files.map(() => args.join(' ')), exitCode, signal, kind: 'native' };
 }
 
 /**

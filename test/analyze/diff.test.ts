@@ -60,7 +60,7 @@ test('diff command: two recordings, or one two-column folded file; text, JSON an
   const svg = `${files.dir}/d.svg`;
   const r = runCli(['diff', fixture('heaptrack.leaks.zst'), fixture('heaptrack.leaks_run2.zst'), '--cost', 'leaked', '-o', svg]);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^leaked: BASE 2\.00K -> NEW 2\.00K \(\+0B, \+0\.0%\)/);
+  assert.match(r.stdout, /^leaked: BASE 1\.95 KiB -> NEW 1\.95 KiB \(\+0 B, \+0\.0%\)/);
   const j = runCli(['diff', files.file('a;b 10 14\na;c 5 0\n'), '--json']);
   assert.equal(j.code, 0, j.stderr);
   const report = JSON.parse(j.stdout);

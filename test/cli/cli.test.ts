@@ -13,7 +13,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 const noStackTrace = (stderr: string) => assert.doesNotMatch(stderr, /^\s+at .+:\d+:\d+\)?$/m, stderr);
 
-test('report: heaptrack_print sections and summary', () => {
+test('report: heaptrack_print sections and summary, bytes in heapflame units; --raw-names in heaptrack_print units', () => {
   const r = runCli(['report', fixture('heaptrack.leaks.zst')]);
   assert.equal(r.code, 0, r.stderr);
   for (const s of ['MOST CALLS TO ALLOCATION FUNCTIONS', 'PEAK MEMORY CONSUMERS', 'MEMORY LEAKS', 'MOST TEMPORARY ALLOCATIONS']) {
@@ -21,10 +21,15 @@ test('report: heaptrack_print sections and summary', () => {
   }
   assert.match(r.stdout, /^calls to allocation functions: 308 \(77000\/s\)$/m);
   assert.match(r.stdout, /^temporary memory allocations: 172 \(43000\/s\)$/m);
-  assert.match(r.stdout, /^peak heap memory consumption: 1\.07M$/m);
-  assert.match(r.stdout, /^total memory leaked: 2\.00K$/m);
-  assert.match(r.stdout, /^1000B leaked over 10 calls from\nleak_small\n  at .*leaks\.c:27\n/m);
+  assert.match(r.stdout, /^peak heap memory consumption: 1\.02 MiB$/m);
+  assert.match(r.stdout, /^total memory leaked: 1\.95 KiB$/m);
+  assert.match(r.stdout, /^1000 B leaked over 10 calls from\nleak_small\n  at .*leaks\.c:27\n/m);
   assert.equal(r.stderr, '');
+
+  const raw = runCli(['report', fixture('heaptrack.leaks.zst'), '--raw-names']);
+  assert.match(raw.stdout, /^peak heap memory consumption: 1\.07M$/m);
+  assert.match(raw.stdout, /^total memory leaked: 2\.00K$/m);
+  assert.match(raw.stdout, /^1000B leaked over 10 calls from\nleak_small\n  at .*leaks\.c:27\n/m);
 });
 
 test('report on folded stacks: a section per cost, totals', () => {
@@ -115,7 +120,7 @@ test('bad input: exit 2 with one clear line, no stack trace', () => {
     [['report', fixture('heaptrack.leaks.zst'), '--min-size', 'lots'], /expected a size/],
     [['report', fixture('heaptrack.leaks.zst'), '--from', 'soon'], /expected a time/],
     [['report', fixture('heaptrack.leaks.zst'), '--focus', '(['], /not a valid regular expression/],
-    [['folded', fixture('heaptrack.leaks.zst'), '--cost', 'bogus'], /Allowed choices are allocations, temporary, leaked, peak, allocated/],
+    [['folded', fixture('heaptrack.leaks.zst'), '--cost', 'bogus'], /no cost "bogus"; it has: allocations \(main\), temporary, leaked, peak, allocated$/m],
     [['folded', fixture('heaptrack.leaks.zst'), '-o', join(dir, 'no/such/dir/out.folded')], /no such file or directory/i],
     [['frobnicate'], /unknown command/],
   ];

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { formatBytes, formatInt, percentF32, terminalSafe, toFixedEven } from '../../src/export/format.js';
+import { formatBytes, formatHeaptrackBytes, formatInt, percentF32, terminalSafe, toFixedEven } from '../../src/export/format.js';
 
-test('formatBytes matches heaptrack_print, including printf ties-to-even', () => {
+test('formatHeaptrackBytes matches heaptrack_print, including printf ties-to-even', () => {
   const cases: [number, string][] = [
     [0, '0B'],
     [64, '64B'],
@@ -20,6 +20,20 @@ test('formatBytes matches heaptrack_print, including printf ties-to-even', () =>
     [1074704, '1.07M'],
     [246618915, '246.62M'],
     [-2000, '-2.00K'],
+  ];
+  for (const [n, want] of cases) assert.equal(formatHeaptrackBytes(n), want, String(n));
+});
+
+test('formatBytes: one style for every output, 1024-based with three significant digits', () => {
+  const cases: [number, string][] = [
+    [0, '0 B'],
+    [1023, '1023 B'],
+    [1024, '1.00 KiB'],
+    [47309, '46.2 KiB'],
+    [1048575, '1.00 MiB'],
+    [155_699_200, '148 MiB'],
+    [2 * 1024 ** 3, '2.00 GiB'],
+    [-3072, '-3.00 KiB'],
   ];
   for (const [n, want] of cases) assert.equal(formatBytes(n), want, String(n));
 });

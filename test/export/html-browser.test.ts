@@ -7,7 +7,9 @@ import { importFolded } from '../../src/import/folded.js';
 import { importHeaptrack } from '../../src/import/heaptrack.js';
 import { renderHtml } from '../../src/export/html.js';
 import { renderSvg } from '../../src/export/svg.js';
-import { fixture, ROOT, runCli } from '../helpers/paths.js';
+import { formatBytes } from '../../src/export/format.js';
+import { loadProfile } from '../../src/load.js';
+import { fixture, fixtureFile, ROOT, runCli } from '../helpers/paths.js';
 
 /** The HTML report in real Chromium: offline, every cost, zoom, search, hostile names. */
 
@@ -51,7 +53,7 @@ test('a recording: every cost, summary, top table; search and zoom; nothing leav
   assert.deepEqual(await page.$$eval('#crumbs button', (bs: { textContent: string }[]) => bs.map((b) => b.textContent)), ['all', 'main']);
   // hover shows value and shares
   await box.hover({ position: { x: bb.width / 4, y: bb.height - 9 } });
-  assert.match((await page.textContent('#tip'))!, /^all\n2\.00 KB \(2,000 B\)\n100\.00% of all, 100\.00% of the zoomed frame\nself: 0 B$/);
+  assert.match((await page.textContent('#tip'))!, /^all\n1\.95 KiB \(2,000 B\)\n100\.00% of all, 100\.00% of the zoomed frame\nself: 0 B$/);
   // sandwich: callers and callees of a function, merged over its occurrences
   await page.selectOption('#cost', '0');
   await page.click('#top tr:has(td:text-is("temp_alloc"))');
@@ -60,7 +62,7 @@ test('a recording: every cost, summary, top table; search and zoom; nothing leav
   assert.equal(await page.getAttribute('#callers', 'data-frames'), '2', 'temp_alloc <- main');
   assert.equal(await page.getAttribute('#callees', 'data-frames'), '1', 'temp_alloc calls malloc directly');
   // the heap over time, with its peak (leaks.c's peak phase)
-  assert.match((await page.textContent('#timeline-caption'))!, /^peak heap 1\.07 MB \(1,074,704 B\) at /);
+  assert.match((await page.textContent('#timeline-caption'))!, /^peak heap 1\.02 MiB \(1,074,704 B\) at /);
   assert.deepEqual(seen.errors, []);
   assert.deepEqual(seen.requests, [url]);
   await page.close();
@@ -70,9 +72,30 @@ test('heap over time: the peak of a recording, marked and stated', { skip }, asy
   const p = await importHeaptrack(fixture('heaptrack.s3sim.zst'));
   const { page, seen } = await open(renderHtml(p));
   assert.ok(await page.isVisible('#timeline'));
-  assert.match((await page.textContent('#timeline-caption'))!, /^peak heap 300\.00 KB \(300,004 B\) at \d\.\d{3} s of 1\.1\d{2} s; RSS up to /);
+  assert.match((await page.textContent('#timeline-caption'))!, /^peak heap 293 KiB \(300,004 B\) at \d\.\d{3} s of 1\.1\d{2} s; RSS up to /);
   assert.deepEqual(seen.errors, []);
   await page.close();
+});
+
+test('the page opens on the main cost; the top table counts every stack, also those too small to draw', { skip }, async () => {
+  // "hot" is called from 3000 callers, each far below a pixel (pruned from the drawing)
+  const lines = ['main;big 1000000000'];
+  for (let i = 0; i < 3000; i++) lines.push(`main;caller${i};hot 7`);
+  const { page, seen } = await open(renderHtml(await importFolded(files.file(lines.join('\n') + '\n'))));
+  const row = await page.$$eval('#top tr', (rows: { textContent: string }[]) => rows.map((r) => r.textContent).find((t) => t.endsWith('hot')));
+  assert.equal(row, '21,00021,000hot', 'self and total of hot: 3000 × 7');
+  assert.ok((await page.evaluate(() => window.heapflame.nodeCount)) < 100, 'the callers are not drawn');
+  await page.close();
+
+  // a V8 heap profile has one cost, in use; a pprof heap profile opens on its default (last) sample type
+  const { page: pprofPage } = await open(renderHtml(await loadProfile(fixtureFile('pprof/dd_heap.pb.gz'))));
+  assert.equal(await pprofPage.inputValue('#cost'), '1');
+  assert.equal(await pprofPage.$eval('#cost option:checked', (o: { textContent: string }) => o.textContent), 'in-use bytes');
+  // one byte format for the report, the SVG and the page
+  const values = [0, 1, 1023, 1024, 1536, 47309, 1048575, 1048576, 155_699_200, 2 ** 31, -3072, 10 * 2 ** 40];
+  assert.deepEqual(await pprofPage.evaluate((vs: number[]) => vs.map((v) => window.formatBytes(v)), values), values.map(formatBytes));
+  await pprofPage.close();
+  assert.deepEqual(seen.errors, []);
 });
 
 test('hostile names are text, never markup or script', { skip }, async () => {

@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { after, test } from 'node:test';
 import fc from 'fast-check';
@@ -9,7 +7,7 @@ import { encodePprof } from '../../src/export/pprof.js';
 import { importPprof } from '../../src/import/pprof.js';
 import { loadProfile } from '../../src/load.js';
 import { HeapflameError } from '../../src/model/errors.js';
-import { stackOf } from '../../src/model/profile.js';
+import { mainCost, stackOf } from '../../src/model/profile.js';
 import { fixture, fixtureBytes, fixtureFile, runCli, tempFiles } from '../helpers/paths.js';
 
 /** pprof in and out: @datadog/pprof's files, round trips, and a decoding that is not our reader. */
@@ -42,10 +40,11 @@ function fields(buf: Uint8Array): [number, Uint8Array | bigint][] {
   return out;
 }
 
-test('@datadog/pprof heap file: in-use bytes per function as recorded', async () => {
+test('@datadog/pprof heap file: in-use bytes per function as recorded, the main cost (the last sample type)', async () => {
   const p = await loadProfile(fixtureFile('pprof/dd_heap.pb.gz'));
-  assert.deepEqual(p.costs.map((c) => `${c.id}/${c.unit}`), ['inuse_objects/count', 'leaked/bytes']);
-  const by = (name: string) => topEntries(p, 'leaked', { limit: 20 }).find((e) => p.frames[e.frame].name === name)!.value;
+  assert.deepEqual(p.costs.map((c) => `${c.id}/${c.unit}`), ['inuse_objects/count', 'inuse/bytes']);
+  assert.equal(mainCost(p).id, 'inuse');
+  const by = (name: string) => topEntries(p, 'inuse', { limit: 20 }).find((e) => p.frames[e.frame].name === name)!.value;
   // reference: makeLeak 4.43 MB, (external) 1.51 MB (MiB)
   assert.equal((by('makeLeak') / 1048576).toFixed(2), '4.43');
   assert.equal((by('(external)') / 1048576).toFixed(2), '1.51');

@@ -60,18 +60,23 @@ test('DHAT frame table entries: function, file and line, module, address, C++ na
   assert.equal(parseDhatFrame('0x10: ???').name, '');
 });
 
-test('V8 heap profiles: the live bytes are the sum of selfSize, per function', async () => {
+test('V8 heap profiles: the bytes in use are the sum of selfSize, per function, named as in use (not leaked)', async () => {
   // fixtures README: makeMidLived 36.51 MiB, makeLeak 3.00 MiB in default.heapprofile
   const p = await loadProfile(join(V8, 'default.heapprofile'));
-  const by = (name: string) => topEntries(p, 'leaked', { limit: 10 }).find((e) => p.frames[e.frame].name === name)!.value;
+  assert.deepEqual(p.costs.map((c) => `${c.id}: ${c.label}`), ['inuse: in-use bytes']);
+  const by = (name: string) => topEntries(p, 'inuse', { limit: 10 }).find((e) => p.frames[e.frame].name === name)!.value;
   assert.equal((by('makeMidLived') / 1048576).toFixed(2), '36.51');
   assert.equal((by('makeLeak') / 1048576).toFixed(2), '3.00');
-  assert.equal((p.totals.leaked / 1048576).toFixed(2), '41.03');
+  assert.equal((p.totals.inuse / 1048576).toFixed(2), '41.03');
   const big = await loadProfile(fixtureFile('v8/i512.heapprofile'));
-  assert.deepEqual(leafNames(big, 'leaked', 2), ['makeMidLived', 'makeLeak']);
+  assert.deepEqual(leafNames(big, 'inuse', 2), ['makeMidLived', 'makeLeak']);
   // the inspector's answer, wrapped in {profile}, reads the same
   const wrapped = files.file(JSON.stringify({ profile: JSON.parse((await import('node:fs')).readFileSync(join(V8, 'default.heapprofile'), 'utf8')) }));
-  assert.equal((await loadProfile(wrapped)).totals.leaked, p.totals.leaked);
+  assert.equal((await loadProfile(wrapped)).totals.inuse, p.totals.inuse);
+  const report = runCli(['report', join(V8, 'default.heapprofile')]);
+  assert.match(report.stdout, /^MEMORY IN USE AT THE END\n/);
+  assert.match(report.stdout, /^memory in use at the end: 41\.0 MiB$/m);
+  assert.doesNotMatch(report.stdout, /MEMORY LEAKS|memory leaked|leaked from/);
 });
 
 test('an unknown JSON file is exit 2 with the formats tried', () => {

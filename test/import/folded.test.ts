@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, test } from 'node:test';
 import fc from 'fast-check';
 import { importFolded } from '../../src/import/folded.js';

@@ -56,6 +56,6 @@ test('a fresh node --heap-prof file: live bytes are the sum of its selfSize, the
   };
   walk(raw.head);
   const p = await loadProfile(file);
-  assert.equal(p.totals.leaked, selfSizes);
-  assert.equal(p.frames[topEntries(p, 'leaked', { limit: 1 })[0].frame].name, 'retain');
+  assert.equal(p.totals.inuse, selfSizes);
+  assert.equal(p.frames[topEntries(p, 'inuse', { limit: 1 })[0].frame].name, 'retain');
 });

@@ -90,7 +90,7 @@ function assertLikeHeaptrackPrint(profile: Profile, theirs: Reference): void {
     assert.equal(ours.length, want.length, `${cost}: line count`);
     assert.deepEqual(ours, want, `${cost}: folded lines`);
   }
-  const ours = Buffer.from(renderTextReport(profile), 'utf8').toString('latin1');
+  const ours = Buffer.from(renderTextReport(profile, { heaptrackCompat: true }), 'utf8').toString('latin1');
   for (const title of ['MOST CALLS TO ALLOCATION FUNCTIONS', 'PEAK MEMORY CONSUMERS', 'MOST TEMPORARY ALLOCATIONS']) {
     const a = sectionLabels(ours, title);
     const b = sectionLabels(theirs.report, title);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { importHeaptrack } from '../../src/import/heaptrack.js';
 import { matchesSuppression } from '../../src/import/heaptrack-suppressions.js';
-import { formatBytes } from '../../src/export/format.js';
+import { formatHeaptrackBytes } from '../../src/export/format.js';
 import { foldedChunks } from '../../src/export/folded.js';
 import { loadProfile } from '../../src/load.js';
 import { fixture } from '../helpers/paths.js';
@@ -11,7 +11,7 @@ import { fixture } from '../helpers/paths.js';
 /** Leak suppressions: built-in, from a file, embedded in the recording; heaptrack's numbers where it works. */
 
 const used = (p: Awaited<ReturnType<typeof importHeaptrack>>) =>
-  (p.meta.suppressions ?? []).map((s) => `${s.matches} ${formatBytes(s.leakedBytes)} ${s.pattern}`);
+  (p.meta.suppressions ?? []).map((s) => `${s.matches} ${formatHeaptrackBytes(s.leakedBytes)} ${s.pattern}`);
 
 test('TemplateMatch: exact, substring, * wildcards, ^ and $ anchors', () => {
   const cases: [string, string, boolean][] = [
@@ -35,8 +35,8 @@ test('TemplateMatch: exact, substring, * wildcards, ^ and $ anchors', () => {
 test('embedded suppressions of a format-3 file apply (heaptrack 1.4 rejects them)', async () => {
   const p = await importHeaptrack(fixture('heaptrack.cppfeatures.zst'));
   // the numbers heaptrack_print gives with the same pattern passed as a file
-  assert.equal(formatBytes(p.totals.leaked), '1.62K');
-  assert.equal(formatBytes(p.meta.suppressedLeakedBytes!), '3.03K');
+  assert.equal(formatHeaptrackBytes(p.totals.leaked), '1.62K');
+  assert.equal(formatHeaptrackBytes(p.meta.suppressedLeakedBytes!), '3.03K');
   assert.equal(p.totals.leaked + p.meta.suppressedLeakedBytes!, 4656);
   assert.deepEqual(used(p), ['2 3.03K suppressed_leaker']);
   const report = readFileSync(fixture('ref/cppfeatures.suppfile-no-builtins.txt'), 'latin1');
@@ -65,8 +65,8 @@ test('a suppression file, as heaptrack_print --disable-builtin-suppressions comp
     suppressionsFile: fixture('upstream/suppressions.txt'),
     builtinSuppressions: false,
   });
-  assert.equal(formatBytes(p.totals.leaked), '0B');
-  assert.equal(formatBytes(p.meta.suppressedLeakedBytes!), '30.46K');
+  assert.equal(formatHeaptrackBytes(p.totals.leaked), '0B');
+  assert.equal(formatHeaptrackBytes(p.meta.suppressedLeakedBytes!), '30.46K');
   assert.deepEqual(used(p), [
     '16 5.27K QEventDispatcherGlibPrivate::QEventDispatcherGlibPrivate',
     '14 3.40K corelib/codecs/qicucodec.cpp',
@@ -83,7 +83,7 @@ test('a suppression file adds to the built-ins (heaptrack 1.4 would suppress eve
     embeddedSuppressions: false,
   });
   // heaptrack_print 1.4 here: "total memory leaked: 0B" (cppfeatures.suppfile-with-builtins.txt)
-  assert.equal(formatBytes(both.totals.leaked), '1.62K');
+  assert.equal(formatHeaptrackBytes(both.totals.leaked), '1.62K');
   assert.deepEqual(used(both), ['2 3.03K suppressed_leaker']);
 });
 
