@@ -110,6 +110,24 @@ function isPprof(head: Buffer): boolean {
   return head.length > 1 && head[0] === 0x0a && head.subarray(0, 64).some((b) => b < 9 || (b > 13 && b < 32));
 }
 
+/** A folded line: a stack, white space, a count, and for differential input a second count. */
+const FOLDED_LINE = /\S\s+\d+(\.\d*)?(\s+\d+(\.\d*)?)?\s*$/;
+
+/**
+ * Folded stacks: nine in ten of the complete lines of the head end in a count (a damaged line
+ * is warned about by the reader; prose or Markdown with a number at a line's end is not
+ * folded). A head without a line break is one deep stack where it holds frame separators.
+ */
+function looksFolded(text: string): boolean {
+  if (/[\u0000-\u0008\u000e-\u001f]/.test(text)) return false;
+  const lines = text.split('\n');
+  if (lines.length === 1) return text.includes(';') || FOLDED_LINE.test(text);
+  const complete = lines.slice(0, -1).filter((l) => l.trim() !== '');
+  if (complete.length === 0) return false;
+  const folded = complete.filter((l) => FOLDED_LINE.test(l)).length;
+  return folded >= 0.9 * complete.length;
+}
+
 function classify(head: Buffer, path: string): Format {
   if (isHeapflame(head)) return 'heapflame';
   if (looksLikeBytehound(head)) return 'bytehound';
@@ -118,8 +136,7 @@ function classify(head: Buffer, path: string): Format {
   if (json) return json;
   const text = head.toString('latin1');
   if (/^v [0-9a-f]+( [0-9a-f]+)?\n/.test(text)) return 'heaptrack';
-  const lines = text.split('\n').slice(0, -1).filter((l) => l.trim() !== '');
-  if (lines.length > 0 && lines.some((l) => /\s\d+(\.\d*)?\s*$/.test(l))) return 'folded';
+  if (looksFolded(text)) return 'folded';
   throw new HeapflameError('not a format heapflame reads; tried: heaptrack (first line "v <version> <format>"), heapflame (JSON with "format": "heapflame"), DHAT (JSON with "dhatFileVersion"), V8 heap profile (JSON with "head": {"callFrame"...}), pprof (protobuf, gzipped or not), speedscope (JSON with its "$schema"), Bytehound (.dat chunks opening with a Header event), folded stacks ("frame;frame count" lines)', {
     file: path,
   });

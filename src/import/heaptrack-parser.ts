@@ -94,6 +94,8 @@ export class HeaptrackParser {
 
   private lastInfo = 0;
   private sawHeader = false;
+  /** heaptrack_interpret's closing line (`# ips: N`) was read: the recording is whole. */
+  private closed = false;
   /** Pieces of a text line longer than a token slot. */
   private pieces: Buffer[] | null = null;
   private continuation: { lines: Buffer[]; bytes: number; firstLine: number } | null = null;
@@ -267,6 +269,9 @@ export class HeaptrackParser {
   end(): void {
     if (this.command !== undefined && this.continuation !== null) this.endContinuation(false);
     if (!this.sawHeader) throw new HeapflameError('not a heaptrack recording: the file has no data', { file: this.file });
+    if (!this.closed) {
+      this.warnings.add('end', this.lineNo, "the recording ends without heaptrack's closing lines (# strings, # ips): it was cut short, or the program is still running; the figures cover what was written");
+    }
     this.timeline.finish(this.timeMs, this.tickMax);
   }
 
@@ -403,6 +408,7 @@ export class HeaptrackParser {
         return;
       }
       case 35: // '#' or empty
+        if (this.buf.toString('latin1', start, Math.min(this.end_, start + 7)) === '# ips: ') this.closed = true;
         return;
       case 118:
         return this.versionLine();

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { spawnSync } from 'node:child_process';
-import { CLI, fixture, fixtureFile, hasCommand, runCli } from '../helpers/paths.js';
+import { CLI, fixture, fixtureFile, hasCommand, ROOT, runCli } from '../helpers/paths.js';
 
 /** The command line as users run it: output, exit codes 0 / 2, messages without stack traces. */
 
@@ -110,12 +110,17 @@ test('Rust names: demangled by default, as heaptrack_print with --raw-names, has
 test('bad input: exit 2 with one clear line, no stack trace', () => {
   const notHeaptrack = join(dir, 'notes.txt');
   writeFileSync(notHeaptrack, 'just some text\n');
+  const markdown = join(dir, 'notes.md');
+  writeFileSync(markdown, '# Results\n\nRun 1 took 12\nRun 2 took 14\n\n| run | ms |\n|---|---|\n| a | 12 |\n\nSee the table above for 2\nand more text here\n');
   const empty = join(dir, 'empty.zst');
   writeFileSync(empty, '');
   const cases: [string[], RegExp][] = [
     [['report', join(dir, 'missing.zst')], /missing\.zst: file not found/],
     [['report', empty], /empty\.zst: file is empty/],
     [['report', notHeaptrack], /notes\.txt: not a format heapflame reads; tried: heaptrack .*, folded stacks/],
+    // prose with numbers at the ends of some lines is not folded stacks
+    [['report', join(ROOT, 'README.md')], /README\.md: not a format heapflame reads; tried: heaptrack .*, Bytehound .*, folded stacks/],
+    [['report', markdown], /notes\.md: not a format heapflame reads/],
     [['report', fixture('heaptrack.leaks_raw.raw.zst')], /raw heaptrack recording/],
     [['report', fixture('heaptrack.leaks.zst'), '--min-size', 'lots'], /expected a size/],
     [['report', fixture('heaptrack.leaks.zst'), '--from', 'soon'], /expected a time/],

@@ -46,10 +46,21 @@ test('truncated recordings (process killed mid-write) give partial results, neve
       } else {
         assert.ok(r.profile.totals.allocations <= 1e7);
         assert.ok(r.profile.sampleCount >= 0);
+        // a cut before heaptrack's closing line says so
+        if (cut < text.lastIndexOf('# ips: ')) assert.ok(r.profile.warnings.some((w) => /cut short, or the program is still running/.test(w)), `no warning at ${cut}`);
       }
     }),
     { numRuns: 150 },
   );
+});
+
+test('a whole recording has no warning; one without its closing lines says it was cut short', async () => {
+  const whole = await outcome(fixture('heaptrack.leaks.zst'));
+  assert.deepEqual(whole.profile?.warnings, []);
+  const text = texts[0];
+  const cut = await outcome(temp(text.subarray(0, text.lastIndexOf('# strings: '))));
+  assert.deepEqual(cut.profile?.totals, whole.profile?.totals, 'every event was before the closing lines');
+  assert.match(cut.profile!.warnings.join('\n'), /ends without heaptrack's closing lines \(# strings, # ips\): it was cut short, or the program is still running/);
 });
 
 test('random byte corruption never crashes, hangs or floods warnings', async () => {
