@@ -527,7 +527,7 @@ function timeline(data: Data): void {
     maxY = Math.max(maxY, heap, rss);
   });
   const [peakT, peakHeap] = points[peakAt];
-  caption.textContent = `peak heap ${formatValue(peakHeap, 'bytes')} at ${((peakT - t0) / 1000).toFixed(3)} s of ${((t1 - t0) / 1000).toFixed(3)} s; RSS up to ${formatValue(Math.max(...points.map((p) => p[2])), 'bytes')}`;
+  caption.textContent = `peak heap ${formatValue(peakHeap, 'bytes')} at ${((peakT - t0) / 1000).toFixed(3)} s of ${((t1 - t0) / 1000).toFixed(3)} s; RSS up to ${formatValue(points.reduce((m, p) => Math.max(m, p[2]), 0), 'bytes')}`;
   const render = () => {
     const height = 140;
     const width = fitCanvas(canvas, ctx, height);

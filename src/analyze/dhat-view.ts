@@ -71,8 +71,20 @@ const FIELD_COSTS: Record<keyof Sums, string[]> = {
 interface TrieNode {
   frame: number;
   kids: TrieNode[];
-  byFrame: Map<number, TrieNode>;
+  /** Kids by frame, once there are many (most nodes have one or two: a Map each would cost more than the tree). */
+  byFrame?: Map<number, TrieNode>;
   sums: Sums;
+}
+
+/** The kid of `t` for `frame`, made where missing. */
+function kidOf(t: TrieNode, frame: number, make: (frame: number) => TrieNode): TrieNode {
+  let kid = t.byFrame ? t.byFrame.get(frame) : t.kids.find((k) => k.frame === frame);
+  if (kid) return kid;
+  kid = make(frame);
+  t.kids.push(kid);
+  if (t.byFrame) t.byFrame.set(frame, kid);
+  else if (t.kids.length > 8) t.byFrame = new Map(t.kids.map((k) => [k.frame, k]));
+  return kid;
 }
 
 const zero = (): Sums => ({ tb: 0, tbk: 0, tl: 0, gb: 0, eb: 0, rb: 0, wb: 0 });
@@ -106,7 +118,7 @@ export function dhatView(profile: Profile, metric: number): DhatViewNode {
   // 1. A trie of the stacks from the allocation side (the file's frame order), program points
   //    in file order; -1 marks where a program point ends.
   const END = -1;
-  const newNode = (frame: number): TrieNode => ({ frame, kids: [], byFrame: new Map(), sums: zero() });
+  const newNode = (frame: number): TrieNode => ({ frame, kids: [], sums: zero() });
   const root = newNode(END);
   for (let i = 0; i < profile.sampleCount; i++) {
     const pp = zero();
@@ -117,20 +129,15 @@ export function dhatView(profile: Profile, metric: number): DhatViewNode {
     for (let n = profile.sampleNode[i]; n > 0; n = profile.nodeParent[n]) path.push(profile.nodeFrame[n]);
     path.push(END);
     for (const frame of path) {
-      let kid = t.byFrame.get(frame);
-      if (!kid) {
-        kid = newNode(frame);
-        t.byFrame.set(frame, kid);
-        t.kids.push(kid);
-      }
-      addTo(kid.sums, pp);
-      t = kid;
+      t = kidOf(t, frame, newNode);
+      addTo(t.sums, pp);
     }
   }
 
-  // 2. Radix nodes: a chain of only children is one node.
+  // 2. Radix nodes: a chain of only children is one node. Built in pre-order with a stack of
+  //    their own (stacks can be 100 000 frames deep), so children come after their parents.
   type Radix = { frames: number[]; sums: Sums; kids: Radix[] };
-  const radix = (start: TrieNode): Radix => {
+  const radix = (start: TrieNode): { node: Radix; rest: TrieNode[] } => {
     const frames: number[] = [];
     let t = start;
     if (t.frame !== END) frames.push(t.frame);
@@ -138,39 +145,51 @@ export function dhatView(profile: Profile, metric: number): DhatViewNode {
       t = t.kids[0];
       frames.push(t.frame);
     }
-    const kids = t.kids.length === 1 ? [] : t.kids.map(radix);
-    return { frames, sums: start.sums, kids };
+    return { node: { frames, sums: start.sums, kids: [] }, rest: t.kids.length === 1 ? [] : t.kids };
   };
-  const tree = radix(root);
+  const preorder: Radix[] = [];
+  const tree = radix(root).node;
+  const pending: { trie: TrieNode; parent: Radix }[] = radix(root).rest.map((trie) => ({ trie, parent: tree }));
+  preorder.push(tree);
+  for (let i = 0; i < pending.length; i++) {
+    const { node, rest } = radix(pending[i].trie);
+    pending[i].parent.kids.push(node);
+    preorder.push(node);
+    for (const trie of rest) pending.push({ trie, parent: node });
+  }
 
-  // 3. Significance, then the display order with insignificant siblings gathered.
+  // 3. Significance (children before parents: the reverse of the pre-order), then the display
+  //    order with insignificant siblings gathered.
   const tuth = profile.meta.shortLivedBelow ?? 0;
   const sig = new Map<Radix, 'self' | 'desc' | 'none'>();
-  const mark = (t: Radix): boolean => {
-    let below = false;
-    for (const k of t.kids) below = mark(k) || below;
-    const s = m.significant(t.sums, tree.sums, tuth) ? 'self' : below ? 'desc' : 'none';
-    sig.set(t, s);
-    return s !== 'none';
-  };
-  mark(tree);
+  for (let i = preorder.length - 1; i >= 0; i--) {
+    const t = preorder[i];
+    const below = t.kids.some((k) => sig.get(k) !== 'none');
+    sig.set(t, m.significant(t.sums, tree.sums, tuth) ? 'self' : below ? 'desc' : 'none');
+  }
   const cmp = (a: { sums: Sums }, b: { sums: Sums }) => b.sums[m.field] - a.sums[m.field] || b.sums.tb - a.sums.tb;
-  const display = (t: Radix): DhatViewNode => {
-    const kids: DhatViewNode[] = [];
+  const shown = new Map<Radix, DhatViewNode>();
+  shown.set(tree, { frames: tree.frames, kids: [], sums: tree.sums });
+  for (const t of preorder) {
+    // the root, and every node its parent kept (a parent comes first); gathered ones are not shown
+    const node = shown.get(t);
+    if (!node) continue;
     let gathered: DhatViewNode | null = null;
     for (const k of t.kids) {
-      if (sig.get(k) !== 'none') kids.push(display(k));
-      else {
+      if (sig.get(k) !== 'none') {
+        const kid: DhatViewNode = { frames: k.frames, kids: [], sums: k.sums };
+        shown.set(k, kid);
+        node.kids.push(kid);
+      } else {
         if (!gathered) {
           gathered = { frames: [], insignificant: 0, kids: [], sums: zero() };
-          kids.push(gathered);
+          node.kids.push(gathered);
         }
         gathered.insignificant!++;
         addTo(gathered.sums, k.sums);
       }
     }
-    kids.sort(cmp);
-    return { frames: t.frames, kids, sums: t.sums };
-  };
-  return display(tree);
+    node.kids.sort(cmp);
+  }
+  return shown.get(tree)!;
 }

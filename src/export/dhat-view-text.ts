@@ -6,12 +6,18 @@ import { formatInt, frameWhere, terminalSafe } from './format.js';
  * The program-point tree of dh_view for one sort metric, as text: each node's value of the
  * metric and its share of the whole, then its own frames (allocation side first).
  */
+/** Levels of the tree drawn with their own indentation. */
+const MAX_INDENT = 32;
+
 export function renderDhatView(profile: Profile, metric: number): string {
   const m = DHAT_VIEW_METRICS[metric];
   const root = dhatView(profile, metric);
   const whole = root.sums[m.field];
   const lines = [`dh_view sort metric ${metric}: ${m.label}`, ''];
-  const walk = (n: DhatViewNode, id: string, prefix: string, last: boolean, depth: number) => {
+  // depth first with a stack of its own: trees can be 100 000 levels deep
+  const pending: { n: DhatViewNode; id: string; prefix: string; last: boolean; depth: number }[] = [{ n: root, id: '1', prefix: '', last: true, depth: 0 }];
+  for (let item = pending.pop(); item; item = pending.pop()) {
+    const { n, id, prefix, last, depth } = item;
     const value = n.sums[m.field];
     const share = whole > 0 ? `${((100 * value) / whole).toFixed(2)}%` : '0%';
     const head = depth === 0 ? '' : `${prefix}${last ? '└── ' : '├── '}`;
@@ -22,8 +28,14 @@ export function renderDhatView(profile: Profile, metric: number): string {
       const fr = profile.frames[f];
       lines.push(`${body}${terminalSafe(fr.name || `0x${fr.address}`)}${terminalSafe(frameWhere(fr))}`);
     }
-    n.kids.forEach((k, i) => walk(k, `${id}.${i + 1}`, depth === 0 ? '' : `${prefix}${last ? '    ' : '│   '}`, i === n.kids.length - 1, depth + 1));
-  };
-  walk(root, '1', '', true, 0);
+    // indentation stops growing past 32 levels: 100 000 levels would make lines of 400 000 characters
+    const kidPrefix = depth === 0 ? '' : prefix.length >= 4 * MAX_INDENT ? prefix : `${prefix}${last ? '    ' : '│   '}`;
+    // so do the ids: past it, the id at that level, the depth, and the place among siblings
+    const base = depth < MAX_INDENT ? id : id.slice(0, id.indexOf('…') < 0 ? id.length : id.indexOf('…'));
+    for (let i = n.kids.length - 1; i >= 0; i--) {
+      const kidId = depth < MAX_INDENT ? `${id}.${i + 1}` : `${base}…[level ${depth + 2}].${i + 1}`;
+      pending.push({ n: n.kids[i], id: kidId, prefix: kidPrefix, last: i === n.kids.length - 1, depth: depth + 1 });
+    }
+  }
   return lines.join('\n') + '\n';
 }

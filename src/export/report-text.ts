@@ -91,10 +91,11 @@ export function renderTextReport(profile: Profile, options: TextReportOptions = 
     const section = known[id] ?? genericSection(cost.id, cost.label, cost.unit === 'bytes' ? fb : String);
     out.push(section.title);
     const entries = topEntries(profile, id, { limit: options.limit, stacksPerEntry: options.stacksPerEntry });
-    for (const e of entries) out.push(...renderEntry(profile, section, e));
+    // (a loop: a stack of 100 000 frames is more lines than a spread may pass)
+    for (const e of entries) for (const line of renderEntry(profile, section, e)) out.push(line);
     out.push('');
   }
-  out.push(...renderSummary(profile, fb, known));
+  for (const line of renderSummary(profile, fb, known)) out.push(line);
   return out.join('\n') + '\n';
 }
 
@@ -116,15 +117,16 @@ function renderEntry(profile: Profile, section: Section, e: TopEntry): string[] 
     return lines;
   }
   const { text } = addressGroup(profile, leaf, 0);
-  lines.push(...text);
+  for (const line of text) lines.push(line);
   let printed = 0;
   for (const s of e.stacks) {
     lines.push(section.sub(s.costs));
     printed += s.value;
-    // the caller chain starts above the leaf's own address group
-    for (let n = addressGroup(profile, s.node, 0).above; n > ROOT_NODE; ) {
+    // the caller chain starts above the leaf's own address group; an empty stack (grouped with
+    // unresolved frames, as heaptrack_print does) has no callers
+    for (let n = s.node > ROOT_NODE ? addressGroup(profile, s.node, 0).above : ROOT_NODE; n > ROOT_NODE; ) {
       const g = addressGroup(profile, n, 2);
-      lines.push(...g.text);
+      for (const line of g.text) lines.push(line);
       n = g.above;
     }
   }

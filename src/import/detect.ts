@@ -1,22 +1,25 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { HeapflameError } from '../model/errors.js';
 import { looksLikeBytehound } from './bytehound.js';
-import { detectCompression, openInput, type InputOptions } from './input.js';
+import { detectCompression, openInput, type InputOptions, SMALL_INPUT_BYTES } from './input.js';
 
 export type Format = 'heaptrack' | 'folded' | 'heapflame' | 'dhat' | 'v8' | 'pprof' | 'speedscope' | 'bytehound';
 
 /**
  * A quick synchronous guess from the first bytes, before anything is decompressed: compressed
- * data or text opening like a heaptrack recording (`v 10400 3`) may be one; plain text that
- * does not is not. Errors answer true: the real detection reports them.
+ * data or text opening like a heaptrack recording (`v 10400 3`) may be a large one (worth a
+ * worker started ahead); plain text that does not is not, nor is a file that is read faster
+ * than a worker starts. Errors answer true: the real detection reports them.
  */
-export function mayBeRecording(path: string): boolean {
+export function mayBeLargeRecording(path: string): boolean {
   try {
     const fd = openSync(path, 'r');
     const head = Buffer.alloc(4);
     const n = readSync(fd, head, 0, 4, 0);
+    const small = fstatSync(fd).size < SMALL_INPUT_BYTES;
     closeSync(fd);
+    if (small) return false;
     const start = head.subarray(0, n);
     return detectCompression(start) !== 'none' || n < 2 || (start[0] === 0x76 && start[1] === 0x20);
   } catch {

@@ -3,15 +3,15 @@ import { HeapflameError } from '../model/errors.js';
 import type { HeaptrackParser } from './heaptrack-parser.js';
 import { HeaptrackTokenizer, type TokenSlot } from './heaptrack-tokens.js';
 import { createRing, READ, slotViews, STOP, WRITTEN, type WorkerInput, type WorkerMessage } from './heaptrack-ring.js';
-import { type InputOptions, openInput } from './input.js';
+import { type InputOptions, openInput, SMALL_INPUT_BYTES } from './input.js';
 
 const WORKER = new URL('./heaptrack-worker.js', import.meta.url);
 let standby: Worker | null = null;
 
 /**
- * Boots the worker ahead of time (it takes ~40 ms), for a caller that knows a recording will
- * follow: the command line starts it before loading the rest of itself. It does not keep the
- * process alive while unused.
+ * Boots the worker ahead of time (it takes ~40 ms), for a caller that knows a recording of
+ * SMALL_INPUT_BYTES or more will follow: the command line starts it before loading the rest
+ * of itself. It does not keep the process alive while unused.
  */
 export function prestartWorker(): void {
   if (standby) return;
@@ -31,7 +31,8 @@ export interface FeedOptions {
  * thread does the accounting. Returns the decompressors' warnings (truncated data).
  */
 export async function feedParser(path: string, parser: HeaptrackParser, options: FeedOptions = {}): Promise<string[]> {
-  if (path === '-' || options.inThread) return feedInThread(path, parser, options);
+  // a small recording is read before a worker would have started (~40 ms)
+  if (path === '-' || options.inThread || (standby === null && ((await sizeOf(path)) ?? Infinity) < SMALL_INPUT_BYTES)) return feedInThread(path, parser, options);
   return feedFromWorker(path, parser, options);
 }
 

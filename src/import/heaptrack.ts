@@ -220,7 +220,7 @@ function versionString(v: number): string | undefined {
 function applySuppressions(p: HeaptrackParser, leaked: Float64Array, options: HeaptrackImportOptions, warnings: string[]) {
   const patterns: string[] = [];
   if (options.builtinSuppressions !== false) patterns.push(...BUILTIN_SUPPRESSIONS);
-  if (options.suppressionsFile) patterns.push(...readSuppressionFile(options.suppressionsFile, warnings));
+  if (options.suppressionsFile) for (const p of readSuppressionFile(options.suppressionsFile, warnings)) patterns.push(p);
   if (options.embeddedSuppressions !== false && options.heaptrackCompat && p.fileVersion >= 3 && p.embeddedSuppressions.length) {
     warnings.push(
       `${p.embeddedSuppressions.length} leak suppressions embedded in the recording are not applied, as heaptrack_print 1.4 does not apply them to format-3 files (drop --raw-names to apply them)`,

@@ -81,6 +81,15 @@ export function availableZstdDecoders(): ZstdDecoder[] {
   return list;
 }
 
+/** Compressed inputs below this are decoded on the reading thread: a zstd process costs more to start than they take. */
+export const SMALL_INPUT_BYTES = 1 << 20;
+
+function defaultZstdDecoder(totalBytes: number | undefined): ZstdDecoder {
+  const available = availableZstdDecoders();
+  if (totalBytes !== undefined && totalBytes < SMALL_INPUT_BYTES) return available.find((d) => d !== 'zstd-cli') ?? available[0];
+  return available[0];
+}
+
 export async function openInput(path: string, options: InputOptions = {}): Promise<Input> {
   const chunkBytes = options.chunkBytes ?? 1 << 20;
   let totalBytes: number | undefined;
@@ -168,7 +177,7 @@ export async function openInput(path: string, options: InputOptions = {}): Promi
     closeDecoder = () => gunzip.destroy();
     chunks = () => decodeWith(Readable.from(counted()), gunzip, 'gzip', warnings);
   } else {
-    zstdDecoder = options.zstdDecoder ?? availableZstdDecoders()[0];
+    zstdDecoder = options.zstdDecoder ?? defaultZstdDecoder(totalBytes);
     if (zstdDecoder === 'zstd-cli') {
       const cli = findZstdCli();
       if (!cli) throw new HeapflameError('the zstd program is not installed', { file: path });

@@ -47,7 +47,7 @@ export class Timeline {
         merged.push(b ? { timeMs: b.timeMs, heapBytes: Math.max(a.heapBytes, b.heapBytes), rssBytes: Math.max(a.rssBytes, b.rssBytes) } : a);
       }
       this.points.length = 0;
-      this.points.push(...merged);
+      for (const p of merged) this.points.push(p);
       this.stride *= 2;
     }
   }

@@ -26,7 +26,7 @@ export class Warnings {
   list(): string[] {
     const out: string[] = [];
     for (const k of this.kinds.values()) {
-      out.push(...k.shown);
+      for (const w of k.shown) out.push(w);
       if (k.more > 0) out.push(`${this.file}: ... and ${k.more} more like the above`);
     }
     return out;

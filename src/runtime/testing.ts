@@ -196,7 +196,7 @@ async function retainingFunctions(fn: () => unknown, interval: number): Promise<
         const site = `${f.functionName || '(anonymous)'} (${f.url.replace(/^file:\/\//, '')}:${f.lineNumber + 1})`;
         bySite.set(site, (bySite.get(site) ?? 0) + n.selfSize);
       }
-      pending.push(...n.children);
+      for (const child of n.children) pending.push(child);
     }
     return [...bySite].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([site, bytes]) => `${site}: about ${bytes} bytes`);
   } catch {
