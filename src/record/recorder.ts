@@ -66,7 +66,7 @@ export function startRecorder(config: RecorderConfig): void {
     description: 'Timers, intervals, servers, sockets, child processes and pending promises the program left running at exit, by creating stack (promises: 1 in 16 sampled, each counting 16).',
   });
   const tasksColumn = costs.length - 1;
-  const merged = new V8ProfileBuilder(costs, originalPosition);
+  const merged = new V8ProfileBuilder(costs, originalPosition, { chargeBuiltinsToCaller: true });
 
   const timeline: TimelinePoint[] = [];
   let peakHeap = 0;

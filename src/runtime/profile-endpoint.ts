@@ -71,7 +71,7 @@ async function capture(seconds: number, interval: number): Promise<Profile> {
     const started = performance.now();
     await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
     const profile = sampler.stop();
-    const builder = new V8ProfileBuilder([{ id: 'allocated', unit: 'bytes', label: 'allocated bytes', description: `Bytes allocated during the capture, sampled every ${interval} bytes by V8.` }]);
+    const builder = new V8ProfileBuilder([{ id: 'allocated', unit: 'bytes', label: 'allocated bytes', description: `Bytes allocated during the capture, sampled every ${interval} bytes by V8.` }], undefined, { chargeBuiltinsToCaller: true });
     // the inspector's own message handling is the capture's, not the service's
     builder.addSamples(profile, profile.samples ?? [], 0, (f) => f.url.startsWith('node:inspector'));
     return builder.build({ format: 'node', durationMs: performance.now() - started, sampling: { intervalBytes: interval, mode: 'alloc', precise: false } }, []);
