@@ -6,7 +6,7 @@ import { importFolded } from '../../src/import/folded.js';
 import { importHeaptrack } from '../../src/import/heaptrack.js';
 import { renderSvg } from '../../src/export/svg.js';
 import { buildDiffReport } from '../../src/export/diff-report.js';
-import { fixture, runCli, tempFiles } from '../helpers/paths.js';
+import { fixture, fixtureFile, runCli, tempFiles } from '../helpers/paths.js';
 
 /** Differential profiles: stacks paired by name, inclusive change per frame and per function. */
 
@@ -70,4 +70,13 @@ test('diff command: two recordings, or one two-column folded file; text, JSON an
   const single = runCli(['diff', files.file('a;b 10\n')]);
   assert.equal(single.code, 2);
   assert.match(single.stderr, /two count columns/);
+  // no cost given: BASE's main cost; an output name no exporter writes is refused before any work
+  const main = runCli(['diff', fixture('heaptrack.leaks.zst'), fixture('heaptrack.leaks_run2.zst')]);
+  assert.match(main.stdout, /^allocations: BASE 308 -> NEW 308/);
+  const png = runCli(['diff', fixture('heaptrack.leaks.zst'), fixture('heaptrack.leaks_run2.zst'), '-o', `${files.dir}/d.png`]);
+  assert.equal(png.code, 2);
+  assert.match(png.stderr, /cannot write ".*d\.png": a flame graph is \.svg/);
+  const mismatch = runCli(['diff', fixture('heaptrack.leaks.zst'), fixtureFile('v8/default.heapprofile')]);
+  assert.equal(mismatch.code, 2);
+  assert.match(mismatch.stderr, /the new profile has no cost "allocations" to compare; it has: inuse \(main\)/);
 });

@@ -7,7 +7,7 @@ import { encodePprof } from '../../src/export/pprof.js';
 import { importPprof } from '../../src/import/pprof.js';
 import { loadProfile } from '../../src/load.js';
 import { HeapflameError } from '../../src/model/errors.js';
-import { mainCost, stackOf } from '../../src/model/profile.js';
+import { mainCost, type Profile, stackOf } from '../../src/model/profile.js';
 import { fixture, fixtureBytes, fixtureFile, runCli, tempFiles } from '../helpers/paths.js';
 
 /** pprof in and out: @datadog/pprof's files, round trips, and a decoding that is not our reader. */
@@ -79,6 +79,26 @@ test('the pprof written has the sample types, read by a protobuf walk of our own
   assert.deepEqual(types, ['allocations/count', 'temporary/count', 'leaked/bytes', 'peak/bytes', 'allocated/bytes']);
   assert.ok(top.filter(([n]) => n === 2).length > 0, 'samples');
   assert.ok(top.filter(([n]) => n === 4).length > 0 && top.filter(([n]) => n === 5).length > 0, 'locations and functions');
+});
+
+test('the first mapping is the recorded program (pprof tools name a profile by it), the default sample type the main cost', async () => {
+  const firstMapping = (p: Profile) => {
+    const raw = gunzipSync(encodePprof(p));
+    const top = fields(raw);
+    const strings = top.filter(([n]) => n === 6).map(([, v]) => Buffer.from(v as Uint8Array).toString('utf8'));
+    const mapping = fields(top.find(([n]) => n === 3)![1] as Uint8Array);
+    const defaultType = Number(top.find(([n]) => n === 14)?.[1] ?? 0);
+    return { file: strings[Number(mapping.find(([k]) => k === 5)![1])], id: Number(mapping.find(([k]) => k === 1)![1]), defaultType: strings[defaultType] };
+  };
+  // a program whose frames are mostly in libraries: the program's own module first, not libc's
+  const cpp = await loadProfile(fixture('heaptrack.cppfeatures.zst'));
+  assert.ok(cpp.frames.some((f) => f.module.endsWith('libstdc++.so.6')));
+  assert.deepEqual(firstMapping(cpp), { file: '/tmp/fixtures/src/cppfeatures', id: 1, defaultType: 'allocations' });
+  // a program named relatively (src/big/big 20000) still finds its module
+  assert.match(firstMapping(await loadProfile(fixture('heaptrack.big_20k.zst'))).file, /\/big$/);
+  // a Node recording: no modules, the command's program
+  const node = { ...cpp, meta: { format: 'node', command: 'node server.js' }, frames: cpp.frames.map((f) => ({ ...f, module: '' })) };
+  assert.equal(firstMapping(node).file, 'node');
 });
 
 test('inlined frames travel as lines of one location and come back inlined', async () => {

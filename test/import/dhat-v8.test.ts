@@ -30,6 +30,10 @@ test('DHAT heap mode: the totals are the lines Valgrind printed', async () => {
   );
   const total = (id: string) => j.costs.find((c: { id: string }) => c.id === id).total;
   assert.equal(total('reads'), 30_592);
+  // Valgrind's clock counts instructions: no rate per second, no run time
+  const text = runCli(['report', join(DHAT, 'heapdemo.dhat.json')]).stdout;
+  assert.match(text, /^calls to allocation functions: 1041$/m);
+  assert.doesNotMatch(text, /\/s\)|total runtime/);
   assert.equal(total('writes'), 1_116_912);
   const p = await loadProfile(join(DHAT, 'heapdemo.dhat.json'));
   // the allocation function is the leaf, its callers above it
