@@ -54,6 +54,13 @@ export function parseLimit(cost: string, value: unknown, match?: string): Limit 
   return { cost, max, match, text };
 }
 
+/** A limit written as `cost=limit` (check --max inuse=64M). */
+export function parseLimitAssignment(text: string): Limit {
+  const at = text.indexOf('=');
+  if (at <= 0) throw new HeapflameError(`a limit is written cost=limit, such as inuse=64M, not "${text}"`);
+  return parseLimit(text.slice(0, at).trim(), text.slice(at + 1));
+}
+
 /** The limits of a budget file's parsed JSON; anything unexpected is one clear error. */
 export function budgetLimits(doc: unknown, file: string): Limit[] {
   const fail = (what: string): never => {

@@ -299,7 +299,7 @@ export function buildProgram(): Command {
       .option('--markdown <file>', 'also write the verdict as Markdown, for a pull-request comment')
       .option('--link <label=url...>', 'links to artifacts in the Markdown (repeatable)'),
   ).action(async (file: string, flags: CommonFlags & CheckFlags) => {
-    const [{ budgetLimits, checkBudget, parseLimit }, report, { readFile }] = await Promise.all([
+    const [{ budgetLimits, checkBudget, parseLimit, parseLimitAssignment }, report, { readFile }] = await Promise.all([
       import('../analyze/budget.js'),
       import('../export/check-report.js'),
       import('node:fs/promises'),
@@ -322,12 +322,8 @@ export function buildProgram(): Command {
       ['allocated', flags.maxAllocated],
       ['tasks', flags.maxTasks],
     ];
-    for (const item of flags.max ?? []) {
-      const at = item.indexOf('=');
-      if (at <= 0) throw new HeapflameError(`--max takes cost=limit, such as inuse=64M, not "${item}"`);
-      given.push([item.slice(0, at).trim(), item.slice(at + 1)]);
-    }
     for (const [cost, value] of given) if (value !== undefined) limits.push(parseLimit(cost, value));
+    for (const assignment of flags.max ?? []) limits.push(parseLimitAssignment(assignment));
     if (limits.length === 0) throw new HeapflameError('no limits: give --max-peak, --max-leaked, --max-temporary, --max-allocations, --max-allocated, --max-tasks, --max COST=LIMIT or --budget');
     const profile = await load(file, flags);
     const { formatBytes, formatInt } = await import('../export/format.js');

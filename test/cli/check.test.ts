@@ -24,6 +24,13 @@ test('check: exit 0 within budget, 1 over it with the limit named, 2 on bad inpu
   const none = runCli(['check', BIG30, '-q']);
   assert.equal(none.code, 2);
   assert.match(none.stderr, /no limits/);
+  const generic = runCli(['check', BIG30, '--max', 'leaked=10K', '--max', 'peak=1G', '-q']);
+  assert.equal(generic.code, 1, generic.stderr);
+  assert.match(generic.stdout, /FAIL {2}leaked: 79\.5 KiB > 10\.0 KiB/);
+  assert.match(generic.stdout, /ok {4}peak: /);
+  const unwritten = runCli(['check', BIG30, '--max', 'leaked', '-q']);
+  assert.equal(unwritten.code, 2);
+  assert.match(unwritten.stderr, /a limit is written cost=limit, such as inuse=64M, not "leaked"/);
   const missing = runCli(['check', BIG30, '--max-tasks', '0', '-q']);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /limits "tasks", which this profile does not measure; it has: allocations \(main\), temporary, leaked, peak, allocated/);
