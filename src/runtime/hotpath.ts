@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import v8 from 'node:v8';
+import { formatBytes } from '../export/format.js';
 
 /**
  * heapflame/hotpath: per-function time and allocation, like Rust's hotpath. Wrap functions
@@ -152,7 +153,8 @@ export function hotpathRows(): HotpathRow[] {
 }
 
 const ms = (v: number) => (v < 0.001 ? `${Math.round(v * 1e6)} ns` : v < 1 ? `${(v * 1000).toFixed(2)} µs` : v < 1000 ? `${v.toFixed(2)} ms` : `${(v / 1000).toFixed(2)} s`);
-const bytes = (v: number | null) => (v === null ? 'N/A*' : v < 1024 ? `${Math.round(v)} B` : v < 1024 ** 2 ? `${(v / 1024).toFixed(1)} KB` : `${(v / 1024 ** 2).toFixed(1)} MB`);
+// heapflame's one byte format, as in its reports
+const bytes = (v: number | null) => (v === null ? 'N/A*' : formatBytes(v));
 
 /** The table hotpath prints, as text. */
 export function renderHotpath(rows = hotpathRows()): string {
