@@ -58,8 +58,8 @@ export interface NoLeaksOptions {
 /**
  * Runs `fn` (sync or async) 5 times to warm up, then `runs` times, each between settled heaps,
  * and passes when the median growth of the heap (compiled code left out) plus external memory
- * is within the tolerance. Otherwise the growth is confirmed from heap snapshots `runs` runs
- * apart (the median of three such windows), counting only what a program can hold (see
+ * is within the tolerance. Otherwise the growth is confirmed from heap snapshots 5 × `runs`
+ * runs apart (the median of three such windows), counting only what a program can hold (see
  * NOT_PROGRAM_HEAP): exact to the byte for what `fn` keeps. It rejects when that is above the tolerance, naming the functions that
  * allocated what stayed (32 more runs under V8's heap sampler).
  *
@@ -68,6 +68,9 @@ export interface NoLeaksOptions {
  * runs some turns of the event loop later), and each await of `fn` looked like 16 bytes kept.
  */
 export async function expectNoLeaks(fn: () => unknown, options: NoLeaksOptions = {}): Promise<void> {
+  // V8 drops the bytecode of functions unused for some collections, and its strings with it:
+  // a few hundred bytes freed now and then, which hid what fn keeps. A test process can keep them.
+  v8.setFlagsFromString('--no-flush-bytecode');
   const runs = Math.max(1, options.runs ?? 10);
   const tolerance = options.toleranceBytes ?? 0;
   // (AsyncLocalStorage stores still reach fn: they follow the running resource, not the trigger)
@@ -77,7 +80,7 @@ export async function expectNoLeaks(fn: () => unknown, options: NoLeaksOptions =
   const where = await detached.runInAsyncScope(() => retainingFunctions(fn, options.sampleInterval ?? 1024));
   const name = fn.name ? ` ${fn.name}` : '';
   throw new Error(
-    `expectNoLeaks: each run of${name || ' the function'} keeps ${kept} bytes (counted over ${runs} runs; tolerance ${tolerance})` +
+    `expectNoLeaks: each run of${name || ' the function'} keeps ${kept} bytes (counted over ${5 * runs} runs; tolerance ${tolerance})` +
       (where.length ? `\nallocated by (sampled, live after the run):\n${where.map((w) => `  ${w}`).join('\n')}` : ''),
   );
 }
@@ -128,21 +131,23 @@ async function bytesKeptPerRun(fn: () => unknown, runs: number, tolerance: numbe
   if (median <= tolerance) return median;
   // once unmeasured: what the first snapshot makes for good (file name randomness) is not fn's
   programHeapBytes();
-  // Counts after one run, then after each of three windows of `runs` runs, all taken at one
-  // place in this loop, so that what the measuring itself holds (a number in a register, a
-  // pending promise) is the same in each. What fn keeps grows every window; V8 and Node now
-  // and then move a window by a few dozen bytes (an object reshaped, a timer list, a finished
-  // compile), not all three: growth counts when every window has it, the median is the figure.
+  // Counts after one run, then after each of three windows of 5 × `runs` runs, all taken at
+  // one place in this loop, so that what the measuring itself holds (a number in a register,
+  // a pending promise) is the same in each. V8 and Node now and then move a window by a few
+  // hundred bytes either way (an object reshaped, a timer list, a finished compile); what fn
+  // keeps grows every window alike. So growth counts when the smallest window has at least
+  // half the largest's, and the median window is the figure.
   // External memory first: the snapshot is read into a Buffer.
+  const perWindow = 5 * runs;
   const counts = new Float64Array(4);
   for (let k = 0; k < counts.length; k++) {
-    for (let i = k === 0 ? runs - 1 : 0; i < runs; i++) await runOnce(fn);
+    for (let i = k === 0 ? perWindow - 1 : 0; i < perWindow; i++) await runOnce(fn);
     await settle();
     counts[k] = process.memoryUsage().external;
     counts[k] += programHeapBytes();
   }
   const windows = [counts[1] - counts[0], counts[2] - counts[1], counts[3] - counts[2]].sort((a, b) => a - b);
-  return windows[0] > 0 ? Math.round(windows[1] / runs) : 0;
+  return windows[0] > 0 && windows[0] >= windows[2] / 2 ? Math.round(windows[1] / perWindow) : 0;
 }
 
 /**
