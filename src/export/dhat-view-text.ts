@@ -2,13 +2,13 @@ import { DHAT_VIEW_METRICS, dhatView, type DhatViewNode } from '../analyze/dhat-
 import type { Profile } from '../model/profile.js';
 import { formatInt, frameWhere, terminalSafe } from './format.js';
 
+/** Levels of the tree drawn with their own indentation. */
+const MAX_INDENT = 32;
+
 /**
  * The program-point tree of dh_view for one sort metric, as text: each node's value of the
  * metric and its share of the whole, then its own frames (allocation side first).
  */
-/** Levels of the tree drawn with their own indentation. */
-const MAX_INDENT = 32;
-
 export function renderDhatView(profile: Profile, metric: number): string {
   const m = DHAT_VIEW_METRICS[metric];
   const root = dhatView(profile, metric);

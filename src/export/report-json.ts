@@ -1,4 +1,4 @@
-import { type Profile, ROOT_NODE, stackOf } from '../model/profile.js';
+import { mainCost, type Profile, ROOT_NODE, stackOf } from '../model/profile.js';
 import { topEntries } from '../analyze/top.js';
 
 /**
@@ -62,6 +62,8 @@ export function buildJsonReport(profile: Profile, options: JsonReportOptions = {
       suppressedLeakedBytes: int(m.suppressedLeakedBytes),
     },
     costs: profile.costs.map((c) => ({ ...c, total: t[c.id] ?? 0 })),
+    // the cost the profile is read by (what `report`, `folded` and `flamegraph` use by default)
+    mainCost: mainCost(profile)?.id ?? null,
     filters: m.filters ?? {},
     suppressions: m.suppressions ?? [],
     top,

@@ -68,6 +68,7 @@ test('report --json: versioned schema, exact integer totals, costs with units, t
     j.costs.map((c: { id: string; unit: string }) => `${c.id}:${c.unit}`),
     ['allocations:count', 'temporary:count', 'leaked:bytes', 'peak:bytes', 'allocated:bytes'],
   );
+  assert.equal(j.mainCost, 'allocations');
   for (const c of j.costs) assert.ok(Array.isArray(j.top[c.id]) && j.top[c.id].length > 0, c.id);
   const topLeak = j.top.leaked[0];
   assert.ok(topLeak.value > 0 && topLeak.function && Array.isArray(topLeak.stacks[0].frames));
