@@ -128,7 +128,7 @@ function summaryRows(profile: Profile): [string, string][] {
   const rows: [string, string][] = [];
   for (const c of profile.costs) {
     const v = t[c.id] ?? 0;
-    rows.push([c.label, c.unit === 'bytes' ? `${formatBytes(v)} (${formatInt(v)} bytes)` : formatInt(v)]);
+    rows.push([c.label, c.unit === 'bytes' ? `${formatBytes(v)} (${formatInt(v)} B)` : formatInt(v)]);
   }
   if (m.peakRssBytes) rows.push(['peak RSS', formatBytes(m.peakRssBytes)]);
   if (m.durationMs !== undefined) rows.push(['run time', `${(m.durationMs / 1000).toFixed(2)} s`]);
