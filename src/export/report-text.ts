@@ -18,7 +18,6 @@ interface Section {
   title: string;
   label: (c: Costs) => string;
   sub: (c: Costs) => string;
-  rest: (n: number) => string;
 }
 
 /** " over N calls" where the profile counts calls (heaptrack); sampled profiles do not. */
@@ -36,37 +35,31 @@ function sections(fb: (n: number) => string): Record<string, Section> {
       title: 'MOST CALLS TO ALLOCATION FUNCTIONS',
       label: (c) => `${c.allocations} calls to allocation functions with ${fb(c.peak ?? 0)} peak consumption from`,
       sub: (c) => `${c.allocations} calls with ${fb(c.peak ?? 0)} peak consumption from:`,
-      rest: (n) => String(n),
     },
     peak: {
       title: 'PEAK MEMORY CONSUMERS',
       label: (c) => `${fb(c.peak)} peak memory consumed${calls(c)} from`,
       sub: (c) => `${fb(c.peak)} consumed${calls(c)} from:`,
-      rest: fb,
     },
     leaked: {
       title: 'MEMORY LEAKS',
       label: (c) => `${fb(c.leaked)} leaked${calls(c)} from`,
       sub: (c) => `${fb(c.leaked)} leaked${calls(c)} from:`,
-      rest: fb,
     },
     inuse: {
       title: 'MEMORY IN USE AT THE END',
       label: (c) => `${fb(c.inuse)} in use from`,
       sub: (c) => `${fb(c.inuse)} in use from:`,
-      rest: fb,
     },
     temporary: {
       title: 'MOST TEMPORARY ALLOCATIONS',
       label: (c) => `${temporaryOf(c)} from`,
       sub: (c) => `${temporaryOf(c)} from:`,
-      rest: (n) => String(n),
     },
     allocated: {
       title: 'MOST BYTES ALLOCATED',
       label: (c) => `${fb(c.allocated)} allocated${calls(c)} from`,
       sub: (c) => `${fb(c.allocated)} allocated${calls(c)} from:`,
-      rest: fb,
     },
   };
 }
@@ -88,11 +81,12 @@ export function renderTextReport(profile: Profile, options: TextReportOptions = 
   for (const id of order) {
     const cost = profile.costs.find((c) => c.id === id);
     if (!cost) continue;
-    const section = known[id] ?? genericSection(cost.id, cost.label, cost.unit === 'bytes' ? fb : String);
+    const value = cost.unit === 'bytes' ? fb : String;
+    const section = known[id] ?? genericSection(cost.id, cost.label, value);
     out.push(section.title);
     const entries = topEntries(profile, id, { limit: options.limit, stacksPerEntry: options.stacksPerEntry });
     // (a loop: a stack of 100 000 frames is more lines than a spread may pass)
-    for (const e of entries) for (const line of renderEntry(profile, section, e)) out.push(line);
+    for (const e of entries) for (const line of renderEntry(profile, section, e, value)) out.push(line);
     out.push('');
   }
   for (const line of renderSummary(profile, fb, known)) out.push(line);
@@ -105,11 +99,11 @@ function genericSection(id: string, label: string, v: (n: number) => string): Se
     title: `MOST ${label.toUpperCase()}`,
     label: (c) => `${v(c[id])} ${label} from`,
     sub: (c) => `${v(c[id])} ${label} from:`,
-    rest: v,
   };
 }
 
-function renderEntry(profile: Profile, section: Section, e: TopEntry): string[] {
+/** One place: its label, its frames, its stacks; `value` writes what the other places add up to. */
+function renderEntry(profile: Profile, section: Section, e: TopEntry, value: (n: number) => string): string[] {
   const lines = [section.label(e.costs)];
   const leaf = e.stacks[0]?.node ?? ROOT_NODE;
   if (e.frame < 0 || leaf === ROOT_NODE) {
@@ -130,7 +124,7 @@ function renderEntry(profile: Profile, section: Section, e: TopEntry): string[] 
       n = g.above;
     }
   }
-  if (e.stackCount > e.stacks.length) lines.push(`  and ${section.rest(e.value - printed)} from ${e.stackCount - e.stacks.length} other places`);
+  if (e.stackCount > e.stacks.length) lines.push(`  and ${value(e.value - printed)} from ${e.stackCount - e.stacks.length} other places`);
   lines.push('');
   return lines;
 }

@@ -1,5 +1,4 @@
 import { AsyncLocalStorage, AsyncResource, createHook } from 'node:async_hooks';
-import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -129,7 +128,7 @@ async function bytesKeptPerRun(fn: () => unknown, runs: number, tolerance: numbe
   }
   const median = growth.sort()[Math.floor(runs / 2)];
   if (median <= tolerance) return median;
-  // once unmeasured: what the first snapshot makes for good (file name randomness) is not fn's
+  // once unmeasured: what the first snapshot makes for good (its file name) is not fn's
   programHeapBytes();
   // Counts after one run, then after each of three windows of 5 × `runs` runs, all taken at
   // one place in this loop, so that what the measuring itself holds (a number in a register,
@@ -160,10 +159,15 @@ async function bytesKeptPerRun(fn: () => unknown, runs: number, tolerance: numbe
 const NOT_PROGRAM_HEAP = ['hidden', 'code', 'object shape', 'synthetic', 'native'];
 const PROPERTY_STORE = '(object properties)';
 
+let snapshotFile: string | undefined;
+
 /** The self sizes of the program's values in a heap snapshot (reachable only: a snapshot collects first). */
 function programHeapBytes(): number {
-  // written by V8 itself: a stream of it would put Node's stream objects into what is measured
-  const file = join(tmpdir(), `heapflame-${process.pid}-${randomUUID()}.heapsnapshot`);
+  // Written by V8 itself: a stream of it would put Node's stream objects into what is
+  // measured. One name for every snapshot of the process: a new name each time was a new
+  // string in each snapshot, now flat, now in pieces, which moved windows by 88 bytes.
+  snapshotFile ??= join(tmpdir(), `heapflame-${process.pid}.heapsnapshot`);
+  const file = snapshotFile;
   let snapshot: { snapshot: { meta: { node_fields: string[]; node_types: [string[]] } }; nodes: number[]; strings: string[] };
   try {
     v8.writeHeapSnapshot(file);
