@@ -48,7 +48,7 @@ export function heapStats(): HeapStats {
 export interface NoLeaksOptions {
   /** Bytes a run may keep (default 0). */
   toleranceBytes?: number;
-  /** Measured runs, after 5 warm-up runs; the median decides (default 10). */
+  /** Measured runs, after 5 warm-up runs (default 10); a growth they show is confirmed over 3 × 5 × runs more. */
   runs?: number;
   /** Bytes between samples of the sampled runs that name the allocating functions (default 1024). */
   sampleInterval?: number;
@@ -59,8 +59,9 @@ export interface NoLeaksOptions {
  * and passes when the median growth of the heap (compiled code left out) plus external memory
  * is within the tolerance. Otherwise the growth is confirmed from heap snapshots 5 × `runs`
  * runs apart (the median of three such windows), counting only what a program can hold (see
- * NOT_PROGRAM_HEAP): exact to the byte for what `fn` keeps. It rejects when that is above the tolerance, naming the functions that
- * allocated what stayed (32 more runs under V8's heap sampler).
+ * NOT_PROGRAM_HEAP): exact to the byte for what `fn` keeps. It rejects when that is above the
+ * tolerance, naming the functions that allocated what stayed (32 more runs under V8's heap
+ * sampler).
  *
  * `fn` runs outside the caller's async context: test runners track the async resources a
  * test makes (node:test keeps an entry per promise until its destroy hook runs, which Node
