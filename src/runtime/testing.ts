@@ -48,7 +48,7 @@ export function heapStats(): HeapStats {
 export interface NoLeaksOptions {
   /** Bytes a run may keep (default 0). */
   toleranceBytes?: number;
-  /** Measured runs, after 5 warm-up runs (default 10); a growth they show is confirmed over 3 × 5 × runs more. */
+  /** Measured runs, after 5 warm-up runs (default 10); a growth they show is confirmed over 5 × 5 × runs more. */
   runs?: number;
   /** Bytes between samples of the sampled runs that name the allocating functions (default 1024). */
   sampleInterval?: number;
@@ -58,7 +58,7 @@ export interface NoLeaksOptions {
  * Runs `fn` (sync or async) 5 times to warm up, then `runs` times, each between settled heaps,
  * and passes when the median growth of the heap (compiled code left out) plus external memory
  * is within the tolerance. Otherwise the growth is confirmed from heap snapshots 5 × `runs`
- * runs apart (the median of three such windows), counting only what a program can hold (see
+ * runs apart (the median of five such windows), counting only what a program can hold (see
  * NOT_PROGRAM_HEAP): exact to the byte for what `fn` keeps. It rejects when that is above the
  * tolerance, naming the functions that allocated what stayed (32 more runs under V8's heap
  * sampler).
@@ -80,7 +80,7 @@ export async function expectNoLeaks(fn: () => unknown, options: NoLeaksOptions =
   const where = await detached.runInAsyncScope(() => retainingFunctions(fn, options.sampleInterval ?? 1024));
   const name = fn.name ? ` ${fn.name}` : '';
   throw new Error(
-    `expectNoLeaks: each run of${name || ' the function'} keeps ${kept} bytes (counted over ${5 * runs} runs; tolerance ${tolerance})` +
+    `expectNoLeaks: each run of${name || ' the function'} keeps ${kept} bytes (counted over ${WINDOWS} × ${5 * runs} runs; tolerance ${tolerance})` +
       (where.length ? `\nallocated by (sampled, live after the run):\n${where.map((w) => `  ${w}`).join('\n')}` : ''),
   );
 }
@@ -131,24 +131,31 @@ async function bytesKeptPerRun(fn: () => unknown, runs: number, tolerance: numbe
   if (median <= tolerance) return median;
   // once unmeasured: what the first snapshot makes for good (its file name) is not fn's
   programHeapBytes();
-  // Counts after one run, then after each of three windows of 5 × `runs` runs, all taken at
+  // Counts after one run, then after each of five windows of 5 × `runs` runs, all taken at
   // one place in this loop, so that what the measuring itself holds (a number in a register,
   // a pending promise) is the same in each. V8 and Node now and then move a window by a few
-  // hundred bytes either way (an object reshaped, a timer list, a finished compile); what fn
-  // keeps grows every window alike. So growth counts when the smallest window has at least
-  // half the largest's, and the median window is the figure.
-  // External memory first: the snapshot is read into a Buffer.
+  // dozen or hundred bytes either way (an object reshaped, a timer list, a finished compile,
+  // more often on a busy machine); what fn keeps grows every window alike. So growth counts
+  // when the smallest window has at least half the largest's, and the median window is the
+  // figure: exact while no more than two windows moved. External memory first: the snapshot
+  // is read into a Buffer.
   const perWindow = 5 * runs;
-  const counts = new Float64Array(4);
+  const counts = new Float64Array(WINDOWS + 1);
   for (let k = 0; k < counts.length; k++) {
     for (let i = k === 0 ? perWindow - 1 : 0; i < perWindow; i++) await runOnce(fn);
     await settle();
     counts[k] = process.memoryUsage().external;
     counts[k] += programHeapBytes();
   }
-  const windows = [counts[1] - counts[0], counts[2] - counts[1], counts[3] - counts[2]].sort((a, b) => a - b);
-  return windows[0] > 0 && windows[0] >= windows[2] / 2 ? Math.round(windows[1] / perWindow) : 0;
+  const windows = new Float64Array(WINDOWS);
+  for (let k = 0; k < WINDOWS; k++) windows[k] = counts[k + 1] - counts[k];
+  windows.sort();
+  const [smallest, middle, largest] = [windows[0], windows[WINDOWS >> 1], windows[WINDOWS - 1]];
+  return smallest > 0 && smallest >= largest / 2 ? Math.round(middle / perWindow) : 0;
 }
+
+/** Windows of runs that confirm a growth (see bytesKeptPerRun). */
+const WINDOWS = 5;
 
 /**
  * What a program can hold: heap snapshot nodes other than V8's own (code, feedback vectors,
