@@ -93,12 +93,14 @@ export async function runDemo(outDir: string): Promise<void> {
  * metrics and on-demand profiles on their own listener. Runs until SIGINT or SIGTERM.
  */
 export async function serveDemo(options: { port: number; metricsPort: number; host: string; dataDir: string; profileToken?: string; tlsCert?: string; tlsKey?: string; instrument?: boolean }): Promise<void> {
-  const [{ createS3Server }, { createMetrics, serveMetrics }, { readFileSync }] = await Promise.all([
+  const [{ createS3Server }, { removeStaleUploads }, { createMetrics, serveMetrics }, { readFileSync }] = await Promise.all([
     import(new URL('../../examples/s3-server/server.js', import.meta.url).href) as Promise<typeof import('../../examples/s3-server/server.js')>,
+    import(new URL('../../examples/s3-server/store.js', import.meta.url).href) as Promise<typeof import('../../examples/s3-server/store.js')>,
     import('../runtime/metrics.js'),
     import('node:fs'),
   ]);
   await mkdir(options.dataDir, { recursive: true });
+  const stale = await removeStaleUploads(options.dataDir);
   // (without instrumentation: the baseline of the load benchmark)
   const metrics = options.instrument === false ? null : createMetrics();
   const tls = options.tlsCert && options.tlsKey ? { cert: readFileSync(options.tlsCert), key: readFileSync(options.tlsKey) } : undefined;
@@ -112,6 +114,7 @@ export async function serveDemo(options: { port: number; metricsPort: number; ho
   process.stdout.write(
     [
       `heapflame demo: S3 server at ${tls ? 'https' : 'http'}://${options.host}:${address.port} (path-style, data in ${options.dataDir})`,
+      ...(stale ? [`  removed ${stale} temporary file${stale === 1 ? '' : 's'} of uploads cut short by an earlier run`] : []),
       metricsServer ? `  metrics at ${metricsServer.url}/metrics${options.profileToken ? `, heap profiles at ${metricsServer.url}/debug/heapflame/heap (bearer token)` : ''}` : '  not instrumented',
       '',
     ].join('\n'),

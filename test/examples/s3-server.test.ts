@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
-import { CLI, tempFiles } from '../helpers/paths.js';
+import { tempFiles } from '../helpers/paths.js';
+import { startDemoServer } from '../helpers/s3-demo.js';
 
 /** The monitored S3 demo server (heapflame demo --serve), driven by the real AWS SDK for JavaScript v3. */
 
@@ -17,22 +18,9 @@ after(() => {
 });
 
 async function startDemo(args: string[]): Promise<{ s3: string; metrics: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [CLI, 'demo', '--serve', '--port', '0', '--metrics-port', '0', '--data', join(files.dir, `data${children.length}`), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  return new Promise((resolve, reject) => {
-    const poll = setInterval(() => {
-      const s3 = /S3 server at (https?:\/\/[\d.]+:\d+)/.exec(out)?.[1];
-      const metrics = /metrics at (http:\/\/[\d.]+:\d+)\/metrics/.exec(out)?.[1];
-      if (s3 && metrics) {
-        clearInterval(poll);
-        resolve({ s3, metrics, child });
-      }
-    }, 20);
-    child.once('exit', () => reject(new Error(out)));
-  });
+  const server = await startDemoServer(join(files.dir, `data${children.length}`), args);
+  children.push(server.child);
+  return { s3: server.url, metrics: /metrics at (http:\/\/[\d.]+:\d+)\/metrics/.exec(server.output())?.[1] ?? '', child: server.child };
 }
 
 const client = (endpoint: string) =>
