@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_WHOLE_BYTES } from '../import/limits.js';
 import { Command, CommanderError, Option } from 'commander';
 import { HeapflameError } from '../model/errors.js';
 import type { LoadOptions } from '../load.js';
@@ -76,6 +77,7 @@ interface CommonFlags {
   builtinSuppressions?: boolean;
   embeddedSuppressions?: boolean;
   quiet?: boolean;
+  maxDocument?: number;
 }
 
 function commonOptions(cmd: Command): Command {
@@ -92,6 +94,7 @@ function commonOptions(cmd: Command): Command {
     .option('--suppressions <file>', 'LeakSanitizer-style leak suppressions (leak:<pattern> lines)')
     .option('--no-builtin-suppressions', "do not apply heaptrack's built-in leak suppressions")
     .option('--no-embedded-suppressions', 'ignore suppressions embedded in the recording')
+    .option('--max-document <size>', `JSON and pprof inputs are read whole: refuse more than this once decompressed (default ${DEFAULT_MAX_WHOLE_BYTES / 2 ** 20}M)`, parseSize)
     .option('-q, --quiet', 'no progress display');
 }
 
@@ -115,6 +118,7 @@ async function load(file: string, flags: CommonFlags, extra: Partial<LoadOptions
       builtinSuppressions: flags.builtinSuppressions,
       embeddedSuppressions: flags.embeddedSuppressions,
       onProgress: progress.update,
+      input: flags.maxDocument === undefined ? undefined : { maxWholeBytes: flags.maxDocument },
       ...extra,
     });
     for (const w of profile.warnings) process.stderr.write(`heapflame: warning: ${terminalSafe(w)}\n`);

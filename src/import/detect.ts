@@ -2,7 +2,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { HeapflameError } from '../model/errors.js';
 import { looksLikeBytehound } from './bytehound.js';
-import { detectCompression, openInput, type InputOptions, SMALL_INPUT_BYTES } from './input.js';
+import { detectCompression, openInput, type InputOptions, putBackStdin, SMALL_INPUT_BYTES, zstdHead } from './input.js';
 
 export type Format = 'heaptrack' | 'folded' | 'heapflame' | 'dhat' | 'v8' | 'pprof' | 'speedscope' | 'bytehound';
 
@@ -47,13 +47,33 @@ export async function detectFormat(path: string, options?: InputOptions): Promis
 }
 
 /**
- * Standard input can be read once: its first chunk is looked at and put back for the
- * importer. Compressed input there is taken for a heaptrack recording (folded stacks are
- * piped as text).
+ * Standard input can be read once: its first chunks are looked at and put back for the
+ * importer. Compressed input is recognised by what it decompresses to, as files are.
  */
 async function detectStdin(): Promise<Format> {
+  const raw: Buffer[] = [];
+  let rawBytes = 0;
+  let head: Buffer = Buffer.alloc(0);
+  for (;;) {
+    const chunk = await nextStdinChunk();
+    if (chunk === null) break;
+    raw.push(chunk);
+    rawBytes += chunk.length;
+    head = await decodedHead(Buffer.concat(raw));
+    if (head.length >= HEAD_BYTES || rawBytes >= SMALL_INPUT_BYTES) break;
+  }
+  if (rawBytes === 0) throw new HeapflameError('standard input is empty, expected a recording or folded stacks', { file: '-' });
+  putBackStdin(raw);
+  return classify(head, '-');
+}
+
+const HEAD_BYTES = 4096;
+
+/** The next chunk of standard input, or null at its end. */
+function nextStdinChunk(): Promise<Buffer | null> {
   const stdin = process.stdin;
-  const head = await new Promise<Buffer | null>((resolve, reject) => {
+  if (stdin.readableEnded) return Promise.resolve(null); // ('end' came while the head was decoded)
+  return new Promise<Buffer | null>((resolve, reject) => {
     const done = () => {
       stdin.off('readable', onReadable);
       stdin.off('end', onEnd);
@@ -72,22 +92,20 @@ async function detectStdin(): Promise<Format> {
     stdin.on('readable', onReadable);
     stdin.on('end', onEnd);
     stdin.on('error', reject);
+    onReadable(); // (data may be buffered already: 'readable' would not fire again)
   });
-  if (head === null) throw new HeapflameError('standard input is empty, expected a recording or folded stacks', { file: '-' });
-  stdin.unshift(head);
-  const compression = detectCompression(head);
-  if (compression === 'gzip') {
-    // heapflame and pprof files are gzip too: look at what the first chunk inflates to
-    try {
-      const inflated = gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH }).subarray(0, 4096);
-      if (isHeapflame(inflated)) return 'heapflame';
-      if (isPprof(inflated)) return 'pprof';
-    } catch {
-      // not inflatable here: the importer reports it
-    }
+}
+
+/** The first bytes `raw` decompresses to (as much as it holds, up to HEAD_BYTES); `raw` itself when not compressed. */
+async function decodedHead(raw: Buffer): Promise<Buffer> {
+  const compression = detectCompression(raw);
+  if (compression === 'none') return raw.subarray(0, HEAD_BYTES);
+  try {
+    if (compression === 'gzip') return gunzipSync(raw, { finishFlush: zlibConstants.Z_SYNC_FLUSH }).subarray(0, HEAD_BYTES);
+    return await zstdHead(raw, HEAD_BYTES);
+  } catch {
+    return Buffer.alloc(0); // not decodable here: the importer reports it
   }
-  if (compression !== 'none') return 'heaptrack';
-  return classify(head, '-');
 }
 
 /** heapflame's own files are JSON that opens with its format name. */

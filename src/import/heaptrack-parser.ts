@@ -3,7 +3,7 @@ import type { TimelinePoint } from '../model/profile.js';
 import { ALLOCS, EFF_SIZE, LIVE, PeakTracker, STRIDE, TEMPS } from './peak-tracker.js';
 import { Timeline } from './timeline.js';
 import { Warnings } from './warnings.js';
-import { HEX, MAX_LINE, SKIPPED } from './heaptrack-tokens.js';
+import { BLANK_RUN, HEX, MAX_LINE, SKIPPED } from './heaptrack-tokens.js';
 import { grown } from '../model/typed-arrays.js';
 
 /**
@@ -145,7 +145,8 @@ export class HeaptrackParser {
         continue;
       }
       const n = tokens[k++];
-      if (n === SKIPPED) {
+      if (n === BLANK_RUN) this.lineNo += tokens[k++];
+      else if (n === SKIPPED) {
         this.lineNo++;
         this.warnings.add('long', this.lineNo, `line longer than ${MAX_LINE} bytes skipped`);
       } else if (n < 0) {
@@ -284,7 +285,8 @@ export class HeaptrackParser {
   }
 
   private outOfRange(mode: number, info: number): void {
-    this.warnings.add('index', this.lineNo, `allocation index out of bounds: ${info}, maximum is: ${this.infoCount}`);
+    const count = this.infoCount;
+    this.warnings.add('index', this.lineNo, () => `allocation index out of bounds: ${info}, maximum is: ${count}`);
     if (mode === 45) this.lastInfo = 0;
   }
 
@@ -365,7 +367,10 @@ export class HeaptrackParser {
   }
 
   private failed(): void {
-    this.warnings.add('parse', this.lineNo, `failed to parse line: ${this.buf.toString('utf8', this.cur0, Math.min(this.end_, this.cur0 + 120))}`);
+    const buf = this.buf;
+    const from = this.cur0;
+    const to = Math.min(this.end_, from + 120);
+    this.warnings.add('parse', this.lineNo, () => `failed to parse line: ${buf.toString('utf8', from, to)}`);
   }
   private cur0 = 0;
 

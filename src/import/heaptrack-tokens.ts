@@ -7,6 +7,8 @@
  *   -(v + 1)   `- v` (a free)
  *   0, n       any other line: its n bytes follow in the byte area (n < 0: a piece of a
  *              longer line, more pieces follow; n = SKIPPED: a line over the length limit)
+ *   0, BLANK_RUN, k  k empty lines (a recording padded with millions of them cost a line's
+ *              work each: 8 MB/s; a run costs one token)
  * Indices of more than 7 hex digits (out of range anyway) go as text.
  * Lines before the system-info (`I`) line always go as text: the command line before it may
  * spill over several lines (heaptrack does not escape newlines) and must not read as events.
@@ -15,6 +17,7 @@
 import { SCAN_INPUT_END, SCAN_OUT_FULL, type WasmScanner, wasmScanner } from './heaptrack-wasm.js';
 
 export const SKIPPED = 0x7fffffff;
+export const BLANK_RUN = 0x7ffffffe;
 /** Longest line accepted; heaptrack's own lines stay far below (symbols, 4 KiB command lines). */
 export const MAX_LINE = 16 << 20;
 /** Text lines before the events begin, at most: the header is tiny, a spilled command ≤ 4 KiB. */
@@ -132,11 +135,15 @@ export class HeaptrackTokenizer {
       }
       const at = start + (p - WASM_TOKENS);
       if (status === SCAN_INPUT_END) return at;
-      // a text line: handled here, then the scan goes on after it
-      const nl = buf.indexOf(10, at);
-      if (nl === -1) return at;
-      this.text(buf, at, nl);
-      p = WASM_TOKENS + (nl + 1 - start);
+      // text lines (and runs of empty ones) up to the next event line: handled here, then
+      // the scan goes on after them (an entry into WebAssembly per line cost more than the line)
+      let next = at;
+      do {
+        const after = this.textOrBlank(buf, next);
+        if (after === -1) return next;
+        next = after;
+      } while (next < buf.length && buf[next] !== 43 && buf[next] !== 45);
+      p = WASM_TOKENS + (next - start);
     }
   }
 
@@ -175,18 +182,39 @@ export class HeaptrackTokenizer {
           continue;
         }
       }
-      const nl = buf.indexOf(10, pos);
-      if (nl === -1) break;
       slot.nTokens = n;
-      this.text(buf, pos, nl);
+      const next = this.textOrBlank(buf, pos);
+      if (next === -1) break;
       slot = this.slot;
       tokens = slot.tokens;
       n = slot.nTokens;
       room = tokens.length;
-      pos = nl + 1;
+      pos = next;
     }
     slot.nTokens = n;
     return pos;
+  }
+
+  /** The text line at `at`, or the run of empty lines there; where the scan goes on, -1 if the line is incomplete. */
+  private textOrBlank(buf: Uint8Array, at: number): number {
+    if (buf[at] === 10) {
+      let end = at + 1;
+      while (end < buf.length && buf[end] === 10) end++;
+      let slot = this.slot;
+      if (slot.nTokens + 3 > slot.tokens.length) slot = this.slot = this.flush(slot);
+      slot.tokens[slot.nTokens++] = 0;
+      slot.tokens[slot.nTokens++] = BLANK_RUN;
+      slot.tokens[slot.nTokens++] = end - at;
+      return end;
+    }
+    // short lines found by hand: a call of indexOf cost more than a short line's bytes
+    let nl = at;
+    const near = Math.min(buf.length, at + 32);
+    while (nl < near && buf[nl] !== 10) nl++;
+    if (nl === near) nl = buf.indexOf(10, near);
+    if (nl === -1) return -1;
+    this.text(buf, at, nl);
+    return nl + 1;
   }
 
   /** A line that was split across chunks, now whole and ending in a newline. */
@@ -207,7 +235,8 @@ export class HeaptrackTokenizer {
       const last = from + piece === end;
       slot.tokens[slot.nTokens++] = 0;
       slot.tokens[slot.nTokens++] = special ?? (last ? piece : -piece);
-      slot.bytes.set(buf.subarray(from, from + piece), slot.nBytes);
+      if (piece <= 16) for (let i = 0; i < piece; i++) slot.bytes[slot.nBytes + i] = buf[from + i];
+      else slot.bytes.set(buf.subarray(from, from + piece), slot.nBytes); // (a view costs more than a short copy)
       slot.nBytes += piece;
       from += piece;
       if (last) return;

@@ -6,6 +6,7 @@ import { delimiter, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { HeapflameError } from '../model/errors.js';
+import { ZstdBlockCuts } from './zstd-blocks.js';
 
 /**
  * Opens a recording, recognises its compression by content (magic bytes, not the file name)
@@ -21,7 +22,11 @@ export interface InputOptions {
   zstdDecoder?: ZstdDecoder;
   /** Read chunk size for files. */
   chunkBytes?: number;
+  /** Formats read whole (JSON, pprof): the most decompressed bytes taken (see limits.ts). */
+  maxWholeBytes?: number;
 }
+
+
 
 export interface Input {
   /** Path as given ('-' for stdin). */
@@ -90,6 +95,25 @@ function defaultZstdDecoder(totalBytes: number | undefined): ZstdDecoder {
   return available[0];
 }
 
+/** What format detection read of standard input, handed out again before the rest. */
+let stdinHead: Buffer[] = [];
+
+/**
+ * Standard input can be read once: detection gives back what it read here. (unshift() could
+ * not: a pipe that ended while detection decoded its head had emitted 'end', and the rest
+ * read as empty.)
+ */
+export function putBackStdin(chunks: Buffer[]): void {
+  stdinHead = chunks;
+}
+
+async function* stdinWithHead(): AsyncGenerator<Buffer> {
+  const head = stdinHead;
+  stdinHead = [];
+  yield* head;
+  if (!process.stdin.readableEnded) yield* process.stdin as AsyncIterable<Buffer>;
+}
+
 export async function openInput(path: string, options: InputOptions = {}): Promise<Input> {
   const chunkBytes = options.chunkBytes ?? 1 << 20;
   let totalBytes: number | undefined;
@@ -98,7 +122,7 @@ export async function openInput(path: string, options: InputOptions = {}): Promi
   /** The rest after `head`; `reuse` lets plain text recycle one buffer (the parser copies what it keeps). */
   let rest: (reuse: boolean) => AsyncIterator<Buffer>;
   if (path === '-') {
-    const stdin = (process.stdin as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+    const stdin = stdinWithHead()[Symbol.asyncIterator]();
     const first = await stdin.next();
     head = first.done ? Buffer.alloc(0) : first.value;
     rest = () => stdin;
@@ -378,12 +402,19 @@ async function* decodeWithFzstd(src: AsyncIterable<Buffer>, warnings: string[]):
   const { Decompress } = await import('fzstd');
   const out: Uint8Array[] = [];
   const dec = new Decompress((chunk: Uint8Array) => out.push(chunk));
+  // one block at a time: fzstd decodes all it is given at once (see ZstdBlockCuts)
+  const blocks = new ZstdBlockCuts();
   try {
     for await (const chunk of src) {
-      dec.push(chunk);
-      while (out.length) {
-        const c = out.shift()!;
-        yield Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+      let from = 0;
+      for (const cut of [...blocks.cutsIn(chunk), chunk.length]) {
+        if (cut <= from) continue;
+        dec.push(chunk.subarray(from, cut));
+        from = cut;
+        while (out.length) {
+          const c = out.shift()!;
+          yield Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+        }
       }
     }
     dec.push(new Uint8Array(0), true);
@@ -391,6 +422,19 @@ async function* decodeWithFzstd(src: AsyncIterable<Buffer>, warnings: string[]):
     warnings.push(`zstd data ends early or is corrupt (${shortError(e)}); using what could be decompressed`);
   }
   for (const c of out) yield Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+}
+
+/** The first `max` bytes a (possibly partial) zstd stream decodes to, block by block. */
+export async function zstdHead(bytes: Buffer, max: number): Promise<Buffer> {
+  const out: Buffer[] = [];
+  let size = 0;
+  const warnings: string[] = [];
+  for await (const chunk of decodeWithFzstd((async function* () { yield bytes; })(), warnings)) {
+    out.push(Buffer.from(chunk));
+    size += chunk.length;
+    if (size >= max) break;
+  }
+  return Buffer.concat(out).subarray(0, max);
 }
 
 function shortError(e: unknown): string {

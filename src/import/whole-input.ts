@@ -1,19 +1,23 @@
 import { HeapflameError } from '../model/errors.js';
 import type { Profile } from '../model/profile.js';
 import { type InputOptions, openInput } from './input.js';
+import { DEFAULT_MAX_WHOLE_BYTES } from './limits.js';
 
-/** Formats read whole (one JSON document, one protobuf message): up to this bound. */
-const MAX_WHOLE_BYTES = 1 << 30;
+const mib = (bytes: number) => `${Math.round((bytes / 2 ** 20) * 10) / 10} MiB`;
 
 /** The whole (decompressed) input, for formats that cannot be parsed in pieces. */
 export async function readWhole(path: string, what: string, options?: InputOptions): Promise<{ bytes: Buffer; warnings: string[] }> {
   const input = await openInput(path, options);
+  const max = options?.maxWholeBytes ?? DEFAULT_MAX_WHOLE_BYTES;
   const parts: Buffer[] = [];
   let size = 0;
   try {
     for await (const chunk of input.chunks()) {
       size += chunk.length;
-      if (size > MAX_WHOLE_BYTES) throw new HeapflameError(`larger than ${MAX_WHOLE_BYTES >> 20} MiB of ${what}`, { file: path });
+      // checked before the chunk is kept: at most the bound is ever held
+      if (size > max) {
+        throw new HeapflameError(`more than ${mib(max)} of ${what} once decompressed; ${what} is read whole, up to --max-document (default ${mib(DEFAULT_MAX_WHOLE_BYTES)})`, { file: path });
+      }
       parts.push(Buffer.from(chunk));
     }
   } finally {

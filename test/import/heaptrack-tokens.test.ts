@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { HeaptrackTokenizer, SKIPPED, type TokenSlot } from '../../src/import/heaptrack-tokens.js';
+import { BLANK_RUN, HeaptrackTokenizer, SKIPPED, type TokenSlot } from '../../src/import/heaptrack-tokens.js';
 import { wasmScanner } from '../../src/import/heaptrack-wasm.js';
 import { fixture, zstdText } from '../helpers/paths.js';
 
@@ -25,7 +25,8 @@ function tokenize(chunks: Buffer[], wasm: boolean, words = 64, bytes = 256): Lin
         continue;
       }
       const n = s.tokens[++k];
-      if (n === SKIPPED) out.push({ skipped: true });
+      if (n === BLANK_RUN) for (let run = s.tokens[++k]; run > 0; run--) out.push({ text: '' });
+      else if (n === SKIPPED) out.push({ skipped: true });
       else if (n < 0) {
         pieces += Buffer.from(s.bytes.subarray(off, off - n)).toString('latin1');
         off -= n;
@@ -80,6 +81,7 @@ test('tokens equal the reference for any chunking, in WebAssembly and JavaScript
     fc.stringMatching(/^[sitacR#] [ -~]{0,40}$/),
     fc.constant('+'),
     fc.constant(''),
+    fc.constant('\n\n\n'),
     fc.string({ maxLength: 300 }).filter((s) => !s.includes('\n')),
   );
   fc.assert(
