@@ -336,7 +336,9 @@ export function buildProgram(): Command {
     const seconds = Number(((performance.now() - t0) / 1000).toFixed(3));
     const links = (flags.link ?? []).map((l) => {
       const at = l.indexOf('=');
-      return at > 0 ? { label: l.slice(0, at), url: l.slice(at + 1) } : { label: l, url: l };
+      const link = at > 0 ? { label: l.slice(0, at), url: l.slice(at + 1) } : { label: l, url: l };
+      report.artifactLink(link.url); // (refused before anything is written)
+      return link;
     });
     if (flags.junit) await writeOutput(flags.junit, [report.renderJunit(results, file, seconds)]);
     if (flags.markdown) await writeOutput(flags.markdown, [report.renderMarkdown(results, file, links)]);

@@ -1,6 +1,6 @@
 import { DHAT_VIEW_METRICS, dhatView, type DhatViewNode } from '../analyze/dhat-view.js';
 import type { Profile } from '../model/profile.js';
-import { formatInt, frameWhere, terminalSafe } from './format.js';
+import { formatInt, frameWhere, lineSafe } from './format.js';
 
 /** Levels of the tree drawn with their own indentation. */
 const MAX_INDENT = 32;
@@ -26,7 +26,7 @@ export function renderDhatView(profile: Profile, metric: number): string {
     if (n.insignificant !== undefined) lines.push(`${body}[${n.insignificant} insignificant]`);
     for (const f of n.frames) {
       const fr = profile.frames[f];
-      lines.push(`${body}${terminalSafe(fr.name || `0x${fr.address}`)}${terminalSafe(frameWhere(fr))}`);
+      lines.push(`${body}${lineSafe(fr.name || `0x${fr.address}`)}${lineSafe(frameWhere(fr))}`);
     }
     // indentation stops growing past 32 levels: 100 000 levels would make lines of 400 000 characters
     const kidPrefix = depth === 0 ? '' : prefix.length >= 4 * MAX_INDENT ? prefix : `${prefix}${last ? '    ' : '│   '}`;

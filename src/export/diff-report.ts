@@ -1,6 +1,6 @@
 import { growthPercent, topChanges, type FunctionChange } from '../analyze/diff.js';
 import type { Profile } from '../model/profile.js';
-import { formatBytes, terminalSafe } from './format.js';
+import { formatBytes, lineSafe } from './format.js';
 
 export const DIFF_SCHEMA = 'heapflame.diff/1';
 
@@ -32,7 +32,7 @@ export function renderDiffText(diff: Profile, cost: string, limit = 10): string 
   const list = (title: string, items: FunctionChange[]) => {
     lines.push(title);
     if (items.length === 0) lines.push('  (none)');
-    for (const c of items) lines.push(`  ${signed(c.delta).padStart(12)}  ${terminalSafe(c.name)}  (${v(c.before)} -> ${v(c.after)}, self ${signed(c.selfAfter - c.selfBefore)})`);
+    for (const c of items) lines.push(`  ${signed(c.delta).padStart(12)}  ${lineSafe(c.name)}  (${v(c.before)} -> ${v(c.after)}, self ${signed(c.selfAfter - c.selfBefore)})`);
     lines.push('');
   };
   list('GROWING (inclusive change)', r.growing);

@@ -1,3 +1,4 @@
+import { lineSafe } from './format.js';
 import { type CostId, costIndex, type Profile, requireCost, ROOT_NODE } from '../model/profile.js';
 
 export interface FoldedOptions {
@@ -32,7 +33,7 @@ export function* foldedChunks(profile: Profile, options: FoldedOptions = {}): Ge
       text = path.length ? stackText(profile, path, options.heaptrackOrder === true) : '??';
       nodeText.set(node, text);
     }
-    out += `${text} ${col[i]}\n`;
+    out += `${text} ${foldedCount(col[i])}\n`;
     if (out.length > 1 << 16) {
       yield out;
       out = '';
@@ -56,12 +57,32 @@ function stackText(profile: Profile, path: number[], heaptrackOrder: boolean): s
     const last = group.length - 1;
     const texts = group.map((id, k) => {
       const f = profile.frames[id];
-      const name = f.name || (f.address ? `0x${f.address}` : '');
+      const name = foldedFrame(f.name || (f.address ? `0x${f.address}` : ''));
       const triple = heaptrackOrder && k < last;
-      return f.file || triple ? `${name} (${f.file.slice(f.file.lastIndexOf('/') + 1)});` : `${name};`;
+      return f.file || triple ? `${name} (${foldedFrame(f.file.slice(f.file.lastIndexOf('/') + 1))});` : `${name};`;
     });
     text += (heaptrackOrder ? texts.reverse() : texts).join('');
     start = end;
   }
   return text;
+}
+
+/**
+ * A frame as folded text: on one line (line breaks and other active characters escaped) and
+ * without the frame separator (`;` as `\x3b`), so every name reads back as one frame of one
+ * stack, whatever it holds.
+ */
+export function foldedFrame(name: string): string {
+  return lineSafe(name).replace(/;/g, '\\x3b');
+}
+
+/**
+ * A count as folded tools read it: digits and a decimal point, never an exponent (JavaScript
+ * writes 1e21 and 1e-7 so, which flamegraph.pl and inferno take for a frame name).
+ */
+export function foldedCount(x: number): string {
+  const text = String(x);
+  if (!text.includes('e')) return text;
+  if (Math.abs(x) >= 1) return BigInt(x).toString(); // (every double from 1e21 on is an integer)
+  return x.toFixed(20).replace(/\.?0+$/, '') || '0';
 }

@@ -47,10 +47,33 @@ export function formatInt(n: number): string {
   return String(Math.trunc(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
-/** Control characters (and DEL/C1) would act on a terminal; show them as U+FFFD. */
+/**
+ * Characters that act on a terminal or reorder what it shows: C0 and C1 controls, DEL, and
+ * the Unicode bidirectional controls (U+202E turns the rest of a line around, "Trojan
+ * Source"). Shown escaped, as `\x1b` or `\u202e`, so a name says what it holds.
+ */
+// eslint-disable-next-line no-control-regex
+const ACTIVE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+// eslint-disable-next-line no-control-regex
+const ACTIVE_OR_LINE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+function escaped(c: string): string {
+  const code = c.charCodeAt(0);
+  return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+/** A message for the terminal: line breaks and tabs kept, other active characters escaped. */
 export function terminalSafe(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '\ufffd');
+  return s.replace(ACTIVE, escaped);
+}
+
+/**
+ * A name (frame, file, module, label) on one line of text output: every active character
+ * escaped, line breaks and tabs too, so a name cannot add lines to a report or to folded
+ * stacks (`"evil\nfake;stack 999999"` read back as 999,999 samples).
+ */
+export function lineSafe(s: string): string {
+  return s.replace(ACTIVE_OR_LINE, escaped);
 }
 
 /** Bytes as heapflame shows them: "512 B", "46.2 KiB", "2.00 GiB" (1024-based, three significant digits). */

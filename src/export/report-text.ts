@@ -1,6 +1,6 @@
 import { type CostId, type Frame, mainCost, type Profile, ROOT_NODE } from '../model/profile.js';
 import { type TopEntry, topEntries } from '../analyze/top.js';
-import { formatBytes, formatHeaptrackBytes, formatInt, percentF32, terminalSafe } from './format.js';
+import { formatBytes, formatHeaptrackBytes, formatInt, percentF32, lineSafe } from './format.js';
 
 export interface TextReportOptions {
   /** Places per section (heaptrack_print -n; default 10). */
@@ -94,9 +94,10 @@ export function renderTextReport(profile: Profile, options: TextReportOptions = 
 }
 
 /** A cost without heaptrack's wording (folded stacks, other formats): "N samples from". */
-function genericSection(id: string, label: string, v: (n: number) => string): Section {
+function genericSection(id: string, rawLabel: string, v: (n: number) => string): Section {
+  const label = lineSafe(rawLabel);
   return {
-    title: `MOST ${label.toUpperCase()}`,
+    title: `MOST ${lineSafe(rawLabel.toUpperCase())}`,
     label: (c) => `${v(c[id])} ${label} from`,
     sub: (c) => `${v(c[id])} ${label} from:`,
   };
@@ -140,14 +141,14 @@ function addressGroup(profile: Profile, node: number, indent: number): { text: s
   let first = true;
   for (;;) {
     const f: Frame = profile.frames[profile.nodeFrame[n]];
-    text.push(pad + terminalSafe(f.name || `0x${f.address}`));
+    text.push(pad + lineSafe(f.name || `0x${f.address}`));
     if (first) {
-      if (f.file) text.push(`${pad}  at ${terminalSafe(f.file)}:${f.line}`);
+      if (f.file) text.push(`${pad}  at ${lineSafe(f.file)}:${f.line}`);
       // heaptrack always names the module ("in ??" when unknown); other formats have none
-      if (f.module || profile.meta.format === 'heaptrack') text.push(`${pad}  in ${terminalSafe(f.module || '??')}`);
+      if (f.module || profile.meta.format === 'heaptrack') text.push(`${pad}  in ${lineSafe(f.module || '??')}`);
       first = false;
     } else {
-      text.push(`${pad}  at ${terminalSafe(f.file)}:${f.line}`);
+      text.push(`${pad}  at ${lineSafe(f.file)}:${f.line}`);
     }
     const parent = profile.nodeParent[n];
     if (!f.inlined || parent <= ROOT_NODE) return { text, above: parent };
@@ -164,7 +165,7 @@ function renderSummary(profile: Profile, fb: (n: number) => string, known: Recor
   const lines: string[] = [];
   if (ms !== undefined) lines.push(`total runtime: ${(ms / 1000).toFixed(2)}s.`);
   for (const c of profile.costs) {
-    if (!known[c.id]) lines.push(`${c.label}: ${c.unit === 'bytes' ? fb(t[c.id] ?? 0) : formatInt(t[c.id] ?? 0)}`);
+    if (!known[c.id]) lines.push(`${lineSafe(c.label)}: ${c.unit === 'bytes' ? fb(t[c.id] ?? 0) : formatInt(t[c.id] ?? 0)}`);
   }
   if (t.allocations !== undefined) lines.push(`calls to allocation functions: ${t.allocations}${rate(t.allocations)}`);
   if (t.temporary !== undefined) {
@@ -180,18 +181,18 @@ function renderSummary(profile: Profile, fb: (n: number) => string, known: Recor
     if (m.suppressions?.length) {
       lines.push('Suppressions used:', `${'matches'.padStart(16)} ${'leaked'.padStart(16)} pattern`);
       for (const s of m.suppressions) {
-        lines.push(`${String(s.matches).padStart(16)} ${fb(s.leakedBytes).padStart(16)} ${terminalSafe(s.pattern)}`);
+        lines.push(`${String(s.matches).padStart(16)} ${fb(s.leakedBytes).padStart(16)} ${lineSafe(s.pattern)}`);
       }
     }
   }
   if (t.allocated !== undefined) lines.push(`bytes allocated in total: ${fb(t.allocated)} (${formatInt(t.allocated)} bytes)`);
   if (m.peakTimeMs !== undefined && t.peak) lines.push(`peak reached at: ${(m.peakTimeMs / 1000).toFixed(3)}s`);
   if (m.sampling) {
-    lines.push(`sampled: one sample per ${fb(m.sampling.intervalBytes)} allocated on average (V8's sampling heap profiler, mode ${terminalSafe(m.sampling.mode)}${m.sampling.precise ? ', inlining off' : ''}); byte values are estimates`);
+    lines.push(`sampled: one sample per ${fb(m.sampling.intervalBytes)} allocated on average (V8's sampling heap profiler, mode ${lineSafe(m.sampling.mode)}${m.sampling.precise ? ', inlining off' : ''}); byte values are estimates`);
   }
   const f = m.filters;
   if (f && Object.keys(f).length) {
-    lines.push(`filters: ${Object.entries(f).map(([k, v]) => `${k}=${terminalSafe(String(v))}`).join(', ')}`);
+    lines.push(`filters: ${Object.entries(f).map(([k, v]) => `${k}=${lineSafe(String(v))}`).join(', ')}`);
   }
   return lines;
 }

@@ -1,3 +1,4 @@
+import { HeapflameError } from '../model/errors.js';
 import { buildCallTree, buildFlameChart, type CallTree } from '../analyze/calltree.js';
 import { type CostId, costIndex, type Profile, requireCost } from '../model/profile.js';
 import { background, diffColor, frameColor, type Palette, stripAnnotation } from './flame-colors.js';
@@ -106,10 +107,11 @@ export function renderSvg(profile: Profile, options: SvgOptions = {}): string {
     ` fg:total="${scaleTotal}" fg:inverted="${options.inverted ? 1 : 0}" fg:fontsize="${fontSize}" fg:fontwidth="${fontWidth}" fg:nametype="${e(options.nameType ?? 'Function:')}">\n`,
     '<!-- Flame graph by heapflame. Click a frame to zoom, Ctrl-F to search. -->\n',
   );
-  if (options.notes) text.push(`<!-- NOTES: ${e(options.notes).replace(/--/g, '- -')} -->\n`);
+  // (XML comments may not hold "--": every dash before another gets a space)
+  if (options.notes) text.push(`<!-- NOTES: ${e(options.notes).replace(/-(?=-)/g, '- ')} -->\n`);
   text.push(
     `<defs><linearGradient id="background" y1="0" y2="1" x1="0" x2="0"><stop stop-color="${bg1}" offset="5%"/><stop stop-color="${bg2}" offset="95%"/></linearGradient></defs>\n`,
-    `<style type="text/css">text{font-family:${e(options.fontType ?? 'Verdana')},sans-serif;font-size:${fontSize}px;fill:rgb(0,0,0)}` +
+    `<style type="text/css">text{font-family:${fontFamily(options.fontType ?? 'Verdana')},sans-serif;font-size:${fontSize}px;fill:rgb(0,0,0)}` +
       '#search,#ignorecase{opacity:0.1;cursor:pointer}#search:hover,#search.show,#ignorecase:hover,#ignorecase.show{opacity:1}' +
       '#title{text-anchor:middle;font-size:' +
       (fontSize + 5) +
@@ -157,3 +159,13 @@ export function renderSvg(profile: Profile, options: SvgOptions = {}): string {
   return text.toString();
 }
 
+
+/**
+ * A font family for the SVG's style sheet: names, quotes, spaces and commas only. Anything
+ * else could end the rule or the style element (`Verdana;}@import url(...)` made a browser
+ * fetch a URL), so it is refused.
+ */
+export function fontFamily(name: string): string {
+  if (!/^[\w\s,'"-]{1,200}$/.test(name)) throw new HeapflameError(`--fonttype: not a font family (letters, digits, spaces, commas, quotes and - only): ${JSON.stringify(name.slice(0, 80))}`);
+  return name.replace(/"/g, "'");
+}

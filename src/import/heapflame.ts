@@ -1,7 +1,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { HeapflameError } from '../model/errors.js';
-import type { CostInfo, Frame, Profile, SampleLabels, TimelinePoint } from '../model/profile.js';
+import { costIdFrom, type CostInfo, type Frame, type Profile, type SampleLabels, type TimelinePoint } from '../model/profile.js';
 import { isObject, jsonImporter } from './whole-input.js';
 
 /**
@@ -19,7 +19,7 @@ export function profileFromDocument(doc: unknown, path: string, warnings: string
   const costs = (Array.isArray(d.costs) ? d.costs : fail('"costs" must be an array')).map((c, i): CostInfo => {
     if (!isObject(c) || typeof c.id !== 'string' || (c.unit !== 'bytes' && c.unit !== 'count')) fail(`costs[${i}] needs an id and a unit (bytes or count)`);
     const cost = c as Record<string, unknown>;
-    return { id: cost.id as string, unit: cost.unit as CostInfo['unit'], label: String(cost.label ?? cost.id), description: String(cost.description ?? '') };
+    return { id: costIdFrom(cost.id as string), unit: cost.unit as CostInfo['unit'], label: String(cost.label ?? cost.id), description: String(cost.description ?? '') };
   });
   const frames = (Array.isArray(d.frames) ? d.frames : fail('"frames" must be an array')).map((f, i): Frame => {
     if (!Array.isArray(f) || f.length < 6) fail(`frames[${i}] must be [name, file, line, module, address, inlined]`);
@@ -67,7 +67,7 @@ export function profileFromDocument(doc: unknown, path: string, warnings: string
     });
   }
   const totals: Record<string, number> = {};
-  if (isObject(d.totals)) for (const [k, v] of Object.entries(d.totals)) if (typeof v === 'number' && Number.isFinite(v)) totals[k] = v;
+  if (isObject(d.totals)) for (const [k, v] of Object.entries(d.totals)) if (typeof v === 'number' && Number.isFinite(v)) totals[costIdFrom(k)] = v;
   const timeline: TimelinePoint[] = [];
   if (Array.isArray(d.timeline)) {
     for (const p of d.timeline) {

@@ -1,7 +1,7 @@
 import { Profile as PprofProfile } from 'pprof-format';
 import { ProfileBuilder } from '../model/builder.js';
 import { HeapflameError } from '../model/errors.js';
-import type { CostInfo, Frame, Profile, SampleLabels, Unit } from '../model/profile.js';
+import { costIdFrom, type CostInfo, type Frame, type Profile, type SampleLabels, type Unit } from '../model/profile.js';
 import type { InputOptions } from './input.js';
 import { readWhole } from './whole-input.js';
 
@@ -39,8 +39,8 @@ export function profileFromPprof(p: PprofProfile, path: string, warnings: string
     const type = str(t.type);
     const unitName = str(t.unit);
     const unit: Unit = unitName === 'bytes' ? 'bytes' : 'count';
-    const go = GO_NAMES[type];
-    return { id: go?.id ?? (type || `value${k}`), unit, label: go?.label ?? `${type} (${unitName})`, description: `pprof sample type ${type}/${unitName}.` };
+    const go = Object.hasOwn(GO_NAMES, type) ? GO_NAMES[type] : undefined;
+    return { id: go?.id ?? costIdFrom(type || `value${k}`), unit, label: go?.label ?? `${type} (${unitName})`, description: `pprof sample type ${type}/${unitName}.` };
   });
   const defaultType = str(p.defaultSampleType);
   const byDefault = defaultType ? p.sampleType.findIndex((t) => str(t.type) === defaultType) : -1;

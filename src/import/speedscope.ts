@@ -1,6 +1,6 @@
 import { ProfileBuilder } from '../model/builder.js';
 import { HeapflameError } from '../model/errors.js';
-import type { CostInfo, Profile } from '../model/profile.js';
+import { costIdFrom, type CostInfo, type Profile } from '../model/profile.js';
 import { isObject, jsonImporter } from './whole-input.js';
 
 /**
@@ -21,7 +21,7 @@ export function profileFromSpeedscope(doc: unknown, path: string, warnings: stri
     const name = typeof (p as { name?: unknown }).name === 'string' ? ((p as { name: string }).name as string) : `profile ${i}`;
     // heapflame writes "label (id)": the cost comes back as it was
     const own = /^(.*) \(([a-z_][\w']*)\)$/.exec(name);
-    let id = own?.[2] ?? (name.replace(/[^\w.-]+/g, '_') || `profile${i}`);
+    let id = costIdFrom(own?.[2] ?? (name.replace(/[^\w.-]+/g, '_') || `profile${i}`));
     while (ids.has(id)) id += "'";
     ids.add(id);
     const label = own?.[1] ?? name;

@@ -125,6 +125,16 @@ export function costIndex(profile: Profile, id: CostId): number {
  * (heaptrack: allocations; a Node recording: allocated; a V8 heap profile: in-use bytes), as
  * the importer declares it (meta.mainCost), else the first.
  */
+/**
+ * A cost id taken from a file (pprof sample types, speedscope profile names, .heapflame costs).
+ * Cost ids key plain objects (totals, report sections, JSON reports), so a name of
+ * Object.prototype's (`__proto__`, `constructor`) gets a trailing `_`: it read an inherited
+ * function as a section, or set a prototype instead of a total.
+ */
+export function costIdFrom(text: string): string {
+  return Object.hasOwn(Object.prototype, text) ? `${text}_` : text;
+}
+
 export function mainCost(profile: Profile): CostInfo {
   const declared = profile.meta.mainCost;
   return (declared !== undefined && profile.costs.find((c) => c.id === declared)) || profile.costs[0];

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { formatBytes, formatHeaptrackBytes, formatInt, percentF32, terminalSafe, toFixedEven } from '../../src/export/format.js';
+import { formatBytes, formatHeaptrackBytes, formatInt, lineSafe, percentF32, terminalSafe, toFixedEven } from '../../src/export/format.js';
+import { foldedCount, foldedFrame } from '../../src/export/folded.js';
 
 test('formatHeaptrackBytes matches heaptrack_print, including printf ties-to-even', () => {
   const cases: [number, string][] = [
@@ -60,8 +61,20 @@ test('percentages in single precision like heaptrack_print', () => {
   assert.equal(percentF32(10, 20), '50.00');
 });
 
-test('integers with separators; control characters made harmless for terminals', () => {
+test('integers with separators; control and bidi characters shown escaped for terminals', () => {
   assert.equal(formatInt(1087640), '1,087,640');
   assert.equal(formatInt(12), '12');
-  assert.equal(terminalSafe('a\u001b[31mred\u0007b\tc'), 'a\ufffd[31mred\ufffdb\tc');
+  assert.equal(terminalSafe('a\u001b[31mred\u0007b\tc\nd\re'), 'a\\x1b[31mred\\x07b\tc\nd\\x0de');
+  assert.equal(terminalSafe('x\u202eevil\u2066\u0085'), 'x\\u202eevil\\u2066\\x85');
+  // names on one line: line breaks and tabs escaped too
+  assert.equal(lineSafe('evil\nfake;stack 999999\t\u202e'), 'evil\\x0afake;stack 999999\\x09\\u202e');
+  assert.equal(lineSafe('plain name (file.c)'), 'plain name (file.c)');
+});
+
+test('folded counts never use exponents; frames never hold a separator or a line break', () => {
+  assert.equal(foldedCount(1e21), '1000000000000000000000');
+  assert.equal(foldedCount(2 ** 53), '9007199254740992');
+  assert.equal(foldedCount(1.5e-7), '0.00000015');
+  assert.equal(foldedCount(0.5), '0.5');
+  assert.equal(foldedFrame('a;b\nc'), 'a\\x3bb\\x0ac');
 });
