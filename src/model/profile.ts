@@ -59,6 +59,8 @@ export interface ProfileMeta {
   toolVersion?: string;
   /** The recorded program's command line. */
   command?: string;
+  /** The `heapflame record` run that wrote it (random): a run lists only its own processes' files. */
+  recordRun?: string;
   durationMs?: number;
   peakRssBytes?: number;
   /** Time (ms since start) of the first moment the heap reached its peak. */

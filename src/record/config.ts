@@ -12,6 +12,8 @@ export interface RecorderConfig {
   out: string;
   /** Process id of `heapflame record`: its direct child is the top process. */
   parentPid: number;
+  /** This run's id, written into every file: concurrent runs with one -o tell their files apart. */
+  run: string;
   mode: RecordMode;
   /** Bytes between samples (V8's sampling interval). */
   interval: number;
@@ -40,6 +42,7 @@ export function loadRecorderConfig(env: NodeJS.ProcessEnv): RecorderConfig | nul
   return {
     out: c.out,
     parentPid: Number(c.parentPid) || 0,
+    run: typeof c.run === 'string' ? c.run : '',
     mode: c.mode === 'live' ? 'live' : 'alloc',
     interval: Number(c.interval) > 0 ? Number(c.interval) : DEFAULT_INTERVAL,
     precise: c.precise === true,

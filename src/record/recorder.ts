@@ -192,6 +192,7 @@ export function startRecorder(config: RecorderConfig): void {
         format: 'node',
         toolVersion: `node ${process.version}`,
         command: [process.argv0, ...process.execArgv, ...process.argv.slice(1)].join(' '),
+        recordRun: config.run || undefined,
         durationMs: performance.now() - t0,
         // the kernel's high-water mark (VmHWM): the timer's samples miss peaks between ticks
         peakRssBytes: Math.max(peakRss, process.resourceUsage().maxRSS * 1024),

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { accessSync, closeSync, constants, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { HeapflameError } from '../model/errors.js';
 import { DEFAULT_INTERVAL, RECORDER_ENV, type RecorderConfig, type RecordMode } from './config.js';
@@ -45,10 +46,12 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
 }
 
 async function recordNode(options: RecordOptions, env: NodeJS.ProcessEnv): Promise<RecordResult> {
-  const out = resolve(options.out ?? `heapflame.${basename(options.command[0])}.${process.pid}.heapflame`);
+  const out = writableOutput(options.out ?? `heapflame.${basename(options.command[0])}.${process.pid}.heapflame`);
+  const run = randomBytes(8).toString('hex');
   const config: RecorderConfig = {
     out,
     parentPid: process.pid,
+    run,
     mode: options.mode ?? 'alloc',
     interval: options.interval ?? DEFAULT_INTERVAL,
     precise: options.precise === true,
@@ -56,17 +59,16 @@ async function recordNode(options: RecordOptions, env: NodeJS.ProcessEnv): Promi
     windowMs: 2000,
   };
   const preload = new URL('./preload.js', import.meta.url).href;
-  const started = Date.now();
   const childEnv = {
     ...env,
     [RECORDER_ENV]: JSON.stringify(config),
     NODE_OPTIONS: `${env.NODE_OPTIONS ?? ''} --import=${preload}`.trim(),
   };
   const { exitCode, signal } = await runInherited(options.command, childEnv);
-  const files = writtenSince(out, started);
-  // each process wrote its own command line first in its file (loaded now: the program started sooner)
+  // each process wrote its run and command line first in its file (loaded now: the program started sooner)
   const { readHeapflameMeta } = await import('../import/heapflame.js');
-  return { files, commands: files.map((f) => readHeapflameMeta(f)?.command), exitCode, signal, kind: 'node' };
+  const metas = candidates(out).map((f) => ({ f, meta: readHeapflameMeta(f) })).filter((c) => c.meta?.recordRun === run);
+  return { files: metas.map((c) => c.f), commands: metas.map((c) => c.meta?.command), exitCode, signal, kind: 'node' };
 }
 
 function recordNative(options: RecordOptions, env: NodeJS.ProcessEnv, executable: string): Promise<RecordResult> {
@@ -84,7 +86,7 @@ async function underHeaptrack(file: string, args: string[], env: NodeJS.ProcessE
   const heaptrack = resolveExecutable('heaptrack', env);
   if (!heaptrack) throw new HeapflameError(`${why}, which is not installed (apt-get install heaptrack)`);
   // heaptrack adds .zst (or .gz) to the name it is given
-  const stem = resolve(file).replace(/\.(zst|gz)$/, '');
+  const stem = writableOutput(file).replace(/\.(zst|gz)$/, '');
   const started = Date.now();
   const { exitCode, signal } = await runInherited([heaptrack, '-o', stem, ...args], env);
   const files = [`${stem}.zst`, `${stem}.gz`, stem].filter((f) => existsSync(f) && statSync(f).mtimeMs >= started - 1000);
@@ -119,18 +121,43 @@ function runInherited(command: string[], env: NodeJS.ProcessEnv): Promise<{ exit
   });
 }
 
-/** Recordings of this run: the top file, then `out.<pid>` of the other Node processes. */
-function writtenSince(out: string, started: number): string[] {
+/**
+ * The output file, checked before the program runs (never run half: a recording that cannot
+ * be written would leave the program's run without its result, and its exit status lost
+ * behind an error). Refused with exit 2: a directory, a folder that does not exist, one that
+ * cannot be written.
+ */
+function writableOutput(file: string): string {
+  const out = resolve(file);
+  const dir = dirname(out);
+  if (existsSync(out) && statSync(out).isDirectory()) throw new HeapflameError(`-o ${file}: is a directory; -o names the recording file (such as ${join(file, 'run.heapflame')})`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new HeapflameError(`-o ${file}: the folder ${dir} does not exist; the program was not run`);
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch {
+    throw new HeapflameError(`-o ${file}: the folder ${dir} cannot be written; the program was not run`);
+  }
+  return out;
+}
+
+/**
+ * Files a run may have written: the top file, then `out.<pid>` of the other Node processes.
+ * Which are this run's is told by the run id inside (other runs may share the name).
+ */
+function candidates(out: string): string[] {
   const dir = dirname(out);
   const name = basename(out);
-  const files: string[] = [];
-  if (existsSync(out) && statSync(out).mtimeMs >= started - 1000) files.push(out);
-  const others = readdirSync(dir)
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return []; // (the directory went away during the run)
+  }
+  const others = names
     .filter((f) => f.startsWith(`${name}.`) && /^\d+$/.test(f.slice(name.length + 1)))
-    .map((f) => join(dir, f))
-    .filter((f) => statSync(f).mtimeMs >= started - 1000)
-    .sort();
-  return [...files, ...others];
+    .sort((a, b) => Number(a.slice(name.length + 1)) - Number(b.slice(name.length + 1)))
+    .map((f) => join(dir, f));
+  return [...(existsSync(out) ? [out] : []), ...others];
 }
 
 function resolveExecutable(program: string, env: NodeJS.ProcessEnv): string | null {
