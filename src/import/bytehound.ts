@@ -43,6 +43,12 @@ export function looksLikeBytehound(head: Uint8Array): boolean {
 }
 
 const MAX_CHUNK = 64 << 20;
+/**
+ * The largest event: a field's declared length is checked against it before the event waits
+ * for its bytes (a 2 MB file declaring a 4 GiB string held 1.5 GB waiting). Real events are
+ * far smaller: a backtrace of 100,000 frames is 800 KB.
+ */
+const MAX_EVENT = 64 << 20;
 const UNDERFLOW = Symbol('underflow');
 const TICK_US = 10_000;
 
@@ -100,7 +106,7 @@ class Cursor {
     return value;
   }
   bytes(n: number): Uint8Array {
-    if (!Number.isSafeInteger(n) || n < 0) throw new Error(`a length of ${n} bytes`);
+    if (!Number.isSafeInteger(n) || n < 0 || n > MAX_EVENT) throw new Error(`a field of ${n} bytes (at most ${MAX_EVENT})`);
     this.need(n);
     const b = this.buf.subarray(this.pos, this.pos + n);
     this.pos += n;
@@ -111,11 +117,13 @@ class Cursor {
   }
   u64s(): number[] {
     const n = this.u32();
+    if (n * 8 > MAX_EVENT) throw new Error(`a list of ${n} values (at most ${MAX_EVENT / 8})`);
     this.need(n * 8);
     return Array.from({ length: n }, () => this.u64());
   }
   u32s(): number[] {
     const n = this.u32();
+    if (n * 4 > MAX_EVENT) throw new Error(`a list of ${n} values (at most ${MAX_EVENT / 4})`);
     this.need(n * 4);
     return Array.from({ length: n }, () => this.u32());
   }
@@ -231,6 +239,7 @@ class BytehoundReader {
     }
     this.events.copyWithin(0, done, this.eventsLen);
     this.eventsLen -= done;
+    if (this.eventsLen > MAX_EVENT + MAX_CHUNK) this.stop(`an event longer than ${MAX_EVENT} bytes`);
   }
 
   private event(c: Cursor): void {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { CLI, ROOT, tempFiles } from '../helpers/paths.js';
 import { gzipBomb, zstdBomb } from '../helpers/bombs.js';
+import { bytehoundFile, ev, SpeedyWriter } from '../helpers/bytehound-encoder.js';
 
 /**
  * Decompression and size bombs: 32 KB of zstd or 1 MB of gzip that decode to 1 GiB. Memory
@@ -99,4 +100,13 @@ test('gzipped JSON and pprof bombs stop at --max-document (default 256 MiB) befo
   const r = run(['report', '--max-document', '16M', '-'], { input: readFileSync(json) });
   assert.equal(r.code, 2, r.stderr);
   assert.match(r.stderr, /more than 16 MiB of JSON/);
+});
+
+test('a Bytehound event declaring a 4 GiB field is refused when read, not waited for (600 KB of LZ4 chunks)', () => {
+  const huge = new SpeedyWriter().u32(11).u32(0xfffffff0).result(); // an environment entry of 4 GiB
+  const file = files.file(bytehoundFile([ev.header({ initialUs: 1, cmdline: 'x' }), huge, Buffer.alloc(128 * MiB)], { chunkBytes: 32 * MiB }));
+  const r = run(['report', file]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /a field of 4294967280 bytes \(at most 67108864\); the events before it are kept/);
+  assert.ok(r.rss < 300 * MiB, `peak RSS ${Math.round(r.rss / MiB)} MiB`);
 });
