@@ -131,7 +131,12 @@ async function handleObject(store: ObjectStore, bucket: string, key: string, que
       return;
     }
     const { meta, body } = await store.get(bucket, key);
-    res.writeHead(200, headers(meta));
+    try {
+      res.writeHead(200, headers(meta));
+    } catch (e) {
+      body.destroy(); // (its open file is closed now, not by the garbage collector: an error on Node 26)
+      throw e;
+    }
     await pipeline(body, res);
   } else if (method === 'DELETE') {
     await store.delete(bucket, key);

@@ -153,12 +153,18 @@ export async function openInput(path: string, options: InputOptions = {}): Promi
     rest = (reuse) =>
       (async function* () {
         let pos = head.length;
-        for (;;) {
-          const buf = reuse ? headBuf : Buffer.allocUnsafe(chunkBytes);
-          const { bytesRead } = await fh.read(buf, 0, chunkBytes, pos);
-          if (bytesRead === 0) return;
-          pos += bytesRead;
-          yield buf.subarray(0, bytesRead);
+        try {
+          for (;;) {
+            const buf = reuse ? headBuf : Buffer.allocUnsafe(chunkBytes);
+            const { bytesRead } = await fh.read(buf, 0, chunkBytes, pos);
+            if (bytesRead === 0) return;
+            pos += bytesRead;
+            yield buf.subarray(0, bytesRead);
+          }
+        } finally {
+          // read to the end (or abandoned): closed now, not by the garbage collector, which
+          // Node 26 treats as an error that ends the process
+          closeRaw();
         }
       })();
   }

@@ -7,6 +7,7 @@ import { encodeHeapflame } from '../export/heapflame.js';
 import { frameOfV8, type V8CallFrame, V8ProfileBuilder, type V8SamplingProfile } from '../import/v8-sampling.js';
 import type { CostInfo, Frame, Profile, TimelinePoint } from '../model/profile.js';
 import { forceGc } from '../runtime/gc.js';
+import { peakRssBytes } from '../runtime/peak-rss.js';
 import type { RecorderConfig } from './config.js';
 import { heapSampler } from './sampler.js';
 import { type AliveTask, trackTasks } from './tasks.js';
@@ -195,7 +196,7 @@ export function startRecorder(config: RecorderConfig): void {
         recordRun: config.run || undefined,
         durationMs: performance.now() - t0,
         // the kernel's high-water mark (VmHWM): the timer's samples miss peaks between ticks
-        peakRssBytes: Math.max(peakRss, process.resourceUsage().maxRSS * 1024),
+        peakRssBytes: Math.max(peakRss, peakRssBytes()),
         peakTimeMs,
         sampling: { intervalBytes: config.interval, mode: full ? 'alloc+liveness' : config.mode, precise: config.precise },
       },

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Gauge, Histogram, Registry, collectDefaultMetrics, openMetricsContentType } from 'prom-client';
+import { peakRssBytes } from './peak-rss.js';
 import { heapWatch } from './heap-watch.js';
 import { httpMetrics, type HttpMetrics } from './http-metrics.js';
 
@@ -62,10 +63,10 @@ export function createMetrics(options: MetricsOptions = {}): HeapflameMetrics {
   });
   new Gauge({
     name: 'heapflame_rss_peak_bytes',
-    help: 'Highest resident set size of the process since it started (the kernel\'s maxrss).',
+    help: 'Highest resident set size of the process since it started (the kernel\'s VmHWM).',
     registers: [registry],
     collect() {
-      this.set(Math.max(rssPeak, process.resourceUsage().maxRSS * 1024));
+      this.set(Math.max(rssPeak, peakRssBytes()));
     },
   });
   new Gauge({
