@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { mergeByLabel, topLabels } from '../analyze/calltree.js';
 import { mainCost, type Profile } from '../model/profile.js';
-import { formatBytes, formatInt } from './format.js';
+import { formatBytes, formatInt, lineSafe } from './format.js';
 import { xmlEscape } from './xml.js';
 import { isDiffProfile } from './svg.js';
 
@@ -83,7 +83,8 @@ export function renderHtml(profile: Profile, options: HtmlOptions = {}): string 
     costs: costs.map((c) => ({ id: c.id, unit: c.unit, label: c.label })),
     // the table of top functions, from every stack (the drawing leaves out frames too small to see)
     top: costs.map((_, c) => topLabels(tree, c, TOP_FUNCTIONS).map((t) => [t.label, t.self, t.total])),
-    labels: tree.labels,
+    // names as text output shows them: control and bidi characters escaped (a U+202E turned "rtl\u202eexe.txt" into "rtltxt.exe")
+    labels: tree.labels.map((l) => lineSafe(l)),
     parent: b64(parent),
     label: b64(label),
     self: self.map(b64),

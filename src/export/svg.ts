@@ -2,7 +2,7 @@ import { HeapflameError } from '../model/errors.js';
 import { buildCallTree, buildFlameChart, type CallTree } from '../analyze/calltree.js';
 import { type CostId, costIndex, type Profile, requireCost } from '../model/profile.js';
 import { background, diffColor, frameColor, type Palette, stripAnnotation } from './flame-colors.js';
-import { formatBytes, formatInt } from './format.js';
+import { formatBytes, formatInt, lineSafe } from './format.js';
 import { SVG_SCRIPT } from './svg-script.js';
 import { TextBuffer } from './text-buffer.js';
 import { xmlEscape } from './xml.js';
@@ -139,7 +139,8 @@ export function renderSvg(profile: Profile, options: SvgOptions = {}): string {
     const depth = tree.depth[n];
     const value = tree.total[n];
     const name = n === 0 ? 'all' : tree.labels[tree.label[n]];
-    const shown = stripAnnotation(name);
+    // (escaped as in text output: a bidi override would show "rtl\u202eexe.txt" as "rtltxt.exe")
+    const shown = lineSafe(stripAnnotation(name));
     const x1 = XPAD + tree.x[n] * scale;
     const w = value * scale;
     const y1 = options.inverted

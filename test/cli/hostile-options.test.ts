@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, test } from 'node:test';
+import { gunzipSync } from 'node:zlib';
 import { XMLValidator } from 'fast-xml-parser';
 import { fixture, runCli, tempFiles } from '../helpers/paths.js';
 
@@ -58,4 +59,16 @@ test('names with line breaks, bidi overrides and escape sequences: escaped in th
   const folded = runCli(['folded', input, '-q']);
   assert.equal(folded.code, 0, folded.stderr);
   assert.deepEqual(folded.stdout.trimEnd().split('\n'), ['evil\\x0afake\\x3bstack 999999;rtl\\u202eexe.txt; 10', 'red\\x1b[31m;cr\\x0dover; 20']);
+  // flame graphs show them the same way: a browser applies a bidi override too
+  const svgFile = `${files.dir}/names.svg`;
+  const htmlFile = `${files.dir}/names.html`;
+  assert.equal(runCli(['flamegraph', input, '-o', svgFile, '-q']).code, 0);
+  assert.equal(runCli(['flamegraph', input, '-o', htmlFile, '-q']).code, 0);
+  const svg = readFileSync(svgFile, 'utf8');
+  assert.ok(!/[\u001b\r\u202e]/.test(svg));
+  assert.match(svg, /rtl\\u202eexe\.txt/);
+  const packed = /<script type="application\/octet-stream" id="heapflame-data">([^<]*)<\/script>/.exec(readFileSync(htmlFile, 'utf8'))?.[1] ?? '';
+  const labels = (JSON.parse(gunzipSync(Buffer.from(packed, 'base64')).toString('utf8')) as { labels: string[] }).labels;
+  assert.ok(labels.includes('rtl\\u202eexe.txt') && labels.includes('evil\\x0afake;stack 999999'), labels.join(' | '));
+  assert.ok(!labels.some((l) => /[\u001b\r\n\u202e]/.test(l)));
 });
