@@ -366,7 +366,7 @@ export function buildProgram(): Command {
     .option('--port <port>', 'metrics port', parseCount, 9465)
     .option('--host <host>', 'listen address (default 127.0.0.1)', '127.0.0.1')
     .action(async (flags: { pid: number; port: number; host: string }) => {
-      const { watchProcess } = await import('../record/proc-watch.js');
+      const { watchProcess } = await import('../runtime/proc-watch.js');
       const watch = await watchProcess(flags.pid, { port: flags.port, host: flags.host });
       process.stderr.write(`heapflame: metrics of process ${flags.pid} at ${watch.url}/metrics\n`);
       await watch.done;

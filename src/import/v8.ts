@@ -1,7 +1,7 @@
 import { HeapflameError } from '../model/errors.js';
 import type { Profile } from '../model/profile.js';
 import { isObject, jsonImporter } from './whole-input.js';
-import { V8ProfileBuilder, type V8ProfileNode, type V8Sample, type V8SamplingProfile } from './v8-sampling.js';
+import { V8ProfileBuilder, type V8ProfileNode, type V8Sample, type V8SamplingProfile } from '../v8/sampling-profile.js';
 
 /**
  * V8 sampling heap profiles: `node --heap-prof` files (`.heapprofile`), DevTools' "allocation

@@ -4,12 +4,12 @@ import v8 from 'node:v8';
 import { findSourceMap, type SourceMap } from 'node:module';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { encodeHeapflame } from '../export/heapflame.js';
-import { frameOfV8, type V8CallFrame, V8ProfileBuilder, type V8SamplingProfile } from '../import/v8-sampling.js';
+import { frameOfV8, type V8CallFrame, V8ProfileBuilder, type V8SamplingProfile } from '../v8/sampling-profile.js';
 import type { CostInfo, Frame, Profile, TimelinePoint } from '../model/profile.js';
-import { forceGc } from '../runtime/gc.js';
-import { peakRssBytes } from '../runtime/peak-rss.js';
+import { forceGc } from '../v8/gc.js';
+import { peakRssBytes } from '../v8/peak-rss.js';
 import type { RecorderConfig } from './config.js';
-import { heapSampler } from './sampler.js';
+import { heapSampler } from '../v8/sampler.js';
 import { type AliveTask, trackTasks } from './tasks.js';
 
 const MAX_TIMELINE = 20_000;

@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Gauge, Histogram, Registry, collectDefaultMetrics, openMetricsContentType } from 'prom-client';
-import { peakRssBytes } from './peak-rss.js';
-import { heapWatch } from './heap-watch.js';
+import { peakRssBytes } from '../v8/peak-rss.js';
+import { heapWatch } from '../v8/heap-watch.js';
 import { httpMetrics, type HttpMetrics } from './http-metrics.js';
 
 /**

@@ -64,7 +64,7 @@ export function profileEndpoint(options: ProfileEndpointOptions): (req: Incoming
 
 /** N seconds of V8's heap sampler (every allocation, collected or not), as a profile. */
 async function capture(seconds: number, interval: number): Promise<Profile> {
-  const [{ heapSampler }, { V8ProfileBuilder }] = await Promise.all([import('../record/sampler.js'), import('../import/v8-sampling.js')]);
+  const [{ heapSampler }, { V8ProfileBuilder }] = await Promise.all([import('../v8/sampler.js'), import('../v8/sampling-profile.js')]);
   const sampler = heapSampler('alloc', interval);
   try {
     sampler.start();

@@ -1,6 +1,6 @@
 import { encodePprof } from '../export/pprof.js';
-import { V8ProfileBuilder } from '../import/v8-sampling.js';
-import { heapSampler } from '../record/sampler.js';
+import { V8ProfileBuilder } from '../v8/sampling-profile.js';
+import { heapSampler } from '../v8/sampler.js';
 
 /**
  * Continuous heap profiles for Grafana Pyroscope: every interval, the objects alive in the

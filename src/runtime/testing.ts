@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import v8 from 'node:v8';
 import { fileURLToPath } from 'node:url';
-import { heapSampler } from '../record/sampler.js';
-import { forceGc } from './gc.js';
-import { heapWatch } from './heap-watch.js';
+import { heapSampler } from '../v8/sampler.js';
+import { forceGc } from '../v8/gc.js';
+import { heapWatch } from '../v8/heap-watch.js';
 import { snapshotSelfBytes } from './snapshot-bytes.js';
 
 /** This file: its frames are not the caller's. */

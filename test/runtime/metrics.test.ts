@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { test } from 'node:test';
 import { createMetrics, serveMetrics } from 'heapflame/metrics';
-import { forceGc } from '../../src/runtime/gc.js';
+import { forceGc } from '../../src/v8/gc.js';
 import { requireOrSkip } from '../helpers/paths.js';
 
 /** heapflame/metrics: names promtool accepts, a true heap peak, TTFB by route template, bounded labels. */

@@ -1,6 +1,6 @@
 import inspector from 'node:inspector';
 import v8 from 'node:v8';
-import type { V8SamplingProfile } from '../import/v8-sampling.js';
+import type { V8SamplingProfile } from './sampling-profile.js';
 
 /**
  * V8's sampling heap profiler, one per process, in the two ways Node offers it:

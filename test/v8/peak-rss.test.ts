@@ -9,7 +9,7 @@ import { ROOT } from '../helpers/paths.js';
 test('peakRssBytes: a small program started by a large one reports its own peak', (t) => {
   if (!existsSync('/proc/self/status')) return t.skip('no /proc');
   const big = Buffer.alloc(400 * 2 ** 20, 1); // this process: 400 MiB more, touched
-  const script = `import(${JSON.stringify(join(ROOT, 'dist/src/runtime/peak-rss.js'))}).then((m) => console.log(JSON.stringify({ own: m.peakRssBytes(), maxrss: process.resourceUsage().maxRSS * 1024 })))`;
+  const script = `import(${JSON.stringify(join(ROOT, 'dist/src/v8/peak-rss.js'))}).then((m) => console.log(JSON.stringify({ own: m.peakRssBytes(), maxrss: process.resourceUsage().maxRSS * 1024 })))`;
   const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const { own, maxrss } = JSON.parse(r.stdout) as { own: number; maxrss: number };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { test } from 'node:test';
-import { parseProcStatus } from '../../src/record/proc-watch.js';
+import { parseProcStatus } from '../../src/runtime/proc-watch.js';
 import { CLI } from '../helpers/paths.js';
 
 /** heapflame watch --pid: another process's memory as metrics, until it ends. */
