@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { CLI, ROOT, tempFiles } from '../helpers/paths.js';
@@ -27,9 +27,13 @@ const GiB = 2 ** 30;
 const MiB = 2 ** 20;
 const HEADER = Buffer.from('v 10400 3\nX prog\n');
 
+// without the zstd program: a PATH of one folder holding only node (node's own folder may hold zstd: /usr/bin)
+const nodeOnly = join(files.dir, 'node-only');
+mkdirSync(nodeOnly);
+symlinkSync(process.execPath, join(nodeOnly, 'node'));
+
 function run(args: string[], options: { input?: Buffer; noZstd?: boolean } = {}) {
-  // without the zstd program: the directory of node only
-  const PATH = options.noZstd ? join(process.execPath, '..') : process.env.PATH;
+  const PATH = options.noZstd ? nodeOnly : process.env.PATH;
   const r = spawnSync(process.execPath, ['--require', peakRss, CLI, ...args], { input: options.input, encoding: 'utf8', timeout: 120_000, maxBuffer: 1 << 26, env: { ...process.env, PATH } });
   const rss = Number(/peak-rss: (\d+)/.exec(r.stderr)?.[1]);
   return { code: r.status, stdout: r.stdout, stderr: r.stderr.replace(/\npeak-rss: \d+\n/, ''), rss };
