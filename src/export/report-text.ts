@@ -145,7 +145,7 @@ function addressGroup(profile: Profile, node: number, indent: number): { text: s
     if (first) {
       if (f.file) text.push(`${pad}  at ${lineSafe(f.file)}:${f.line}`);
       // heaptrack always names the module ("in ??" when unknown); other formats have none
-      if (f.module || profile.meta.format === 'heaptrack') text.push(`${pad}  in ${lineSafe(f.module || '??')}`);
+      if (f.module || profile.meta.framesHaveModules) text.push(`${pad}  in ${lineSafe(f.module || '??')}`);
       first = false;
     } else {
       text.push(`${pad}  at ${lineSafe(f.file)}:${f.line}`);
@@ -173,7 +173,7 @@ function renderSummary(profile: Profile, fb: (n: number) => string, known: Recor
     lines.push(bytes ? `temporary bytes: ${fb(t.temporary)}` : `temporary memory allocations: ${t.temporary}${rate(t.temporary)}`);
   }
   if (t.peak !== undefined) lines.push(`peak heap memory consumption: ${fb(t.peak)}`);
-  if (m.peakRssBytes !== undefined) lines.push(`peak RSS (including ${m.format === 'heaptrack' ? 'heaptrack' : 'recorder'} overhead): ${fb(m.peakRssBytes)}`);
+  if (m.peakRssBytes !== undefined) lines.push(`peak RSS (including ${lineSafe(m.rssMeasuredBy ?? 'recorder')} overhead): ${fb(m.peakRssBytes)}`);
   if (t.leaked !== undefined) lines.push(`total memory leaked: ${fb(t.leaked)}`);
   if (t.inuse !== undefined) lines.push(`memory in use at the end: ${fb(t.inuse)}`);
   if (m.suppressedLeakedBytes) {

@@ -67,7 +67,7 @@ export function renderSvg(profile: Profile, options: SvgOptions = {}): string {
   const fontWidth = options.fontWidth ?? 0.59;
   const factor = options.factor ?? 1;
   const bytes = cost.unit === 'bytes';
-  const palette = options.colors ?? (bytes || profile.meta.format === 'heaptrack' ? 'mem' : 'hot');
+  const palette = options.colors ?? (bytes || profile.meta.memoryEvents ? 'mem' : 'hot');
   // bytes carry their unit ("1.02 MiB"); counts are named ("1,234 samples")
   const countName = options.countName ?? (bytes ? '' : cost.id === 'samples' || diff ? 'samples' : cost.label);
   const title = options.title ?? (options.flamechart ? 'heapflame: flame chart' : diff ? `heapflame: differential (${options.negate ? 'widths from BASE' : 'widths from NEW'})` : `heapflame: ${cost.label}`);

@@ -164,6 +164,9 @@ function buildProfile(
   return builder.build(
     {
       format: 'heaptrack',
+      framesHaveModules: true,
+      rssMeasuredBy: 'heaptrack',
+      memoryEvents: true,
       formatVersion: p.fileVersion,
       toolVersion: versionString(p.heaptrackVersion),
       command: p.command,

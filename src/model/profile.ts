@@ -61,6 +61,13 @@ export interface ProfileMeta {
   command?: string;
   /** The `heapflame record` run that wrote it (random): a run lists only its own processes' files. */
   recordRun?: string;
+  // Capabilities: what exporters ask of a profile (never the name of its format).
+  /** Every frame has a module, named "??" when unknown (heaptrack's backtraces). */
+  framesHaveModules?: boolean;
+  /** What measured `peakRssBytes`, whose overhead it includes ("heaptrack", "recorder"). */
+  rssMeasuredBy?: string;
+  /** Its counts are of memory events (allocations, not CPU samples): flame graphs use the memory palette. */
+  memoryEvents?: boolean;
   durationMs?: number;
   peakRssBytes?: number;
   /** Time (ms since start) of the first moment the heap reached its peak. */

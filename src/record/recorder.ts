@@ -194,6 +194,7 @@ export function startRecorder(config: RecorderConfig): void {
         toolVersion: `node ${process.version}`,
         command: [process.argv0, ...process.execArgv, ...process.argv.slice(1)].join(' '),
         recordRun: config.run || undefined,
+        rssMeasuredBy: 'recorder',
         durationMs: performance.now() - t0,
         // the kernel's high-water mark (VmHWM): the timer's samples miss peaks between ticks
         peakRssBytes: Math.max(peakRss, peakRssBytes()),
