@@ -128,7 +128,14 @@ async function load(file: string, flags: CommonFlags, extra: Partial<LoadOptions
   }
 }
 
-export function buildProgram(): Command {
+/** How a command ended when it did not simply succeed: an exit code, or the signal a recorded program died of. */
+export interface CommandStatus {
+  code?: number;
+  signal?: NodeJS.Signals;
+}
+
+/** The command line; commands report a status other than success into `status`. */
+export function buildProgram(status: CommandStatus = {}): Command {
   const program = new Command('heapflame')
     .description(
       'Memory recordings into answers: where a program allocates, what it throws away at once, what it never frees and what was live at its peak.\n' +
@@ -282,7 +289,7 @@ export function buildProgram(): Command {
       const grew = growthPercent(diff);
       const ok = grew <= Number(limit[1]);
       process.stderr.write(`heapflame: ${label} ${grew >= 0 ? 'grew' : 'shrank'} ${Number.isFinite(grew) ? `${Math.abs(grew).toFixed(1)} %` : 'from nothing'}: ${ok ? 'within' : 'more than'} the allowed ${limit[1]} %\n`);
-      if (!ok) commandStatus = { code: 1 };
+      if (!ok) status.code = 1;
     }
   });
 
@@ -343,7 +350,7 @@ export function buildProgram(): Command {
     if (flags.junit) await writeOutput(flags.junit, [report.renderJunit(results, file, seconds)]);
     if (flags.markdown) await writeOutput(flags.markdown, [report.renderMarkdown(results, file, links)]);
     await writeOutput('-', [report.renderCheckText(results, file)]);
-    if (results.some((r) => !r.ok)) commandStatus = { code: 1 };
+    if (results.some((r) => !r.ok)) status.code = 1;
   });
 
   commonOptions(
@@ -393,7 +400,8 @@ export function buildProgram(): Command {
         process.stderr.write(`heapflame: wrote ${terminalSafe(f)}${command ? `: ${terminalSafe(command.split('\n')[0].slice(0, 200))}` : ''}\n`);
       });
       // the program's own status, as if it had run alone
-      commandStatus = result.signal ? { signal: result.signal } : { code: result.exitCode ?? 1 };
+      if (result.signal) status.signal = result.signal;
+      else status.code = result.exitCode ?? 1;
     });
 
   program
@@ -420,21 +428,17 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** A command that ends as another program ended (record): its exit code or signal. */
-let commandStatus: { code?: number; signal?: NodeJS.Signals } | null = null;
-
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const status: CommandStatus = {};
+  const program = buildProgram(status);
   try {
-    commandStatus = null;
     await program.parseAsync(argv);
-    const status = commandStatus as { code?: number; signal?: NodeJS.Signals } | null;
-    if (status?.signal) {
+    if (status.signal) {
       // end as the recorded program ended: by the same signal
       process.removeAllListeners(status.signal);
       process.kill(process.pid, status.signal);
     }
-    return status?.code ?? 0;
+    return status.code ?? 0;
   } catch (e) {
     if (e instanceof CommanderError) {
       // help and version exit 0; usage mistakes are bad input
