@@ -1,10 +1,4 @@
-/**
- * The interactive part of the SVG (the same user actions as flamegraph.pl's): click to zoom,
- * Reset Zoom, regex search (Ctrl-F / F3, "ic" or Ctrl-I for case), hover details. Frames carry
- * their position in value units (fg:x, fg:w), so "Matched" is exact and counts only what is
- * visible in the current zoom (inferno #207). Plain ES5, no external resources.
- */
-export const SVG_SCRIPT = String.raw`
+
 (function () {
   var NS = 'http://github.com/heapflame/fg';
   var svg = document.documentElement;
@@ -121,4 +115,3 @@ export const SVG_SCRIPT = String.raw`
   });
   window.heapflame = { zoom: zoom, unzoom: unzoom, search: search, resetSearch: resetSearch };
 })();
-`;
