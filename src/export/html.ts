@@ -18,6 +18,14 @@ export interface HtmlOptions {
 /** Rows of the "Top functions" table, per cost. */
 const TOP_FUNCTIONS = 50;
 
+/** The page's files (viewer/page.html, flame.css), as the build put them beside the viewer's script. */
+const assets = new Map<string, string>();
+function asset(name: string): string {
+  let text = assets.get(name);
+  if (text === undefined) assets.set(name, (text = readFileSync(new URL(`../../viewer/${name}`, import.meta.url), 'utf8')));
+  return text;
+}
+
 let viewerScript: string | undefined;
 function viewer(): string {
   // the viewer formats bytes with the very function the text outputs use (it needs nothing else)
@@ -92,35 +100,9 @@ export function renderHtml(profile: Profile, options: HtmlOptions = {}): string 
     timeline: (profile.timeline ?? []).map((p) => [p.timeMs, p.heapBytes, p.rssBytes]),
   };
   const packed = gzipSync(JSON.stringify(data), { level: 6 }).toString('base64');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
-<title>${xmlEscape(title)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<header><h1 id="title"></h1>
-<label>cost <select id="cost"></select></label>
-<input id="search" type="search" placeholder="search (regular expression)" aria-label="search">
-<label><input id="case" type="checkbox"> case</label>
-<label><input id="icicle" type="checkbox"> icicle</label>
-<button id="reset">reset</button> <span id="matched"></span></header>
-<nav id="crumbs"></nav>
-<main><canvas id="flame"></canvas></main>
-<div id="tip" hidden></div>
-<section id="sandwich-section" hidden><h2>Callers and callees of <code id="sandwich-name"></code></h2><p>callers (icicle: who calls it)</p><canvas id="callers"></canvas><p>callees (what it calls)</p><canvas id="callees"></canvas></section>
-<section id="timeline-section" hidden><h2>Heap over time</h2><p id="timeline-caption"></p><canvas id="timeline" aria-label="heap (green) and RSS (blue) over time, peak in red"></canvas><p class="legend"><span class="heap">heap</span> <span class="rss">RSS</span> <span class="peak">peak</span></p></section>
-<section><h2>Summary</h2><table id="summary"></table></section>
-<section><h2>Top functions</h2><p>Click a function for its callers and callees.</p><table><thead><tr><th>self</th><th>total</th><th>function</th></tr></thead><tbody id="top"></tbody></table></section>
-<p id="error"></p>
-<script type="application/octet-stream" id="heapflame-data">${packed}</script>
-<script>${viewer()}</script>
-</body>
-</html>
-`;
+  const parts: Record<string, string> = { title: xmlEscape(title), style: asset('flame.css'), data: packed, script: viewer() };
+  // one pass: a value is never searched for placeholders (a title "{{script}}" stays text)
+  return asset('page.html').replace(/\{\{(title|style|data|script)\}\}/g, (_, name: string) => parts[name]);
 }
 
 function summaryRows(profile: Profile): [string, string][] {
@@ -137,19 +119,3 @@ function summaryRows(profile: Profile): [string, string][] {
   return rows;
 }
 
-const STYLE = `
-:root{color-scheme:light dark;--bg:#fafafa;--fg:#111;--line:#ccc}
-@media (prefers-color-scheme:dark){:root{--bg:#1b1b1b;--fg:#eee;--line:#444}}
-body{margin:0;font:13px system-ui,sans-serif;background:var(--bg);color:var(--fg)}
-header{display:flex;flex-wrap:wrap;gap:.8em;align-items:center;padding:.6em 1em;border-bottom:1px solid var(--line)}
-h1{font-size:15px;margin:0 1em 0 0}h2{font-size:14px}
-#crumbs{padding:.3em 1em;display:flex;flex-wrap:wrap;gap:.2em}
-#crumbs button{border:1px solid var(--line);background:none;color:inherit;border-radius:3px;cursor:pointer;max-width:24em;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
-main{padding:0 1em}canvas{width:100%;display:block;cursor:pointer}
-#tip{position:fixed;white-space:pre;background:var(--bg);border:1px solid var(--line);padding:.4em .6em;pointer-events:none;max-width:300px;overflow:hidden}
-section{padding:0 1em}table{border-collapse:collapse}td,th{padding:.15em .8em .15em 0;text-align:left;vertical-align:top}
-#top tr{cursor:pointer}#top td:nth-child(-n+2){text-align:right;font-variant-numeric:tabular-nums}
-#error{color:#c00}
-#timeline,#callers,#callees{width:100%;display:block}.legend span::before{content:"";display:inline-block;width:.8em;height:.8em;margin-right:.3em;vertical-align:middle}
-.legend .heap::before{background:#2a9d4b}.legend .rss::before{background:#8888cc}.legend .peak::before{background:#d62728;border-radius:50%}
-`;

@@ -72,3 +72,12 @@ test('names with line breaks, bidi overrides and escape sequences: escaped in th
   assert.ok(labels.includes('rtl\\u202eexe.txt') && labels.includes('evil\\x0afake;stack 999999'), labels.join(' | '));
   assert.ok(!labels.some((l) => /[\u001b\r\n\u202e]/.test(l)));
 });
+
+test('the HTML report\'s page is filled in one pass: a title naming a placeholder stays text', () => {
+  const out = `${files.dir}/t.html`;
+  const r = runCli(['flamegraph', LEAKS, '-o', out, '--title', '{{script}} {{style}} <b>x</b>', '-q']);
+  assert.equal(r.code, 0, r.stderr);
+  const html = readFileSync(out, 'utf8');
+  assert.match(html, /<title>\{\{script\}\} \{\{style\}\} &lt;b&gt;x&lt;\/b&gt;<\/title>/);
+  assert.equal(html.split('<script').length - 1, 2, 'the data and the viewer, no more');
+});
