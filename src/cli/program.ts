@@ -7,6 +7,7 @@ import { terminalSafe } from '../export/format.js';
 import { parseCount, parseRegex, parseSize, parseTime } from './values.js';
 import { progressReporter } from './progress.js';
 import { PALETTES, type Palette } from '../export/flame-colors.js';
+import { SVG_DEFAULTS } from '../export/svg-defaults.js';
 import { readFileSync } from 'node:fs';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -197,24 +198,24 @@ export function buildProgram(status: CommandStatus = {}): Command {
       .option('-c, --cost <cost>', `SVG: ${COST_HELP}`)
       .option('--title <text>', 'title (default: "heapflame: <cost>")')
       .option('--subtitle <text>', 'second title line')
-      .option('--width <px>', 'image width', parseCount, 1200)
-      .option('--height <px>', 'frame height', parseCount, 16)
-      .option('--fontsize <px>', 'font size', parseCount, 12)
-      .option('--fonttype <font>', 'font family', 'Verdana')
-      .option('--fontwidth <ratio>', 'average glyph width / font size', Number, 0.59)
-      .option('--minwidth <px|%>', 'omit frames narrower than this (px, or N% of the total)', '0.1')
+      .option('--width <px>', 'image width', parseCount, SVG_DEFAULTS.width)
+      .option('--height <px>', 'frame height', parseCount, SVG_DEFAULTS.height)
+      .option('--fontsize <px>', 'font size', parseCount, SVG_DEFAULTS.fontSize)
+      .option('--fonttype <font>', 'font family', SVG_DEFAULTS.fontType)
+      .option('--fontwidth <ratio>', 'average glyph width / font size', Number, SVG_DEFAULTS.fontWidth)
+      .option('--minwidth <px|%>', 'omit frames narrower than this (px, or N% of the total)', SVG_DEFAULTS.minWidth)
       .option('--countname <text>', 'unit in tooltips')
-      .option('--nametype <text>', 'prefix of the hover line', 'Function:')
+      .option('--nametype <text>', 'prefix of the hover line', SVG_DEFAULTS.nameType)
       .addOption(new Option('--colors <palette>', 'palette (default: mem for memory, hot otherwise)').choices([...PALETTES]))
       .option('--hash', 'colours weighted by the start of the name')
       .option('--reverse', 'merge stacks from the leaf (who calls the hot functions)')
       .option('--inverted', 'icicle graph: root at the top')
       .option('--flamechart', 'flame chart: stacks in input order, merged only with the one before')
       .option('--negate', 'two-column (differential) input: widths from the first column')
-      .option('--factor <n>', 'multiply values for display', Number, 1)
+      .option('--factor <n>', 'multiply values for display', Number, SVG_DEFAULTS.factor)
       .option('--notes <text>', 'notes in an XML comment')
       .option('--total <n>', '100% is this (to share a scale between graphs)', Number)
-      .addOption(new Option('--sort <order>', 'sibling order').choices(['name', 'weight']).default('name')),
+      .addOption(new Option('--sort <order>', 'sibling order').choices(['name', 'weight']).default(SVG_DEFAULTS.sort)),
   ).action(async (file: string, flags: CommonFlags & SvgFlags) => {
     const { flameGraphFormat } = await import('../export/convert.js');
     const format = flameGraphFormat(flags.output);

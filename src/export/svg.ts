@@ -5,6 +5,7 @@ import { background, diffColor, frameColor, type Palette, stripAnnotation } from
 import { formatBytes, formatInt, lineSafe } from './format.js';
 import { readFileSync } from 'node:fs';
 import { TextBuffer } from './text-buffer.js';
+import { SVG_DEFAULTS } from './svg-defaults.js';
 import { xmlEscape } from './xml.js';
 
 /** flamegraph.pl's options, same names and defaults where they exist there. */
@@ -49,6 +50,7 @@ export interface SvgOptions {
   negate?: boolean;
 }
 
+
 /** A profile with `before` and `after` columns draws as a differential graph. */
 export function isDiffProfile(profile: Profile): boolean {
   return profile.costs.length === 2 && profile.costs[0].id === 'before' && profile.costs[1].id === 'after';
@@ -61,11 +63,11 @@ const FRAMEPAD = 1;
 export function renderSvg(profile: Profile, options: SvgOptions = {}): string {
   const diff = isDiffProfile(profile) && options.cost === undefined;
   const cost = requireCost(profile, diff ? (options.negate ? 'before' : 'after') : options.cost);
-  const width = options.width ?? 1200;
-  const frameHeight = options.height ?? 16;
-  const fontSize = options.fontSize ?? 12;
-  const fontWidth = options.fontWidth ?? 0.59;
-  const factor = options.factor ?? 1;
+  const width = options.width ?? SVG_DEFAULTS.width;
+  const frameHeight = options.height ?? SVG_DEFAULTS.height;
+  const fontSize = options.fontSize ?? SVG_DEFAULTS.fontSize;
+  const fontWidth = options.fontWidth ?? SVG_DEFAULTS.fontWidth;
+  const factor = options.factor ?? SVG_DEFAULTS.factor;
   const bytes = cost.unit === 'bytes';
   const palette = options.colors ?? (bytes || profile.meta.memoryEvents ? 'mem' : 'hot');
   // bytes carry their unit ("1.02 MiB"); counts are named ("1,234 samples")
@@ -77,7 +79,7 @@ export function renderSvg(profile: Profile, options: SvgOptions = {}): string {
   let rootTotal = 0;
   for (let i = 0; i < profile.sampleCount; i++) rootTotal += column[i];
   const scaleTotal = Math.max(rootTotal, options.total ?? 0);
-  const minWidth = String(options.minWidth ?? 0.1);
+  const minWidth = String(options.minWidth ?? SVG_DEFAULTS.minWidth);
   const minValue = minWidth.endsWith('%')
     ? (Number(minWidth.slice(0, -1)) / 100) * scaleTotal
     : (Number(minWidth) / (width - 2 * XPAD)) * scaleTotal;
@@ -104,14 +106,14 @@ export function renderSvg(profile: Profile, options: SvgOptions = {}): string {
     '<?xml version="1.0" standalone="no"?>\n',
     '<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n',
     `<svg version="1.1" width="${width}" height="${imageHeight}" viewBox="0 0 ${width} ${imageHeight}" xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" xmlns:fg="http://github.com/heapflame/fg"`,
-    ` fg:total="${scaleTotal}" fg:inverted="${options.inverted ? 1 : 0}" fg:fontsize="${fontSize}" fg:fontwidth="${fontWidth}" fg:nametype="${e(options.nameType ?? 'Function:')}">\n`,
+    ` fg:total="${scaleTotal}" fg:inverted="${options.inverted ? 1 : 0}" fg:fontsize="${fontSize}" fg:fontwidth="${fontWidth}" fg:nametype="${e(options.nameType ?? SVG_DEFAULTS.nameType)}">\n`,
     '<!-- Flame graph by heapflame. Click a frame to zoom, Ctrl-F to search. -->\n',
   );
   // (XML comments may not hold "--": every dash before another gets a space)
   if (options.notes) text.push(`<!-- NOTES: ${e(options.notes).replace(/-(?=-)/g, '- ')} -->\n`);
   text.push(
     `<defs><linearGradient id="background" y1="0" y2="1" x1="0" x2="0"><stop stop-color="${bg1}" offset="5%"/><stop stop-color="${bg2}" offset="95%"/></linearGradient></defs>\n`,
-    `<style type="text/css">text{font-family:${fontFamily(options.fontType ?? 'Verdana')},sans-serif;font-size:${fontSize}px;fill:rgb(0,0,0)}` +
+    `<style type="text/css">text{font-family:${fontFamily(options.fontType ?? SVG_DEFAULTS.fontType)},sans-serif;font-size:${fontSize}px;fill:rgb(0,0,0)}` +
       '#search,#ignorecase{opacity:0.1;cursor:pointer}#search:hover,#search.show,#ignorecase:hover,#ignorecase.show{opacity:1}' +
       '#title{text-anchor:middle;font-size:' +
       (fontSize + 5) +
