@@ -102,3 +102,28 @@ export function growthPercent(diff: Profile): number {
   const after = diff.totals.after ?? 0;
   return before !== 0 ? ((after - before) / before) * 100 : after > 0 ? Infinity : 0;
 }
+
+/** The growth gate of `diff --fail-on-growth`: did the total grow by more than the allowed share? */
+export interface GrowthVerdict {
+  ok: boolean;
+  /** Growth in percent (negative: shrank; Infinity: from nothing). */
+  grew: number;
+  /** The allowed growth in percent. */
+  allowed: number;
+  /** One line for the log: "allocated grew 12.5 %: more than the allowed 10 %". */
+  message: string;
+}
+
+/** A share such as `10%` or `10`, in percent; a HeapflameError for anything else. */
+export function parseGrowthLimit(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(text);
+  if (!m) throw new HeapflameError(`--fail-on-growth takes a share such as 10%, not "${text}"`);
+  return Number(m[1]);
+}
+
+export function growthVerdict(diff: Profile, label: string, allowed: number): GrowthVerdict {
+  const grew = growthPercent(diff);
+  const ok = grew <= allowed;
+  const change = `${grew >= 0 ? 'grew' : 'shrank'} ${Number.isFinite(grew) ? `${Math.abs(grew).toFixed(1)} %` : 'from nothing'}`;
+  return { ok, grew, allowed, message: `${label} ${change}: ${ok ? 'within' : 'more than'} the allowed ${allowed} %` };
+}

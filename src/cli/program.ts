@@ -3,7 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { HeapflameError } from '../model/errors.js';
 import type { LoadOptions } from '../load.js';
 import { writeOutput } from '../export/write-file.js';
-import { terminalSafe } from '../export/format.js';
+import { lineSafe, terminalSafe } from '../export/format.js';
 import { parseCount, parseRegex, parseSize, parseTime } from './values.js';
 import { progressReporter } from './progress.js';
 import { PALETTES, type Palette } from '../export/flame-colors.js';
@@ -265,7 +265,7 @@ export function buildProgram(status: CommandStatus = {}): Command {
       .option('--fail-on-growth <p%>', 'exit 1 when the total of the cost grew by more than this share (CI), e.g. 10%')
       .option('-n, --top <n>', 'functions per list', parseCount, 10),
   ).action(async (baseFile: string, newFile: string | undefined, flags: CommonFlags & DiffFlags) => {
-    const [{ diffProfiles, growthPercent }, { isDiffProfile, renderSvg }, { renderHtml }, { renderDiffJson, renderDiffText }, { flameGraphFormat }, { requireCost }] = await Promise.all([
+    const [{ diffProfiles, growthVerdict, parseGrowthLimit }, { isDiffProfile, renderSvg }, { renderHtml }, { renderDiffJson, renderDiffText }, { flameGraphFormat }, { requireCost }] = await Promise.all([
       import('../analyze/diff.js'),
       import('../export/svg.js'),
       import('../export/html.js'),
@@ -274,6 +274,7 @@ export function buildProgram(status: CommandStatus = {}): Command {
       import('../model/profile.js'),
     ]);
     const format = flags.output === undefined ? undefined : flameGraphFormat(flags.output);
+    const allowed = flags.failOnGrowth === undefined ? undefined : parseGrowthLimit(flags.failOnGrowth);
     const base = await load(baseFile, flags);
     const cost = newFile === undefined ? undefined : requireCost(base, flags.cost).id;
     const diff = newFile === undefined ? base : diffProfiles(base, await load(newFile, flags), cost);
@@ -284,13 +285,10 @@ export function buildProgram(status: CommandStatus = {}): Command {
       await writeOutput(flags.output, [graph]);
     }
     await writeOutput('-', [flags.json ? renderDiffJson(diff, label, flags.top) : renderDiffText(diff, label, flags.top)]);
-    if (flags.failOnGrowth !== undefined) {
-      const limit = /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(flags.failOnGrowth);
-      if (!limit) throw new HeapflameError(`--fail-on-growth takes a share such as 10%, not "${flags.failOnGrowth}"`);
-      const grew = growthPercent(diff);
-      const ok = grew <= Number(limit[1]);
-      process.stderr.write(`heapflame: ${label} ${grew >= 0 ? 'grew' : 'shrank'} ${Number.isFinite(grew) ? `${Math.abs(grew).toFixed(1)} %` : 'from nothing'}: ${ok ? 'within' : 'more than'} the allowed ${limit[1]} %\n`);
-      if (!ok) status.code = 1;
+    if (allowed !== undefined) {
+      const verdict = growthVerdict(diff, label, allowed);
+      process.stderr.write(`heapflame: ${lineSafe(verdict.message)}\n`);
+      if (!verdict.ok) status.code = 1;
     }
   });
 

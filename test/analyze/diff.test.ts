@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { XMLValidator } from 'fast-xml-parser';
-import { diffProfiles, topChanges } from '../../src/analyze/diff.js';
+import { diffProfiles, growthVerdict, parseGrowthLimit, topChanges } from '../../src/analyze/diff.js';
 import { importFolded } from '../../src/import/folded.js';
 import { importHeaptrack } from '../../src/import/heaptrack.js';
 import { renderSvg } from '../../src/export/svg.js';
@@ -79,4 +79,14 @@ test('diff command: two recordings, or one two-column folded file; text, JSON an
   const mismatch = runCli(['diff', fixture('heaptrack.leaks.zst'), fixtureFile('v8/default.heapprofile')]);
   assert.equal(mismatch.code, 2);
   assert.match(mismatch.stderr, /the new profile has no cost "allocations" to compare; it has: inuse \(main\)/);
+});
+
+test('the growth gate: a share parsed once, a verdict with its line', () => {
+  assert.equal(parseGrowthLimit('10%'), 10);
+  assert.equal(parseGrowthLimit(' 2.5 '), 2.5);
+  for (const bad of ['ten', '-5%', '10%%', '']) assert.throws(() => parseGrowthLimit(bad), /--fail-on-growth takes a share such as 10%/);
+  const diff = (before: number, after: number) => ({ totals: { before, after } }) as unknown as Parameters<typeof growthVerdict>[0];
+  assert.deepEqual(growthVerdict(diff(100, 112.5), 'allocated', 10), { ok: false, grew: 12.5, allowed: 10, message: 'allocated grew 12.5 %: more than the allowed 10 %' });
+  assert.equal(growthVerdict(diff(100, 90), 'leaked', 0).message, 'leaked shrank 10.0 %: within the allowed 0 %');
+  assert.equal(growthVerdict(diff(0, 5), 'tasks', 50).message, 'tasks grew from nothing: more than the allowed 50 %');
 });
