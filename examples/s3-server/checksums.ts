@@ -24,7 +24,7 @@ export function declaredChecksum(headers: Record<string, string | string[] | und
 }
 
 // (zlib.crc32 is in Node 20.15 and later; before, CRC32 checksums go unchecked)
-const hasCrc32 = (algorithm: string) => algorithm !== 'crc32' || typeof zlib.crc32 === 'function';
+const HAS_CRC32 = typeof zlib.crc32 === 'function';
 
 /** Passes the bytes on and compares their checksum with the expected one at the end. */
 export class ChecksumCheck extends Transform {
@@ -41,14 +41,14 @@ export class ChecksumCheck extends Transform {
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, callback: TransformCallback): void {
     if (this.hash) this.hash.update(chunk);
-    else if (hasCrc32('crc32')) this.crc = zlib.crc32(chunk, this.crc);
+    else if (HAS_CRC32) this.crc = zlib.crc32(chunk, this.crc);
     callback(null, chunk);
   }
 
   override _flush(callback: TransformCallback): void {
     const expected = this.expected();
     if (expected === undefined) return callback(new StoreError(400, 'IncompleteBody', `The x-amz-checksum-${this.algorithm} trailer the request announced is missing.`));
-    if (!this.hash && !hasCrc32('crc32')) return callback();
+    if (!this.hash && !HAS_CRC32) return callback();
     const actual = this.hash ? this.hash.digest('base64') : crc32Base64(this.crc);
     if (actual !== expected) return callback(new StoreError(400, 'BadDigest', `The ${this.algorithm.toUpperCase()} you specified did not match the calculated checksum.`));
     callback();

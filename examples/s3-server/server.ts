@@ -8,6 +8,7 @@ import { StoreError } from './errors.js';
 import { ObjectStore, type Upload } from './store.js';
 
 export { AwsChunkedDecoder } from './aws-chunked.js';
+export { removeStaleUploads } from './store.js';
 
 /**
  * A small S3-compatible object server for the heapflame demo: path-style ListBuckets,

@@ -90,11 +90,15 @@ export class ObjectStore {
     return fsp.stat(this.bucketDir(bucket)).then((s) => s.isDirectory(), () => false);
   }
 
-  private async objectFile(bucket: string, key: string): Promise<string> {
-    if (!key || Buffer.byteLength(key) > MAX_KEY_BYTES) throw new StoreError(400, 'KeyTooLongError', `Keys are 1 to ${MAX_KEY_BYTES} bytes of UTF-8.`);
+  private async existingBucketDir(bucket: string): Promise<string> {
     const dir = this.bucketDir(bucket);
     if (!(await this.bucketExists(bucket))) throw new StoreError(404, 'NoSuchBucket', 'The specified bucket does not exist.');
-    return join(dir, objectFileName(key));
+    return dir;
+  }
+
+  private async objectFile(bucket: string, key: string): Promise<string> {
+    if (!key || Buffer.byteLength(key) > MAX_KEY_BYTES) throw new StoreError(400, 'KeyTooLongError', `Keys are 1 to ${MAX_KEY_BYTES} bytes of UTF-8.`);
+    return join(await this.existingBucketDir(bucket), objectFileName(key));
   }
 
   /** Streams the upload into a new version; its MD5 is the ETag, as S3's for single-part uploads. */
@@ -122,12 +126,7 @@ export class ObjectStore {
   }
 
   async head(bucket: string, key: string): Promise<ObjectMeta> {
-    const handle = await openVersion(await this.objectFile(bucket, key));
-    try {
-      return await readMeta(handle, key);
-    } finally {
-      await handle.close();
-    }
+    return versionMeta(await this.objectFile(bucket, key), key);
   }
 
   async get(bucket: string, key: string): Promise<{ meta: ObjectMeta; body: Readable }> {
@@ -156,12 +155,12 @@ export class ObjectStore {
 
   /** Keys in S3's order (UTF-8 bytes), from after `startAfter`, at most `max`. */
   async list(bucket: string, prefix: string, startAfter: string, max: number): Promise<{ objects: ObjectMeta[]; truncated: boolean }> {
-    if (!(await this.bucketExists(bucket))) throw new StoreError(404, 'NoSuchBucket', 'The specified bucket does not exist.');
-    const dir = this.bucketDir(bucket);
+    const dir = await this.existingBucketDir(bucket);
     const keys: string[] = [];
     for (const name of await fsp.readdir(dir)) {
       let key = keyOfFileName(name);
-      if (key === '') key = await this.hashedKey(join(dir, name));
+      // (a hashed name: its key is in the file)
+      if (key === '') key = await versionMeta(join(dir, name)).then((m) => m.key, () => undefined);
       if (key !== undefined && key.startsWith(prefix) && utf8Order(key, startAfter) > 0) keys.push(key);
     }
     keys.sort(utf8Order);
@@ -169,22 +168,10 @@ export class ObjectStore {
     let at = 0;
     for (; at < keys.length && objects.length < max; at++) {
       // (a key deleted since the directory was read is left out)
-      const meta = await this.head(bucket, keys[at]).catch(() => undefined);
+      const meta = await versionMeta(join(dir, objectFileName(keys[at])), keys[at]).catch(() => undefined);
       if (meta) objects.push(meta);
     }
     return { objects, truncated: at < keys.length };
-  }
-
-  private async hashedKey(file: string): Promise<string | undefined> {
-    const handle = await fsp.open(file, 'r').catch(() => undefined);
-    if (!handle) return undefined;
-    try {
-      return (await readMeta(handle, undefined)).key;
-    } catch {
-      return undefined;
-    } finally {
-      await handle.close();
-    }
   }
 }
 
@@ -238,6 +225,16 @@ function versionTrailer(meta: ObjectMeta): Buffer {
   const length = Buffer.alloc(4);
   length.writeUInt32LE(json.length);
   return Buffer.concat([json, length, MAGIC]);
+}
+
+/** The metadata of the version in `file`, which must hold `key` when given. */
+async function versionMeta(file: string, key?: string): Promise<ObjectMeta> {
+  const handle = await openVersion(file);
+  try {
+    return await readMeta(handle, key);
+  } finally {
+    await handle.close();
+  }
 }
 
 async function openVersion(file: string): Promise<FileHandle> {

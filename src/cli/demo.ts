@@ -93,9 +93,8 @@ export async function runDemo(outDir: string): Promise<void> {
  * metrics and on-demand profiles on their own listener. Runs until SIGINT or SIGTERM.
  */
 export async function serveDemo(options: { port: number; metricsPort: number; host: string; dataDir: string; profileToken?: string; tlsCert?: string; tlsKey?: string; instrument?: boolean }): Promise<void> {
-  const [{ createS3Server }, { removeStaleUploads }, { createMetrics, serveMetrics }, { readFileSync }] = await Promise.all([
+  const [{ createS3Server, removeStaleUploads }, { createMetrics, serveMetrics }, { readFileSync }] = await Promise.all([
     import(new URL('../../examples/s3-server/server.js', import.meta.url).href) as Promise<typeof import('../../examples/s3-server/server.js')>,
-    import(new URL('../../examples/s3-server/store.js', import.meta.url).href) as Promise<typeof import('../../examples/s3-server/store.js')>,
     import('../runtime/metrics.js'),
     import('node:fs'),
   ]);

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { mergeByLabel, topLabels } from '../analyze/calltree.js';
 import { mainCost, type Profile } from '../model/profile.js';
 import { formatBytes, formatInt, lineSafe } from './format.js';
+import { viewerFile } from './viewer-files.js';
 import { xmlEscape } from './xml.js';
 import { isDiffProfile } from './svg.js';
 
@@ -18,20 +18,10 @@ export interface HtmlOptions {
 /** Rows of the "Top functions" table, per cost. */
 const TOP_FUNCTIONS = 50;
 
-/** The page's files (viewer/page.html, flame.css), as the build put them beside the viewer's script. */
-const assets = new Map<string, string>();
-function asset(name: string): string {
-  let text = assets.get(name);
-  if (text === undefined) assets.set(name, (text = readFileSync(new URL(`../../viewer/${name}`, import.meta.url), 'utf8')));
-  return text;
-}
-
 let viewerScript: string | undefined;
 function viewer(): string {
   // the viewer formats bytes with the very function the text outputs use (it needs nothing else)
-  viewerScript ??= `${formatBytes.toString()}\n${readFileSync(new URL('../../viewer/flame.js', import.meta.url), 'utf8')}`;
-  // the script is inlined: it must not be able to end its own element
-  if (/<\/script/i.test(viewerScript)) throw new Error('viewer/flame.js contains "</script"');
+  viewerScript ??= `${formatBytes.toString()}\n${viewerFile('flame.js')}`;
   return viewerScript;
 }
 
@@ -100,9 +90,9 @@ export function renderHtml(profile: Profile, options: HtmlOptions = {}): string 
     timeline: (profile.timeline ?? []).map((p) => [p.timeMs, p.heapBytes, p.rssBytes]),
   };
   const packed = gzipSync(JSON.stringify(data), { level: 6 }).toString('base64');
-  const parts: Record<string, string> = { title: xmlEscape(title), style: asset('flame.css'), data: packed, script: viewer() };
+  const parts: Record<string, string> = { title: xmlEscape(title), style: viewerFile('flame.css'), data: packed, script: viewer() };
   // one pass: a value is never searched for placeholders (a title "{{script}}" stays text)
-  return asset('page.html').replace(/\{\{(title|style|data|script)\}\}/g, (_, name: string) => parts[name]);
+  return viewerFile('page.html').replace(/\{\{(title|style|data|script)\}\}/g, (_, name: string) => parts[name]);
 }
 
 function summaryRows(profile: Profile): [string, string][] {

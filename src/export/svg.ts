@@ -3,9 +3,9 @@ import { buildCallTree, buildFlameChart, type CallTree } from '../analyze/calltr
 import { type CostId, costIndex, type Profile, requireCost } from '../model/profile.js';
 import { background, diffColor, frameColor, type Palette, stripAnnotation } from './flame-colors.js';
 import { formatBytes, formatInt, lineSafe } from './format.js';
-import { readFileSync } from 'node:fs';
 import { TextBuffer } from './text-buffer.js';
 import { SVG_DEFAULTS } from './svg-defaults.js';
+import { viewerFile } from './viewer-files.js';
 import { xmlEscape } from './xml.js';
 
 /** flamegraph.pl's options, same names and defaults where they exist there. */
@@ -120,8 +120,9 @@ export function renderSvg(profile: Profile, options: SvgOptions = {}): string {
       'px}#subtitle{text-anchor:middle;font-color:rgb(160,160,160)}#unzoom{cursor:pointer}' +
       '#frames>*:hover{stroke:black;stroke-width:0.5;cursor:pointer}.hide{display:none}.parent{opacity:0.5}</style>\n',
   );
-  // The script comes at the end of the document, once every element it looks up exists.
-  const script = `<script type="text/ecmascript"><![CDATA[${svgScript()}]]></script>\n`;
+  // The script (viewer/svg-script.js: flamegraph.pl's zoom, search and details) comes at the
+  // end of the document, once every element it looks up exists.
+  const script = `<script type="text/ecmascript"><![CDATA[${viewerFile('svg-script.js')}]]></script>\n`;
   text.push(
     `<rect x="0" y="0" width="${width}" height="${imageHeight}" fill="url(#background)"/>\n`,
     `<text id="title" x="${width / 2}" y="${fontSize * 2}">${e(title)}</text>\n`,
@@ -171,17 +172,4 @@ export function renderSvg(profile: Profile, options: SvgOptions = {}): string {
 export function fontFamily(name: string): string {
   if (!/^[\w\s,'"-]{1,200}$/.test(name)) throw new HeapflameError(`--fonttype: not a font family (letters, digits, spaces, commas, quotes and - only): ${JSON.stringify(name.slice(0, 80))}`);
   return name.replace(/"/g, "'");
-}
-
-/**
- * The interactive part of the SVG (the same user actions as flamegraph.pl's): click to zoom,
- * Reset Zoom, regex search (Ctrl-F / F3, "ic" or Ctrl-I for case), hover details. Frames carry
- * their position in value units (fg:x, fg:w), so "Matched" is exact and counts only what is
- * visible in the current zoom (inferno #207). Plain ES5, no external resources; a real file,
- * viewer/svg-script.js, copied beside the build's output and embedded as it is.
- */
-let svgScriptText: string | undefined;
-function svgScript(): string {
-  svgScriptText ??= readFileSync(new URL('../../viewer/svg-script.js', import.meta.url), 'utf8');
-  return svgScriptText;
 }

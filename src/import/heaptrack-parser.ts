@@ -285,8 +285,7 @@ export class HeaptrackParser {
   }
 
   private outOfRange(mode: number, info: number): void {
-    const count = this.infoCount;
-    this.warnings.add('index', this.lineNo, () => `allocation index out of bounds: ${info}, maximum is: ${count}`);
+    if (!this.warnings.counted('index')) this.warnings.add('index', this.lineNo, `allocation index out of bounds: ${info}, maximum is: ${this.infoCount}`);
     if (mode === 45) this.lastInfo = 0;
   }
 
@@ -367,10 +366,8 @@ export class HeaptrackParser {
   }
 
   private failed(): void {
-    const buf = this.buf;
-    const from = this.cur0;
-    const to = Math.min(this.end_, from + 120);
-    this.warnings.add('parse', this.lineNo, () => `failed to parse line: ${buf.toString('utf8', from, to)}`);
+    // (past the warnings shown, a bad line is only counted: a damaged file has millions)
+    if (!this.warnings.counted('parse')) this.warnings.add('parse', this.lineNo, `failed to parse line: ${this.buf.toString('utf8', this.cur0, Math.min(this.end_, this.cur0 + 120))}`);
   }
   private cur0 = 0;
 

@@ -11,18 +11,24 @@ export class Warnings {
     private readonly perKind = 5,
   ) {}
 
-  /** `message` may be a function: made only for the warnings shown (a damaged file has millions). */
-  add(kind: string, line: number, message: string | (() => string)): void {
-    const last = this.last;
-    if (last !== undefined && last.kind === kind && last.shown.length >= this.perKind) {
-      last.more++; // (the common case in a damaged file: the same kind again, past those shown)
-      return;
+  add(kind: string, line: number, message: string): void {
+    if (!this.counted(kind)) this.last!.shown.push(`${this.file}:${line}: ${message}`);
+  }
+
+  /**
+   * Counts one more warning of `kind` when as many as are shown have been given, and says so:
+   * the hot paths of a damaged file (millions of bad lines) ask first and make no message.
+   */
+  counted(kind: string): boolean {
+    let k = this.last;
+    if (k === undefined || k.kind !== kind) {
+      k = this.kinds.get(kind);
+      if (!k) this.kinds.set(kind, (k = { kind, shown: [], more: 0 }));
+      this.last = k;
     }
-    let k = this.kinds.get(kind);
-    if (!k) this.kinds.set(kind, (k = { kind, shown: [], more: 0 }));
-    this.last = k;
-    if (k.shown.length < this.perKind) k.shown.push(`${this.file}:${line}: ${typeof message === 'string' ? message : message()}`);
-    else k.more++;
+    if (k.shown.length < this.perKind) return false;
+    k.more++;
+    return true;
   }
 
   get count(): number {
