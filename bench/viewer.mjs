@@ -17,7 +17,7 @@ if (!fs.existsSync('/usr/bin/chromium')) {
   process.exit(0);
 }
 const { chromium } = await import('playwright-core');
-const { importFolded } = await import(pathToFileURL(path.join(root, 'dist/src/import/folded.js')).href);
+const { importFolded } = await import(pathToFileURL(path.join(root, 'dist/src/import/folded/importer.js')).href);
 const { renderHtml } = await import(pathToFileURL(path.join(root, 'dist/src/export/html.js')).href);
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'heapflame-viewer-'));

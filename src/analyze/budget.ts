@@ -61,6 +61,17 @@ export function parseLimitAssignment(text: string): Limit {
   return parseLimit(text.slice(0, at).trim(), text.slice(at + 1));
 }
 
+/** The limits of a budget file's text (heapflame.budget.json); anything unexpected is one clear error. */
+export function parseBudget(text: string, file: string): Limit[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new HeapflameError(`cannot read the budget: ${(e as Error).message}`, { file });
+  }
+  return budgetLimits(doc, file);
+}
+
 /** The limits of a budget file's parsed JSON; anything unexpected is one clear error. */
 export function budgetLimits(doc: unknown, file: string): Limit[] {
   const fail = (what: string): never => {

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { bytesOf } from '../analyze/budget.js';
-import type { TimePoint } from '../import/heaptrack.js';
+import type { TimePoint } from '../model/profile.js';
 
 /** `4096`, `1K`, `1.5M`, `2G` (1024-based), `512B`. */
 export function parseSize(text: string): number {

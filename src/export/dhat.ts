@@ -1,3 +1,4 @@
+import type { Exporter } from './exporter.js';
 import { costIndex, type Profile } from '../model/profile.js';
 import { frameWhere } from './format.js';
 
@@ -7,6 +8,14 @@ import { frameWhere } from './format.js';
  * bytes at t-gmax (`peak`) and at t-end (`leaked`). Block counts at t-gmax and t-end, lifetimes
  * and accesses are not in heapflame's model: they are written as 0. Times are µs.
  */
+export const dhatExporter: Exporter = {
+  name: 'dhat',
+  kind: 'profile',
+  suffixes: ['.dhat.json'],
+  label: '.dhat.json',
+  chunks: (profile) => [renderDhat(profile)],
+};
+
 export function renderDhat(profile: Profile): string {
   const column = (id: string) => {
     const c = costIndex(profile, id);

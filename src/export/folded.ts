@@ -1,3 +1,4 @@
+import type { Exporter } from './exporter.js';
 import { lineSafe } from './format.js';
 import { type CostId, costIndex, type Profile, requireCost, ROOT_NODE } from '../model/profile.js';
 
@@ -18,6 +19,14 @@ export interface FoldedOptions {
  * zero counts kept. flamegraph.pl and inferno sum duplicate stacks.
  * Yields the text in chunks so large outputs stream to disk.
  */
+export const foldedExporter: Exporter = {
+  name: 'folded',
+  kind: 'profile',
+  suffixes: ['.folded'],
+  label: '.folded',
+  chunks: (profile, options) => foldedChunks(profile, { cost: options.cost, heaptrackOrder: options.heaptrackOrder }),
+};
+
 export function* foldedChunks(profile: Profile, options: FoldedOptions = {}): Generator<string> {
   const col = profile.values[costIndex(profile, requireCost(profile, options.cost).id)];
   const nodeText = new Map<number, string>();

@@ -1,3 +1,4 @@
+import type { Exporter } from './exporter.js';
 import { gzipSync } from 'node:zlib';
 import type { Profile } from '../model/profile.js';
 
@@ -15,6 +16,14 @@ import type { Profile } from '../model/profile.js';
 export const HEAPFLAME_FORMAT_VERSION = 1;
 
 /** The file's bytes. Synchronous: a recorder writes it from an exit handler. */
+export const heapflameExporter: Exporter = {
+  name: 'heapflame',
+  kind: 'profile',
+  suffixes: ['.heapflame'],
+  label: '.heapflame',
+  chunks: (profile) => [encodeHeapflame(profile)],
+};
+
 export function encodeHeapflame(profile: Profile): Buffer {
   const doc = {
     format: 'heapflame',

@@ -1,3 +1,4 @@
+import type { Exporter } from './exporter.js';
 import { gzipSync } from 'node:zlib';
 import { mergeByLabel, topLabels } from '../analyze/calltree.js';
 import { mainCost, type Profile } from '../model/profile.js';
@@ -14,6 +15,14 @@ export interface HtmlOptions {
    */
   minShare?: number;
 }
+
+export const htmlExporter: Exporter = {
+  name: 'html',
+  kind: 'graph',
+  suffixes: ['.html', '.htm'],
+  label: '.html (every cost, interactive)',
+  chunks: (profile, options) => [renderHtml(profile, { title: options.title, minShare: options.minShare })],
+};
 
 /** Rows of the "Top functions" table, per cost. */
 const TOP_FUNCTIONS = 50;

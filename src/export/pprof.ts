@@ -1,3 +1,4 @@
+import type { Exporter } from './exporter.js';
 import { gzipSync } from 'node:zlib';
 import { Function as PprofFunction, Label, Line, Location, Mapping, Profile as PprofProfile, Sample, StringTable, ValueType } from 'pprof-format';
 import { basename } from 'node:path';
@@ -15,6 +16,14 @@ const GO_SAMPLE_TYPES: Record<string, string> = { inuse: 'inuse_space' };
  * one mapping per module, the recorded program's first (pprof tools name the profile by it),
  * sample labels kept. Values are whole numbers (pprof's are int64).
  */
+export const pprofExporter: Exporter = {
+  name: 'pprof',
+  kind: 'profile',
+  suffixes: ['.pb.gz', '.pb', '.pprof'],
+  label: '.pb.gz (pprof)',
+  chunks: (profile) => [encodePprof(profile)],
+};
+
 export function encodePprof(profile: Profile): Buffer {
   const strings = new StringTable();
   const s = (text: string) => strings.dedup(text);

@@ -1,3 +1,4 @@
+import type { Exporter } from './exporter.js';
 import { type Profile, stackOf } from '../model/profile.js';
 
 /**
@@ -5,6 +6,14 @@ import { type Profile, stackOf } from '../model/profile.js';
  * shared, one sampled profile per cost, each stack root first with its value as weight. Byte
  * costs have speedscope's unit "bytes"; counts are "none".
  */
+export const speedscopeExporter: Exporter = {
+  name: 'speedscope',
+  kind: 'profile',
+  suffixes: ['.speedscope.json'],
+  label: '.speedscope.json',
+  chunks: (profile) => [renderSpeedscope(profile)],
+};
+
 export function renderSpeedscope(profile: Profile, name = 'heapflame'): string {
   const frames = profile.frames.map((f) => ({
     name: f.name || `0x${f.address || '?'}`,

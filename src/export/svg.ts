@@ -1,3 +1,4 @@
+import type { Exporter } from './exporter.js';
 import { HeapflameError } from '../model/errors.js';
 import { buildCallTree, buildFlameChart, type CallTree } from '../analyze/calltree.js';
 import { type CostId, costIndex, type Profile, requireCost } from '../model/profile.js';
@@ -50,6 +51,15 @@ export interface SvgOptions {
   negate?: boolean;
 }
 
+
+export const svgExporter: Exporter = {
+  name: 'svg',
+  kind: 'graph',
+  suffixes: ['.svg'],
+  label: '.svg (one cost)',
+  defaults: SVG_DEFAULTS,
+  chunks: (profile, options) => [renderSvg(profile, options)],
+};
 
 /** A profile with `before` and `after` columns draws as a differential graph. */
 export function isDiffProfile(profile: Profile): boolean {

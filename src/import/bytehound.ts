@@ -1,8 +1,9 @@
 import { ProfileBuilder } from '../model/builder.js';
 import { HeapflameError } from '../model/errors.js';
 import type { CostInfo, Frame, Profile } from '../model/profile.js';
-import { type InputOptions, openInput } from './input.js';
-import { decodeLz4Block } from './lz4-block.js';
+import type { ImportFormat } from './format.js';
+import { type InputOptions, openInput } from './io/input.js';
+import { decodeLz4Block } from './io/lz4-block.js';
 import { ALLOCS, EFF_SIZE, LIVE, PeakTracker, STRIDE, TEMPS } from './peak-tracker.js';
 import { Timeline } from './timeline.js';
 import { Warnings } from './warnings.js';
@@ -31,8 +32,15 @@ export async function importBytehound(path: string, options: { input?: InputOpti
   return reader.finish([...input.warnings]);
 }
 
-/** The first bytes look like a Bytehound file: a chunk whose events open with a Header (tag 0). */
-export function looksLikeBytehound(head: Uint8Array): boolean {
+/** A Bytehound file opens with a chunk whose events open with a Header (tag 0). */
+export const bytehoundFormat: ImportFormat = {
+  name: 'bytehound',
+  signature: 'Bytehound (.dat chunks opening with a Header event)',
+  sniff: looksLikeBytehound,
+  load: (path, options) => importBytehound(path, options),
+};
+
+function looksLikeBytehound(head: Uint8Array): boolean {
   if (head.length < 10 || (head[0] !== 1 && head[0] !== 2)) return false;
   const len = head[1] | (head[2] << 8) | (head[3] << 16) | (head[4] << 24);
   if (len < 4) return false;

@@ -1,7 +1,9 @@
 import { ProfileBuilder } from '../model/builder.js';
 import { HeapflameError } from '../model/errors.js';
 import type { CostInfo, Frame, Profile } from '../model/profile.js';
-import { isObject, jsonImporter } from './whole-input.js';
+import type { ImportFormat } from './format.js';
+import { jsonHead } from './io/head.js';
+import { isObject, jsonImporter } from './io/whole-input.js';
 
 /**
  * DHAT JSON v2, as Valgrind's `--tool=dhat` (heap, copy and ad-hoc modes) and dhat-rs write
@@ -133,3 +135,10 @@ export function parseDhatFrame(text: string): Frame {
 }
 
 export const importDhat = jsonImporter(profileFromDhat);
+
+export const dhatFormat: ImportFormat = {
+  name: 'dhat',
+  signature: 'DHAT (JSON with "dhatFileVersion")',
+  sniff: (head) => /^\s*\{\s*"dhatFileVersion"\s*:/.test(jsonHead(head) ?? ''),
+  load: importDhat,
+};

@@ -2,7 +2,8 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { HeapflameError } from '../model/errors.js';
 import { costIdFrom, type CostInfo, type Frame, type Profile, type SampleLabels, type TimelinePoint } from '../model/profile.js';
-import { isObject, jsonImporter } from './whole-input.js';
+import type { ImportFormat } from './format.js';
+import { isObject, jsonImporter } from './io/whole-input.js';
 
 /**
  * Reads heapflame's own format (see export/heapflame.ts). Every field is checked before use:
@@ -139,6 +140,14 @@ function ints(x: unknown, what: string, fail: (what: string) => never): Int32Arr
 }
 
 export const importHeapflame = jsonImporter(profileFromDocument);
+
+/** heapflame's own files are JSON that opens with its format name. */
+export const heapflameFormat: ImportFormat = {
+  name: 'heapflame',
+  signature: 'heapflame (JSON with "format": "heapflame")',
+  sniff: (head) => /^\s*\{\s*"format"\s*:\s*"heapflame"/.test(head.toString('latin1', 0, 256)),
+  load: importHeapflame,
+};
 
 /**
  * The meta of a heapflame file without reading the rest: the writer puts it first, so the

@@ -2,8 +2,9 @@ import { Profile as PprofProfile } from 'pprof-format';
 import { ProfileBuilder } from '../model/builder.js';
 import { HeapflameError } from '../model/errors.js';
 import { costIdFrom, type CostInfo, type Frame, type Profile, type SampleLabels, type Unit } from '../model/profile.js';
-import type { InputOptions } from './input.js';
-import { readWhole } from './whole-input.js';
+import type { ImportFormat } from './format.js';
+import type { InputOptions } from './io/input.js';
+import { readWhole } from './io/whole-input.js';
 
 /**
  * pprof (`profile.proto`, gzipped or not): Go, jemalloc, @datadog/pprof, Pyroscope. Every
@@ -19,6 +20,17 @@ const GO_NAMES: Record<string, { id: string; label: string }> = {
   alloc_objects: { id: 'allocations', label: 'allocations' },
   inuse_space: { id: 'inuse', label: 'in-use bytes' },
   inuse_objects: { id: 'inuse_objects', label: 'in-use objects' },
+};
+
+/**
+ * A protobuf profile opens with field 1 (sample_type, length-delimited: byte 0x0a) and, unlike
+ * text, holds control bytes.
+ */
+export const pprofFormat: ImportFormat = {
+  name: 'pprof',
+  signature: 'pprof (protobuf, gzipped or not)',
+  sniff: (head) => head.length > 1 && head[0] === 0x0a && head.subarray(0, 64).some((b) => b < 9 || (b > 13 && b < 32)),
+  load: (path, options) => importPprof(path, options),
 };
 
 export async function importPprof(path: string, options: { input?: InputOptions } = {}): Promise<Profile> {

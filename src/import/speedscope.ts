@@ -1,7 +1,9 @@
 import { ProfileBuilder } from '../model/builder.js';
 import { HeapflameError } from '../model/errors.js';
 import { costIdFrom, type CostInfo, type Profile } from '../model/profile.js';
-import { isObject, jsonImporter } from './whole-input.js';
+import type { ImportFormat } from './format.js';
+import { jsonHead } from './io/head.js';
+import { isObject, jsonImporter } from './io/whole-input.js';
 
 /**
  * speedscope files: the frames shared, then sampled profiles (stacks root first with weights)
@@ -77,3 +79,10 @@ export function profileFromSpeedscope(doc: unknown, path: string, warnings: stri
 }
 
 export const importSpeedscope = jsonImporter(profileFromSpeedscope);
+
+export const speedscopeFormat: ImportFormat = {
+  name: 'speedscope',
+  signature: 'speedscope (JSON with its "$schema")',
+  sniff: (head) => /"\$schema"\s*:\s*"https:\/\/www\.speedscope\.app\/file-format-schema\.json"/.test(jsonHead(head) ?? ''),
+  load: importSpeedscope,
+};

@@ -1,6 +1,8 @@
 import { HeapflameError } from '../model/errors.js';
 import type { Profile } from '../model/profile.js';
-import { isObject, jsonImporter } from './whole-input.js';
+import type { ImportFormat } from './format.js';
+import { jsonHead } from './io/head.js';
+import { isObject, jsonImporter } from './io/whole-input.js';
 import { V8ProfileBuilder, type V8ProfileNode, type V8Sample, type V8SamplingProfile } from '../v8/sampling-profile.js';
 
 /**
@@ -46,3 +48,11 @@ export function profileFromV8(doc: unknown, path: string, warnings: string[] = [
 }
 
 export const importV8 = jsonImporter(profileFromV8);
+
+/** A V8 sampling heap profile opens with its root node (or, as Chrome DevTools saves it, a "profile" holding it). */
+export const v8Format: ImportFormat = {
+  name: 'v8',
+  signature: 'V8 heap profile (JSON with "head": {"callFrame"...})',
+  sniff: (head) => /^\s*\{\s*"(profile"\s*:\s*\{\s*")?head"\s*:\s*\{\s*"callFrame"/.test(jsonHead(head) ?? ''),
+  load: importV8,
+};

@@ -52,6 +52,9 @@ export interface TimelinePoint {
   gc?: boolean;
 }
 
+/** A point in a recording: milliseconds since start, or a percentage of the whole run. */
+export type TimePoint = { ms: number } | { percent: number };
+
 export interface ProfileMeta {
   /** Importer that produced the profile, e.g. 'heaptrack'. */
   format: string;

@@ -1,17 +1,19 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import { CLI, requireOrSkip, ROOT, tempFiles } from '../helpers/paths.js';
 
 /**
- * Every shell example in README.md runs as written, in order, in a directory that is what a
- * user has after README's first command: the repository with its dependencies installed and
- * built. Blocks marked ```sh are run, each as one bash script with `set -e`: every command must
- * succeed. Background jobs a block starts are stopped at its end.
+ * Every shell example in README.md and docs/ runs as written, in order, in a directory that is
+ * what a user has after README's first command: the repository with its dependencies installed
+ * and built. Blocks marked ```sh are run, each as one bash script with `set -e`: every command
+ * must succeed. Background jobs a block starts are stopped at its end.
  */
 
+/** README first, then the docs in the order a reader follows the loop (later ones use files earlier ones made). */
+const DOCS = ['README.md', 'docs/recording.md', 'docs/commands.md', 'docs/formats.md', 'docs/testing.md', 'docs/metrics.md', 'docs/deployment.md', 'docs/performance.md', 'docs/architecture.md', 'docs/library.md'];
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 
 /** README's ```sh blocks, with the line each starts on. */
@@ -30,7 +32,7 @@ export function shellBlocks(markdown: string): { line: number; text: string }[] 
 
 /** What a clone holds after `npm ci` and the build: this repository, seen through links. */
 function userDirectory(dir: string): void {
-  for (const entry of ['dist', 'examples', 'test', 'bench', 'deploy', 'src', 'README.md']) symlinkSync(join(ROOT, entry), join(dir, entry));
+  for (const entry of ['dist', 'examples', 'test', 'bench', 'deploy', 'src', 'scripts', 'docs', 'README.md']) symlinkSync(join(ROOT, entry), join(dir, entry));
   // npx finds the bin in node_modules/.bin (the clone's own package name would send npx to the registry)
   const modules = join(dir, 'node_modules');
   mkdirSync(join(modules, '.bin'), { recursive: true });
@@ -51,8 +53,9 @@ after(dir.remove);
 
 test('README: every shell example runs as written', { skip, timeout: 600_000 }, () => {
   userDirectory(dir.dir);
-  const blocks = shellBlocks(README);
-  assert.ok(blocks.length >= 8, `README has its examples as sh blocks (${blocks.length})`);
+  const blocks = DOCS.flatMap((doc) => shellBlocks(readFileSync(join(ROOT, doc), 'utf8')).map((b) => ({ ...b, doc })));
+  assert.ok(blocks.filter((b) => b.doc === 'README.md').length >= 6, `README has its examples as sh blocks (${blocks.length})`);
+  assert.ok(blocks.length >= 14, `README and docs have their examples as sh blocks (${blocks.length})`);
   for (const block of blocks) {
     const script = block.text
       .split('\n')
@@ -68,18 +71,31 @@ test('README: every shell example runs as written', { skip, timeout: 600_000 }, 
       maxBuffer: 1 << 28,
       env: inherited,
     });
-    assert.equal(r.status, 0, `README.md:${block.line}: the block failed (exit ${r.status ?? r.signal})\n${block.text}\n--- output ---\n${r.stdout.slice(-2000)}${r.stderr.slice(-3000)}`);
-    assert.doesNotMatch(r.stderr, /internal error/, `README.md:${block.line}`);
+    assert.equal(r.status, 0, `${block.doc}:${block.line}: the block failed (exit ${r.status ?? r.signal})\n${block.text}\n--- output ---\n${r.stdout.slice(-2000)}${r.stderr.slice(-3000)}`);
+    assert.doesNotMatch(r.stderr, /internal error/, `${block.doc}:${block.line}`);
   }
 });
 
-test('README: every block of commands is an sh block (so the test above runs it)', () => {
-  const fences = [...README.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)];
+test('README and docs: every block of commands is an sh block (so the test above runs it)', () => {
+  const fences = DOCS.flatMap((doc) => [...readFileSync(join(ROOT, doc), 'utf8').matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].map((m) => [doc, ...m.slice(1)]));
   assert.ok(fences.length > 10);
-  for (const [, lang, body] of fences) {
+  for (const [doc, lang, body] of fences) {
     if (lang === 'sh') continue;
     const command = body.split('\n').find((l) => /^(npx |npm |heaptrack |curl |gcc |node )/.test(l.trim()));
-    assert.equal(command, undefined, `a ${lang || 'plain'} block holds a command: ${command}`);
+    assert.equal(command, undefined, `${doc}: a ${lang || 'plain'} block holds a command: ${command}`);
+  }
+});
+
+test('README and docs: every docs/ file is in the tested list, README stays at most 300 lines, links resolve', () => {
+  const docs = readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`);
+  assert.deepEqual(docs.filter((d) => !DOCS.includes(d)), []);
+  assert.ok(README.split('\n').length <= 300, `README has ${README.split('\n').length} lines`);
+  for (const doc of DOCS) {
+    const text = readFileSync(join(ROOT, doc), 'utf8');
+    for (const [, target] of text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
+      if (/^https?:/.test(target)) continue;
+      assert.ok(existsSync(join(ROOT, dirname(doc), target)), `${doc} links to ${target}`);
+    }
   }
 });
 

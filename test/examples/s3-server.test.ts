@@ -18,7 +18,7 @@ after(() => {
 });
 
 async function startDemo(args: string[]): Promise<{ s3: string; metrics: string; child: ChildProcess }> {
-  const server = await startDemoServer(join(files.dir, `data${children.length}`), args);
+  const server = await startDemoServer(join(files.dir, `data${children.length}`), args, 'cli');
   children.push(server.child);
   return { s3: server.url, metrics: /metrics at (http:\/\/[\d.]+:\d+)\/metrics/.exec(server.output())?.[1] ?? '', child: server.child };
 }
@@ -90,6 +90,34 @@ test('TLS: the demo server speaks HTTPS with the given certificate', async (t) =
   await c.send(new PutObjectCommand({ Bucket: 'secure', Key: 'k', Body: 'over TLS' }));
   const got = await c.send(new GetObjectCommand({ Bucket: 'secure', Key: 'k' }));
   assert.equal(await got.Body!.transformToString(), 'over TLS');
+});
+
+/** Whether anything answers at `url` (a refused connection: nothing). */
+async function answers(url: string): Promise<boolean> {
+  try {
+    await fetch(url, { signal: AbortSignal.timeout(2000) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test('demo --serve runs the server program: SIGTERM ends both with exit 0, and a killed heapflame takes the server with it', async () => {
+  const first = await startDemo([]);
+  assert.ok(await answers(first.s3));
+  const ended = new Promise<[number | null, string | null]>((resolve) => first.child.once('exit', (code, signal) => resolve([code, signal])));
+  first.child.kill('SIGTERM');
+  assert.deepEqual(await ended, [0, null]);
+  assert.equal(await answers(first.s3), false, 'the server ended with it');
+
+  const second = await startDemo(['--no-instrument']);
+  assert.ok(await answers(second.s3));
+  second.child.kill('SIGKILL');
+  await new Promise((resolve) => second.child.once('exit', resolve));
+  // the server notices its IPC channel closing and stops
+  const deadline = Date.now() + 10_000;
+  while ((await answers(second.s3)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(await answers(second.s3), false, 'no server is left behind');
 });
 
 test('aws-chunked bodies (signed and unsigned framing, trailers) decode to their bytes, any split', async () => {

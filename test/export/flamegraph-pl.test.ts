@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { after, test } from 'node:test';
 import fc from 'fast-check';
-import { importFolded } from '../../src/import/folded.js';
+import { importFolded } from '../../src/import/folded/importer.js';
 import { renderSvg } from '../../src/export/svg.js';
 import { tempFiles } from '../helpers/paths.js';
 

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { XMLValidator } from 'fast-xml-parser';
 import { Profile as PprofProfile } from 'pprof-format';
 import { profileFromSpeedscope } from '../../src/import/speedscope.js';
-import { importFolded } from '../../src/import/folded.js';
+import { importFolded } from '../../src/import/folded/importer.js';
 import { foldedChunks } from '../../src/export/folded.js';
 import { renderTextReport } from '../../src/export/report-text.js';
 import { renderSvg } from '../../src/export/svg.js';

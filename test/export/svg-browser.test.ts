@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { browserSuite } from '../helpers/browser.js';
-import { importFolded } from '../../src/import/folded.js';
+import { importFolded } from '../../src/import/folded/importer.js';
 import { renderSvg } from '../../src/export/svg.js';
 
 /**

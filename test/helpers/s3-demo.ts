@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { request } from 'node:http';
-import { CLI } from './paths.js';
+import { join } from 'node:path';
+import { CLI, ROOT } from './paths.js';
 
-/** The S3 demo server (`heapflame demo --serve`) as a child process, and a plain HTTP client for it. */
+/** The S3 demo server as a child process, and a plain HTTP client for it. */
 
 export interface DemoServer {
   url: string;
@@ -11,8 +12,16 @@ export interface DemoServer {
   output: () => string;
 }
 
-export function startDemoServer(dataDir: string, args: string[] = []): Promise<DemoServer> {
-  const child = spawn(process.execPath, [CLI, 'demo', '--serve', '--port', '0', '--metrics-port', '0', '--data', dataDir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** The server's program, as the build compiles it (what `heapflame demo --serve` runs). */
+export const SERVER_PROGRAM = join(ROOT, 'dist/examples/s3-server/main.js');
+
+/**
+ * Starts the server: through `heapflame demo --serve` (`via: 'cli'`), or its program itself,
+ * so that a signal sent to `child` reaches the server (the SIGKILL tests).
+ */
+export function startDemoServer(dataDir: string, args: string[] = [], via: 'cli' | 'program' = 'program'): Promise<DemoServer> {
+  const start = via === 'cli' ? [CLI, 'demo', '--serve'] : [SERVER_PROGRAM];
+  const child = spawn(process.execPath, [...start, '--port', '0', '--metrics-port', '0', '--data', dataDir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));

@@ -59,7 +59,7 @@ test('1 GiB of blank lines behind a heaptrack header (32 KB of zstd, 1 MB of gzi
 test('the fallback zstd decoder hands on at most a block at a time (each path of the input layer, in a process of its own)', () => {
   const zst = files.file(zstdBomb(Buffer.alloc(0), 0, GiB));
   const script = `
-    const { openInput, availableZstdDecoders } = await import(${JSON.stringify(join(ROOT, 'dist/src/import/input.js'))});
+    const { openInput, availableZstdDecoders } = await import(${JSON.stringify(join(ROOT, 'dist/src/import/io/input.js'))});
     const out = {};
     for (const decoder of availableZstdDecoders()) {
       const input = await openInput(${JSON.stringify(zst)}, { zstdDecoder: decoder });

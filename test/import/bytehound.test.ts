@@ -4,7 +4,7 @@ import { after, test } from 'node:test';
 import fc from 'fast-check';
 import { topEntries } from '../../src/analyze/top.js';
 import { importBytehound } from '../../src/import/bytehound.js';
-import { decodeLz4Block } from '../../src/import/lz4-block.js';
+import { decodeLz4Block } from '../../src/import/io/lz4-block.js';
 import { loadProfile } from '../../src/load.js';
 import { HeapflameError } from '../../src/model/errors.js';
 import { stackOf, type Profile } from '../../src/model/profile.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import fc from 'fast-check';
-import { importFolded } from '../../src/import/folded.js';
+import { importFolded } from '../../src/import/folded/importer.js';
 import { HeapflameError } from '../../src/model/errors.js';
 import { type Profile, stackOf } from '../../src/model/profile.js';
 import { fixtureFile, tempFiles } from '../helpers/paths.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import { importHeaptrack } from '../../src/import/heaptrack.js';
+import { importHeaptrack } from '../../src/import/heaptrack/importer.js';
 import { HeapflameError } from '../../src/model/errors.js';
 import { fixture, zstdText } from '../helpers/paths.js';
 

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { importHeaptrack } from '../../src/import/heaptrack.js';
+import { importHeaptrack } from '../../src/import/heaptrack/importer.js';
 import { loadProfile } from '../../src/load.js';
 import type { Profile } from '../../src/model/profile.js';
 import { fixture } from '../helpers/paths.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { foldedChunks } from '../../src/export/folded.js';
 import { loadProfile } from '../../src/load.js';
-import { importHeaptrack } from '../../src/import/heaptrack.js';
+import { importHeaptrack } from '../../src/import/heaptrack/importer.js';
 import { requireOrSkip, ROOT } from '../helpers/paths.js';
 
 /**

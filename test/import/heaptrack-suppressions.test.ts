@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { importHeaptrack } from '../../src/import/heaptrack.js';
-import { matchesSuppression } from '../../src/import/heaptrack-suppressions.js';
+import { importHeaptrack } from '../../src/import/heaptrack/importer.js';
+import { matchesSuppression } from '../../src/import/heaptrack/suppressions.js';
 import { formatHeaptrackBytes } from '../../src/export/format.js';
 import { foldedChunks } from '../../src/export/folded.js';
 import { loadProfile } from '../../src/load.js';

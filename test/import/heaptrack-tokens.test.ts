@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { BLANK_RUN, HeaptrackTokenizer, SKIPPED, type TokenSlot } from '../../src/import/heaptrack-tokens.js';
-import { wasmScanner } from '../../src/import/heaptrack-wasm.js';
+import { BLANK_RUN, HeaptrackTokenizer, SKIPPED, type TokenSlot } from '../../src/import/heaptrack/tokens.js';
+import { wasmScanner } from '../../src/import/heaptrack/wasm.js';
 import { fixture, zstdText } from '../helpers/paths.js';
 
 /**
@@ -71,7 +71,7 @@ function split(buf: Buffer, cuts: number[]): Buffer[] {
 }
 
 test('the WebAssembly scanner is built and loads', () => {
-  assert.ok(wasmScanner(), 'dist/src/import/heaptrack-wasm.wasm is missing: run npm run build');
+  assert.ok(wasmScanner(), 'dist/src/import/heaptrack/heaptrack-wasm.wasm is missing: run npm run build');
 });
 
 test('tokens equal the reference for any chunking, in WebAssembly and JavaScript', () => {

@@ -1,7 +1,7 @@
-import { HeapflameError } from '../model/errors.js';
-import type { Profile } from '../model/profile.js';
+import { HeapflameError } from '../../model/errors.js';
+import type { Profile } from '../../model/profile.js';
 import { type InputOptions, openInput } from './input.js';
-import { DEFAULT_MAX_WHOLE_BYTES } from './limits.js';
+import { DEFAULT_MAX_WHOLE_BYTES } from '../../model/limits.js';
 
 const mib = (bytes: number) => `${Math.round((bytes / 2 ** 20) * 10) / 10} MiB`;
 

@@ -1,8 +1,8 @@
-import { HeapflameError } from '../model/errors.js';
-import type { CostInfo, Profile, Unit } from '../model/profile.js';
-import { type StackTreeBuilder, stackTreeBuilder } from './folded-stacks.js';
-import { type InputOptions, openInput } from './input.js';
-import { Warnings } from './warnings.js';
+import { HeapflameError } from '../../model/errors.js';
+import type { CostInfo, Profile, Unit } from '../../model/profile.js';
+import { type StackTreeBuilder, stackTreeBuilder } from './stacks.js';
+import { type InputOptions, openInput } from '../io/input.js';
+import { Warnings } from '../warnings.js';
 
 /**
  * Folded stacks, the flamegraph.pl input format: `frame;frame;…;leaf count` per line, or

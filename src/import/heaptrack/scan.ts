@@ -1,5 +1,5 @@
-import { HeapflameError } from '../model/errors.js';
-import { type InputOptions, openInput } from './input.js';
+import { HeapflameError } from '../../model/errors.js';
+import { type InputOptions, openInput } from '../io/input.js';
 
 /**
  * The run length of a recording (last timestamp + 1 ms, as heaptrack_print counts it).

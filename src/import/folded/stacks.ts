@@ -1,9 +1,9 @@
-import { ProfileBuilder, type StackTree } from '../model/builder.js';
-import { HeapflameError } from '../model/errors.js';
-import { BytesTable } from '../model/hash-tables.js';
-import type { Frame } from '../model/profile.js';
-import { grown } from '../model/typed-arrays.js';
-import { wasmInstance } from './wasm.js';
+import { ProfileBuilder, type StackTree } from '../../model/builder.js';
+import { HeapflameError } from '../../model/errors.js';
+import { BytesTable } from '../../model/hash-tables.js';
+import type { Frame } from '../../model/profile.js';
+import { grown } from '../../model/typed-arrays.js';
+import { wasmInstance } from '../io/wasm.js';
 
 /**
  * The stack tree of a folded file, built from the bytes of each line's `a;b;c` part: frame
@@ -24,7 +24,7 @@ export interface StackTreeBuilder {
 }
 
 export function stackTreeBuilder(options: { wasm?: boolean } = {}): StackTreeBuilder {
-  const wasm = options.wasm === false ? null : wasmInstance<FoldedWasm>('folded-wasm');
+  const wasm = options.wasm === false ? null : wasmInstance<FoldedWasm>(new URL('./folded-wasm.wasm', import.meta.url));
   return wasm ? new WasmStackTree(wasm) : new JsStackTree();
 }
 

@@ -1,10 +1,10 @@
-import { HeapflameError } from '../model/errors.js';
-import type { TimelinePoint } from '../model/profile.js';
-import { ALLOCS, EFF_SIZE, LIVE, PeakTracker, STRIDE, TEMPS } from './peak-tracker.js';
-import { Timeline } from './timeline.js';
-import { Warnings } from './warnings.js';
-import { BLANK_RUN, HEX, MAX_LINE, SKIPPED } from './heaptrack-tokens.js';
-import { grown } from '../model/typed-arrays.js';
+import { HeapflameError } from '../../model/errors.js';
+import type { TimelinePoint } from '../../model/profile.js';
+import { ALLOCS, EFF_SIZE, LIVE, PeakTracker, STRIDE, TEMPS } from '../peak-tracker.js';
+import { Timeline } from '../timeline.js';
+import { Warnings } from '../warnings.js';
+import { BLANK_RUN, HEX, MAX_LINE, SKIPPED } from './tokens.js';
+import { grown } from '../../model/typed-arrays.js';
 
 /**
  * Streaming state machine for heaptrack's interpreted data files (file formats 1–3), with the

@@ -1,44 +1,21 @@
-import { ProfileBuilder } from '../model/builder.js';
-import { HeapflameError } from '../model/errors.js';
-import { type CostInfo, type Frame, type Profile, ROOT_NODE } from '../model/profile.js';
-import { HeaptrackParser, type IpEntry } from './heaptrack-parser.js';
+import { ProfileBuilder } from '../../model/builder.js';
+import { HeapflameError } from '../../model/errors.js';
+import { type CostInfo, type Frame, type Profile, ROOT_NODE, type TimePoint } from '../../model/profile.js';
+import { HeaptrackParser, type IpEntry } from './parser.js';
 import {
   BUILTIN_SUPPRESSIONS,
   matchesSuppression,
   parseSuppressionLine,
   readSuppressionFile,
-} from './heaptrack-suppressions.js';
-import type { InputOptions } from './input.js';
-import { feedParser } from './heaptrack-feed.js';
-import { recordingLength } from './heaptrack-scan.js';
+} from './suppressions.js';
+import type { ImportOptions } from '../format.js';
+import { feedParser } from './feed.js';
+import { recordingLength } from './scan.js';
 
-/** A point in a recording: milliseconds since start, or a percentage of the whole run. */
-export type TimePoint = { ms: number } | { percent: number };
+export type { TimePoint } from '../../model/profile.js';
 
-export interface HeaptrackImportOptions {
-  /** Only allocations of at least this many bytes count (temporary, leaked, peak recomputed). */
-  minSize?: number;
-  /** Only allocations of at most this many bytes count. */
-  maxSize?: number;
-  /** Only events from this time on count. */
-  from?: TimePoint;
-  /** Only events up to this time count; leaked = allocated in the window and live at its end. */
-  to?: TimePoint;
-  /** LSan-style suppression file (`leak:<pattern>` lines). */
-  suppressionsFile?: string;
-  /** heaptrack_print's built-in suppressions (libc, ld.so, GLib one-time allocations). Default true. */
-  builtinSuppressions?: boolean;
-  /** Suppressions embedded in the recording (`__lsan_default_suppressions`). Default true. */
-  embeddedSuppressions?: boolean;
-  /**
-   * Reproduce heaptrack_print 1.4 where heapflame deliberately differs: embedded suppressions
-   * of format-3 files are ignored (heaptrack 1.3–1.5 reject them). Default false.
-   */
-  heaptrackCompat?: boolean;
-  /** Called after each chunk with compressed bytes read and the input size when known. */
-  onProgress?: (bytesRead: number, totalBytes: number | undefined) => void;
-  input?: InputOptions;
-}
+/** The options heaptrack's importer applies: all of them (it streams per-allocation data). */
+export type HeaptrackImportOptions = ImportOptions;
 
 export const HEAPTRACK_COSTS: CostInfo[] = [
   { id: 'allocations', unit: 'count', label: 'allocations', description: 'Calls to allocation functions.' },

@@ -1,4 +1,4 @@
-import { wasmInstance } from './wasm.js';
+import { wasmInstance } from '../io/wasm.js';
 
 /**
  * The WebAssembly build of the tokenizer's hot loop (heaptrack-wasm.wat). Scanning bytes is
@@ -19,6 +19,6 @@ export const SCAN_OUT_FULL = 2;
 let cached: WasmScanner | null | undefined;
 
 export function wasmScanner(): WasmScanner | null {
-  if (cached === undefined) cached = wasmInstance<WasmScanner>('heaptrack-wasm');
+  if (cached === undefined) cached = wasmInstance<WasmScanner>(new URL('./heaptrack-wasm.wasm', import.meta.url));
   return cached;
 }

@@ -1,8 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { HeapflameError } from '../model/errors.js';
-import { HeaptrackTokenizer, type TokenSlot } from './heaptrack-tokens.js';
-import { COUNTS, READ, STOP, WRITTEN, slotViews, type WorkerInput, type WorkerMessage } from './heaptrack-ring.js';
-import { openInput } from './input.js';
+import { HeapflameError } from '../../model/errors.js';
+import { HeaptrackTokenizer, type TokenSlot } from './tokens.js';
+import { COUNTS, READ, STOP, WRITTEN, slotViews, type WorkerInput, type WorkerMessage } from './ring.js';
+import { openInput } from '../io/input.js';
 
 /**
  * Reads and decompresses a recording and splits it into tokens for the parser on the main

@@ -5,7 +5,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { delimiter, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
-import { HeapflameError } from '../model/errors.js';
+import { HeapflameError } from '../../model/errors.js';
 import { ZstdBlockCuts } from './zstd-blocks.js';
 
 /**

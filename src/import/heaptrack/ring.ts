@@ -1,4 +1,4 @@
-import type { InputOptions } from './input.js';
+import type { InputOptions } from '../io/input.js';
 
 /**
  * Shared memory between the tokenizing worker and the parser: `slots` slots, each with room

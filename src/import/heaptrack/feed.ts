@@ -1,11 +1,11 @@
 import { Worker } from 'node:worker_threads';
-import { HeapflameError } from '../model/errors.js';
-import type { HeaptrackParser } from './heaptrack-parser.js';
-import { HeaptrackTokenizer, type TokenSlot } from './heaptrack-tokens.js';
-import { createRing, READ, slotViews, STOP, WRITTEN, type WorkerInput, type WorkerMessage } from './heaptrack-ring.js';
-import { type InputOptions, openInput, SMALL_INPUT_BYTES } from './input.js';
+import { HeapflameError } from '../../model/errors.js';
+import type { HeaptrackParser } from './parser.js';
+import { HeaptrackTokenizer, type TokenSlot } from './tokens.js';
+import { createRing, READ, slotViews, STOP, WRITTEN, type WorkerInput, type WorkerMessage } from './ring.js';
+import { type InputOptions, openInput, SMALL_INPUT_BYTES } from '../io/input.js';
 
-const WORKER = new URL('./heaptrack-worker.js', import.meta.url);
+const WORKER = new URL('./worker.js', import.meta.url);
 let standby: Worker | null = null;
 
 /**

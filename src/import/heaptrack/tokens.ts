@@ -14,7 +14,7 @@
  * spill over several lines (heaptrack does not escape newlines) and must not read as events.
  */
 
-import { SCAN_INPUT_END, SCAN_OUT_FULL, type WasmScanner, wasmScanner } from './heaptrack-wasm.js';
+import { SCAN_INPUT_END, SCAN_OUT_FULL, type WasmScanner, wasmScanner } from './wasm.js';
 
 export const SKIPPED = 0x7fffffff;
 export const BLANK_RUN = 0x7ffffffe;

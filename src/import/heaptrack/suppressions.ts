@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { HeapflameError } from '../model/errors.js';
+import { HeapflameError } from '../../model/errors.js';
 
 /**
  * LeakSanitizer-style leak suppressions as heaptrack applies them: `leak:<pattern>` lines,
