@@ -12,7 +12,10 @@ import { benchRecording, fixtureFolded, generatedFolded, projectRoot as root } f
 
 const cli = path.join(root, 'dist/src/cli/main.js');
 const args = process.argv.slice(2);
-const runs = Number(args[args.indexOf('--runs') + 1]) > 0 && args.includes('--runs') ? Number(args[args.indexOf('--runs') + 1]) : 3;
+const runs =
+  Number(args[args.indexOf('--runs') + 1]) > 0 && args.includes('--runs')
+    ? Number(args[args.indexOf('--runs') + 1])
+    : 3;
 const TARGET_CPU_RATIO = 0.05;
 
 // flamegraph.pl, default options: user+sys CPU seconds and max RSS (MB) as measured
@@ -23,14 +26,17 @@ const inputs = [
   { name: 'large-200k.folded', stacks: 200000, seed: 42, perl: { cpu: 40.2, rssMB: 2060 }, large: true },
 ];
 
-const prepare = (input) => (input.fixture ? fixtureFolded(input.name) : generatedFolded(input.name, input.stacks, input.seed));
+const prepare = (input) =>
+  input.fixture ? fixtureFolded(input.name) : generatedFolded(input.name, input.stacks, input.seed);
 
 function measure(file, ext = '.svg', command = 'flamegraph') {
   const out = path.join(os.tmpdir(), `heapflame-bench-${process.pid}${ext}`);
   const timeFile = path.join(os.tmpdir(), `heapflame-bench-${process.pid}.time`);
   const t0 = process.hrtime.bigint();
   const args = command === 'report' ? ['report', file, '-q', '-o', out] : ['flamegraph', file, '-q', '-o', out];
-  const r = spawnSync('/usr/bin/time', ['-f', '%U %S %M', '-o', timeFile, process.execPath, cli, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const r = spawnSync('/usr/bin/time', ['-f', '%U %S %M', '-o', timeFile, process.execPath, cli, ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) return { error: r.stderr.toString().slice(0, 300) };
   const [u, s, kb] = fs.readFileSync(timeFile, 'utf8').trim().split(/\s+/).map(Number);
@@ -52,16 +58,26 @@ const perlScript = [
 function measurePerl(file) {
   const timeFile = path.join(os.tmpdir(), `heapflame-bench-perl-${process.pid}.time`);
   const out = fs.openSync('/dev/null', 'w');
-  const r = spawnSync('/usr/bin/time', ['-f', '%U %S %M', '-o', timeFile, 'perl', perlScript, file], { stdio: ['ignore', out, 'ignore'] });
+  const r = spawnSync('/usr/bin/time', ['-f', '%U %S %M', '-o', timeFile, 'perl', perlScript, file], {
+    stdio: ['ignore', out, 'ignore'],
+  });
   fs.closeSync(out);
   if (r.status !== 0) return null;
   const [u, s, kb] = fs.readFileSync(timeFile, 'utf8').trim().split(/\s+/).map(Number);
   fs.rmSync(timeFile, { force: true });
   return { cpu: u + s, rssMB: Math.round((kb * 1024) / 1e6), measured: true };
 }
-console.log(perlScript ? `flamegraph.pl measured side by side: ${perlScript}` : 'flamegraph.pl not installed: its figures as measured on the project machine');
-console.log(`heapflame flamegraph benchmark: ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), node ${process.version}, ${runs} runs each`);
-console.log('input                 heapflame CPU s  wall s  RSS MB  SVG MB | flamegraph.pl CPU s  RSS MB | CPU ratio (target <= 0.05)');
+console.log(
+  perlScript
+    ? `flamegraph.pl measured side by side: ${perlScript}`
+    : 'flamegraph.pl not installed: its figures as measured on the project machine',
+);
+console.log(
+  `heapflame flamegraph benchmark: ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), node ${process.version}, ${runs} runs each`,
+);
+console.log(
+  'input                 heapflame CPU s  wall s  RSS MB  SVG MB | flamegraph.pl CPU s  RSS MB | CPU ratio (target <= 0.05)',
+);
 for (const input of inputs) {
   if (input.large && args.includes('--skip-large')) continue;
   const file = prepare(input);
@@ -81,7 +97,11 @@ for (const input of inputs) {
   if (perlScript) input.perl = measurePerl(file) ?? input.perl;
   const ratio = input.perl ? cpu / input.perl.cpu : null;
   console.log(
-    `${input.name.padEnd(21)} ${cpu.toFixed(2).padStart(15)}  ${median(results.map((r) => r.wall)).toFixed(2).padStart(6)}  ${median(results.map((r) => r.rssMB)).toFixed(0).padStart(6)}  ${(results[0].size / 1e6).toFixed(2).padStart(6)} |` +
+    `${input.name.padEnd(21)} ${cpu.toFixed(2).padStart(15)}  ${median(results.map((r) => r.wall))
+      .toFixed(2)
+      .padStart(6)}  ${median(results.map((r) => r.rssMB))
+      .toFixed(0)
+      .padStart(6)}  ${(results[0].size / 1e6).toFixed(2).padStart(6)} |` +
       (input.perl
         ? ` ${input.perl.cpu.toFixed(2).padStart(19)}  ${String(input.perl.rssMB).padStart(6)} | ${ratio.toFixed(3)} ${ratio <= TARGET_CPU_RATIO ? 'PASS' : 'FAIL'}${input.perl.measured ? '' : ' (recorded figure)'}`
         : '                    -       - | -'),

@@ -27,6 +27,9 @@ const run = (mode) => {
 };
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const results = {};
-for (const mode of ['plain', 'disabled', 'timing', 'enabled']) results[mode] = median(Array.from({ length: 5 }, () => run(mode)));
+for (const mode of ['plain', 'disabled', 'timing', 'enabled'])
+  results[mode] = median(Array.from({ length: 5 }, () => run(mode)));
 console.log(`heapflame hotpath: ns per call of a trivial function, ${calls} calls, median of 5`);
-console.log(`  plain ${results.plain.toFixed(1)} ns · measure() disabled ${results.disabled.toFixed(1)} ns (+${(results.disabled - results.plain).toFixed(1)}) · timing only ${results.timing.toFixed(0)} ns (+${(results.timing - results.plain).toFixed(0)}) · time and allocation ${results.enabled.toFixed(0)} ns (+${(results.enabled - results.plain).toFixed(0)})`);
+console.log(
+  `  plain ${results.plain.toFixed(1)} ns · measure() disabled ${results.disabled.toFixed(1)} ns (+${(results.disabled - results.plain).toFixed(1)}) · timing only ${results.timing.toFixed(0)} ns (+${(results.timing - results.plain).toFixed(0)}) · time and allocation ${results.enabled.toFixed(0)} ns (+${(results.enabled - results.plain).toFixed(0)})`,
+);

@@ -35,8 +35,12 @@ export function benchRecording(name) {
   const missing = ['heaptrack', 'gcc', 'zstd'].filter((t) => !which(t));
   if (missing.length) return { skip: `${missing.join(', ')} not installed, cannot create it` };
   console.log(`creating ${path.relative(projectRoot, file)} with bench/make-recording.sh ${name} (about 20-40 s) ...`);
-  const r = spawnSync('bash', [path.join(benchDir, 'make-recording.sh'), name], { cwd: projectRoot, stdio: ['ignore', 'inherit', 'inherit'] });
-  if (r.status !== 0 || !fs.existsSync(file)) return { skip: `bench/make-recording.sh ${name} failed (exit ${r.status ?? r.signal})` };
+  const r = spawnSync('bash', [path.join(benchDir, 'make-recording.sh'), name], {
+    cwd: projectRoot,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (r.status !== 0 || !fs.existsSync(file))
+    return { skip: `bench/make-recording.sh ${name} failed (exit ${r.status ?? r.signal})` };
   return { file };
 }
 
@@ -47,7 +51,11 @@ export function generatedFolded(name, stacks, seed) {
   fs.mkdirSync(cacheDir, { recursive: true });
   console.log(`generating ${name}: gen-folded.mjs --stacks ${stacks} --seed ${seed} ...`);
   const out = fs.openSync(`${file}.partial`, 'w');
-  const r = spawnSync(process.execPath, [path.join(benchDir, 'gen-folded.mjs'), '--stacks', String(stacks), '--seed', String(seed)], { stdio: ['ignore', out, 'inherit'] });
+  const r = spawnSync(
+    process.execPath,
+    [path.join(benchDir, 'gen-folded.mjs'), '--stacks', String(stacks), '--seed', String(seed)],
+    { stdio: ['ignore', out, 'inherit'] },
+  );
   fs.closeSync(out);
   if (r.status !== 0) return null;
   fs.renameSync(`${file}.partial`, file);

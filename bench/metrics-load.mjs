@@ -33,7 +33,22 @@ const aa = args.includes('--aa');
 
 async function start(instrument) {
   const data = mkdtempSync(join(tmpdir(), 'heapflame-load-'));
-  const child = spawn(process.execPath, [join(root, 'dist/src/cli/main.js'), 'demo', '--serve', '--port', '0', '--metrics-port', '0', '--data', data, ...(instrument ? [] : ['--no-instrument'])], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [
+      join(root, 'dist/src/cli/main.js'),
+      'demo',
+      '--serve',
+      '--port',
+      '0',
+      '--metrics-port',
+      '0',
+      '--data',
+      data,
+      ...(instrument ? [] : ['--no-instrument']),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   const url = await new Promise((resolve, reject) => {
@@ -52,8 +67,14 @@ async function start(instrument) {
 }
 
 const rssOf = (pid) => Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
-const openLoop = (urls, rate, s) => JSON.parse(execFileSync(process.execPath, [join(root, 'bench/open-loop.mjs'), urls.join(','), String(rate), String(s), '32'], { encoding: 'utf8' }));
-const saturate = (servers, duration) => Promise.all(servers.map((s) => autocannon({ url: `${s.url}/load/object`, connections: 10, duration })));
+const openLoop = (urls, rate, s) =>
+  JSON.parse(
+    execFileSync(process.execPath, [join(root, 'bench/open-loop.mjs'), urls.join(','), String(rate), String(s), '32'], {
+      encoding: 'utf8',
+    }),
+  );
+const saturate = (servers, duration) =>
+  Promise.all(servers.map((s) => autocannon({ url: `${s.url}/load/object`, connections: 10, duration })));
 
 /** One round: both variants side by side; saturation first (it also warms them up), then the fixed rate. */
 async function round(order, rate) {
@@ -63,11 +84,23 @@ async function round(order, rate) {
     await saturate(servers, 2);
     const before = servers.map((s) => rssOf(s.child.pid));
     const sat = await saturate(servers, saturationSeconds);
-    const fixed = rate ? openLoop(servers.map((s) => `${s.url}/load/object`), rate, seconds) : null;
+    const fixed = rate
+      ? openLoop(
+          servers.map((s) => `${s.url}/load/object`),
+          rate,
+          seconds,
+        )
+      : null;
     const result = (instrument) => {
       const i = servers.findIndex((s) => s.instrument === instrument);
       const f = fixed?.[i];
-      return { rps: sat[i].requests.average, satP99: sat[i].latency.p99, fixed: f, rssGrowth: rssOf(servers[i].child.pid) - before[i], errors: sat[i].errors + sat[i].non2xx + (f ? f.errors + f.non2xx + f.sent - f.answered : 0) };
+      return {
+        rps: sat[i].requests.average,
+        satP99: sat[i].latency.p99,
+        fixed: f,
+        rssGrowth: rssOf(servers[i].child.pid) - before[i],
+        errors: sat[i].errors + sat[i].non2xx + (f ? f.errors + f.non2xx + f.sent - f.answered : 0),
+      };
     };
     return { plain: result(false), instrumented: result(true) };
   } finally {
@@ -105,11 +138,23 @@ const rpsRatios = results.plain.map((p, i) => results.instrumented[i].rps / p.rp
 const overhead = median(ratios) - 1;
 const pct = (x) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`;
 const ms = (x) => x.toFixed(2);
-console.log(`heapflame metrics under load: 10 KB object GETs on loopback, a plain and an instrumented demo server side by side, ${rounds} rounds; medians${aa ? '\n  (--aa: the "instrumented" server is a second plain one: these are the noise floor)' : ''}`);
-console.log(`  latency at ${rate} req/s (both servers together) for ${seconds} s, open loop, requests alternating between them:`);
+console.log(
+  `heapflame metrics under load: 10 KB object GETs on loopback, a plain and an instrumented demo server side by side, ${rounds} rounds; medians${aa ? '\n  (--aa: the "instrumented" server is a second plain one: these are the noise floor)' : ''}`,
+);
+console.log(
+  `  latency at ${rate} req/s (both servers together) for ${seconds} s, open loop, requests alternating between them:`,
+);
 console.log(`    plain:        p50 ${ms(plain.p50)} ms, p99 ${ms(plain.p99)} ms, p99.9 ${ms(plain.p999)} ms`);
 console.log(`    instrumented: p50 ${ms(inst.p50)} ms, p99 ${ms(inst.p99)} ms, p99.9 ${ms(inst.p999)} ms`);
-console.log(`    p99 per round, plain / instrumented: ${results.plain.map((p, i) => `${ms(p.fixed.p99)} / ${ms(results.instrumented[i].fixed.p99)}`).join(', ')}`);
-console.log(`  saturation for ${saturationSeconds} s (autocannon, 10 connections each, at once): plain ${plain.rps.toFixed(0)} req/s, p99 ${plain.satP99} ms; instrumented ${inst.rps.toFixed(0)} req/s, p99 ${inst.satP99} ms; throughput per round ${rpsRatios.map((r) => pct(r - 1)).join(', ')}`);
-console.log(`  RSS growth over the run: plain ${plain.rssGrowthMB.toFixed(1)} MB, instrumented ${inst.rssGrowthMB.toFixed(1)} MB; errors ${plain.errors + inst.errors}`);
-console.log(`  p99 overhead ${pct(overhead)} ${overhead <= TARGET_P99 ? 'PASS' : 'FAIL'} (target <= ${TARGET_P99 * 100} %; per round ${ratios.map((r) => pct(r - 1)).join(', ')}); throughput ${pct(median(rpsRatios) - 1)}; memory added by the instrumentation ${(inst.rssGrowthMB - plain.rssGrowthMB).toFixed(1)} MB`);
+console.log(
+  `    p99 per round, plain / instrumented: ${results.plain.map((p, i) => `${ms(p.fixed.p99)} / ${ms(results.instrumented[i].fixed.p99)}`).join(', ')}`,
+);
+console.log(
+  `  saturation for ${saturationSeconds} s (autocannon, 10 connections each, at once): plain ${plain.rps.toFixed(0)} req/s, p99 ${plain.satP99} ms; instrumented ${inst.rps.toFixed(0)} req/s, p99 ${inst.satP99} ms; throughput per round ${rpsRatios.map((r) => pct(r - 1)).join(', ')}`,
+);
+console.log(
+  `  RSS growth over the run: plain ${plain.rssGrowthMB.toFixed(1)} MB, instrumented ${inst.rssGrowthMB.toFixed(1)} MB; errors ${plain.errors + inst.errors}`,
+);
+console.log(
+  `  p99 overhead ${pct(overhead)} ${overhead <= TARGET_P99 ? 'PASS' : 'FAIL'} (target <= ${TARGET_P99 * 100} %; per round ${ratios.map((r) => pct(r - 1)).join(', ')}); throughput ${pct(median(rpsRatios) - 1)}; memory added by the instrumentation ${(inst.rssGrowthMB - plain.rssGrowthMB).toFixed(1)} MB`,
+);

@@ -31,7 +31,7 @@ function run(instrument) {
   for (let i = 0; i < responses; i++) respond(instrument);
   return Number(process.hrtime.bigint() - start) / responses;
 }
-for (let i = 0; i < 20_000; i++) (respond(false), respond(true)); // warm-up: both paths optimized
+for (let i = 0; i < 20_000; i++) respond(false), respond(true); // warm-up: both paths optimized
 const plain = [];
 const instrumented = [];
 for (let i = 0; i < runs; i++) {
@@ -42,4 +42,6 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const p = median(plain);
 const m = median(instrumented);
 console.log(`heapflame/metrics TTFB middleware, ${runs} alternating runs of ${responses} responses, medians:`);
-console.log(`  a response without it ${p.toFixed(0)} ns, with it ${m.toFixed(0)} ns: +${(m - p).toFixed(0)} ns per response`);
+console.log(
+  `  a response without it ${p.toFixed(0)} ns, with it ${m.toFixed(0)} ns: +${(m - p).toFixed(0)} ns per response`,
+);

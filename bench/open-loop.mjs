@@ -13,7 +13,14 @@ import { performance } from 'node:perf_hooks';
 const [urlArg, rateArg, secondsArg, connectionsArg] = process.argv.slice(2);
 const rate = Number(rateArg);
 const seconds = Number(secondsArg);
-const targets = urlArg.split(',').map((url) => ({ url, agent: new Agent({ keepAlive: true, maxSockets: Number(connectionsArg ?? 32) }), latencies: [], sent: 0, errors: 0, non2xx: 0 }));
+const targets = urlArg.split(',').map((url) => ({
+  url,
+  agent: new Agent({ keepAlive: true, maxSockets: Number(connectionsArg ?? 32) }),
+  latencies: [],
+  sent: 0,
+  errors: 0,
+  non2xx: 0,
+}));
 const total = Math.floor(rate * seconds);
 let finished = 0;
 let sent = 0;
@@ -50,7 +57,18 @@ const report = targets.map((t) => {
   t.agent.destroy();
   const sorted = Float64Array.from(t.latencies).sort();
   const at = (q) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
-  return { url: t.url, sent: t.sent, answered: sorted.length, errors: t.errors, non2xx: t.non2xx, p50: at(0.5), p90: at(0.9), p99: at(0.99), p999: at(0.999), max: at(1) };
+  return {
+    url: t.url,
+    sent: t.sent,
+    answered: sorted.length,
+    errors: t.errors,
+    non2xx: t.non2xx,
+    p50: at(0.5),
+    p90: at(0.9),
+    p99: at(0.99),
+    p999: at(0.999),
+    max: at(1),
+  };
 });
 console.log(JSON.stringify(report));
 process.exit(0);

@@ -20,13 +20,18 @@ const TARGET_MEMORY_MB = 50;
 
 const workloads = [
   { name: 'JSON-heavy loop (20k requests)', command: [process.execPath, path.join(root, 'bench/workloads/json.mjs')] },
-  { name: 'demo: 500 S3 GETs (planted churn)', command: [process.execPath, path.join(root, 'dist/examples/s3-get/main.js')] },
+  {
+    name: 'demo: 500 S3 GETs (planted churn)',
+    command: [process.execPath, path.join(root, 'dist/examples/s3-get/main.js')],
+  },
 ];
 
 function run(command) {
   const timeFile = path.join(os.tmpdir(), `heapflame-bench-record-${process.pid}.time`);
   const t0 = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', '-o', timeFile, ...command], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', '-o', timeFile, ...command], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) throw new Error(`${command.join(' ')} failed: ${r.stderr}`);
   const kb = Number(fs.readFileSync(timeFile, 'utf8').trim().split('\n').pop());
@@ -38,8 +43,12 @@ const out = path.join(os.tmpdir(), `heapflame-bench-${process.pid}.heapflame`);
 const recorded = (command, extra = []) => [process.execPath, cli, 'record', '-o', out, ...extra, '--', ...command];
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-console.log(`heapflame record benchmark: ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim()}), node ${process.version}, ${runs} runs each, alternating`);
-console.log(`${'workload'.padEnd(36)} ${'plain s'.padStart(8)} ${'recorded s'.padStart(11)} ${'overhead'.padStart(9)} ${'RSS MB plain/recorded'.padStart(22)}  (target <= ${TARGET_OVERHEAD * 100} %)`);
+console.log(
+  `heapflame record benchmark: ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim()}), node ${process.version}, ${runs} runs each, alternating`,
+);
+console.log(
+  `${'workload'.padEnd(36)} ${'plain s'.padStart(8)} ${'recorded s'.padStart(11)} ${'overhead'.padStart(9)} ${'RSS MB plain/recorded'.padStart(22)}  (target <= ${TARGET_OVERHEAD * 100} %)`,
+);
 for (const w of workloads) {
   const plain = [];
   const rec = [];

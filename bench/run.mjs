@@ -23,7 +23,6 @@ const TARGET_WALL_RATIO = 0.5; // heapflame median wall time / heaptrack_print m
 const TARGET_RSS_MB = 150; // heapflame median peak RSS, MB = 10^6 bytes
 const TIME_BIN = '/usr/bin/time';
 
-
 function usage(message) {
   if (message) console.error(`bench: ${message}`);
   console.error('usage: node bench/run.mjs [--runs N] [--json FILE] [--cli PATH] [--timeout SECONDS]');
@@ -78,7 +77,12 @@ function parseArgs(argv) {
 // helpers
 
 function firstLine(text) {
-  return (text ?? '').split('\n').map((l) => l.trim()).find((l) => l) ?? '';
+  return (
+    (text ?? '')
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l) ?? ''
+  );
 }
 
 function commandOutput(cmd, args) {
@@ -225,7 +229,7 @@ const heaptrackPrint = which('heaptrack_print');
 const machine = {
   nproc: Number(commandOutput('nproc', [])) || os.availableParallelism?.() || os.cpus().length,
   node: process.version,
-  heaptrackPrint: heaptrackPrint ? commandOutput(heaptrackPrint, ['--version']) ?? 'unknown version' : null,
+  heaptrackPrint: heaptrackPrint ? (commandOutput(heaptrackPrint, ['--version']) ?? 'unknown version') : null,
   cpu: cpuModel(),
   memoryGB: Number((os.totalmem() / 1e9).toFixed(1)),
   kernel: `${os.type()} ${os.release()} ${os.arch()}`,
@@ -338,8 +342,7 @@ try {
     const rows = [header];
     const anchor = summary.heaptrack_print;
     const hf = summary.heapflame;
-    const ratio =
-      anchor?.ok && hf.ok && anchor.medianWallS > 0 ? hf.medianWallS / anchor.medianWallS : null;
+    const ratio = anchor?.ok && hf.ok && anchor.medianWallS > 0 ? hf.medianWallS / anchor.medianWallS : null;
     for (const t of tools) {
       const s = summary[t.name];
       if (!s.ok) {
@@ -360,7 +363,11 @@ try {
     // targets
     const targets = {};
     if (ratio != null) {
-      targets.wallRatio = { limit: TARGET_WALL_RATIO, value: Number(ratio.toFixed(4)), pass: ratio <= TARGET_WALL_RATIO };
+      targets.wallRatio = {
+        limit: TARGET_WALL_RATIO,
+        value: Number(ratio.toFixed(4)),
+        pass: ratio <= TARGET_WALL_RATIO,
+      };
     } else {
       targets.wallRatio = { limit: TARGET_WALL_RATIO, value: null, pass: null };
     }

@@ -24,11 +24,20 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'heapflame-viewer-'));
 try {
   const folded = path.join(dir, 'in.folded');
   const gen = path.join(root, 'bench/gen-folded.mjs');
-  fs.writeFileSync(folded, execFileSync(process.execPath, [gen, '--stacks', String(stacks), '--seed', '7'], { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] }));
+  fs.writeFileSync(
+    folded,
+    execFileSync(process.execPath, [gen, '--stacks', String(stacks), '--seed', '7'], {
+      maxBuffer: 1 << 30,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }),
+  );
   const html = renderHtml(await importFolded(folded), { minShare: 0 });
   const file = path.join(dir, 'report.html');
   fs.writeFileSync(file, html);
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu'],
+  });
   try {
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     const t0 = Date.now();
@@ -38,15 +47,19 @@ try {
     const load = Date.now() - t0;
     const times = [];
     for (const n of [5, 0, 17, 0, 1, 0, 100, 0]) {
-      times.push(await page.evaluate((node) => {
-        const t = performance.now();
-        window.heapflame.zoom(node);
-        return performance.now() - t;
-      }, n));
+      times.push(
+        await page.evaluate((node) => {
+          const t = performance.now();
+          window.heapflame.zoom(node);
+          return performance.now() - t;
+        }, n),
+      );
     }
     const worst = Math.max(...times);
     const median = [...times].sort((a, b) => a - b)[times.length >> 1];
-    console.log(`HTML viewer, ${nodes.toLocaleString('en')} frames (${(html.length / 1e6).toFixed(1)} MB): open ${load} ms; zoom median ${median.toFixed(0)} ms, worst ${worst.toFixed(0)} ms: ${worst <= TARGET_MS ? 'PASS' : 'FAIL'} (target <= ${TARGET_MS} ms)`);
+    console.log(
+      `HTML viewer, ${nodes.toLocaleString('en')} frames (${(html.length / 1e6).toFixed(1)} MB): open ${load} ms; zoom median ${median.toFixed(0)} ms, worst ${worst.toFixed(0)} ms: ${worst <= TARGET_MS ? 'PASS' : 'FAIL'} (target <= ${TARGET_MS} ms)`,
+    );
   } finally {
     await browser.close();
   }

@@ -6,7 +6,10 @@ import initWabt from 'wabt';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const wabt = await initWabt();
-const walk = (dir) => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
+const walk = (dir) =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)],
+  );
 for (const file of walk(join(root, 'src')).filter((f) => f.endsWith('.wat'))) {
   const mod = wabt.parseWat(file, readFileSync(file, 'utf8'), { mutable_globals: true });
   mod.validate();

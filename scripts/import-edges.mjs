@@ -13,7 +13,11 @@ const SPECIFIER = /(?:\bfrom\s+|\bimport\s*\(\s*|^\s*import\s+)(['"])(\.{1,2}\/[
 function walk(dir) {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
-    return statSync(path).isDirectory() ? walk(path) : /\.(ts|mts)$/.test(name) && !name.endsWith('.d.ts') ? [path] : [];
+    return statSync(path).isDirectory()
+      ? walk(path)
+      : /\.(ts|mts)$/.test(name) && !name.endsWith('.d.ts')
+        ? [path]
+        : [];
   });
 }
 
@@ -38,11 +42,15 @@ export function importEdges() {
       }
     }
   }
-  return [...edges].sort(([a], [b]) => a.localeCompare(b)).map(([edge, count]) => ({ from: edge.split(' -> ')[0], to: edge.split(' -> ')[1], count }));
+  return [...edges]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([edge, count]) => ({ from: edge.split(' -> ')[0], to: edge.split(' -> ')[1], count }));
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const edges = importEdges();
   if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify(edges)}\n`);
-  else for (const e of edges) process.stdout.write(`${e.from.padEnd(10)} -> ${e.to.padEnd(10)} ${String(e.count).padStart(4)}\n`);
+  else
+    for (const e of edges)
+      process.stdout.write(`${e.from.padEnd(10)} -> ${e.to.padEnd(10)} ${String(e.count).padStart(4)}\n`);
 }

@@ -2,7 +2,12 @@ export type { CostId, CostInfo, Frame, Profile, ProfileMeta, TimelinePoint, Unit
 export { costIndex, stackOf, ROOT_NODE } from './model/profile.js';
 export { HeapflameError } from './model/errors.js';
 export { ProfileBuilder } from './model/builder.js';
-export { importHeaptrack, HEAPTRACK_COSTS, type HeaptrackImportOptions, type TimePoint } from './import/heaptrack/importer.js';
+export {
+  importHeaptrack,
+  HEAPTRACK_COSTS,
+  type HeaptrackImportOptions,
+  type TimePoint,
+} from './import/heaptrack/importer.js';
 export { openInput, detectCompression, type Input, type InputOptions } from './import/io/input.js';
 export { presentNames, shortenTemplates, type NameOptions } from './analyze/names.js';
 export { demangleRust } from './analyze/demangle-rust.js';

@@ -3,7 +3,13 @@
 // Usage: node json.mjs [seconds]   (default: a fixed 20 000 iterations)
 const seconds = Number(process.argv[2]) || 0;
 const doc = JSON.stringify({
-  users: Array.from({ length: 40 }, (_, i) => ({ id: i, name: `user-${i}`, email: `u${i}@example.com`, tags: ['a', 'b', 'c'], profile: { age: 20 + (i % 50), city: 'Lyon', score: i * 1.5 } })),
+  users: Array.from({ length: 40 }, (_, i) => ({
+    id: i,
+    name: `user-${i}`,
+    email: `u${i}@example.com`,
+    tags: ['a', 'b', 'c'],
+    profile: { age: 20 + (i % 50), city: 'Lyon', score: i * 1.5 },
+  })),
 });
 const cache = new Map();
 async function handle(i) {

@@ -22,6 +22,8 @@ for (let i = 0; i < requests; i++) {
   bytes += res.body.length;
 }
 const ms = performance.now() - started;
-console.log(`${requests} GET requests (${fixed ? 'fixed' : 'with the planted problems'}): ${bytes} bytes served in ${ms.toFixed(0)} ms, mean time to first byte ${(firstByteMs / requests).toFixed(2)} ms`);
+console.log(
+  `${requests} GET requests (${fixed ? 'fixed' : 'with the planted problems'}): ${bytes} bytes served in ${ms.toFixed(0)} ms, mean time to first byte ${(firstByteMs / requests).toFixed(2)} ms`,
+);
 // the server shuts down: whatever it left running is still there
 process.exit(0);

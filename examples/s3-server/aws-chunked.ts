@@ -48,10 +48,19 @@ export class AwsChunkedDecoder extends Transform {
   }
 
   override _flush(callback: TransformCallback): void {
-    if (this.state !== 'done') return callback(framingError(this.state === 'data' ? `the body ended ${this.remaining} bytes short of its chunk` : 'the body ended before its final chunk and empty line'));
+    if (this.state !== 'done')
+      return callback(
+        framingError(
+          this.state === 'data'
+            ? `the body ended ${this.remaining} bytes short of its chunk`
+            : 'the body ended before its final chunk and empty line',
+        ),
+      );
     const declared = this.options.decodedLength;
     if (declared !== undefined && declared !== this.decoded) {
-      return callback(framingError(`x-amz-decoded-content-length is ${declared} bytes, the chunks hold ${this.decoded}`));
+      return callback(
+        framingError(`x-amz-decoded-content-length is ${declared} bytes, the chunks hold ${this.decoded}`),
+      );
     }
     callback();
   }
@@ -71,7 +80,8 @@ export class AwsChunkedDecoder extends Transform {
         const got = chunk.subarray(at, at + 2 - this.line.length);
         this.line = Buffer.concat([this.line, got]);
         if (this.line.length < 2) return at + got.length;
-        if (this.line[0] !== 0x0d || this.line[1] !== 0x0a) throw framingError('a chunk holds more data than its size line says');
+        if (this.line[0] !== 0x0d || this.line[1] !== 0x0a)
+          throw framingError('a chunk holds more data than its size line says');
         this.line = Buffer.alloc(0);
         this.state = 'size';
         return at + got.length;
@@ -87,13 +97,15 @@ export class AwsChunkedDecoder extends Transform {
   private readLine(chunk: Buffer, at: number): number {
     const lf = chunk.indexOf(0x0a, at);
     const end = lf < 0 ? chunk.length : lf + 1;
-    if (this.line.length + (end - at) > MAX_LINE_BYTES) throw framingError(`a line is longer than ${MAX_LINE_BYTES} bytes`);
+    if (this.line.length + (end - at) > MAX_LINE_BYTES)
+      throw framingError(`a line is longer than ${MAX_LINE_BYTES} bytes`);
     this.line = this.line.length ? Buffer.concat([this.line, chunk.subarray(at, end)]) : chunk.subarray(at, end);
     if (lf < 0) {
       this.line = Buffer.from(this.line); // (a view would pin the whole write)
       return end;
     }
-    if (this.line.length < 2 || this.line[this.line.length - 2] !== 0x0d) throw framingError('a line ends without CR LF');
+    if (this.line.length < 2 || this.line[this.line.length - 2] !== 0x0d)
+      throw framingError('a line ends without CR LF');
     const text = this.line.subarray(0, this.line.length - 2).toString('latin1');
     this.line = Buffer.alloc(0);
     if (this.state === 'size') this.sizeLine(text);
@@ -108,7 +120,8 @@ export class AwsChunkedDecoder extends Transform {
     if (size > Number.MAX_SAFE_INTEGER) throw framingError(`a chunk size of ${m[1]} bytes`);
     this.decoded += size;
     const declared = this.options.decodedLength;
-    if (declared !== undefined && this.decoded > declared) throw framingError(`the chunks hold more than the ${declared} bytes x-amz-decoded-content-length declares`);
+    if (declared !== undefined && this.decoded > declared)
+      throw framingError(`the chunks hold more than the ${declared} bytes x-amz-decoded-content-length declares`);
     this.remaining = size;
     this.state = size === 0 ? 'trailer' : 'data';
   }
@@ -120,7 +133,8 @@ export class AwsChunkedDecoder extends Transform {
     }
     this.trailerBytes += text.length + 2;
     const m = TRAILER_LINE.exec(text);
-    if (!m || this.trailerBytes > MAX_TRAILER_BYTES) throw framingError(`not a trailer line: ${JSON.stringify(text.slice(0, 40))}`);
+    if (!m || this.trailerBytes > MAX_TRAILER_BYTES)
+      throw framingError(`not a trailer line: ${JSON.stringify(text.slice(0, 40))}`);
     this.trailers.set(m[1].toLowerCase(), text.slice(m[1].length + 1).trim());
   }
 }

@@ -13,12 +13,16 @@ export type ChecksumAlgorithm = 'crc32' | 'sha1' | 'sha256';
 const CHECKED: readonly string[] = ['crc32', 'sha1', 'sha256'];
 
 /** The checksum an upload declares: algorithm, and where its value comes from. */
-export function declaredChecksum(headers: Record<string, string | string[] | undefined>): { algorithm: ChecksumAlgorithm; header?: string; trailer?: string } | undefined {
+export function declaredChecksum(
+  headers: Record<string, string | string[] | undefined>,
+): { algorithm: ChecksumAlgorithm; header?: string; trailer?: string } | undefined {
   for (const algorithm of CHECKED) {
     const value = headers[`x-amz-checksum-${algorithm}`];
     if (typeof value === 'string') return { algorithm: algorithm as ChecksumAlgorithm, header: value };
   }
-  const trailer = String(headers['x-amz-trailer'] ?? '').trim().toLowerCase();
+  const trailer = String(headers['x-amz-trailer'] ?? '')
+    .trim()
+    .toLowerCase();
   const algorithm = /^x-amz-checksum-(\w+)$/.exec(trailer)?.[1];
   return algorithm && CHECKED.includes(algorithm) ? { algorithm: algorithm as ChecksumAlgorithm, trailer } : undefined;
 }
@@ -47,10 +51,24 @@ export class ChecksumCheck extends Transform {
 
   override _flush(callback: TransformCallback): void {
     const expected = this.expected();
-    if (expected === undefined) return callback(new StoreError(400, 'IncompleteBody', `The x-amz-checksum-${this.algorithm} trailer the request announced is missing.`));
+    if (expected === undefined)
+      return callback(
+        new StoreError(
+          400,
+          'IncompleteBody',
+          `The x-amz-checksum-${this.algorithm} trailer the request announced is missing.`,
+        ),
+      );
     if (!this.hash && !HAS_CRC32) return callback();
     const actual = this.hash ? this.hash.digest('base64') : crc32Base64(this.crc);
-    if (actual !== expected) return callback(new StoreError(400, 'BadDigest', `The ${this.algorithm.toUpperCase()} you specified did not match the calculated checksum.`));
+    if (actual !== expected)
+      return callback(
+        new StoreError(
+          400,
+          'BadDigest',
+          `The ${this.algorithm.toUpperCase()} you specified did not match the calculated checksum.`,
+        ),
+      );
     callback();
   }
 }

@@ -45,13 +45,21 @@ function answerError(req: IncomingMessage, res: ServerResponse, e: unknown): voi
     res.destroy(); // (a body cut short: the client sees the connection end before Content-Length)
     return;
   }
-  if (!(e instanceof StoreError)) process.stderr.write(`heapflame demo: ${req.method} ${routeTemplate(req)}: ${(e as Error)?.stack ?? String(e)}\n`);
-  const err = e instanceof StoreError ? e : new StoreError(500, 'InternalError', 'We encountered an internal error. Please try again.');
+  if (!(e instanceof StoreError))
+    process.stderr.write(`heapflame demo: ${req.method} ${routeTemplate(req)}: ${(e as Error)?.stack ?? String(e)}\n`);
+  const err =
+    e instanceof StoreError
+      ? e
+      : new StoreError(500, 'InternalError', 'We encountered an internal error. Please try again.');
   const headers: Record<string, string> = { 'content-type': 'application/xml' };
   // (an upload refused before its end: close the connection rather than read the rest)
   if (!req.complete) headers.connection = 'close';
   res.writeHead(err.status, headers);
-  res.end(req.method === 'HEAD' ? undefined : `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${err.code}</Code><Message>${xml(err.message)}</Message></Error>`);
+  res.end(
+    req.method === 'HEAD'
+      ? undefined
+      : `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${err.code}</Code><Message>${xml(err.message)}</Message></Error>`,
+  );
 }
 
 export interface S3Target {
@@ -87,21 +95,36 @@ function percentDecoded(s: string): string {
   }
 }
 
-const routeTemplate = (req: IncomingMessage) => (req as IncomingMessage & { routeTemplate?: string }).routeTemplate ?? '/';
+const routeTemplate = (req: IncomingMessage) =>
+  (req as IncomingMessage & { routeTemplate?: string }).routeTemplate ?? '/';
 
 async function handle(store: ObjectStore, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const { bucket, key, query } = parseTarget(req.url ?? '/');
-  (req as IncomingMessage & { routeTemplate?: string }).routeTemplate = !bucket ? '/' : key ? '/:bucket/:key' : '/:bucket';
+  (req as IncomingMessage & { routeTemplate?: string }).routeTemplate = !bucket
+    ? '/'
+    : key
+      ? '/:bucket/:key'
+      : '/:bucket';
   const method = req.method ?? 'GET';
   if (!bucket) {
     if (method !== 'GET') throw new StoreError(405, 'MethodNotAllowed', `${method} is not allowed on the service.`);
     const buckets = (await store.listBuckets()).map((b) => `<Bucket><Name>${xml(b)}</Name></Bucket>`).join('');
-    res.writeHead(200, { 'content-type': 'application/xml' }).end(`<?xml version="1.0" encoding="UTF-8"?>\n<ListAllMyBucketsResult><Buckets>${buckets}</Buckets></ListAllMyBucketsResult>`);
+    res
+      .writeHead(200, { 'content-type': 'application/xml' })
+      .end(
+        `<?xml version="1.0" encoding="UTF-8"?>\n<ListAllMyBucketsResult><Buckets>${buckets}</Buckets></ListAllMyBucketsResult>`,
+      );
   } else if (!key) await handleBucket(store, bucket, query, req, res);
   else await handleObject(store, bucket, key, query, req, res);
 }
 
-async function handleBucket(store: ObjectStore, bucket: string, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handleBucket(
+  store: ObjectStore,
+  bucket: string,
+  query: URLSearchParams,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const method = req.method ?? 'GET';
   if (method === 'PUT') {
     await drain(req);
@@ -114,9 +137,17 @@ async function handleBucket(store: ObjectStore, bucket: string, query: URLSearch
   } else throw new StoreError(405, 'MethodNotAllowed', `${method} is not allowed on a bucket here.`);
 }
 
-async function handleObject(store: ObjectStore, bucket: string, key: string, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handleObject(
+  store: ObjectStore,
+  bucket: string,
+  key: string,
+  query: URLSearchParams,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const method = req.method ?? 'GET';
-  if (query.has('uploads') || query.has('uploadId')) throw new StoreError(501, 'NotImplemented', 'Multipart uploads are not supported by the demo server.');
+  if (query.has('uploads') || query.has('uploadId'))
+    throw new StoreError(501, 'NotImplemented', 'Multipart uploads are not supported by the demo server.');
   if (method === 'PUT') {
     const meta = await store.put(bucket, key, upload(req, store.maxObjectBytes));
     res.writeHead(200, { etag: meta.etag }).end();
@@ -145,15 +176,26 @@ async function handleObject(store: ObjectStore, bucket: string, key: string, que
   } else throw new StoreError(405, 'MethodNotAllowed', `${method} is not allowed on an object.`);
 }
 
-async function listObjectsV2(store: ObjectStore, bucket: string, query: URLSearchParams, res: ServerResponse): Promise<void> {
+async function listObjectsV2(
+  store: ObjectStore,
+  bucket: string,
+  query: URLSearchParams,
+  res: ServerResponse,
+): Promise<void> {
   const prefix = query.get('prefix') ?? '';
   const max = Math.min(1000, Math.max(1, Number(query.get('max-keys') ?? 1000) || 1000));
   const token = query.get('continuation-token');
   const startAfter = token ? Buffer.from(token, 'base64url').toString('utf8') : (query.get('start-after') ?? '');
   const { objects, truncated } = await store.list(bucket, prefix, startAfter, max);
-  const next = truncated && objects.length ? `<NextContinuationToken>${Buffer.from(objects[objects.length - 1].key).toString('base64url')}</NextContinuationToken>` : '';
+  const next =
+    truncated && objects.length
+      ? `<NextContinuationToken>${Buffer.from(objects[objects.length - 1].key).toString('base64url')}</NextContinuationToken>`
+      : '';
   const contents = objects
-    .map((o) => `<Contents><Key>${xml(o.key)}</Key><LastModified>${o.lastModified.toISOString()}</LastModified><ETag>${xml(o.etag)}</ETag><Size>${o.size}</Size><StorageClass>STANDARD</StorageClass></Contents>`)
+    .map(
+      (o) =>
+        `<Contents><Key>${xml(o.key)}</Key><LastModified>${o.lastModified.toISOString()}</LastModified><ETag>${xml(o.etag)}</ETag><Size>${o.size}</Size><StorageClass>STANDARD</StorageClass></Contents>`,
+    )
     .join('');
   res.writeHead(200, { 'content-type': 'application/xml' });
   res.end(
@@ -173,12 +215,20 @@ async function drain(req: IncomingMessage): Promise<void> {
  */
 function upload(req: IncomingMessage, maxObjectBytes: number): Upload {
   const encoding = String(req.headers['content-encoding'] ?? '');
-  const chunked = encoding.split(',').some((e) => e.trim() === 'aws-chunked') || String(req.headers['x-amz-content-sha256'] ?? '').startsWith('STREAMING-');
+  const chunked =
+    encoding.split(',').some((e) => e.trim() === 'aws-chunked') ||
+    String(req.headers['x-amz-content-sha256'] ?? '').startsWith('STREAMING-');
   const decodedLength = lengthHeader(req, 'x-amz-decoded-content-length');
   const declared = chunked ? decodedLength : lengthHeader(req, 'content-length');
-  if (declared !== undefined && declared > maxObjectBytes) throw new StoreError(400, 'EntityTooLarge', `Your proposed upload exceeds the maximum allowed object size (${maxObjectBytes} bytes).`);
+  if (declared !== undefined && declared > maxObjectBytes)
+    throw new StoreError(
+      400,
+      'EntityTooLarge',
+      `Your proposed upload exceeds the maximum allowed object size (${maxObjectBytes} bytes).`,
+    );
   const contentMd5 = req.headers['content-md5'];
-  if (contentMd5 !== undefined && (typeof contentMd5 !== 'string' || !/^[A-Za-z0-9+/]{22}==$/.test(contentMd5))) throw new StoreError(400, 'InvalidDigest', 'The Content-MD5 you specified is not valid.');
+  if (contentMd5 !== undefined && (typeof contentMd5 !== 'string' || !/^[A-Za-z0-9+/]{22}==$/.test(contentMd5)))
+    throw new StoreError(400, 'InvalidDigest', 'The Content-MD5 you specified is not valid.');
   const checksum = declaredChecksum(req.headers);
   return {
     contentType: req.headers['content-type'] ?? 'application/octet-stream',
@@ -186,7 +236,10 @@ function upload(req: IncomingMessage, maxObjectBytes: number): Upload {
     open: () => {
       const decoder = chunked ? new AwsChunkedDecoder({ decodedLength }) : undefined;
       const stages: Transform[] = [decoder ?? new PassThrough()];
-      if (checksum) stages.push(new ChecksumCheck(checksum.algorithm, () => checksum.header ?? decoder?.trailers.get(checksum.trailer ?? '')));
+      if (checksum)
+        stages.push(
+          new ChecksumCheck(checksum.algorithm, () => checksum.header ?? decoder?.trailers.get(checksum.trailer ?? '')),
+        );
       return chained(req, stages);
     },
   };
@@ -195,7 +248,8 @@ function upload(req: IncomingMessage, maxObjectBytes: number): Upload {
 function lengthHeader(req: IncomingMessage, name: string): number | undefined {
   const value = req.headers[name];
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !/^\d{1,16}$/.test(value)) throw new StoreError(400, 'InvalidArgument', `${name} is not a byte count.`);
+  if (typeof value !== 'string' || !/^\d{1,16}$/.test(value))
+    throw new StoreError(400, 'InvalidArgument', `${name} is not a byte count.`);
   return Number(value);
 }
 
@@ -213,4 +267,3 @@ function chained(source: Readable, stages: Transform[]): Readable {
   }
   return from;
 }
-

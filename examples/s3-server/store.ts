@@ -83,28 +83,40 @@ export class ObjectStore {
 
   async listBuckets(): Promise<string[]> {
     const entries = await fsp.readdir(this.root, { withFileTypes: true }).catch(() => []);
-    return entries.filter((e) => e.isDirectory() && BUCKET_NAME.test(e.name)).map((e) => e.name).sort();
+    return entries
+      .filter((e) => e.isDirectory() && BUCKET_NAME.test(e.name))
+      .map((e) => e.name)
+      .sort();
   }
 
   async bucketExists(bucket: string): Promise<boolean> {
-    return fsp.stat(this.bucketDir(bucket)).then((s) => s.isDirectory(), () => false);
+    return fsp.stat(this.bucketDir(bucket)).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
   }
 
   private async existingBucketDir(bucket: string): Promise<string> {
     const dir = this.bucketDir(bucket);
-    if (!(await this.bucketExists(bucket))) throw new StoreError(404, 'NoSuchBucket', 'The specified bucket does not exist.');
+    if (!(await this.bucketExists(bucket)))
+      throw new StoreError(404, 'NoSuchBucket', 'The specified bucket does not exist.');
     return dir;
   }
 
   private async objectFile(bucket: string, key: string): Promise<string> {
-    if (!key || Buffer.byteLength(key) > MAX_KEY_BYTES) throw new StoreError(400, 'KeyTooLongError', `Keys are 1 to ${MAX_KEY_BYTES} bytes of UTF-8.`);
+    if (!key || Buffer.byteLength(key) > MAX_KEY_BYTES)
+      throw new StoreError(400, 'KeyTooLongError', `Keys are 1 to ${MAX_KEY_BYTES} bytes of UTF-8.`);
     return join(await this.existingBucketDir(bucket), objectFileName(key));
   }
 
   /** Streams the upload into a new version; its MD5 is the ETag, as S3's for single-part uploads. */
   async put(bucket: string, key: string, upload: Upload): Promise<ObjectMeta> {
     const file = await this.objectFile(bucket, key);
-    const tmp = join(this.root, bucket, `${TEMP_PREFIX}${process.pid}-${++this.uploads}-${randomBytes(6).toString('hex')}`);
+    const tmp = join(
+      this.root,
+      bucket,
+      `${TEMP_PREFIX}${process.pid}-${++this.uploads}-${randomBytes(6).toString('hex')}`,
+    );
     const meter = new UploadMeter(this.maxObjectBytes);
     const out = createWriteStream(tmp, { flags: 'wx' });
     try {
@@ -113,7 +125,13 @@ export class ObjectStore {
       if (upload.contentMd5 !== undefined && upload.contentMd5 !== digest.toString('base64')) {
         throw new StoreError(400, 'BadDigest', 'The Content-MD5 you specified did not match what was received.');
       }
-      const meta: ObjectMeta = { key, size: meter.size, etag: `"${digest.toString('hex')}"`, contentType: upload.contentType, lastModified: new Date() };
+      const meta: ObjectMeta = {
+        key,
+        size: meter.size,
+        etag: `"${digest.toString('hex')}"`,
+        contentType: upload.contentType,
+        lastModified: new Date(),
+      };
       await fsp.appendFile(tmp, versionTrailer(meta));
       await fsp.rename(tmp, file);
       return meta;
@@ -154,13 +172,22 @@ export class ObjectStore {
   }
 
   /** Keys in S3's order (UTF-8 bytes), from after `startAfter`, at most `max`. */
-  async list(bucket: string, prefix: string, startAfter: string, max: number): Promise<{ objects: ObjectMeta[]; truncated: boolean }> {
+  async list(
+    bucket: string,
+    prefix: string,
+    startAfter: string,
+    max: number,
+  ): Promise<{ objects: ObjectMeta[]; truncated: boolean }> {
     const dir = await this.existingBucketDir(bucket);
     const keys: string[] = [];
     for (const name of await fsp.readdir(dir)) {
       let key = keyOfFileName(name);
       // (a hashed name: its key is in the file)
-      if (key === '') key = await versionMeta(join(dir, name)).then((m) => m.key, () => undefined);
+      if (key === '')
+        key = await versionMeta(join(dir, name)).then(
+          (m) => m.key,
+          () => undefined,
+        );
       if (key !== undefined && key.startsWith(prefix) && utf8Order(key, startAfter) > 0) keys.push(key);
     }
     keys.sort(utf8Order);
@@ -214,7 +241,14 @@ class UploadMeter extends Transform {
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, callback: TransformCallback): void {
     this.size += chunk.length;
-    if (this.size > this.max) return callback(new StoreError(400, 'EntityTooLarge', `Your proposed upload exceeds the maximum allowed object size (${this.max} bytes).`));
+    if (this.size > this.max)
+      return callback(
+        new StoreError(
+          400,
+          'EntityTooLarge',
+          `Your proposed upload exceeds the maximum allowed object size (${this.max} bytes).`,
+        ),
+      );
     this.md5.update(chunk);
     callback(null, chunk);
   }
@@ -241,7 +275,8 @@ async function openVersion(file: string): Promise<FileHandle> {
   try {
     return await fsp.open(file, 'r');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new StoreError(404, 'NoSuchKey', 'The specified key does not exist.');
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new StoreError(404, 'NoSuchKey', 'The specified key does not exist.');
     throw e;
   }
 }
@@ -254,12 +289,14 @@ async function readMeta(handle: FileHandle, key: string | undefined): Promise<Ob
   const tail = Buffer.alloc(TRAILER_BYTES);
   await handle.read(tail, 0, TRAILER_BYTES, fileSize - TRAILER_BYTES);
   const metaBytes = tail.readUInt32LE(0);
-  if (!tail.subarray(4).equals(MAGIC) || metaBytes > MAX_META_BYTES || metaBytes > fileSize - TRAILER_BYTES) throw damaged();
+  if (!tail.subarray(4).equals(MAGIC) || metaBytes > MAX_META_BYTES || metaBytes > fileSize - TRAILER_BYTES)
+    throw damaged();
   const json = Buffer.alloc(metaBytes);
   await handle.read(json, 0, metaBytes, fileSize - TRAILER_BYTES - metaBytes);
   const meta = JSON.parse(json.toString('utf8')) as ObjectMeta;
   if (meta.size !== fileSize - TRAILER_BYTES - metaBytes) throw damaged();
   // (a hashed file name holds one key; another key with the same name does not exist)
-  if (key !== undefined && meta.key !== key) throw new StoreError(404, 'NoSuchKey', 'The specified key does not exist.');
+  if (key !== undefined && meta.key !== key)
+    throw new StoreError(404, 'NoSuchKey', 'The specified key does not exist.');
   return { ...meta, lastModified: new Date(meta.lastModified) };
 }

@@ -46,11 +46,15 @@ export function parseLimit(cost: string, value: unknown, match?: string): Limit 
   const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
   const percent = /^(\d+(?:\.\d+)?)\s*%$/.exec(text);
   if (percent) {
-    if (cost !== 'temporary') throw new HeapflameError(`a share ("${text}") is a limit for temporary only, not for ${cost}`);
+    if (cost !== 'temporary')
+      throw new HeapflameError(`a share ("${text}") is a limit for temporary only, not for ${cost}`);
     return { cost, max: Number(percent[1]), percent: true, match, text };
   }
   const max = typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : bytesOf(text);
-  if (max === null) throw new HeapflameError(`the limit for ${cost}${match ? ` in ${match}` : ''} is "${text}": expected a number, a size such as 64K or 2G, or for temporary a share such as 10%`);
+  if (max === null)
+    throw new HeapflameError(
+      `the limit for ${cost}${match ? ` in ${match}` : ''} is "${text}": expected a number, a size such as 64K or 2G, or for temporary a share such as 10%`,
+    );
   return { cost, max, match, text };
 }
 
@@ -77,17 +81,20 @@ export function budgetLimits(doc: unknown, file: string): Limit[] {
   const fail = (what: string): never => {
     throw new HeapflameError(`not a valid budget: ${what}`, { file });
   };
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) fail('expected a JSON object with "limits" and/or "functions"');
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
+    fail('expected a JSON object with "limits" and/or "functions"');
   const d = doc as Record<string, unknown>;
   const limits: Limit[] = [];
   if (d.limits !== undefined) {
-    if (typeof d.limits !== 'object' || d.limits === null || Array.isArray(d.limits)) fail('"limits" must map costs to limits');
+    if (typeof d.limits !== 'object' || d.limits === null || Array.isArray(d.limits))
+      fail('"limits" must map costs to limits');
     for (const [cost, value] of Object.entries(d.limits as object)) limits.push(parseLimit(cost, value));
   }
   if (d.functions !== undefined) {
     if (!Array.isArray(d.functions)) fail('"functions" must be an array');
     (d.functions as unknown[]).forEach((f, i) => {
-      if (typeof f !== 'object' || f === null || typeof (f as { match?: unknown }).match !== 'string') fail(`functions[${i}] needs "match", a function name pattern`);
+      if (typeof f !== 'object' || f === null || typeof (f as { match?: unknown }).match !== 'string')
+        fail(`functions[${i}] needs "match", a function name pattern`);
       const { match, ...costs } = f as Record<string, unknown>;
       try {
         new RegExp(match as string);
@@ -101,18 +108,31 @@ export function budgetLimits(doc: unknown, file: string): Limit[] {
 }
 
 /** Each limit against the profile. A cost the profile does not have is an error, not a pass. */
-export function checkBudget(profile: Profile, limits: Limit[], format: (cost: CostId, v: number) => string): LimitResult[] {
+export function checkBudget(
+  profile: Profile,
+  limits: Limit[],
+  format: (cost: CostId, v: number) => string,
+): LimitResult[] {
   return limits.map((limit) => {
     const c = costIndex(profile, limit.cost);
-    if (c < 0) throw new HeapflameError(`the budget limits "${limit.cost}", which this profile does not measure; it has: ${costList(profile)}`);
+    if (c < 0)
+      throw new HeapflameError(
+        `the budget limits "${limit.cost}", which this profile does not measure; it has: ${costList(profile)}`,
+      );
     const unit = profile.costs[c].unit;
-    const valueOf = (k: number) => (limit.match ? inclusiveCost(profile, k, new RegExp(limit.match)) : profile.totals[profile.costs[k].id] ?? sum(profile.values[k]));
+    const valueOf = (k: number) =>
+      limit.match
+        ? inclusiveCost(profile, k, new RegExp(limit.match))
+        : (profile.totals[profile.costs[k].id] ?? sum(profile.values[k]));
     let actual = valueOf(c);
     let shown = format(limit.cost, actual);
     if (limit.percent) {
       // a share of all allocations (counts) or of allocated bytes (sampled recordings)
       const base = costIndex(profile, unit === 'bytes' ? 'allocated' : 'allocations');
-      if (base < 0) throw new HeapflameError(`a share limit on temporary needs ${unit === 'bytes' ? 'allocated' : 'allocations'}, which this profile does not have`);
+      if (base < 0)
+        throw new HeapflameError(
+          `a share limit on temporary needs ${unit === 'bytes' ? 'allocated' : 'allocations'}, which this profile does not have`,
+        );
       const whole = valueOf(base);
       actual = whole > 0 ? (100 * actual) / whole : 0;
       shown = `${actual.toFixed(1)}%`;
@@ -120,7 +140,13 @@ export function checkBudget(profile: Profile, limits: Limit[], format: (cost: Co
     const ok = actual <= limit.max;
     const where = limit.match ? ` in ${limit.match}` : '';
     const budget = limit.percent ? `${limit.max}%` : format(limit.cost, limit.max);
-    return { ...limit, actual, unit: limit.percent ? 'percent' : unit, ok, label: `${limit.cost}${where}: ${shown} ${ok ? '<=' : '>'} ${budget}` };
+    return {
+      ...limit,
+      actual,
+      unit: limit.percent ? 'percent' : unit,
+      ok,
+      label: `${limit.cost}${where}: ${shown} ${ok ? '<=' : '>'} ${budget}`,
+    };
   });
 }
 
@@ -135,7 +161,8 @@ export function inclusiveCost(profile: Profile, column: number, pattern: RegExp)
   const matches = profile.frames.map((f) => pattern.test(f.name));
   // nodes under a matching frame: parents come before their children
   const under = new Uint8Array(profile.nodeCount);
-  for (let n = 1; n < profile.nodeCount; n++) under[n] = under[profile.nodeParent[n]] || (matches[profile.nodeFrame[n]] ? 1 : 0);
+  for (let n = 1; n < profile.nodeCount; n++)
+    under[n] = under[profile.nodeParent[n]] || (matches[profile.nodeFrame[n]] ? 1 : 0);
   let total = 0;
   for (let i = 0; i < profile.sampleCount; i++) if (under[profile.sampleNode[i]]) total += profile.values[column][i];
   return total;

@@ -171,12 +171,15 @@ export function buildCallTree(profile: Profile, options: CallTreeOptions = {}): 
     if (!options.reverse) {
       // Profile nodes come after their parents: one pass maps them all.
       const map = new Int32Array(profile.nodeCount);
-      for (let n = 1; n < profile.nodeCount; n++) map[n] = child(map[profile.nodeParent[n]], frameLabel[profile.nodeFrame[n]]);
-      for (let i = 0; i < profile.sampleCount; i++) t.addSelf(map[profile.sampleNode[i]], values[i], others ? others[i] : 0);
+      for (let n = 1; n < profile.nodeCount; n++)
+        map[n] = child(map[profile.nodeParent[n]], frameLabel[profile.nodeFrame[n]]);
+      for (let i = 0; i < profile.sampleCount; i++)
+        t.addSelf(map[profile.sampleNode[i]], values[i], others ? others[i] : 0);
     } else {
       for (let i = 0; i < profile.sampleCount; i++) {
         let node = 0;
-        for (let n = profile.sampleNode[i]; n > 0; n = profile.nodeParent[n]) node = child(node, frameLabel[profile.nodeFrame[n]]);
+        for (let n = profile.sampleNode[i]; n > 0; n = profile.nodeParent[n])
+          node = child(node, frameLabel[profile.nodeFrame[n]]);
         t.addSelf(node, values[i], others ? others[i] : 0);
       }
     }
@@ -303,7 +306,6 @@ class GrowTree {
     this.otherSelf[node] += other;
   }
 }
-
 
 /**
  * A flame chart (flamegraph.pl --flamechart): samples left to right in their order, frames

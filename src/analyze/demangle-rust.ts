@@ -23,7 +23,8 @@ export interface DemangleOptions {
 export function demangleRust(symbol: string, options?: DemangleOptions): string {
   if (typeof symbol !== 'string' || symbol.length === 0) return symbol;
   const keepHashes = options?.keepHashes === true;
-  const out = attempt(() => demangleMangled(symbol, keepHashes)) ?? attempt(() => demangleHalfDemangled(symbol, keepHashes));
+  const out =
+    attempt(() => demangleMangled(symbol, keepHashes)) ?? attempt(() => demangleHalfDemangled(symbol, keepHashes));
   return out === null || out === '' ? symbol : out;
 }
 
@@ -86,8 +87,10 @@ function isAcceptableSuffix(suffix: string): boolean {
 function parseLegacy(s: string): { elements: string[]; suffix: string } | null {
   let inner: string;
   if (s.startsWith('_ZN')) inner = s.slice(3);
-  else if (s.startsWith('ZN')) inner = s.slice(2); // dbghelp on Windows strips the `_`
-  else if (s.startsWith('__ZN')) inner = s.slice(4); // macOS adds one
+  else if (s.startsWith('ZN'))
+    inner = s.slice(2); // dbghelp on Windows strips the `_`
+  else if (s.startsWith('__ZN'))
+    inner = s.slice(4); // macOS adds one
   else return null;
   if (!isAscii(inner)) return null;
 
@@ -215,8 +218,10 @@ function code(ch: string): number {
 function v0Inner(s: string): string | null {
   let inner: string;
   if (s.length > 2 && s.startsWith('_R')) inner = s.slice(2);
-  else if (s.length > 1 && s.startsWith('R')) inner = s.slice(1); // dbghelp on Windows strips the `_`
-  else if (s.length > 3 && s.startsWith('__R')) inner = s.slice(3); // macOS adds one
+  else if (s.length > 1 && s.startsWith('R'))
+    inner = s.slice(1); // dbghelp on Windows strips the `_`
+  else if (s.length > 3 && s.startsWith('__R'))
+    inner = s.slice(3); // macOS adds one
   else return null;
   if (!isUpper(inner.charCodeAt(0)) || !isAscii(inner)) return null;
   return inner;
@@ -394,7 +399,8 @@ class V0Printer {
     const text = this.sym.slice(start, this.pos);
     if (!isPunycode) return { ascii: text, punycode: '' };
     const sep = text.lastIndexOf('_');
-    const ident = sep < 0 ? { ascii: '', punycode: text } : { ascii: text.slice(0, sep), punycode: text.slice(sep + 1) };
+    const ident =
+      sep < 0 ? { ascii: '', punycode: text } : { ascii: text.slice(0, sep), punycode: text.slice(sep + 1) };
     if (ident.punycode === '') abandon();
     return ident;
   }

@@ -43,18 +43,60 @@ const writesPerByte = (t: Sums) => ratio(t.wb, t.tb);
 export const DHAT_VIEW_METRICS: Metric[] = [
   { label: 'Total (bytes)', field: 'tb', needs: 'none', significant: (t, r) => t.tb >= 0.01 * r.tb },
   { label: 'Total (blocks)', field: 'tbk', needs: 'none', significant: (t, r) => t.tbk >= 0.01 * r.tbk },
-  { label: 'Total (blocks), tiny', field: 'tbk', needs: 'none', significant: (t, r) => t.tbk >= 0.005 * r.tbk && ratio(t.tb, t.tbk) <= 16 },
-  { label: 'Total (blocks), short-lived', field: 'tbk', needs: 'lifetimes', significant: (t, r, tuth) => t.tbk >= 0.005 * r.tbk && ratio(t.tl, t.tbk) <= tuth },
-  { label: 'Total (bytes), zero reads or zero writes', field: 'tb', needs: 'accesses', significant: (t, r) => t.tb >= 0.005 * r.tb && (t.rb === 0 || t.wb === 0) },
-  { label: 'Total (blocks), zero reads or zero writes', field: 'tbk', needs: 'accesses', significant: (t, r) => t.tbk >= 0.005 * r.tbk && (t.rb === 0 || t.wb === 0) },
-  { label: 'Total (bytes), low-access', field: 'tb', needs: 'accesses', significant: (t, r) => t.tb >= 0.005 * r.tb && t.rb !== 0 && t.wb !== 0 && (readsPerByte(t) <= 0.4 || writesPerByte(t) <= 0.4) },
-  { label: 'Total (blocks), low-access', field: 'tbk', needs: 'accesses', significant: (t, r) => t.tbk >= 0.005 * r.tbk && t.rb !== 0 && t.wb !== 0 && (readsPerByte(t) <= 0.4 || writesPerByte(t) <= 0.4) },
+  {
+    label: 'Total (blocks), tiny',
+    field: 'tbk',
+    needs: 'none',
+    significant: (t, r) => t.tbk >= 0.005 * r.tbk && ratio(t.tb, t.tbk) <= 16,
+  },
+  {
+    label: 'Total (blocks), short-lived',
+    field: 'tbk',
+    needs: 'lifetimes',
+    significant: (t, r, tuth) => t.tbk >= 0.005 * r.tbk && ratio(t.tl, t.tbk) <= tuth,
+  },
+  {
+    label: 'Total (bytes), zero reads or zero writes',
+    field: 'tb',
+    needs: 'accesses',
+    significant: (t, r) => t.tb >= 0.005 * r.tb && (t.rb === 0 || t.wb === 0),
+  },
+  {
+    label: 'Total (blocks), zero reads or zero writes',
+    field: 'tbk',
+    needs: 'accesses',
+    significant: (t, r) => t.tbk >= 0.005 * r.tbk && (t.rb === 0 || t.wb === 0),
+  },
+  {
+    label: 'Total (bytes), low-access',
+    field: 'tb',
+    needs: 'accesses',
+    significant: (t, r) =>
+      t.tb >= 0.005 * r.tb && t.rb !== 0 && t.wb !== 0 && (readsPerByte(t) <= 0.4 || writesPerByte(t) <= 0.4),
+  },
+  {
+    label: 'Total (blocks), low-access',
+    field: 'tbk',
+    needs: 'accesses',
+    significant: (t, r) =>
+      t.tbk >= 0.005 * r.tbk && t.rb !== 0 && t.wb !== 0 && (readsPerByte(t) <= 0.4 || writesPerByte(t) <= 0.4),
+  },
   { label: 'At t-gmax (bytes)', field: 'gb', needs: 'lifetimes', significant: (t, r) => t.gb >= 0.01 * r.gb },
   { label: 'At t-end (bytes)', field: 'eb', needs: 'lifetimes', significant: (t, r) => t.eb >= 0.01 * r.eb },
   { label: 'Reads (bytes)', field: 'rb', needs: 'accesses', significant: (t, r) => t.rb >= 0.01 * r.rb },
-  { label: 'Reads (bytes), high-access', field: 'rb', needs: 'accesses', significant: (t, r) => t.rb >= 0.005 * r.rb && (readsPerByte(t) >= 1000 || writesPerByte(t) >= 1000) },
+  {
+    label: 'Reads (bytes), high-access',
+    field: 'rb',
+    needs: 'accesses',
+    significant: (t, r) => t.rb >= 0.005 * r.rb && (readsPerByte(t) >= 1000 || writesPerByte(t) >= 1000),
+  },
   { label: 'Writes (bytes)', field: 'wb', needs: 'accesses', significant: (t, r) => t.wb >= 0.01 * r.wb },
-  { label: 'Writes (bytes), high-access', field: 'wb', needs: 'accesses', significant: (t, r) => t.wb >= 0.005 * r.wb && (readsPerByte(t) >= 1000 || writesPerByte(t) >= 1000) },
+  {
+    label: 'Writes (bytes), high-access',
+    field: 'wb',
+    needs: 'accesses',
+    significant: (t, r) => t.wb >= 0.005 * r.wb && (readsPerByte(t) >= 1000 || writesPerByte(t) >= 1000),
+  },
 ];
 
 /** The costs of a DHAT profile that dh_view's fields come from (copy and ad-hoc: their own names). */
@@ -101,8 +143,12 @@ export function dhatViewMetricEnabled(profile: Profile, m: number): boolean {
 
 export function dhatView(profile: Profile, metric: number): DhatViewNode {
   const m = DHAT_VIEW_METRICS[metric];
-  if (!m) throw new HeapflameError(`no dh_view sort metric ${metric} (there are ${DHAT_VIEW_METRICS.length}, 0 to ${DHAT_VIEW_METRICS.length - 1})`);
-  if (profile.meta.format !== 'dhat') throw new HeapflameError(`dh_view's tree is for DHAT profiles (this one is ${profile.meta.format})`);
+  if (!m)
+    throw new HeapflameError(
+      `no dh_view sort metric ${metric} (there are ${DHAT_VIEW_METRICS.length}, 0 to ${DHAT_VIEW_METRICS.length - 1})`,
+    );
+  if (profile.meta.format !== 'dhat')
+    throw new HeapflameError(`dh_view's tree is for DHAT profiles (this one is ${profile.meta.format})`);
   const columns = Object.fromEntries(
     (Object.keys(FIELD_COSTS) as (keyof Sums)[]).map((f) => {
       const c = profile.costs.findIndex((x) => FIELD_COSTS[f].includes(x.id));

@@ -87,7 +87,8 @@ export function topChanges(diff: Profile, limit = 10): { growing: FunctionChange
   // Callers share their callees' change: on equal change, the function whose own code
   // changed comes first.
   const self = (c: FunctionChange) => Math.abs(c.selfAfter - c.selfBefore);
-  const order = (x: FunctionChange, y: FunctionChange) => Math.abs(y.delta) - Math.abs(x.delta) || self(y) - self(x) || (x.name < y.name ? -1 : 1);
+  const order = (x: FunctionChange, y: FunctionChange) =>
+    Math.abs(y.delta) - Math.abs(x.delta) || self(y) - self(x) || (x.name < y.name ? -1 : 1);
   const growing = all.filter((c) => c.delta > 0).sort(order);
   const shrinking = all.filter((c) => c.delta < 0).sort(order);
   return { growing: growing.slice(0, limit), shrinking: shrinking.slice(0, limit) };

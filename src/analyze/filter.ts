@@ -14,7 +14,8 @@ export interface StackFilter {
  */
 export function filterStacks(profile: Profile, filter: StackFilter): Profile {
   if (!filter.focus && !filter.exclude) return profile;
-  const frameMatch = (re: RegExp) => Uint8Array.from(profile.frames, (f) => (re.test(f.name || `0x${f.address}`) ? 1 : 0));
+  const frameMatch = (re: RegExp) =>
+    Uint8Array.from(profile.frames, (f) => (re.test(f.name || `0x${f.address}`) ? 1 : 0));
   const focus = filter.focus ? frameMatch(filter.focus) : null;
   const exclude = filter.exclude ? frameMatch(filter.exclude) : null;
   // Nodes are created after their parents, so one pass in index order sees parents first.

@@ -68,7 +68,13 @@ export function topEntries(profile: Profile, cost: CostId, options: TopOptions =
       .sort((a, b) => Math.abs(col[b]) - Math.abs(col[a]))
       .slice(0, perEntry)
       .map((s) => ({ sample: s, node: profile.sampleNode[s], value: col[s], costs: costsOf([s]) }));
-    out.push({ frame: e.frame, value: e.value, costs: costsOf(e.samples), stacks, stackCount: e.samples.filter((s) => col[s] !== 0).length });
+    out.push({
+      frame: e.frame,
+      value: e.value,
+      costs: costsOf(e.samples),
+      stacks,
+      stackCount: e.samples.filter((s) => col[s] !== 0).length,
+    });
   }
   return out;
 }

@@ -26,8 +26,10 @@ export interface CliCommand {
 }
 
 /** What every reading command accepts, for its help. */
-export const INPUT = 'any profile heapflame reads: heaptrack, Bytehound, DHAT, V8 heap profile, pprof, speedscope, folded stacks or .heapflame (zstd, gzip or plain; - for stdin)';
-export const COST_HELP = "a cost of the profile (default: its main one; heaptrack: allocations, a Node recording: allocated); an unknown one lists the profile's costs";
+export const INPUT =
+  'any profile heapflame reads: heaptrack, Bytehound, DHAT, V8 heap profile, pprof, speedscope, folded stacks or .heapflame (zstd, gzip or plain; - for stdin)';
+export const COST_HELP =
+  "a cost of the profile (default: its main one; heaptrack: allocations, a Node recording: allocated); an unknown one lists the profile's costs";
 
 /** The options of every command that reads a profile. */
 export interface ReadFlags {
@@ -55,13 +57,20 @@ export function readOptions(cmd: Command): Command {
     .option('--to <time>', 'only events up to this time; leaked = allocated in the window, live at its end', parseTime)
     .option('--focus <regex>', 'only stacks with a frame matching this', parseRegex)
     .option('--exclude <regex>', 'drop stacks with a frame matching this', parseRegex)
-    .option('--raw-names', 'heaptrack_print-compatible output: its names (no Rust demangling), frame order and suppression handling')
+    .option(
+      '--raw-names',
+      'heaptrack_print-compatible output: its names (no Rust demangling), frame order and suppression handling',
+    )
     .option('--keep-hashes', 'keep Rust hash suffixes and crate disambiguators')
     .option('--no-shorten-templates', 'keep C++ template arguments (heaptrack_print -t 0)')
     .option('--suppressions <file>', 'LeakSanitizer-style leak suppressions (leak:<pattern> lines)')
     .option('--no-builtin-suppressions', "do not apply heaptrack's built-in leak suppressions")
     .option('--no-embedded-suppressions', 'ignore suppressions embedded in the recording')
-    .option('--max-document <size>', `JSON and pprof inputs are read whole: refuse more than this once decompressed (default ${DEFAULT_MAX_WHOLE_BYTES / 2 ** 20}M)`, parseSize)
+    .option(
+      '--max-document <size>',
+      `JSON and pprof inputs are read whole: refuse more than this once decompressed (default ${DEFAULT_MAX_WHOLE_BYTES / 2 ** 20}M)`,
+      parseSize,
+    )
     .option('-q, --quiet', 'no progress display');
 }
 

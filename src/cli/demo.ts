@@ -42,18 +42,23 @@ export async function runDemo(outDir: string): Promise<void> {
     const run = await record({ command: [process.execPath, DEMO_PROGRAM, ...v.flags], out: file });
     v.ms = performance.now() - t0;
     // record names its files by absolute path, whatever the output directory was given as
-    if (run.exitCode !== 0 || !run.files.includes(resolve(file))) throw new Error(`the demo program (${v.name}) did not record: exit ${run.exitCode ?? run.signal}`);
+    if (run.exitCode !== 0 || !run.files.includes(resolve(file)))
+      throw new Error(`the demo program (${v.name}) did not record: exit ${run.exitCode ?? run.signal}`);
     written.push(file);
     const p = (v.profile = await loadProfile(file));
     await write(`${v.name}.report.txt`, [renderTextReport(p)]);
     await write(`${v.name}.html`, [renderHtml(p, { title: `heapflame demo: S3 GET ${v.name} the fix` })]);
-    await write(`${v.name}.svg`, [renderSvg(p, { cost: 'allocated', title: `heapflame demo: bytes allocated, ${v.name} the fix` })]);
+    await write(`${v.name}.svg`, [
+      renderSvg(p, { cost: 'allocated', title: `heapflame demo: bytes allocated, ${v.name} the fix` }),
+    ]);
   }
   const [before, after] = variants.map((v) => v.profile!);
   for (const cost of ['allocated', 'tasks']) {
     // widths from BASE: what the fix took away shows, in blue
     const diff = diffProfiles(before, after, cost);
-    await write(`diff-${cost}.svg`, [renderSvg(diff, { negate: true, title: `heapflame demo: ${cost}, before → after the fix` })]);
+    await write(`diff-${cost}.svg`, [
+      renderSvg(diff, { negate: true, title: `heapflame demo: ${cost}, before → after the fix` }),
+    ]);
     await write(`diff-${cost}.html`, [renderHtml(diff, { title: `heapflame demo diff: ${cost}` })]);
   }
 
@@ -63,8 +68,10 @@ export async function runDemo(outDir: string): Promise<void> {
   await write('native/report.json', [renderJsonReport(native, { file: DEMO_RECORDING })]);
   for (const cost of native.costs) await write(`native/${cost.id}.folded`, foldedChunks(native, { cost: cost.id }));
 
-  const churn = (p: Profile) => topEntries(p, 'allocated', { limit: 20 }).find((e) => p.frames[e.frame].name === 'readObjectBody')?.value ?? 0;
-  const row = (label: string, f: (p: Profile) => string) => `  ${label.padEnd(34)}${f(before).padStart(12)}${f(after).padStart(12)}`;
+  const churn = (p: Profile) =>
+    topEntries(p, 'allocated', { limit: 20 }).find((e) => p.frames[e.frame].name === 'readObjectBody')?.value ?? 0;
+  const row = (label: string, f: (p: Profile) => string) =>
+    `  ${label.padEnd(34)}${f(before).padStart(12)}${f(after).padStart(12)}`;
   const nt = native.totals;
   process.stdout.write(
     [

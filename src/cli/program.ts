@@ -5,7 +5,9 @@ import { HeapflameError } from '../model/errors.js';
 import type { ExitStatus } from './command.js';
 import { COMMANDS } from './commands/index.js';
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 /** The command line; each command's `run` reports its exit status to `onExit`. */
 export function buildProgram(onExit: (status: ExitStatus) => void = () => {}): Command {
@@ -23,7 +25,9 @@ export function buildProgram(onExit: (status: ExitStatus) => void = () => {}): C
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   for (const command of COMMANDS) {
-    command.configure(program.command(command.name)).action(async (...args: unknown[]) => onExit(await command.run(...args)));
+    command
+      .configure(program.command(command.name))
+      .action(async (...args: unknown[]) => onExit(await command.run(...args)));
   }
   return program;
 }
@@ -51,13 +55,16 @@ export async function main(argv: string[]): Promise<number> {
     if (code === 'EPIPE') return 0;
     if (code && typeof code === 'string') {
       const err = e as NodeJS.ErrnoException;
-      process.stderr.write(`heapflame: error: ${terminalSafe(err.path ?? '')}${err.path ? ': ' : ''}${terminalSafe(err.message)}\n`);
+      process.stderr.write(
+        `heapflame: error: ${terminalSafe(err.path ?? '')}${err.path ? ': ' : ''}${terminalSafe(err.message)}\n`,
+      );
       return 2;
     }
     // A bug, not bad input: one line unless asked for the details.
     const detail = process.env.HEAPFLAME_DEBUG ? (e as Error)?.stack : (e as Error)?.message;
-    process.stderr.write(`heapflame: internal error: ${terminalSafe(String(detail ?? e))} (set HEAPFLAME_DEBUG=1 for details)\n`);
+    process.stderr.write(
+      `heapflame: internal error: ${terminalSafe(String(detail ?? e))} (set HEAPFLAME_DEBUG=1 for details)\n`,
+    );
     return 70;
   }
 }
-

@@ -2,7 +2,11 @@
  * Progress on stderr for long reads: only on a terminal, only after a second, one line
  * redrawn in place, cleared at the end.
  */
-export function progressReporter(label: string, enabled: boolean, delayMs = Number(process.env.HEAPFLAME_PROGRESS_DELAY_MS ?? 1000)) {
+export function progressReporter(
+  label: string,
+  enabled: boolean,
+  delayMs = Number(process.env.HEAPFLAME_PROGRESS_DELAY_MS ?? 1000),
+) {
   const tty = enabled && process.stderr.isTTY === true;
   const start = Date.now();
   let lastDraw = 0;

@@ -5,7 +5,8 @@ import type { TimePoint } from '../model/profile.js';
 /** `4096`, `1K`, `1.5M`, `2G` (1024-based), `512B`. */
 export function parseSize(text: string): number {
   const bytes = bytesOf(text);
-  if (bytes === null) throw new InvalidArgumentError(`expected a size in bytes such as 4096, 64K, 1.5M or 2G, got "${text}"`);
+  if (bytes === null)
+    throw new InvalidArgumentError(`expected a size in bytes such as 4096, 64K, 1.5M or 2G, got "${text}"`);
   return bytes;
 }
 

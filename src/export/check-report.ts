@@ -11,7 +11,12 @@ import { xmlEscape } from './xml.js';
 export function renderCheckText(results: LimitResult[], file: string): string {
   const failed = results.filter((r) => !r.ok);
   const lines = results.map((r) => `${r.ok ? 'ok  ' : 'FAIL'}  ${lineSafe(r.label)}`);
-  lines.push('', failed.length ? `${failed.length} of ${results.length} limits exceeded in ${lineSafe(file)}` : `within budget: ${results.length} limits checked in ${lineSafe(file)}`);
+  lines.push(
+    '',
+    failed.length
+      ? `${failed.length} of ${results.length} limits exceeded in ${lineSafe(file)}`
+      : `within budget: ${results.length} limits checked in ${lineSafe(file)}`,
+  );
   return lines.join('\n') + '\n';
 }
 
@@ -21,7 +26,9 @@ export function renderJunit(results: LimitResult[], file: string, seconds = 0): 
   const cases = results.map((r) => {
     const name = e(`${r.cost}${r.match ? ` in ${r.match}` : ''} <= ${r.text}`);
     const open = `    <testcase classname="heapflame.budget" name="${name}" time="0"`;
-    return r.ok ? `${open}/>` : `${open}>\n      <failure message="${e(r.label)}" type="budget">${e(`${r.label} (${file})`)}</failure>\n    </testcase>`;
+    return r.ok
+      ? `${open}/>`
+      : `${open}>\n      <failure message="${e(r.label)}" type="budget">${e(`${r.label} (${file})`)}</failure>\n    </testcase>`;
   });
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
@@ -48,19 +55,42 @@ function cell(text: string): string {
  */
 export function artifactLink(url: string): string {
   const scheme = /^\s*([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
-  if (scheme !== undefined && scheme !== 'http' && scheme !== 'https') throw new HeapflameError(`--link: only http(s) and relative links, not ${scheme}: (${JSON.stringify(url.slice(0, 80))})`);
+  if (scheme !== undefined && scheme !== 'http' && scheme !== 'https')
+    throw new HeapflameError(
+      `--link: only http(s) and relative links, not ${scheme}: (${JSON.stringify(url.slice(0, 80))})`,
+    );
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(url)) throw new HeapflameError(`--link: a link with control characters: ${JSON.stringify(url.slice(0, 80))}`);
+  if (/[\u0000-\u001f\u007f]/.test(url))
+    throw new HeapflameError(`--link: a link with control characters: ${JSON.stringify(url.slice(0, 80))}`);
   return url.trim();
 }
 
-export function renderMarkdown(results: LimitResult[], file: string, links: { label: string; url: string }[] = []): string {
+export function renderMarkdown(
+  results: LimitResult[],
+  file: string,
+  links: { label: string; url: string }[] = [],
+): string {
   const failed = results.filter((r) => !r.ok);
-  const verdict = failed.length ? `❌ ${failed.length} of ${results.length} memory limits exceeded` : `✅ within the memory budget (${results.length} limits)`;
-  const lines = [`### heapflame: ${verdict}`, '', `Profile: ${cell(file)}`, '', '| limit | result | |', '|---|---|---|'];
-  for (const r of results) lines.push(`| ${cell(`${r.cost}${r.match ? ` in ${r.match}` : ''} ≤ ${r.text}`)} | ${cell(r.label)} | ${r.ok ? '✅' : '❌'} |`);
+  const verdict = failed.length
+    ? `❌ ${failed.length} of ${results.length} memory limits exceeded`
+    : `✅ within the memory budget (${results.length} limits)`;
+  const lines = [
+    `### heapflame: ${verdict}`,
+    '',
+    `Profile: ${cell(file)}`,
+    '',
+    '| limit | result | |',
+    '|---|---|---|',
+  ];
+  for (const r of results)
+    lines.push(
+      `| ${cell(`${r.cost}${r.match ? ` in ${r.match}` : ''} ≤ ${r.text}`)} | ${cell(r.label)} | ${r.ok ? '✅' : '❌'} |`,
+    );
   if (links.length) {
-    lines.push('', `Artifacts: ${links.map((l) => `[${cell(l.label)}](${encodeURI(artifactLink(l.url)).replace(/[()]/g, (c) => `%${c.charCodeAt(0).toString(16)}`)})`).join(' · ')}`);
+    lines.push(
+      '',
+      `Artifacts: ${links.map((l) => `[${cell(l.label)}](${encodeURI(artifactLink(l.url)).replace(/[()]/g, (c) => `%${c.charCodeAt(0).toString(16)}`)})`).join(' · ')}`,
+    );
   }
   return lines.join('\n') + '\n';
 }

@@ -15,7 +15,9 @@ export function renderDhatView(profile: Profile, metric: number): string {
   const whole = root.sums[m.field];
   const lines = [`dh_view sort metric ${metric}: ${m.label}`, ''];
   // depth first with a stack of its own: trees can be 100 000 levels deep
-  const pending: { n: DhatViewNode; id: string; prefix: string; last: boolean; depth: number }[] = [{ n: root, id: '1', prefix: '', last: true, depth: 0 }];
+  const pending: { n: DhatViewNode; id: string; prefix: string; last: boolean; depth: number }[] = [
+    { n: root, id: '1', prefix: '', last: true, depth: 0 },
+  ];
   for (let item = pending.pop(); item; item = pending.pop()) {
     const { n, id, prefix, last, depth } = item;
     const value = n.sums[m.field];
@@ -29,7 +31,8 @@ export function renderDhatView(profile: Profile, metric: number): string {
       lines.push(`${body}${lineSafe(fr.name || `0x${fr.address}`)}${lineSafe(frameWhere(fr))}`);
     }
     // indentation stops growing past 32 levels: 100 000 levels would make lines of 400 000 characters
-    const kidPrefix = depth === 0 ? '' : prefix.length >= 4 * MAX_INDENT ? prefix : `${prefix}${last ? '    ' : '│   '}`;
+    const kidPrefix =
+      depth === 0 ? '' : prefix.length >= 4 * MAX_INDENT ? prefix : `${prefix}${last ? '    ' : '│   '}`;
     // so do the ids: past it, the id at that level, the depth, and the place among siblings
     const base = depth < MAX_INDENT ? id : id.slice(0, id.indexOf('…') < 0 ? id.length : id.indexOf('…'));
     for (let i = n.kids.length - 1; i >= 0; i--) {

@@ -32,7 +32,10 @@ export function renderDiffText(diff: Profile, cost: string, limit = 10): string 
   const list = (title: string, items: FunctionChange[]) => {
     lines.push(title);
     if (items.length === 0) lines.push('  (none)');
-    for (const c of items) lines.push(`  ${signed(c.delta).padStart(12)}  ${lineSafe(c.name)}  (${v(c.before)} -> ${v(c.after)}, self ${signed(c.selfAfter - c.selfBefore)})`);
+    for (const c of items)
+      lines.push(
+        `  ${signed(c.delta).padStart(12)}  ${lineSafe(c.name)}  (${v(c.before)} -> ${v(c.after)}, self ${signed(c.selfAfter - c.selfBefore)})`,
+      );
     lines.push('');
   };
   list('GROWING (inclusive change)', r.growing);

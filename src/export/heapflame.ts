@@ -31,14 +31,23 @@ export function encodeHeapflame(profile: Profile): Buffer {
     meta: profile.meta,
     costs: profile.costs,
     frames: profile.frames.map((f) => [f.name, f.file, f.line, f.module, f.address, f.inlined ? 1 : 0]),
-    nodes: { parent: Array.from(profile.nodeParent.subarray(0, profile.nodeCount)), frame: Array.from(profile.nodeFrame.subarray(0, profile.nodeCount)) },
+    nodes: {
+      parent: Array.from(profile.nodeParent.subarray(0, profile.nodeCount)),
+      frame: Array.from(profile.nodeFrame.subarray(0, profile.nodeCount)),
+    },
     samples: {
       node: Array.from(profile.sampleNode.subarray(0, profile.sampleCount)),
       values: profile.values.map((v) => Array.from(v.subarray(0, profile.sampleCount))),
       ...(profile.sampleLabels && { labels: profile.sampleLabels.map((l) => l ?? null) }),
     },
     totals: profile.totals,
-    timeline: (profile.timeline ?? []).map((p) => [p.timeMs, p.heapBytes, p.rssBytes, p.externalBytes ?? -1, p.gc ? 1 : 0]),
+    timeline: (profile.timeline ?? []).map((p) => [
+      p.timeMs,
+      p.heapBytes,
+      p.rssBytes,
+      p.externalBytes ?? -1,
+      p.gc ? 1 : 0,
+    ]),
     warnings: profile.warnings,
   };
   return gzipSync(JSON.stringify(doc));

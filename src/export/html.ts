@@ -99,7 +99,12 @@ export function renderHtml(profile: Profile, options: HtmlOptions = {}): string 
     timeline: (profile.timeline ?? []).map((p) => [p.timeMs, p.heapBytes, p.rssBytes]),
   };
   const packed = gzipSync(JSON.stringify(data), { level: 6 }).toString('base64');
-  const parts: Record<string, string> = { title: xmlEscape(title), style: viewerFile('flame.css'), data: packed, script: viewer() };
+  const parts: Record<string, string> = {
+    title: xmlEscape(title),
+    style: viewerFile('flame.css'),
+    data: packed,
+    script: viewer(),
+  };
   // one pass: a value is never searched for placeholders (a title "{{script}}" stays text)
   return viewerFile('page.html').replace(/\{\{(title|style|data|script)\}\}/g, (_, name: string) => parts[name]);
 }
@@ -117,4 +122,3 @@ function summaryRows(profile: Profile): [string, string][] {
   if (m.command) rows.push(['command', m.command]);
   return rows;
 }
-

@@ -1,6 +1,16 @@
 import type { Exporter } from './exporter.js';
 import { gzipSync } from 'node:zlib';
-import { Function as PprofFunction, Label, Line, Location, Mapping, Profile as PprofProfile, Sample, StringTable, ValueType } from 'pprof-format';
+import {
+  Function as PprofFunction,
+  Label,
+  Line,
+  Location,
+  Mapping,
+  Profile as PprofProfile,
+  Sample,
+  StringTable,
+  ValueType,
+} from 'pprof-format';
 import { basename } from 'node:path';
 import { mainCost, type Profile } from '../model/profile.js';
 
@@ -27,7 +37,9 @@ export const pprofExporter: Exporter = {
 export function encodePprof(profile: Profile): Buffer {
   const strings = new StringTable();
   const s = (text: string) => strings.dedup(text);
-  const sampleType = profile.costs.map((c) => new ValueType({ type: s(GO_SAMPLE_TYPES[c.id] ?? c.id), unit: s(c.unit) }));
+  const sampleType = profile.costs.map(
+    (c) => new ValueType({ type: s(GO_SAMPLE_TYPES[c.id] ?? c.id), unit: s(c.unit) }),
+  );
 
   const mappingIds = new Map<string, number>();
   const mapping: Mapping[] = [];
@@ -63,7 +75,8 @@ export function encodePprof(profile: Profile): Buffer {
   const locationOfNode = new Int32Array(profile.nodeCount);
   const locations: Location[] = [];
   const locationIds = new Map<string, number>();
-  const inlinedInto = (n: number) => profile.frames[profile.nodeFrame[n]]?.inlined === true && profile.nodeParent[n] > 0;
+  const inlinedInto = (n: number) =>
+    profile.frames[profile.nodeFrame[n]]?.inlined === true && profile.nodeParent[n] > 0;
   const locationFor = (leafward: number[]) => {
     const key = leafward.map((n) => profile.nodeFrame[n]).join(',');
     let id = locationIds.get(key);
@@ -76,7 +89,13 @@ export function encodePprof(profile: Profile): Buffer {
           id,
           mappingId: mappingOf(physical.module),
           address,
-          line: leafward.map((n) => new Line({ functionId: functionOf(profile.nodeFrame[n]), line: profile.frames[profile.nodeFrame[n]].line })),
+          line: leafward.map(
+            (n) =>
+              new Line({
+                functionId: functionOf(profile.nodeFrame[n]),
+                line: profile.frames[profile.nodeFrame[n]].line,
+              }),
+          ),
         }),
       );
       locationIds.set(key, id);
@@ -104,7 +123,11 @@ export function encodePprof(profile: Profile): Buffer {
     }
     if (group.length) locationId.push(locationFor(group));
     const labels = profile.sampleLabels?.[i];
-    const label = labels ? Object.entries(labels).map(([k, v]) => new Label(typeof v === 'number' ? { key: s(k), num: v } : { key: s(k), str: s(v) })) : [];
+    const label = labels
+      ? Object.entries(labels).map(
+          ([k, v]) => new Label(typeof v === 'number' ? { key: s(k), num: v } : { key: s(k), str: s(v) }),
+        )
+      : [];
     samples.push(new Sample({ locationId, value, label }));
   }
 

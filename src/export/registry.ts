@@ -9,7 +9,15 @@ import { speedscopeExporter } from './speedscope.js';
 import { svgExporter } from './svg.js';
 
 /** Every format heapflame writes; an output name picks the first whose suffix it ends in. */
-export const EXPORTERS: readonly Exporter[] = [pprofExporter, speedscopeExporter, dhatExporter, heapflameExporter, foldedExporter, svgExporter, htmlExporter];
+export const EXPORTERS: readonly Exporter[] = [
+  pprofExporter,
+  speedscopeExporter,
+  dhatExporter,
+  heapflameExporter,
+  foldedExporter,
+  svgExporter,
+  htmlExporter,
+];
 
 const labels = (kind: Exporter['kind'], separator: string) =>
   EXPORTERS.filter((e) => e.kind === kind)
@@ -23,14 +31,20 @@ function bySuffix(output: string, kind: Exporter['kind']): Exporter | undefined 
 
 export function exporterNamed(name: string): Exporter {
   const exporter = EXPORTERS.find((e) => e.name === name);
-  if (!exporter) throw new HeapflameError(`unknown output format "${name}": heapflame writes ${EXPORTERS.map((e) => e.name).join(', ')}`);
+  if (!exporter)
+    throw new HeapflameError(
+      `unknown output format "${name}": heapflame writes ${EXPORTERS.map((e) => e.name).join(', ')}`,
+    );
   return exporter;
 }
 
 /** The profile format (`convert`) an output name asks for; any other name is one error listing them. */
 export function profileExporter(output: string): Exporter {
   const exporter = bySuffix(output, 'profile');
-  if (!exporter) throw new HeapflameError(`cannot tell the output format from the name "${output}": convert writes ${labels('profile', ', ')}`);
+  if (!exporter)
+    throw new HeapflameError(
+      `cannot tell the output format from the name "${output}": convert writes ${labels('profile', ', ')}`,
+    );
   return exporter;
 }
 

@@ -33,13 +33,15 @@ export function buildJsonReport(profile: Profile, options: JsonReportOptions = {
   const leafFirst = (node: number) => (node === ROOT_NODE ? [] : stackOf(profile, node).reverse().map(frame));
   const top: Record<string, unknown[]> = {};
   for (const cost of profile.costs) {
-    top[cost.id] = topEntries(profile, cost.id, { limit: options.limit, stacksPerEntry: options.stacksPerEntry }).map((e) => ({
-      value: e.value,
-      ...(e.frame >= 0 ? frame(e.frame) : { function: '??', file: '', line: 0, module: '', inlined: false }),
-      costs: e.costs,
-      stackCount: e.stackCount,
-      stacks: e.stacks.map((s) => ({ value: s.value, costs: s.costs, frames: leafFirst(s.node) })),
-    }));
+    top[cost.id] = topEntries(profile, cost.id, { limit: options.limit, stacksPerEntry: options.stacksPerEntry }).map(
+      (e) => ({
+        value: e.value,
+        ...(e.frame >= 0 ? frame(e.frame) : { function: '??', file: '', line: 0, module: '', inlined: false }),
+        costs: e.costs,
+        stackCount: e.stackCount,
+        stacks: e.stacks.map((s) => ({ value: s.value, costs: s.costs, frames: leafFirst(s.node) })),
+      }),
+    );
   }
   return {
     schema: REPORT_SCHEMA,

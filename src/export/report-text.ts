@@ -125,7 +125,8 @@ function renderEntry(profile: Profile, section: Section, e: TopEntry, value: (n:
       n = g.above;
     }
   }
-  if (e.stackCount > e.stacks.length) lines.push(`  and ${value(e.value - printed)} from ${e.stackCount - e.stacks.length} other places`);
+  if (e.stackCount > e.stacks.length)
+    lines.push(`  and ${value(e.value - printed)} from ${e.stackCount - e.stacks.length} other places`);
   lines.push('');
   return lines;
 }
@@ -165,15 +166,21 @@ function renderSummary(profile: Profile, fb: (n: number) => string, known: Recor
   const lines: string[] = [];
   if (ms !== undefined) lines.push(`total runtime: ${(ms / 1000).toFixed(2)}s.`);
   for (const c of profile.costs) {
-    if (!known[c.id]) lines.push(`${lineSafe(c.label)}: ${c.unit === 'bytes' ? fb(t[c.id] ?? 0) : formatInt(t[c.id] ?? 0)}`);
+    if (!known[c.id])
+      lines.push(`${lineSafe(c.label)}: ${c.unit === 'bytes' ? fb(t[c.id] ?? 0) : formatInt(t[c.id] ?? 0)}`);
   }
   if (t.allocations !== undefined) lines.push(`calls to allocation functions: ${t.allocations}${rate(t.allocations)}`);
   if (t.temporary !== undefined) {
     const bytes = profile.costs.find((c) => c.id === 'temporary')?.unit === 'bytes';
-    lines.push(bytes ? `temporary bytes: ${fb(t.temporary)}` : `temporary memory allocations: ${t.temporary}${rate(t.temporary)}`);
+    lines.push(
+      bytes
+        ? `temporary bytes: ${fb(t.temporary)}`
+        : `temporary memory allocations: ${t.temporary}${rate(t.temporary)}`,
+    );
   }
   if (t.peak !== undefined) lines.push(`peak heap memory consumption: ${fb(t.peak)}`);
-  if (m.peakRssBytes !== undefined) lines.push(`peak RSS (including ${lineSafe(m.rssMeasuredBy ?? 'recorder')} overhead): ${fb(m.peakRssBytes)}`);
+  if (m.peakRssBytes !== undefined)
+    lines.push(`peak RSS (including ${lineSafe(m.rssMeasuredBy ?? 'recorder')} overhead): ${fb(m.peakRssBytes)}`);
   if (t.leaked !== undefined) lines.push(`total memory leaked: ${fb(t.leaked)}`);
   if (t.inuse !== undefined) lines.push(`memory in use at the end: ${fb(t.inuse)}`);
   if (m.suppressedLeakedBytes) {
@@ -185,14 +192,21 @@ function renderSummary(profile: Profile, fb: (n: number) => string, known: Recor
       }
     }
   }
-  if (t.allocated !== undefined) lines.push(`bytes allocated in total: ${fb(t.allocated)} (${formatInt(t.allocated)} bytes)`);
+  if (t.allocated !== undefined)
+    lines.push(`bytes allocated in total: ${fb(t.allocated)} (${formatInt(t.allocated)} bytes)`);
   if (m.peakTimeMs !== undefined && t.peak) lines.push(`peak reached at: ${(m.peakTimeMs / 1000).toFixed(3)}s`);
   if (m.sampling) {
-    lines.push(`sampled: one sample per ${fb(m.sampling.intervalBytes)} allocated on average (V8's sampling heap profiler, mode ${lineSafe(m.sampling.mode)}${m.sampling.precise ? ', inlining off' : ''}); byte values are estimates`);
+    lines.push(
+      `sampled: one sample per ${fb(m.sampling.intervalBytes)} allocated on average (V8's sampling heap profiler, mode ${lineSafe(m.sampling.mode)}${m.sampling.precise ? ', inlining off' : ''}); byte values are estimates`,
+    );
   }
   const f = m.filters;
   if (f && Object.keys(f).length) {
-    lines.push(`filters: ${Object.entries(f).map(([k, v]) => `${k}=${lineSafe(String(v))}`).join(', ')}`);
+    lines.push(
+      `filters: ${Object.entries(f)
+        .map(([k, v]) => `${k}=${lineSafe(String(v))}`)
+        .join(', ')}`,
+    );
   }
   return lines;
 }

@@ -39,7 +39,15 @@ export function renderSpeedscope(profile: Profile, name = 'heapflame'): string {
     }
     // the cost's id in the name lets heapflame read the file back with the same costs
     const name = cost.label === cost.id ? cost.id : `${cost.label} (${cost.id})`;
-    return { type: 'sampled', name, unit: cost.unit === 'bytes' ? 'bytes' : 'none', startValue: 0, endValue: total, samples, weights };
+    return {
+      type: 'sampled',
+      name,
+      unit: cost.unit === 'bytes' ? 'bytes' : 'none',
+      startValue: 0,
+      endValue: total,
+      samples,
+      weights,
+    };
   });
   return JSON.stringify({
     $schema: 'https://www.speedscope.app/file-format-schema.json',

@@ -51,7 +51,6 @@ export interface SvgOptions {
   negate?: boolean;
 }
 
-
 export const svgExporter: Exporter = {
   name: 'svg',
   kind: 'graph',
@@ -82,7 +81,13 @@ export function renderSvg(profile: Profile, options: SvgOptions = {}): string {
   const palette = options.colors ?? (bytes || profile.meta.memoryEvents ? 'mem' : 'hot');
   // bytes carry their unit ("1.02 MiB"); counts are named ("1,234 samples")
   const countName = options.countName ?? (bytes ? '' : cost.id === 'samples' || diff ? 'samples' : cost.label);
-  const title = options.title ?? (options.flamechart ? 'heapflame: flame chart' : diff ? `heapflame: differential (${options.negate ? 'widths from BASE' : 'widths from NEW'})` : `heapflame: ${cost.label}`);
+  const title =
+    options.title ??
+    (options.flamechart
+      ? 'heapflame: flame chart'
+      : diff
+        ? `heapflame: differential (${options.negate ? 'widths from BASE' : 'widths from NEW'})`
+        : `heapflame: ${cost.label}`);
 
   // Pruning is in value units: the root's value is the sum over all stacks.
   const column = profile.values[costIndex(profile, cost.id)];
@@ -98,7 +103,8 @@ export function renderSvg(profile: Profile, options: SvgOptions = {}): string {
     ? buildFlameChart(profile, { cost: cost.id, minValue })
     : buildCallTree(profile, { cost: cost.id, otherCost, reverse: options.reverse, sort: options.sort, minValue });
   // inclusive change per frame: after - before, whichever column gives the widths
-  const delta = (n: number) => (diff ? (options.negate ? tree.other[n] - tree.total[n] : tree.total[n] - tree.other[n]) : 0);
+  const delta = (n: number) =>
+    diff ? (options.negate ? tree.other[n] - tree.total[n] : tree.total[n] - tree.other[n]) : 0;
   let maxDelta = 0;
   for (let n = 1; diff && n < tree.count; n++) maxDelta = Math.max(maxDelta, Math.abs(delta(n)));
 
@@ -137,7 +143,8 @@ export function renderSvg(profile: Profile, options: SvgOptions = {}): string {
     `<rect x="0" y="0" width="${width}" height="${imageHeight}" fill="url(#background)"/>\n`,
     `<text id="title" x="${width / 2}" y="${fontSize * 2}">${e(title)}</text>\n`,
   );
-  if (options.subtitle) text.push(`<text id="subtitle" x="${width / 2}" y="${fontSize * 4}">${e(options.subtitle)}</text>\n`);
+  if (options.subtitle)
+    text.push(`<text id="subtitle" x="${width / 2}" y="${fontSize * 4}">${e(options.subtitle)}</text>\n`);
   text.push(
     `<text id="details" x="${XPAD}" y="${imageHeight - ypad2 / 2}"> </text>\n`,
     `<text id="unzoom" class="hide" x="${XPAD}" y="${fontSize * 2}">Reset Zoom</text>\n`,
@@ -159,8 +166,14 @@ export function renderSvg(profile: Profile, options: SvgOptions = {}): string {
     const y1 = options.inverted
       ? ypad1 + ypad3 + depth * frameHeight
       : imageHeight - ypad2 - (depth + 1) * frameHeight + FRAMEPAD;
-    const color = diff ? diffColor(delta(n), maxDelta) : n === 0 ? 'rgb(250,250,250)' : frameColor(name, palette, options.hash === true);
-    const change = diff ? `; ${delta(n) >= 0 ? '+' : '-'}${fmt(Math.abs(delta(n)))} ${options.negate ? 'after' : 'since BASE'}` : '';
+    const color = diff
+      ? diffColor(delta(n), maxDelta)
+      : n === 0
+        ? 'rgb(250,250,250)'
+        : frameColor(name, palette, options.hash === true);
+    const change = diff
+      ? `; ${delta(n) >= 0 ? '+' : '-'}${fmt(Math.abs(delta(n)))} ${options.negate ? 'after' : 'since BASE'}`
+      : '';
     const chars = Math.floor(w / charWidth);
     const label = n === 0 || chars < 3 ? '' : shown.length <= chars ? shown : `${shown.slice(0, chars - 2)}..`;
     text.push(
@@ -173,13 +186,15 @@ export function renderSvg(profile: Profile, options: SvgOptions = {}): string {
   return text.toString();
 }
 
-
 /**
  * A font family for the SVG's style sheet: names, quotes, spaces and commas only. Anything
  * else could end the rule or the style element (`Verdana;}@import url(...)` made a browser
  * fetch a URL), so it is refused.
  */
 export function fontFamily(name: string): string {
-  if (!/^[\w\s,'"-]{1,200}$/.test(name)) throw new HeapflameError(`--fonttype: not a font family (letters, digits, spaces, commas, quotes and - only): ${JSON.stringify(name.slice(0, 80))}`);
+  if (!/^[\w\s,'"-]{1,200}$/.test(name))
+    throw new HeapflameError(
+      `--fonttype: not a font family (letters, digits, spaces, commas, quotes and - only): ${JSON.stringify(name.slice(0, 80))}`,
+    );
   return name.replace(/"/g, "'");
 }

@@ -11,7 +11,8 @@ export function viewerFile(name: string): string {
   if (text === undefined) {
     text = readFileSync(new URL(`../../viewer/${name}`, import.meta.url), 'utf8');
     // a script is inlined into its element (CDATA in the SVG): it must not be able to end it
-    if (name.endsWith('.js') && /<\/script|\]\]>/i.test(text)) throw new Error(`viewer/${name} contains "</script" or "]]>"`);
+    if (name.endsWith('.js') && /<\/script|\]\]>/i.test(text))
+      throw new Error(`viewer/${name} contains "</script" or "]]>"`);
     files.set(name, text);
   }
   return text;

@@ -7,7 +7,10 @@ import { basename, dirname, join } from 'node:path';
  * so readers never see half a file and a failed run leaves the old file in place.
  * `-` writes to standard output.
  */
-export async function writeOutput(path: string, chunks: Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>): Promise<void> {
+export async function writeOutput(
+  path: string,
+  chunks: Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>,
+): Promise<void> {
   if (path === '-') {
     for await (const chunk of chunks) {
       if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');

@@ -73,7 +73,10 @@ function appended(buf: Uint8Array, len: number, bytes: Uint8Array): Uint8Array {
 
 class Cursor {
   pos = 0;
-  constructor(readonly buf: Uint8Array, readonly view: DataView) {}
+  constructor(
+    readonly buf: Uint8Array,
+    readonly view: DataView,
+  ) {}
   need(n: number): void {
     if (this.pos + n > this.buf.length) throw UNDERFLOW;
   }
@@ -114,7 +117,8 @@ class Cursor {
     return value;
   }
   bytes(n: number): Uint8Array {
-    if (!Number.isSafeInteger(n) || n < 0 || n > MAX_EVENT) throw new Error(`a field of ${n} bytes (at most ${MAX_EVENT})`);
+    if (!Number.isSafeInteger(n) || n < 0 || n > MAX_EVENT)
+      throw new Error(`a field of ${n} bytes (at most ${MAX_EVENT})`);
     this.need(n);
     const b = this.buf.subarray(this.pos, this.pos + n);
     this.pos += n;
@@ -148,10 +152,30 @@ class BytehoundReader {
   private eventCount = 0;
 
   private readonly costs: CostInfo[] = [
-    { id: 'allocations', unit: 'count', label: 'allocations', description: 'Calls to allocation functions (a realloc counts as one).' },
-    { id: 'temporary', unit: 'count', label: 'temporary allocations', description: 'Allocations freed before any other allocation happened.' },
-    { id: 'leaked', unit: 'bytes', label: 'leaked bytes', description: 'Bytes never freed before the recording ended.' },
-    { id: 'peak', unit: 'bytes', label: 'peak bytes', description: 'Bytes live when the total live was at its highest.' },
+    {
+      id: 'allocations',
+      unit: 'count',
+      label: 'allocations',
+      description: 'Calls to allocation functions (a realloc counts as one).',
+    },
+    {
+      id: 'temporary',
+      unit: 'count',
+      label: 'temporary allocations',
+      description: 'Allocations freed before any other allocation happened.',
+    },
+    {
+      id: 'leaked',
+      unit: 'bytes',
+      label: 'leaked bytes',
+      description: 'Bytes never freed before the recording ended.',
+    },
+    {
+      id: 'peak',
+      unit: 'bytes',
+      label: 'peak bytes',
+      description: 'Bytes live when the total live was at its highest.',
+    },
     { id: 'allocated', unit: 'bytes', label: 'allocated bytes', description: 'Bytes allocated in total.' },
   ];
   private readonly builder = new ProfileBuilder(this.costs);
@@ -191,7 +215,9 @@ class BytehoundReader {
       const kind = this.raw[at];
       const len = this.raw[at + 1] | (this.raw[at + 2] << 8) | (this.raw[at + 3] << 16) | (this.raw[at + 4] * 2 ** 24);
       if ((kind !== 1 && kind !== 2) || len > MAX_CHUNK) {
-        this.stop(`chunk at byte ${at}: expected kind 1 or 2 and a length up to ${MAX_CHUNK}, found kind ${kind}, length ${len}`);
+        this.stop(
+          `chunk at byte ${at}: expected kind 1 or 2 and a length up to ${MAX_CHUNK}, found kind ${kind}, length ${len}`,
+        );
         break;
       }
       if (this.rawLen - at - 5 < len) break;
@@ -270,7 +296,8 @@ class BytehoundReader {
         this.command = Buffer.from(cmdline).toString('utf8').replace(/\0+$/, '').replace(/\0/g, ' ');
         return;
       }
-      case 1: return this.alloc(c.u64(), null, c);
+      case 1:
+        return this.alloc(c.u64(), null, c);
       case 2: {
         const ts = c.u64();
         const oldPointer = c.u64();
@@ -282,15 +309,24 @@ class BytehoundReader {
         c.u64(), c.u32();
         return this.free(ts, pointer);
       }
-      case 4: return void (c.u64(), c.string(), c.bytes(c.u32()));
-      case 5: return this.backtrace(c.u64(), c.u64s());
-      case 6: return void (c.u64(), c.u64(), c.bytes(c.u32()));
-      case 7: return void c.u32();
-      case 8: return void (c.u64(), c.u64(), c.u64(), c.u64(), c.u64(), c.u32(), c.u32(), c.u32(), c.u32(), c.u64());
-      case 9: return void (c.u64(), c.u64(), c.u64(), c.u64(), c.u32());
-      case 10: return void (c.u64(), c.u64(), c.u32(), c.i32(), c.i32(), c.i32());
-      case 11: return void c.bytes(c.u32());
-      case 12: return void (c.u64(), c.u64(), c.u64());
+      case 4:
+        return void (c.u64(), c.string(), c.bytes(c.u32()));
+      case 5:
+        return this.backtrace(c.u64(), c.u64s());
+      case 6:
+        return void (c.u64(), c.u64(), c.bytes(c.u32()));
+      case 7:
+        return void c.u32();
+      case 8:
+        return void (c.u64(), c.u64(), c.u64(), c.u64(), c.u64(), c.u32(), c.u32(), c.u32(), c.u32(), c.u64());
+      case 9:
+        return void (c.u64(), c.u64(), c.u64(), c.u64(), c.u32());
+      case 10:
+        return void (c.u64(), c.u64(), c.u32(), c.i32(), c.i32(), c.i32());
+      case 11:
+        return void c.bytes(c.u32());
+      case 12:
+        return void (c.u64(), c.u64(), c.u64());
       case 13:
       case 18: {
         const id = c.u64();
@@ -312,20 +348,30 @@ class BytehoundReader {
         c.u32(); // column
         const inline = c.u8() !== 0;
         const str = (id: number) => (id === 0xffffffff ? '' : (this.strings.get(id) ?? ''));
-        const frame: Frame = { name: str(fn) || str(rawFunction), file: str(source), line: line === 0xffffffff ? 0 : line, module: str(library), address: address.toString(16), inlined: inline };
+        const frame: Frame = {
+          name: str(fn) || str(rawFunction),
+          file: str(source),
+          line: line === 0xffffffff ? 0 : line,
+          module: str(library),
+          address: address.toString(16),
+          inlined: inline,
+        };
         return void this.decodedFrames.push(this.builder.internFrame(frame));
       }
       case 16: {
         const frames = c.u32s();
         let node = 0;
         for (const f of frames) {
-          if (f >= this.decodedFrames.length) throw new Error(`a decoded backtrace names frame ${f}, but ${this.decodedFrames.length} were decoded`);
+          if (f >= this.decodedFrames.length)
+            throw new Error(`a decoded backtrace names frame ${f}, but ${this.decodedFrames.length} were decoded`);
           node = this.builder.child(node, this.decodedFrames[f]);
         }
         return void this.decodedBacktraces.push(node);
       }
-      case 17: return void (c.u64(), c.u64(), c.u64(), c.u64(), c.u64(), c.u64(), c.u64());
-      case 19: return this.backtrace(c.u64(), c.u32s());
+      case 17:
+        return void (c.u64(), c.u64(), c.u64(), c.u64(), c.u64(), c.u64(), c.u64());
+      case 19:
+        return this.backtrace(c.u64(), c.u32s());
       case 20: {
         const key = `${c.u64()}:${c.u64()}`;
         return this.alloc(c.u64(), key, c);
@@ -342,16 +388,48 @@ class BytehoundReader {
         c.u64(), c.u64(), c.u32();
         return this.free(ts, key);
       }
-      case 23: return void (c.u64(), c.string(), c.bytes(c.u64()));
-      case 24: return void (c.u64(), c.varint(), c.u64(), c.varint(), c.varint(), c.varint(), c.u32(), c.u32(), c.u32(), c.string(c.varint()));
+      case 23:
+        return void (c.u64(), c.string(), c.bytes(c.u64()));
+      case 24:
+        return void (c.u64(),
+        c.varint(),
+        c.u64(),
+        c.varint(),
+        c.varint(),
+        c.varint(),
+        c.u32(),
+        c.u32(),
+        c.u32(),
+        c.string(c.varint()));
       case 25: {
         c.u64(), c.varint(), c.u64(), c.varint();
         const n = c.varint();
         for (let k = 0; k < n; k++) c.u64(), c.varint(), c.u64(), c.varint(), c.u32();
         return;
       }
-      case 26: return void (c.u64(), c.varint(), c.u64(), c.varint(), c.varint(), c.varint(), c.varint(), c.varint(), c.varint(), c.varint());
-      case 27: return void (c.varint(), c.u64(), c.varint(), c.varint(), c.u32(), c.u32(), c.u32(), c.varint(), c.u64(), c.varint(), c.u32());
+      case 26:
+        return void (c.u64(),
+        c.varint(),
+        c.u64(),
+        c.varint(),
+        c.varint(),
+        c.varint(),
+        c.varint(),
+        c.varint(),
+        c.varint(),
+        c.varint());
+      case 27:
+        return void (c.varint(),
+        c.u64(),
+        c.varint(),
+        c.varint(),
+        c.u32(),
+        c.u32(),
+        c.u32(),
+        c.varint(),
+        c.u64(),
+        c.varint(),
+        c.u32());
       default:
         throw new Error(`unknown event tag ${tag}`);
     }
@@ -359,7 +437,11 @@ class BytehoundReader {
 
   private backtrace(id: number, addresses: number[]): void {
     let node = 0;
-    for (const a of addresses) node = this.builder.child(node, this.builder.internFrame({ name: '', file: '', line: 0, module: '', address: a.toString(16), inlined: false }));
+    for (const a of addresses)
+      node = this.builder.child(
+        node,
+        this.builder.internFrame({ name: '', file: '', line: 0, module: '', address: a.toString(16), inlined: false }),
+      );
     this.rawBacktraces.set(id, node);
   }
 
@@ -367,7 +449,11 @@ class BytehoundReader {
   private nodeOf(backtrace: number): number {
     const node = this.decodedBacktraces.length ? this.decodedBacktraces[backtrace] : this.rawBacktraces.get(backtrace);
     if (node === undefined) {
-      this.warnings.add('backtrace', this.eventCount + 1, `an allocation names backtrace ${backtrace}, which was not written before it (kept without a stack)`);
+      this.warnings.add(
+        'backtrace',
+        this.eventCount + 1,
+        `an allocation names backtrace ${backtrace}, which was not written before it (kept without a stack)`,
+      );
       return 0;
     }
     return node;
@@ -459,8 +545,18 @@ class BytehoundReader {
   }
 
   finish(inputWarnings: string[]): Profile {
-    if (this.eventsLen > 0 && !this.stopped) this.warnings.add('truncated', this.eventCount + 1, `the recording ends inside an event (${this.eventsLen} bytes left): the events before it are kept`);
-    if (this.rawLen > 0 && !this.stopped) this.warnings.add('truncated', this.eventCount + 1, `the recording ends inside a chunk (${this.rawLen} bytes left)`);
+    if (this.eventsLen > 0 && !this.stopped)
+      this.warnings.add(
+        'truncated',
+        this.eventCount + 1,
+        `the recording ends inside an event (${this.eventsLen} bytes left): the events before it are kept`,
+      );
+    if (this.rawLen > 0 && !this.stopped)
+      this.warnings.add(
+        'truncated',
+        this.eventCount + 1,
+        `the recording ends inside a chunk (${this.rawLen} bytes left)`,
+      );
     if (!this.sawHeader) throw new HeapflameError('not a Bytehound recording: no Header event', { file: this.file });
     const atPeak = this.peak.finish();
     const info = this.peak.info;
@@ -480,7 +576,12 @@ class BytehoundReader {
     const durationMs = this.firstUs >= 0 ? (this.lastUs - this.firstUs) / 1000 : 0;
     this.timeline.finish(durationMs, this.liveBytes);
     return this.builder.build(
-      { format: 'bytehound', command: this.command || undefined, durationMs, peakTimeMs: this.maxLive > 0 ? (this.peakUs - this.firstUs) / 1000 : undefined },
+      {
+        format: 'bytehound',
+        command: this.command || undefined,
+        durationMs,
+        peakTimeMs: this.maxLive > 0 ? (this.peakUs - this.firstUs) / 1000 : undefined,
+      },
       totals,
       [...inputWarnings, ...this.warnings.list()],
       { timeline: this.timeline.points },

@@ -22,7 +22,8 @@ export function profileFromDhat(doc: unknown, path: string, warnings: string[] =
     throw new HeapflameError(`not a valid DHAT file: ${what}`, { file: path });
   };
   const d = isObject(doc) ? doc : fail('expected a JSON object');
-  if (d.dhatFileVersion !== 2) fail(`dhatFileVersion ${JSON.stringify(d.dhatFileVersion)} is not supported (this heapflame reads version 2)`);
+  if (d.dhatFileVersion !== 2)
+    fail(`dhatFileVersion ${JSON.stringify(d.dhatFileVersion)} is not supported (this heapflame reads version 2)`);
   const pps = Array.isArray(d.pps) ? d.pps : fail('"pps" must be an array');
   const ftbl = Array.isArray(d.ftbl) ? d.ftbl : fail('"ftbl" must be an array');
   const mode = typeof d.mode === 'string' ? d.mode : 'heap';
@@ -31,7 +32,8 @@ export function profileFromDhat(doc: unknown, path: string, warnings: string[] =
   const timeUnit = typeof d.tu === 'string' ? d.tu : 'instrs';
 
   const columns: { field: Field; cost: CostInfo }[] = [];
-  const add = (field: Field, id: string, unit: CostInfo['unit'], label: string, description: string) => columns.push({ field, cost: { id, unit, label, description } });
+  const add = (field: Field, id: string, unit: CostInfo['unit'], label: string, description: string) =>
+    columns.push({ field, cost: { id, unit, label, description } });
   if (d.verb === 'Copied' || mode === 'copy') {
     add('tb', 'copied', 'bytes', 'copied bytes', 'Bytes copied (memcpy, memmove, strcpy, ...) from this stack.');
     add('tbk', 'copies', 'count', 'copies', 'Copy calls from this stack.');
@@ -41,13 +43,31 @@ export function profileFromDhat(doc: unknown, path: string, warnings: string[] =
     add('tb', units, 'count', units, `Ad-hoc ${units} recorded at this stack (DHAT_AD_HOC_EVENT weights).`);
     add('tbk', events, 'count', events, 'Ad-hoc events recorded at this stack.');
   } else {
-    add('tb', 'allocated', 'bytes', 'allocated bytes', 'Bytes allocated at this stack (a realloc counts its new size).');
+    add(
+      'tb',
+      'allocated',
+      'bytes',
+      'allocated bytes',
+      'Bytes allocated at this stack (a realloc counts its new size).',
+    );
     add('tbk', 'allocations', 'count', 'allocations', 'Blocks allocated at this stack.');
     if (lifetimes) {
       add('gb', 'peak', 'bytes', 'bytes at t-gmax', 'Bytes live at the moment of the global heap maximum (t-gmax).');
       add('eb', 'leaked', 'bytes', 'bytes at t-end', 'Bytes still live when the program ended (t-end).');
-      add('mb', 'max', 'bytes', 'max bytes', "This stack's own maximum of live bytes (Valgrind updates it only when the global maximum rises, so it is often 0).");
-      add('tl', 'lifetime', 'count', `lifetime (${timeUnit})`, `Sum of the lifetimes of the blocks, in ${timeUnit}; live blocks count up to t-end.`);
+      add(
+        'mb',
+        'max',
+        'bytes',
+        'max bytes',
+        "This stack's own maximum of live bytes (Valgrind updates it only when the global maximum rises, so it is often 0).",
+      );
+      add(
+        'tl',
+        'lifetime',
+        'count',
+        `lifetime (${timeUnit})`,
+        `Sum of the lifetimes of the blocks, in ${timeUnit}; live blocks count up to t-end.`,
+      );
     }
     if (accesses) {
       add('rb', 'reads', 'bytes', 'bytes read', 'Bytes read from the blocks (realloc copies included).');
@@ -58,7 +78,8 @@ export function profileFromDhat(doc: unknown, path: string, warnings: string[] =
   const builder = new ProfileBuilder(columns.map((c) => c.cost));
   const frameIds = new Map<number, number>();
   const frameOf = (index: unknown, pp: number): number => {
-    if (!Number.isInteger(index) || (index as number) < 0 || (index as number) >= ftbl.length) fail(`pps[${pp}].fs holds ${JSON.stringify(index)}, not an index of ftbl`);
+    if (!Number.isInteger(index) || (index as number) < 0 || (index as number) >= ftbl.length)
+      fail(`pps[${pp}].fs holds ${JSON.stringify(index)}, not an index of ftbl`);
     let id = frameIds.get(index as number);
     if (id === undefined) {
       const text = ftbl[index as number];

@@ -1,7 +1,14 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { HeapflameError } from '../model/errors.js';
-import { costIdFrom, type CostInfo, type Frame, type Profile, type SampleLabels, type TimelinePoint } from '../model/profile.js';
+import {
+  costIdFrom,
+  type CostInfo,
+  type Frame,
+  type Profile,
+  type SampleLabels,
+  type TimelinePoint,
+} from '../model/profile.js';
 import type { ImportFormat } from './format.js';
 import { isObject, jsonImporter } from './io/whole-input.js';
 
@@ -18,24 +25,44 @@ export function profileFromDocument(doc: unknown, path: string, warnings: string
   if (d.version !== 1) fail(`version ${JSON.stringify(d.version)} is not supported (this heapflame reads version 1)`);
 
   const costs = (Array.isArray(d.costs) ? d.costs : fail('"costs" must be an array')).map((c, i): CostInfo => {
-    if (!isObject(c) || typeof c.id !== 'string' || (c.unit !== 'bytes' && c.unit !== 'count')) fail(`costs[${i}] needs an id and a unit (bytes or count)`);
+    if (!isObject(c) || typeof c.id !== 'string' || (c.unit !== 'bytes' && c.unit !== 'count'))
+      fail(`costs[${i}] needs an id and a unit (bytes or count)`);
     const cost = c as Record<string, unknown>;
-    return { id: costIdFrom(cost.id as string), unit: cost.unit as CostInfo['unit'], label: String(cost.label ?? cost.id), description: String(cost.description ?? '') };
+    return {
+      id: costIdFrom(cost.id as string),
+      unit: cost.unit as CostInfo['unit'],
+      label: String(cost.label ?? cost.id),
+      description: String(cost.description ?? ''),
+    };
   });
   const frames = (Array.isArray(d.frames) ? d.frames : fail('"frames" must be an array')).map((f, i): Frame => {
     if (!Array.isArray(f) || f.length < 6) fail(`frames[${i}] must be [name, file, line, module, address, inlined]`);
     const [name, file, line, module, address, inlined] = f as unknown[];
-    if (typeof name !== 'string' || typeof file !== 'string' || typeof module !== 'string' || typeof address !== 'string' || !Number.isInteger(line)) {
+    if (
+      typeof name !== 'string' ||
+      typeof file !== 'string' ||
+      typeof module !== 'string' ||
+      typeof address !== 'string' ||
+      !Number.isInteger(line)
+    ) {
       fail(`frames[${i}] has a field of the wrong type`);
     }
-    return { name: name as string, file: file as string, line: line as number, module: module as string, address: address as string, inlined: inlined === 1 };
+    return {
+      name: name as string,
+      file: file as string,
+      line: line as number,
+      module: module as string,
+      address: address as string,
+      inlined: inlined === 1,
+    };
   });
 
   const nodes = isObject(d.nodes) ? d.nodes : fail('"nodes" must be an object');
   const nodeParent = ints(nodes.parent, 'nodes.parent', fail);
   const nodeFrame = ints(nodes.frame, 'nodes.frame', fail);
   const nodeCount = nodeParent.length;
-  if (nodeCount === 0 || nodeFrame.length !== nodeCount) fail('nodes.parent and nodes.frame must have the same, non-zero length');
+  if (nodeCount === 0 || nodeFrame.length !== nodeCount)
+    fail('nodes.parent and nodes.frame must have the same, non-zero length');
   if (nodeParent[0] !== -1) fail('node 0 must be the root (parent -1)');
   for (let n = 1; n < nodeCount; n++) {
     if (nodeParent[n] < 0 || nodeParent[n] >= n) fail(`node ${n}: its parent must come before it`);
@@ -44,11 +71,13 @@ export function profileFromDocument(doc: unknown, path: string, warnings: string
 
   const samples = isObject(d.samples) ? d.samples : fail('"samples" must be an object');
   const sampleNode = ints(samples.node, 'samples.node', fail);
-  for (let i = 0; i < sampleNode.length; i++) if (sampleNode[i] < 0 || sampleNode[i] >= nodeCount) fail(`samples.node[${i}] is not a node`);
+  for (let i = 0; i < sampleNode.length; i++)
+    if (sampleNode[i] < 0 || sampleNode[i] >= nodeCount) fail(`samples.node[${i}] is not a node`);
   const columns = Array.isArray(samples.values) ? samples.values : fail('"samples.values" must be an array');
   if (columns.length !== costs.length) fail('samples.values needs one column per cost');
   const values = columns.map((col, c) => {
-    if (!Array.isArray(col) || col.length !== sampleNode.length) fail(`samples.values[${c}] needs one value per sample`);
+    if (!Array.isArray(col) || col.length !== sampleNode.length)
+      fail(`samples.values[${c}] needs one value per sample`);
     const out = new Float64Array(sampleNode.length);
     for (let i = 0; i < out.length; i++) {
       const v = (col as unknown[])[i];
@@ -60,19 +89,32 @@ export function profileFromDocument(doc: unknown, path: string, warnings: string
 
   let sampleLabels: (SampleLabels | undefined)[] | undefined;
   if (samples.labels !== undefined) {
-    const labels = Array.isArray(samples.labels) && samples.labels.length === sampleNode.length ? samples.labels : fail('samples.labels needs one entry per sample');
+    const labels =
+      Array.isArray(samples.labels) && samples.labels.length === sampleNode.length
+        ? samples.labels
+        : fail('samples.labels needs one entry per sample');
     sampleLabels = labels.map((l, i) => {
       if (l === null) return undefined;
-      if (!isObject(l) || !Object.values(l).every((v) => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)))) fail(`samples.labels[${i}] must map names to text or numbers`);
+      if (
+        !isObject(l) ||
+        !Object.values(l).every((v) => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)))
+      )
+        fail(`samples.labels[${i}] must map names to text or numbers`);
       return l as SampleLabels;
     });
   }
   const totals: Record<string, number> = {};
-  if (isObject(d.totals)) for (const [k, v] of Object.entries(d.totals)) if (typeof v === 'number' && Number.isFinite(v)) totals[costIdFrom(k)] = v;
+  if (isObject(d.totals))
+    for (const [k, v] of Object.entries(d.totals))
+      if (typeof v === 'number' && Number.isFinite(v)) totals[costIdFrom(k)] = v;
   const timeline: TimelinePoint[] = [];
   if (Array.isArray(d.timeline)) {
     for (const p of d.timeline) {
-      if (Array.isArray(p) && p.length >= 3 && p.slice(0, 3).every((x) => typeof x === 'number' && Number.isFinite(x))) {
+      if (
+        Array.isArray(p) &&
+        p.length >= 3 &&
+        p.slice(0, 3).every((x) => typeof x === 'number' && Number.isFinite(x))
+      ) {
         const point: TimelinePoint = { timeMs: p[0], heapBytes: p[1], rssBytes: p[2] };
         if (typeof p[3] === 'number' && p[3] >= 0) point.externalBytes = p[3];
         if (p[4] === 1) point.gc = true;
@@ -93,7 +135,10 @@ export function profileFromDocument(doc: unknown, path: string, warnings: string
     ...(sampleLabels && { sampleLabels }),
     totals,
     timeline: timeline.length ? timeline : undefined,
-    warnings: [...warnings, ...(Array.isArray(d.warnings) ? d.warnings.filter((w): w is string => typeof w === 'string') : [])],
+    warnings: [
+      ...warnings,
+      ...(Array.isArray(d.warnings) ? d.warnings.filter((w): w is string => typeof w === 'string') : []),
+    ],
   };
 }
 
@@ -105,15 +150,25 @@ function metaOf(raw: unknown): Profile['meta'] {
   const meta: Record<string, unknown> = { format: 'heapflame' };
   if (!isObject(raw)) return meta as unknown as Profile['meta'];
   const finite = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
-  const kinds: Record<string, string> = { format: 'string', toolVersion: 'string', command: 'string', mainCost: 'string', attached: 'boolean', namesAsGiven: 'boolean' };
-  for (const k of ['formatVersion', 'durationMs', 'peakRssBytes', 'peakTimeMs', 'pageSize', 'suppressedLeakedBytes']) kinds[k] = 'number';
+  const kinds: Record<string, string> = {
+    format: 'string',
+    toolVersion: 'string',
+    command: 'string',
+    mainCost: 'string',
+    attached: 'boolean',
+    namesAsGiven: 'boolean',
+  };
+  for (const k of ['formatVersion', 'durationMs', 'peakRssBytes', 'peakTimeMs', 'pageSize', 'suppressedLeakedBytes'])
+    kinds[k] = 'number';
   for (const [k, v] of Object.entries(raw)) {
     // known fields keep their type; others any plain value
     const kind = kinds[k] ?? (typeof v === 'string' || typeof v === 'boolean' ? typeof v : 'number');
     if (kind === 'number' ? finite(v) : typeof v === kind) meta[k] = v;
   }
   if (isObject(raw.filters)) {
-    meta.filters = Object.fromEntries(Object.entries(raw.filters).filter(([, v]) => typeof v === 'string' || finite(v)));
+    meta.filters = Object.fromEntries(
+      Object.entries(raw.filters).filter(([, v]) => typeof v === 'string' || finite(v)),
+    );
   }
   if (isObject(raw.sampling) && finite(raw.sampling.intervalBytes)) {
     const { intervalBytes, mode, precise } = raw.sampling;
@@ -121,7 +176,8 @@ function metaOf(raw: unknown): Profile['meta'] {
   }
   if (Array.isArray(raw.suppressions)) {
     meta.suppressions = raw.suppressions.filter(
-      (x): x is { pattern: string; matches: number; leakedBytes: number } => isObject(x) && typeof x.pattern === 'string' && finite(x.matches) && finite(x.leakedBytes),
+      (x): x is { pattern: string; matches: number; leakedBytes: number } =>
+        isObject(x) && typeof x.pattern === 'string' && finite(x.matches) && finite(x.leakedBytes),
     );
   }
   return meta as unknown as Profile['meta'];
@@ -162,7 +218,10 @@ export function readHeapflameMeta(path: string): Profile['meta'] | null {
       const packed = Buffer.alloc(32 * 1024);
       const n = readSync(fd, packed, 0, packed.length, 0);
       // (deflate inflates at most about 1000-fold: the bound is never reached by a real file)
-      head = gunzipSync(packed.subarray(0, n), { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: 64 << 20 }).toString('utf8');
+      head = gunzipSync(packed.subarray(0, n), {
+        finishFlush: zlibConstants.Z_SYNC_FLUSH,
+        maxOutputLength: 64 << 20,
+      }).toString('utf8');
     } finally {
       closeSync(fd);
     }

@@ -46,13 +46,18 @@ export async function importPprof(path: string, options: { input?: InputOptions 
 
 export function profileFromPprof(p: PprofProfile, path: string, warnings: string[] = []): Profile {
   const strings = p.stringTable.strings;
-  const str = (i: unknown) => (typeof i === 'number' || typeof i === 'bigint' ? strings[Number(i)] ?? '' : '');
+  const str = (i: unknown) => (typeof i === 'number' || typeof i === 'bigint' ? (strings[Number(i)] ?? '') : '');
   const costs: CostInfo[] = p.sampleType.map((t, k) => {
     const type = str(t.type);
     const unitName = str(t.unit);
     const unit: Unit = unitName === 'bytes' ? 'bytes' : 'count';
     const go = Object.hasOwn(GO_NAMES, type) ? GO_NAMES[type] : undefined;
-    return { id: go?.id ?? costIdFrom(type || `value${k}`), unit, label: go?.label ?? `${type} (${unitName})`, description: `pprof sample type ${type}/${unitName}.` };
+    return {
+      id: go?.id ?? costIdFrom(type || `value${k}`),
+      unit,
+      label: go?.label ?? `${type} (${unitName})`,
+      description: `pprof sample type ${type}/${unitName}.`,
+    };
   });
   const defaultType = str(p.defaultSampleType);
   const byDefault = defaultType ? p.sampleType.findIndex((t) => str(t.type) === defaultType) : -1;
@@ -119,7 +124,9 @@ export function profileFromPprof(p: PprofProfile, path: string, warnings: string
     }
     builder.addSample(node, values);
   }
-  const notes = unknown ? [...warnings, `${unknown} stack frames named a location the file does not have (left out)`] : warnings;
+  const notes = unknown
+    ? [...warnings, `${unknown} stack frames named a location the file does not have (left out)`]
+    : warnings;
   const durationNanos = Number(p.durationNanos ?? 0);
   const period = Number(p.period ?? 0);
   const periodType = p.periodType ? `${str(p.periodType.type)}/${str(p.periodType.unit)}` : '';

@@ -15,12 +15,24 @@ import { v8Format } from './v8.js';
  * Every format heapflame reads, in the order they are tried on a file's first bytes: the
  * exact signatures first, folded stacks (any text ending lines in counts) last.
  */
-export const FORMATS: readonly ImportFormat[] = [heaptrackFormat, heapflameFormat, dhatFormat, v8Format, pprofFormat, speedscopeFormat, bytehoundFormat, foldedFormat];
+export const FORMATS: readonly ImportFormat[] = [
+  heaptrackFormat,
+  heapflameFormat,
+  dhatFormat,
+  v8Format,
+  pprofFormat,
+  speedscopeFormat,
+  bytehoundFormat,
+  foldedFormat,
+];
 
 /** The format of that name; an unknown name is an error listing the names. */
 export function formatNamed(name: string): ImportFormat {
   const format = FORMATS.find((f) => f.name === name);
-  if (!format) throw new HeapflameError(`unknown input format "${name}": heapflame reads ${FORMATS.map((f) => f.name).join(', ')}`);
+  if (!format)
+    throw new HeapflameError(
+      `unknown input format "${name}": heapflame reads ${FORMATS.map((f) => f.name).join(', ')}`,
+    );
   return format;
 }
 
@@ -29,7 +41,9 @@ export async function detectFormat(path: string, options?: ImportOptions['input'
   const head = await readHead(path, options);
   const format = FORMATS.find((f) => f.sniff(head));
   if (format) return format;
-  throw new HeapflameError(`not a format heapflame reads; tried: ${FORMATS.map((f) => f.signature).join(', ')}`, { file: path });
+  throw new HeapflameError(`not a format heapflame reads; tried: ${FORMATS.map((f) => f.signature).join(', ')}`, {
+    file: path,
+  });
 }
 
 /** Reads a file in its format (given, or recognised from its content). */

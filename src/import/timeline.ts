@@ -44,7 +44,15 @@ export class Timeline {
       for (let i = 0; i < this.points.length; i += 2) {
         const a = this.points[i];
         const b = this.points[i + 1];
-        merged.push(b ? { timeMs: b.timeMs, heapBytes: Math.max(a.heapBytes, b.heapBytes), rssBytes: Math.max(a.rssBytes, b.rssBytes) } : a);
+        merged.push(
+          b
+            ? {
+                timeMs: b.timeMs,
+                heapBytes: Math.max(a.heapBytes, b.heapBytes),
+                rssBytes: Math.max(a.rssBytes, b.rssBytes),
+              }
+            : a,
+        );
       }
       this.points.length = 0;
       for (const p of merged) this.points.push(p);

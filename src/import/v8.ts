@@ -30,17 +30,25 @@ export function profileFromV8(doc: unknown, path: string, warnings: string[] = [
     if (seen.has(node.id)) fail(`node id ${node.id} appears twice`);
     seen.add(node.id);
     const cf = node.callFrame as unknown as Record<string, unknown>;
-    if (typeof cf.functionName !== 'string' || typeof cf.url !== 'string') fail(`node ${node.id}: callFrame needs functionName and url`);
+    if (typeof cf.functionName !== 'string' || typeof cf.url !== 'string')
+      fail(`node ${node.id}: callFrame needs functionName and url`);
     if (!Number.isInteger(cf.lineNumber)) cf.lineNumber = -1;
     if (!Number.isInteger(cf.columnNumber)) cf.columnNumber = -1;
     const size = node.selfSize ?? 0;
     if (typeof size !== 'number' || !Number.isFinite(size) || size < 0) fail(`node ${node.id}: selfSize is not a size`);
     if (size > 0) selfSizes.push({ nodeId: node.id, size });
-    if (node.children !== undefined && !Array.isArray(node.children)) fail(`node ${node.id}: children must be an array`);
+    if (node.children !== undefined && !Array.isArray(node.children))
+      fail(`node ${node.id}: children must be an array`);
     for (const c of node.children ?? []) stack.push(c);
   }
   const builder = new V8ProfileBuilder([
-    { id: 'inuse', unit: 'bytes', label: 'in-use bytes', description: 'Bytes of sampled objects alive when the profile was taken (V8 selfSize): in use then, not necessarily leaked.' },
+    {
+      id: 'inuse',
+      unit: 'bytes',
+      label: 'in-use bytes',
+      description:
+        'Bytes of sampled objects alive when the profile was taken (V8 selfSize): in use then, not necessarily leaked.',
+    },
   ]);
   builder.addSamples(profile, selfSizes, 0);
   const sampleCount = Array.isArray(profile.samples) ? profile.samples.length : 0;

@@ -3,7 +3,10 @@
  * `where` names the input (file and, when known, line) so the message says what was wrong where.
  */
 export class HeapflameError extends Error {
-  constructor(message: string, readonly where?: { file?: string; line?: number }) {
+  constructor(
+    message: string,
+    readonly where?: { file?: string; line?: number },
+  ) {
     super(message);
     this.name = 'HeapflameError';
   }

@@ -164,7 +164,10 @@ export function costList(profile: Profile): string {
  */
 export function requireCost(profile: Profile, id?: CostId): CostInfo {
   const cost = id === undefined ? mainCost(profile) : profile.costs.find((c) => c.id === id);
-  if (!cost) throw new HeapflameError(id === undefined ? 'the profile has no costs' : `the profile has no cost "${id}"; it has: ${costList(profile)}`);
+  if (!cost)
+    throw new HeapflameError(
+      id === undefined ? 'the profile has no costs' : `the profile has no cost "${id}"; it has: ${costList(profile)}`,
+    );
   return cost;
 }
 

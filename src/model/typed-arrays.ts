@@ -1,4 +1,8 @@
-type Growable = Int32Array<ArrayBuffer> | Uint32Array<ArrayBuffer> | Float64Array<ArrayBuffer> | Uint8Array<ArrayBuffer>;
+type Growable =
+  | Int32Array<ArrayBuffer>
+  | Uint32Array<ArrayBuffer>
+  | Float64Array<ArrayBuffer>
+  | Uint8Array<ArrayBuffer>;
 
 /** A copy of `a` at least `min` long (doubling), new elements zero. */
 export function grown<T extends Growable>(a: T, min = a.length + 1): T {

@@ -30,7 +30,10 @@ const ownByUrl = new Map<string, boolean>();
 const isOwnFrame = (f: V8CallFrame) => {
   let own = ownByUrl.get(f.url);
   if (own === undefined) {
-    own = f.url.startsWith('node:inspector') || f.url === 'node:internal/perf/observe' || (f.url.startsWith('file:') ? fileURLToPath(f.url) : f.url).startsWith(OWN_DIR);
+    own =
+      f.url.startsWith('node:inspector') ||
+      f.url === 'node:internal/perf/observe' ||
+      (f.url.startsWith('file:') ? fileURLToPath(f.url) : f.url).startsWith(OWN_DIR);
     ownByUrl.set(f.url, own);
   }
   return own;
@@ -52,19 +55,48 @@ export function startRecorder(config: RecorderConfig): void {
 
   const t0 = performance.now();
   const sampled = `sampled every ${config.interval} bytes by V8`;
-  const leaked: CostInfo = { id: 'leaked', unit: 'bytes', label: 'leaked bytes', description: `Bytes still alive at exit after a forced GC, ${sampled}.` };
+  const leaked: CostInfo = {
+    id: 'leaked',
+    unit: 'bytes',
+    label: 'leaked bytes',
+    description: `Bytes still alive at exit after a forced GC, ${sampled}.`,
+  };
   const costs: CostInfo[] =
     config.mode === 'live'
-      ? [leaked, { id: 'peak', unit: 'bytes', label: 'peak bytes', description: 'Bytes of the samples alive when the heap was at its highest after a collection.' }]
+      ? [
+          leaked,
+          {
+            id: 'peak',
+            unit: 'bytes',
+            label: 'peak bytes',
+            description: 'Bytes of the samples alive when the heap was at its highest after a collection.',
+          },
+        ]
       : [
-          { id: 'allocated', unit: 'bytes', label: 'allocated bytes', description: `Bytes allocated, ${sampled} (collected or not).` },
-          ...(full ? [{ id: 'temporary', unit: 'bytes', label: 'temporary bytes', description: `Bytes allocated and collected before exit, ${sampled}.` } satisfies CostInfo, leaked] : []),
+          {
+            id: 'allocated',
+            unit: 'bytes',
+            label: 'allocated bytes',
+            description: `Bytes allocated, ${sampled} (collected or not).`,
+          },
+          ...(full
+            ? [
+                {
+                  id: 'temporary',
+                  unit: 'bytes',
+                  label: 'temporary bytes',
+                  description: `Bytes allocated and collected before exit, ${sampled}.`,
+                } satisfies CostInfo,
+                leaked,
+              ]
+            : []),
         ];
   costs.push({
     id: 'tasks',
     unit: 'count',
     label: 'forgotten tasks',
-    description: 'Timers, intervals, servers, sockets, child processes and pending promises the program left running at exit, by creating stack (promises: 1 in 16 sampled, each counting 16).',
+    description:
+      'Timers, intervals, servers, sockets, child processes and pending promises the program left running at exit, by creating stack (promises: 1 in 16 sampled, each counting 16).',
   });
   const tasksColumn = costs.length - 1;
   const merged = new V8ProfileBuilder(costs, originalPosition, { chargeBuiltinsToCaller: true });
@@ -82,7 +114,13 @@ export function startRecorder(config: RecorderConfig): void {
     if (m.rss > peakRss) peakRss = m.rss;
     const t = performance.now() - t0;
     if (timeline.length >= MAX_TIMELINE) thin(timeline);
-    timeline.push({ timeMs: t, heapBytes: heap, rssBytes: m.rss, externalBytes: m.external, ...(afterGc && { gc: true }) });
+    timeline.push({
+      timeMs: t,
+      heapBytes: heap,
+      rssBytes: m.rss,
+      externalBytes: m.external,
+      ...(afterGc && { gc: true }),
+    });
     if (heap > peakHeap) {
       peakHeap = heap;
       peakTimeMs = t;
@@ -101,8 +139,18 @@ export function startRecorder(config: RecorderConfig): void {
     const samples = p.samples ?? [];
     merged.addSamples(p, samples, 0, isOwnFrame);
     if (!full) return;
-    merged.addSamples(p, samples.filter((x) => x.isLive === false), 1, isOwnFrame);
-    merged.addSamples(p, samples.filter((x) => x.isLive !== false), 2, isOwnFrame);
+    merged.addSamples(
+      p,
+      samples.filter((x) => x.isLive === false),
+      1,
+      isOwnFrame,
+    );
+    merged.addSamples(
+      p,
+      samples.filter((x) => x.isLive !== false),
+      2,
+      isOwnFrame,
+    );
   };
   const closeWindow = () => {
     addWindow(sampler.stop());
@@ -184,7 +232,8 @@ export function startRecorder(config: RecorderConfig): void {
       if (entry) entry.count += t.count;
       else byStack.set(key, { task: t, count: t.count });
     }
-    for (const { task, count } of byStack.values()) merged.addStack([...task.stack.map(frameOfCallSite), taskFrame(task.type)], tasksColumn, count);
+    for (const { task, count } of byStack.values())
+      merged.addStack([...task.stack.map(frameOfCallSite), taskFrame(task.type)], tasksColumn, count);
   };
   const build = (): Profile => {
     addTasks();
@@ -199,7 +248,11 @@ export function startRecorder(config: RecorderConfig): void {
         // the kernel's high-water mark (VmHWM): the timer's samples miss peaks between ticks
         peakRssBytes: Math.max(peakRss, peakRssBytes()),
         peakTimeMs,
-        sampling: { intervalBytes: config.interval, mode: full ? 'alloc+liveness' : config.mode, precise: config.precise },
+        sampling: {
+          intervalBytes: config.interval,
+          mode: full ? 'alloc+liveness' : config.mode,
+          precise: config.precise,
+        },
       },
       // A sample of an object V8 has since collected can name a node its tree no longer has:
       // V8's doing, not damage, so no warning; its bytes stay under "(unknown stack)".
@@ -228,7 +281,14 @@ export function startRecorder(config: RecorderConfig): void {
 function frameOfCallSite(c: NodeJS.CallSite): Frame {
   const line = c.getLineNumber();
   const column = c.getColumnNumber();
-  return frameOfV8(originalPosition({ functionName: c.getFunctionName() ?? c.getMethodName() ?? '', url: c.getFileName() ?? '', lineNumber: line ? line - 1 : -1, columnNumber: column ? column - 1 : -1 }));
+  return frameOfV8(
+    originalPosition({
+      functionName: c.getFunctionName() ?? c.getMethodName() ?? '',
+      url: c.getFileName() ?? '',
+      lineNumber: line ? line - 1 : -1,
+      columnNumber: column ? column - 1 : -1,
+    }),
+  );
 }
 
 /**
@@ -242,7 +302,10 @@ function originalPosition(cf: V8CallFrame): V8CallFrame {
   try {
     let map = sourceMaps.get(cf.url);
     if (map === undefined) {
-      map = findSourceMap(cf.url) ?? (cf.url.startsWith('file:') ? findSourceMap(fileURLToPath(cf.url)) : undefined) ?? null;
+      map =
+        findSourceMap(cf.url) ??
+        (cf.url.startsWith('file:') ? findSourceMap(fileURLToPath(cf.url)) : undefined) ??
+        null;
       sourceMaps.set(cf.url, map);
     }
     const entry = map?.findEntry(Math.max(cf.lineNumber, 0), Math.max(cf.columnNumber, 0));

@@ -67,29 +67,49 @@ async function recordNode(options: RecordOptions, env: NodeJS.ProcessEnv): Promi
   const { exitCode, signal } = await runInherited(options.command, childEnv);
   // each process wrote its run and command line first in its file (loaded now: the program started sooner)
   const { readHeapflameMeta } = await import('../import/heapflame.js');
-  const metas = candidates(out).map((f) => ({ f, meta: readHeapflameMeta(f) })).filter((c) => c.meta?.recordRun === run);
+  const metas = candidates(out)
+    .map((f) => ({ f, meta: readHeapflameMeta(f) }))
+    .filter((c) => c.meta?.recordRun === run);
   return { files: metas.map((c) => c.f), commands: metas.map((c) => c.meta?.command), exitCode, signal, kind: 'node' };
 }
 
 function recordNative(options: RecordOptions, env: NodeJS.ProcessEnv, executable: string): Promise<RecordResult> {
   const why = `${basename(executable)} is not a Node program, and native programs are recorded with heaptrack`;
-  return underHeaptrack(options.out ?? `heaptrack.${basename(executable)}.${process.pid}.zst`, options.command, env, why);
+  return underHeaptrack(
+    options.out ?? `heaptrack.${basename(executable)}.${process.pid}.zst`,
+    options.command,
+    env,
+    why,
+  );
 }
 
 function attachNative(options: RecordOptions, env: NodeJS.ProcessEnv): Promise<RecordResult> {
   const pid = options.pid!;
-  if (!Number.isInteger(pid) || pid <= 0 || !existsSync(`/proc/${pid}`)) throw new HeapflameError(`no process ${pid} to attach to`);
-  return underHeaptrack(options.out ?? `heaptrack.${pid}.zst`, ['-p', String(pid)], env, 'attaching to a process is done by heaptrack');
+  if (!Number.isInteger(pid) || pid <= 0 || !existsSync(`/proc/${pid}`))
+    throw new HeapflameError(`no process ${pid} to attach to`);
+  return underHeaptrack(
+    options.out ?? `heaptrack.${pid}.zst`,
+    ['-p', String(pid)],
+    env,
+    'attaching to a process is done by heaptrack',
+  );
 }
 
-async function underHeaptrack(file: string, args: string[], env: NodeJS.ProcessEnv, why: string): Promise<RecordResult> {
+async function underHeaptrack(
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  why: string,
+): Promise<RecordResult> {
   const heaptrack = resolveExecutable('heaptrack', env);
   if (!heaptrack) throw new HeapflameError(`${why}, which is not installed (apt-get install heaptrack)`);
   // heaptrack adds .zst (or .gz) to the name it is given
   const stem = writableOutput(file).replace(/\.(zst|gz)$/, '');
   const started = Date.now();
   const { exitCode, signal } = await runInherited([heaptrack, '-o', stem, ...args], env);
-  const files = [`${stem}.zst`, `${stem}.gz`, stem].filter((f) => existsSync(f) && statSync(f).mtimeMs >= started - 1000);
+  const files = [`${stem}.zst`, `${stem}.gz`, stem].filter(
+    (f) => existsSync(f) && statSync(f).mtimeMs >= started - 1000,
+  );
   return { files, commands: files.map(() => args.join(' ')), exitCode, signal, kind: 'native' };
 }
 
@@ -98,7 +118,10 @@ async function underHeaptrack(file: string, args: string[], env: NodeJS.ProcessE
  * whole process group; a supervisor's SIGTERM reaches this process) go to the program, and
  * this process waits for it to write its recording.
  */
-function runInherited(command: string[], env: NodeJS.ProcessEnv): Promise<{ exitCode: number | null; signal: NodeJS.Signals | null }> {
+function runInherited(
+  command: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ exitCode: number | null; signal: NodeJS.Signals | null }> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command[0], command.slice(1), { stdio: 'inherit', env });
     const forward = (signal: NodeJS.Signals) => () => {
@@ -130,8 +153,12 @@ function runInherited(command: string[], env: NodeJS.ProcessEnv): Promise<{ exit
 function writableOutput(file: string): string {
   const out = resolve(file);
   const dir = dirname(out);
-  if (existsSync(out) && statSync(out).isDirectory()) throw new HeapflameError(`-o ${file}: is a directory; -o names the recording file (such as ${join(file, 'run.heapflame')})`);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new HeapflameError(`-o ${file}: the folder ${dir} does not exist; the program was not run`);
+  if (existsSync(out) && statSync(out).isDirectory())
+    throw new HeapflameError(
+      `-o ${file}: is a directory; -o names the recording file (such as ${join(file, 'run.heapflame')})`,
+    );
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new HeapflameError(`-o ${file}: the folder ${dir} does not exist; the program was not run`);
   try {
     accessSync(dir, constants.W_OK);
   } catch {

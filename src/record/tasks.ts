@@ -87,24 +87,39 @@ export function trackTasks(ownCode: (file: string) => boolean): TaskTracker {
     patch(globalThis, name, () => wrapped);
     patch(timers, name, () => wrapped);
   }
-  patch(net.Server.prototype, 'listen', (original) =>
-    function listen(this: net.Server, ...args: unknown[]) {
-      watch('Server', this, capture(listen), (s) => (s as net.Server).listening);
-      return (original as (...a: unknown[]) => net.Server).apply(this, args);
-    } as typeof original,
+  patch(
+    net.Server.prototype,
+    'listen',
+    (original) =>
+      function listen(this: net.Server, ...args: unknown[]) {
+        watch('Server', this, capture(listen), (s) => (s as net.Server).listening);
+        return (original as (...a: unknown[]) => net.Server).apply(this, args);
+      } as typeof original,
   );
-  patch(net.Socket.prototype, 'connect', (original) =>
-    function connect(this: net.Socket, ...args: unknown[]) {
-      watch('Socket', this, capture(connect), (s) => !(s as net.Socket).destroyed);
-      return (original as (...a: unknown[]) => net.Socket).apply(this, args);
-    } as typeof original,
+  patch(
+    net.Socket.prototype,
+    'connect',
+    (original) =>
+      function connect(this: net.Socket, ...args: unknown[]) {
+        watch('Socket', this, capture(connect), (s) => !(s as net.Socket).destroyed);
+        return (original as (...a: unknown[]) => net.Socket).apply(this, args);
+      } as typeof original,
   );
   // spawn is an instance method that @types/node does not declare
-  patch(childProcess.ChildProcess.prototype as unknown as { spawn: unknown }, 'spawn', (original) =>
-    function spawn(this: childProcess.ChildProcess, ...args: unknown[]) {
-      watch('ChildProcess', this, capture(spawn), (c) => (c as childProcess.ChildProcess).exitCode === null && (c as childProcess.ChildProcess).signalCode === null);
-      return (original as (...a: unknown[]) => unknown).apply(this, args);
-    } as typeof original,
+  patch(
+    childProcess.ChildProcess.prototype as unknown as { spawn: unknown },
+    'spawn',
+    (original) =>
+      function spawn(this: childProcess.ChildProcess, ...args: unknown[]) {
+        watch(
+          'ChildProcess',
+          this,
+          capture(spawn),
+          (c) =>
+            (c as childProcess.ChildProcess).exitCode === null && (c as childProcess.ChildProcess).signalCode === null,
+        );
+        return (original as (...a: unknown[]) => unknown).apply(this, args);
+      } as typeof original,
   );
   syncBuiltinESMExports();
 

@@ -30,7 +30,8 @@ export class BucketHistogram {
     private readonly bounds: readonly number[],
     registry: Registry,
   ) {
-    for (let i = 1; i < bounds.length; i++) if (!(bounds[i] > bounds[i - 1])) throw new Error(`${name}: bucket bounds must increase`);
+    for (let i = 1; i < bounds.length; i++)
+      if (!(bounds[i] > bounds[i - 1])) throw new Error(`${name}: bucket bounds must increase`);
     // (the registry formats any object with prom-client's metric shape: name, help, type, get)
     registry.registerMetric(this as unknown as Metric);
   }
@@ -57,25 +58,58 @@ export class BucketHistogram {
   }
 
   /** prom-client's form for its text exposition: `le` apart from the series' labels. */
-  async getForPromString(): Promise<{ name: string; help: string; type: 'histogram'; aggregator: 'sum'; values: Value[] }> {
+  async getForPromString(): Promise<{
+    name: string;
+    help: string;
+    type: 'histogram';
+    aggregator: 'sum';
+    values: Value[];
+  }> {
     const values: Value[] = [];
     const n = this.bounds.length;
     for (const { labels, counts } of this.series) {
       let cumulative = 0;
       for (let b = 0; b <= n; b++) {
         cumulative += counts[b];
-        values.push({ labels: { le: b < n ? this.bounds[b] : '+Inf' }, sharedLabels: labels, value: cumulative, metricName: `${this.name}_bucket`, exemplar: null });
+        values.push({
+          labels: { le: b < n ? this.bounds[b] : '+Inf' },
+          sharedLabels: labels,
+          value: cumulative,
+          metricName: `${this.name}_bucket`,
+          exemplar: null,
+        });
       }
-      values.push({ labels: {}, sharedLabels: labels, value: counts[n + 1], metricName: `${this.name}_sum`, exemplar: undefined });
-      values.push({ labels: {}, sharedLabels: labels, value: counts[n + 2], metricName: `${this.name}_count`, exemplar: undefined });
+      values.push({
+        labels: {},
+        sharedLabels: labels,
+        value: counts[n + 1],
+        metricName: `${this.name}_sum`,
+        exemplar: undefined,
+      });
+      values.push({
+        labels: {},
+        sharedLabels: labels,
+        value: counts[n + 2],
+        metricName: `${this.name}_count`,
+        exemplar: undefined,
+      });
     }
     return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
   }
 
   /** The JSON form (`registry.getMetricsAsJSON()`): each value's labels in one object. */
-  async get(): Promise<{ name: string; help: string; type: 'histogram'; aggregator: 'sum'; values: Omit<Value, 'sharedLabels'>[] }> {
+  async get(): Promise<{
+    name: string;
+    help: string;
+    type: 'histogram';
+    aggregator: 'sum';
+    values: Omit<Value, 'sharedLabels'>[];
+  }> {
     const data = await this.getForPromString();
-    return { ...data, values: data.values.map(({ sharedLabels, ...v }) => ({ ...v, labels: { ...sharedLabels, ...v.labels } })) };
+    return {
+      ...data,
+      values: data.values.map(({ sharedLabels, ...v }) => ({ ...v, labels: { ...sharedLabels, ...v.labels } })),
+    };
   }
 
   /** `registry.resetMetrics()`: every series back to zero, the series kept. */

@@ -126,7 +126,10 @@ export interface HotpathRow {
 }
 
 function percentiles(): number[] {
-  const list = (process.env.HEAPFLAME_HOTPATH_PERCENTILES ?? '50,95,99').split(',').map(Number).filter((p) => p > 0 && p <= 100);
+  const list = (process.env.HEAPFLAME_HOTPATH_PERCENTILES ?? '50,95,99')
+    .split(',')
+    .map(Number)
+    .filter((p) => p > 0 && p <= 100);
   return list.length ? list : [50, 95, 99];
 }
 
@@ -137,7 +140,8 @@ export function hotpathRows(): HotpathRow[] {
   return [...table.values()]
     .map((s) => {
       const sorted = [...s.samples].sort((a, b) => a - b);
-      const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0;
+      const at = (p: number) =>
+        sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0;
       return {
         name: s.name,
         calls: s.calls,
@@ -152,7 +156,14 @@ export function hotpathRows(): HotpathRow[] {
     .sort((a, b) => b.totalMs - a.totalMs);
 }
 
-const ms = (v: number) => (v < 0.001 ? `${Math.round(v * 1e6)} ns` : v < 1 ? `${(v * 1000).toFixed(2)} µs` : v < 1000 ? `${v.toFixed(2)} ms` : `${(v / 1000).toFixed(2)} s`);
+const ms = (v: number) =>
+  v < 0.001
+    ? `${Math.round(v * 1e6)} ns`
+    : v < 1
+      ? `${(v * 1000).toFixed(2)} µs`
+      : v < 1000
+        ? `${v.toFixed(2)} ms`
+        : `${(v / 1000).toFixed(2)} s`;
 // heapflame's one byte format, as in its reports
 const bytes = (v: number | null) => (v === null ? 'N/A*' : formatBytes(v));
 
@@ -170,10 +181,19 @@ export function renderHotpath(rows = hotpathRows()): string {
     `${bytes(r.allocBytesPerCall)}${r.allocApproximateCalls ? ` (${r.allocApproximateCalls} calls with a GC left out)` : ''}`,
   ]);
   const widths = head.map((h, k) => Math.max(h.length, ...body.map((row) => row[k].length)));
-  const line = (cells: string[]) => `| ${cells.map((c, k) => (k === 0 ? c.padEnd(widths[k]) : c.padStart(widths[k]))).join(' | ')} |`;
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, k) => (k === 0 ? c.padEnd(widths[k]) : c.padStart(widths[k]))).join(' | ')} |`;
   const rule = `+${widths.map((w) => '-'.repeat(w + 2)).join('+')}+`;
   const elapsed = performance.now() - started;
-  return [`[heapflame hotpath] ${rows.length} functions, ${ms(elapsed)} since the first measurement (N/A*: async, not measured)`, rule, line(head), rule, ...body.map(line), rule, ''].join('\n');
+  return [
+    `[heapflame hotpath] ${rows.length} functions, ${ms(elapsed)} since the first measurement (N/A*: async, not measured)`,
+    rule,
+    line(head),
+    rule,
+    ...body.map(line),
+    rule,
+    '',
+  ].join('\n');
 }
 
 function report(): void {
@@ -181,7 +201,15 @@ function report(): void {
     const rows = hotpathRows();
     process.stderr.write(renderHotpath(rows));
     const json = process.env.HEAPFLAME_HOTPATH_JSON;
-    if (json) writeFileSync(json, JSON.stringify({ schema: 'heapflame.hotpath/1', elapsedMs: performance.now() - started, percentiles: percentiles(), rows }, null, 2) + '\n');
+    if (json)
+      writeFileSync(
+        json,
+        JSON.stringify(
+          { schema: 'heapflame.hotpath/1', elapsedMs: performance.now() - started, percentiles: percentiles(), rows },
+          null,
+          2,
+        ) + '\n',
+      );
   } catch (e) {
     process.stderr.write(`heapflame hotpath: cannot report: ${(e as Error).message}\n`);
   }

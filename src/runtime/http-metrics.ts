@@ -12,7 +12,11 @@ export interface HttpMetrics {
   /** `(req, res, next?)`: node:http handlers and Express middleware. */
   middleware: (req: IncomingMessage, res: ServerResponse, next?: () => void) => void;
   /** Fastify: `fastify.addHook('onRequest', m.http.fastifyOnRequest)`. */
-  fastifyOnRequest: (request: { raw: IncomingMessage; routeOptions?: { url?: string } }, reply: { raw: ServerResponse }, done: () => void) => void;
+  fastifyOnRequest: (
+    request: { raw: IncomingMessage; routeOptions?: { url?: string } },
+    reply: { raw: ServerResponse },
+    done: () => void,
+  ) => void;
 }
 
 /** Distinct route labels kept; later ones are counted as "other", so labels stay bounded. */
@@ -65,9 +69,15 @@ function onFinish(this: Tracked): void {
  * Without a template the label is "unmatched".
  */
 function routeOf(req: IncomingMessage | undefined, res: Tracked): string {
-  const r = req as (IncomingMessage & { route?: { path?: unknown }; baseUrl?: string; routeTemplate?: unknown }) | undefined;
+  const r = req as
+    | (IncomingMessage & { route?: { path?: unknown }; baseUrl?: string; routeTemplate?: unknown })
+    | undefined;
   const locals = (res as ServerResponse & { locals?: { route?: unknown } }).locals;
-  const template = res[kRoute] ?? r?.routeTemplate ?? locals?.route ?? (typeof r?.route?.path === 'string' ? `${r.baseUrl ?? ''}${r.route.path}` : undefined);
+  const template =
+    res[kRoute] ??
+    r?.routeTemplate ??
+    locals?.route ??
+    (typeof r?.route?.path === 'string' ? `${r.baseUrl ?? ''}${r.route.path}` : undefined);
   return typeof template === 'string' && template.length <= 200 ? template : 'unmatched';
 }
 
@@ -80,7 +90,13 @@ export function httpMetrics(registry: Registry): HttpMetrics {
     BUCKETS,
     registry,
   );
-  const duration = new BucketHistogram('heapflame_http_request_duration_seconds', 'Time from the request until the response is finished, by method, route template and status.', labelNames, BUCKETS, registry);
+  const duration = new BucketHistogram(
+    'heapflame_http_request_duration_seconds',
+    'Time from the request until the response is finished, by method, route template and status.',
+    labelNames,
+    BUCKETS,
+    registry,
+  );
   const routesOver = new Counter({
     name: 'heapflame_http_routes_over_limit_total',
     help: `Responses labelled route="other" because more than ${MAX_ROUTES} route templates were seen.`,

@@ -63,7 +63,7 @@ export function createMetrics(options: MetricsOptions = {}): HeapflameMetrics {
   });
   new Gauge({
     name: 'heapflame_rss_peak_bytes',
-    help: 'Highest resident set size of the process since it started (the kernel\'s VmHWM).',
+    help: "Highest resident set size of the process since it started (the kernel's VmHWM).",
     registers: [registry],
     collect() {
       this.set(Math.max(rssPeak, peakRssBytes()));
@@ -182,7 +182,9 @@ export async function serveMetrics(options: MetricsServerOptions): Promise<Serve
       // (the registry's type fixes its content type; it switches for this answer only)
       if (openMetrics) options.registry.setContentType(openMetricsContentType as never);
       const body = await options.registry.metrics();
-      res.writeHead(200, { 'content-type': options.registry.contentType }).end(req.method === 'HEAD' ? undefined : body);
+      res
+        .writeHead(200, { 'content-type': options.registry.contentType })
+        .end(req.method === 'HEAD' ? undefined : body);
       if (openMetrics) options.registry.setContentType('text/plain; version=0.0.4; charset=utf-8' as never);
     } catch (e) {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });

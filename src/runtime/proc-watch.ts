@@ -22,7 +22,12 @@ export function parseProcStatus(text: string): ProcStatus {
     const m = new RegExp(`^${name}:\\s+(\\d+)(\\s+kB)?`, 'm').exec(text);
     return m ? Number(m[1]) * (m[2] ? 1024 : 1) : 0;
   };
-  return { rssBytes: field('VmRSS'), rssPeakBytes: field('VmHWM'), virtualBytes: field('VmSize'), threads: field('Threads') };
+  return {
+    rssBytes: field('VmRSS'),
+    rssPeakBytes: field('VmHWM'),
+    virtualBytes: field('VmSize'),
+    threads: field('Threads'),
+  };
 }
 
 /** The memory limit of the process's cgroup (v2 memory.max, v1 memory.limit_in_bytes), 0 when none. */
@@ -46,8 +51,12 @@ export function cgroupMemoryLimit(pid: number): number {
   return 0;
 }
 
-export async function watchProcess(pid: number, options: { port?: number; host?: string; pollMs?: number } = {}): Promise<{ url: string; done: Promise<void> }> {
-  if (!Number.isInteger(pid) || pid <= 0 || !existsSync(`/proc/${pid}/status`)) throw new HeapflameError(`no process ${pid} to watch (Linux /proc/${pid} is missing)`);
+export async function watchProcess(
+  pid: number,
+  options: { port?: number; host?: string; pollMs?: number } = {},
+): Promise<{ url: string; done: Promise<void> }> {
+  if (!Number.isInteger(pid) || pid <= 0 || !existsSync(`/proc/${pid}/status`))
+    throw new HeapflameError(`no process ${pid} to watch (Linux /proc/${pid} is missing)`);
   const registry = new Registry();
   // one read of /proc/PID/status serves the four gauges of a scrape (they are collected one
   // after another, well within this)
@@ -75,11 +84,21 @@ export async function watchProcess(pid: number, options: { port?: number; host?:
       },
     });
   gauge('heapflame_rss_bytes', 'Resident set size of the watched process (VmRSS).', () => read().rssBytes);
-  gauge('heapflame_rss_peak_bytes', 'Highest resident set size of the watched process (VmHWM).', () => read().rssPeakBytes);
+  gauge(
+    'heapflame_rss_peak_bytes',
+    'Highest resident set size of the watched process (VmHWM).',
+    () => read().rssPeakBytes,
+  );
   gauge('heapflame_virtual_bytes', 'Virtual memory size of the watched process (VmSize).', () => read().virtualBytes);
   gauge('heapflame_threads', 'Threads of the watched process.', () => read().threads);
-  gauge('heapflame_open_files', 'Open file descriptors of the watched process.', () => readdirSync(`/proc/${pid}/fd`).length);
-  gauge('heapflame_memory_limit_bytes', "Memory limit of the watched process's cgroup (0 when there is none).", () => cgroupMemoryLimit(pid));
+  gauge(
+    'heapflame_open_files',
+    'Open file descriptors of the watched process.',
+    () => readdirSync(`/proc/${pid}/fd`).length,
+  );
+  gauge('heapflame_memory_limit_bytes', "Memory limit of the watched process's cgroup (0 when there is none).", () =>
+    cgroupMemoryLimit(pid),
+  );
   const server = await serveMetrics({ registry, port: options.port ?? 9465, host: options.host });
   // the watch ends with the process
   const done = new Promise<void>((resolve) => {

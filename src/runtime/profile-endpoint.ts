@@ -22,7 +22,9 @@ export interface ProfileEndpointOptions {
 const PATH = '/debug/heapflame/heap';
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
-export function profileEndpoint(options: ProfileEndpointOptions): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
+export function profileEndpoint(
+  options: ProfileEndpointOptions,
+): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
   const expected = options.token ? digest(options.token) : null;
   const maxSeconds = options.maxSeconds ?? 60;
   let busy = false;
@@ -36,23 +38,46 @@ export function profileEndpoint(options: ProfileEndpointOptions): (req: Incoming
     if (!expected) return answer(404, 'not found: on-demand profiles need a token (profileToken)');
     const given = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
     // both sides hashed to one length, then compared in constant time
-    if (!timingSafeEqual(digest(given), expected)) return answer(401, 'unauthorized: send Authorization: Bearer <token>', { 'www-authenticate': 'Bearer' });
+    if (!timingSafeEqual(digest(given), expected))
+      return answer(401, 'unauthorized: send Authorization: Bearer <token>', { 'www-authenticate': 'Bearer' });
     if (req.method !== 'GET') return answer(405, 'method not allowed: GET', { allow: 'GET' });
     const seconds = Number(url.searchParams.get('seconds') ?? '10');
-    if (!Number.isFinite(seconds) || seconds <= 0 || seconds > maxSeconds) return answer(400, `seconds must be between 0 and ${maxSeconds}`);
+    if (!Number.isFinite(seconds) || seconds <= 0 || seconds > maxSeconds)
+      return answer(400, `seconds must be between 0 and ${maxSeconds}`);
     const format = url.searchParams.get('format') ?? 'pprof';
-    if (!['pprof', 'svg', 'html', 'folded'].includes(format)) return answer(400, 'format must be pprof, svg, html or folded');
-    if (busy) return answer(429, 'a capture is running: try again when it ends', { 'retry-after': String(Math.ceil(seconds)) });
+    if (!['pprof', 'svg', 'html', 'folded'].includes(format))
+      return answer(400, 'format must be pprof, svg, html or folded');
+    if (busy)
+      return answer(429, 'a capture is running: try again when it ends', { 'retry-after': String(Math.ceil(seconds)) });
     busy = true;
     try {
       const profile = await capture(seconds, options.interval ?? 128 * 1024);
       // (the exporters load with the first capture: a service that never asks does not carry them)
-      const [{ encodePprof }, { renderSvg }, { renderHtml }, { foldedChunks }] = await Promise.all([import('../export/pprof.js'), import('../export/svg.js'), import('../export/html.js'), import('../export/folded.js')]);
+      const [{ encodePprof }, { renderSvg }, { renderHtml }, { foldedChunks }] = await Promise.all([
+        import('../export/pprof.js'),
+        import('../export/svg.js'),
+        import('../export/html.js'),
+        import('../export/folded.js'),
+      ]);
       if (format === 'pprof') {
-        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-disposition': 'attachment; filename="heap.pb.gz"' }).end(encodePprof(profile));
-      } else if (format === 'svg') res.writeHead(200, { 'content-type': 'image/svg+xml' }).end(renderSvg(profile, { title: `heapflame: allocated bytes in ${seconds} s` }));
-      else if (format === 'html') res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(renderHtml(profile, { title: `heapflame: ${seconds} s of allocations` }));
-      else res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end([...foldedChunks(profile, {})].join(''));
+        res
+          .writeHead(200, {
+            'content-type': 'application/octet-stream',
+            'content-disposition': 'attachment; filename="heap.pb.gz"',
+          })
+          .end(encodePprof(profile));
+      } else if (format === 'svg')
+        res
+          .writeHead(200, { 'content-type': 'image/svg+xml' })
+          .end(renderSvg(profile, { title: `heapflame: allocated bytes in ${seconds} s` }));
+      else if (format === 'html')
+        res
+          .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+          .end(renderHtml(profile, { title: `heapflame: ${seconds} s of allocations` }));
+      else
+        res
+          .writeHead(200, { 'content-type': 'text/plain; charset=utf-8' })
+          .end([...foldedChunks(profile, {})].join(''));
       return true;
     } catch (e) {
       return answer(503, `capture failed: ${(e as Error).message}`);
@@ -64,17 +89,38 @@ export function profileEndpoint(options: ProfileEndpointOptions): (req: Incoming
 
 /** N seconds of V8's heap sampler (every allocation, collected or not), as a profile. */
 async function capture(seconds: number, interval: number): Promise<Profile> {
-  const [{ heapSampler }, { V8ProfileBuilder }] = await Promise.all([import('../v8/sampler.js'), import('../v8/sampling-profile.js')]);
+  const [{ heapSampler }, { V8ProfileBuilder }] = await Promise.all([
+    import('../v8/sampler.js'),
+    import('../v8/sampling-profile.js'),
+  ]);
   const sampler = heapSampler('alloc', interval);
   try {
     sampler.start();
     const started = performance.now();
     await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
     const profile = sampler.stop();
-    const builder = new V8ProfileBuilder([{ id: 'allocated', unit: 'bytes', label: 'allocated bytes', description: `Bytes allocated during the capture, sampled every ${interval} bytes by V8.` }], undefined, { chargeBuiltinsToCaller: true });
+    const builder = new V8ProfileBuilder(
+      [
+        {
+          id: 'allocated',
+          unit: 'bytes',
+          label: 'allocated bytes',
+          description: `Bytes allocated during the capture, sampled every ${interval} bytes by V8.`,
+        },
+      ],
+      undefined,
+      { chargeBuiltinsToCaller: true },
+    );
     // the inspector's own message handling is the capture's, not the service's
     builder.addSamples(profile, profile.samples ?? [], 0, (f) => f.url.startsWith('node:inspector'));
-    return builder.build({ format: 'node', durationMs: performance.now() - started, sampling: { intervalBytes: interval, mode: 'alloc', precise: false } }, []);
+    return builder.build(
+      {
+        format: 'node',
+        durationMs: performance.now() - started,
+        sampling: { intervalBytes: interval, mode: 'alloc', precise: false },
+      },
+      [],
+    );
   } finally {
     sampler.close();
   }

@@ -55,9 +55,25 @@ export function startPyroscopePush(options: PyroscopeOptions): PyroscopePush {
     let body: Buffer;
     try {
       const profile = sampler.peek();
-      const builder = new V8ProfileBuilder([{ id: 'inuse', unit: 'bytes', label: 'in-use bytes', description: 'Bytes of sampled objects alive at the push.' }], undefined, { chargeBuiltinsToCaller: true });
+      const builder = new V8ProfileBuilder(
+        [
+          {
+            id: 'inuse',
+            unit: 'bytes',
+            label: 'in-use bytes',
+            description: 'Bytes of sampled objects alive at the push.',
+          },
+        ],
+        undefined,
+        { chargeBuiltinsToCaller: true },
+      );
       builder.addSamples(profile, profile.samples ?? [], 0, (f) => f.url.startsWith('node:inspector'));
-      body = encodePprof(builder.build({ format: 'node', sampling: { intervalBytes: samplingInterval, mode: 'live', precise: false } }, []));
+      body = encodePprof(
+        builder.build(
+          { format: 'node', sampling: { intervalBytes: samplingInterval, mode: 'live', precise: false } },
+          [],
+        ),
+      );
     } catch (e) {
       options.onPush?.({ ok: false, error: (e as Error).message, attempt: 0 });
       return;

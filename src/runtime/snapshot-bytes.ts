@@ -12,7 +12,8 @@ export function snapshotSelfBytes(bytes: Buffer, excludedTypes: readonly string[
   const nodesAt = bytes.indexOf('"nodes":[');
   if (nodesAt < 0) throw new Error('not a V8 heap snapshot: no nodes');
   const header = bytes.subarray(0, nodesAt).toString('utf8').trimEnd().replace(/,$/, '}');
-  const meta = (JSON.parse(header) as { snapshot: { meta: { node_fields: string[]; node_types: [string[]] } } }).snapshot.meta;
+  const meta = (JSON.parse(header) as { snapshot: { meta: { node_fields: string[]; node_types: [string[]] } } })
+    .snapshot.meta;
   const stride = meta.node_fields.length;
   const typeField = meta.node_fields.indexOf('type');
   const nameField = meta.node_fields.indexOf('name');

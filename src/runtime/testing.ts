@@ -40,7 +40,12 @@ export interface HeapStats {
 export function heapStats(): HeapStats {
   const w = heapWatch();
   const now = w.read();
-  return { currBytes: now.used, maxBytes: now.max, totalBytes: now.allocated, externalBytes: process.memoryUsage().external };
+  return {
+    currBytes: now.used,
+    maxBytes: now.max,
+    totalBytes: now.allocated,
+    externalBytes: process.memoryUsage().external,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -113,7 +118,8 @@ async function bytesKeptPerRun(fn: () => unknown, runs: number, tolerance: numbe
   const live = async () => {
     await settle();
     let used = 0;
-    for (const space of v8.getHeapSpaceStatistics()) if (!space.space_name.startsWith('code_')) used += space.space_used_size;
+    for (const space of v8.getHeapSpaceStatistics())
+      if (!space.space_name.startsWith('code_')) used += space.space_used_size;
     return used + process.memoryUsage().external;
   };
   // Every measurement comes right after a run of fn, so that what a run leaves for later
@@ -166,7 +172,8 @@ function windowsVerdict(windows: Float64Array, perWindow: number): number | unde
   if (smallest <= 0 || smallest < largest / 2) return 0;
   let agreeing = 0;
   for (const w of sorted) if (w === sorted[sorted.length >> 1]) agreeing++;
-  if (agreeing >= (WINDOWS >> 1) + 1 || windows.length === WINDOWS) return Math.round(sorted[sorted.length >> 1] / perWindow);
+  if (agreeing >= (WINDOWS >> 1) + 1 || windows.length === WINDOWS)
+    return Math.round(sorted[sorted.length >> 1] / perWindow);
   return undefined;
 }
 
@@ -219,7 +226,10 @@ async function retainingFunctions(fn: () => unknown, interval: number): Promise<
       }
       for (const child of n.children) pending.push(child);
     }
-    return [...bySite].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([site, bytes]) => `${site}: about ${bytes} bytes`);
+    return [...bySite]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 5)
+      .map(([site, bytes]) => `${site}: about ${bytes} bytes`);
   } catch {
     return [];
   } finally {
@@ -279,7 +289,9 @@ export async function expectNoForgottenTasks(fn: () => unknown): Promise<void> {
   }
   const left = [...tracked.values()].filter(stillRunning);
   if (left.length === 0) return;
-  throw new Error(`expectNoForgottenTasks: ${left.length} task${left.length > 1 ? 's' : ''} left running:\n${left.map(describe).join('\n')}`);
+  throw new Error(
+    `expectNoForgottenTasks: ${left.length} task${left.length > 1 ? 's' : ''} left running:\n${left.map(describe).join('\n')}`,
+  );
 }
 
 function stillRunning(t: Tracked): boolean {
@@ -297,7 +309,9 @@ function describe(t: Tracked): string {
     .split('\n')
     .slice(1)
     .map((l) => l.trim())
-    .filter((l) => l.startsWith('at ') && !l.includes('node:') && !l.includes(`${OWN_FILE}:`) && !l.includes('(<anonymous>)'));
+    .filter(
+      (l) => l.startsWith('at ') && !l.includes('node:') && !l.includes(`${OWN_FILE}:`) && !l.includes('(<anonymous>)'),
+    );
   const kind = t.type === 'PROMISE' ? 'pending promise' : t.type === 'Timeout' ? 'timer' : t.type;
   return `  ${kind} created ${frames.slice(0, 3).join(' ← ') || '(no stack outside the runtime)'}`;
 }

@@ -39,7 +39,12 @@ function nativeSampler(api: NodeHeapProfileApi, interval: number): HeapSampler {
   return {
     knowsLiveness: true,
     start() {
-      handle = api.startHeapProfile!({ sampleInterval: interval, stackDepth: STACK_DEPTH, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+      handle = api.startHeapProfile!({
+        sampleInterval: interval,
+        stackDepth: STACK_DEPTH,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      });
     },
     stop() {
       const h = handle;

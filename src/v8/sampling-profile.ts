@@ -98,14 +98,25 @@ export class V8ProfileBuilder {
    * Adds `samples` of `profile` to cost column `column`, summed per stack. `skip` drops a
    * sample whose stack holds a frame it matches (the recorder's own inspector traffic).
    */
-  addSamples(profile: V8SamplingProfile, samples: Iterable<V8Sample>, column: number, skip?: (f: V8CallFrame) => boolean): number {
+  addSamples(
+    profile: V8SamplingProfile,
+    samples: Iterable<V8Sample>,
+    column: number,
+    skip?: (f: V8CallFrame) => boolean,
+  ): number {
     const nodeOf = this.index(profile.head, skip);
     let total = 0;
     for (const s of samples) {
       let n = nodeOf.get(s.nodeId);
       if (n === undefined) {
         // a sample may name a node missing from the tree (seen in real profiles)
-        if (this.unknownNode < 0) this.unknownNode = this.builder.child(0, this.builder.internFrame(frameOfV8({ functionName: '(unknown stack)', url: '', lineNumber: -1, columnNumber: -1 })));
+        if (this.unknownNode < 0)
+          this.unknownNode = this.builder.child(
+            0,
+            this.builder.internFrame(
+              frameOfV8({ functionName: '(unknown stack)', url: '', lineNumber: -1, columnNumber: -1 }),
+            ),
+          );
         n = this.unknownNode;
       }
       if (n === -1) continue;
@@ -131,7 +142,8 @@ export class V8ProfileBuilder {
     this.perNode.clear();
     const totals: Record<string, number> = {};
     const profile = this.builder.build(meta, totals, warnings, extra);
-    for (let c = 0; c < profile.costs.length; c++) totals[profile.costs[c].id] = profile.values[c].reduce((a, b) => a + b, 0);
+    for (let c = 0; c < profile.costs.length; c++)
+      totals[profile.costs[c].id] = profile.values[c].reduce((a, b) => a + b, 0);
     return profile;
   }
 
@@ -150,7 +162,8 @@ export class V8ProfileBuilder {
       const [v8node, parent] = stack.pop()!;
       let node = -1;
       if (parent > 0 && this.options.chargeBuiltinsToCaller && isBuiltin(v8node.callFrame)) node = parent;
-      else if (parent !== -1 && !skip?.(v8node.callFrame)) node = this.builder.child(parent, this.builder.internFrame(frameOfV8(this.mapCallFrame(v8node.callFrame))));
+      else if (parent !== -1 && !skip?.(v8node.callFrame))
+        node = this.builder.child(parent, this.builder.internFrame(frameOfV8(this.mapCallFrame(v8node.callFrame))));
       nodeOf.set(v8node.id, node);
       for (const c of v8node.children ?? []) stack.push([c, node]);
     }

@@ -83,7 +83,10 @@ const HAND_V0: [string, string][] = [
     '<core::slice::Iter<u8> as core::iter::iterator::Iterator>::rposition::<core::slice::memchr::memrchr::{closure#1}>::{closure#0}',
   ],
   // inherent impl, trait impl, trait definition
-  ['_RNvMNtNtNtNtCs8a2262Dv4r_3mio3sys4unix8selector5epollNtB2_8Selector6select', '<mio::sys::unix::selector::epoll::Selector>::select'],
+  [
+    '_RNvMNtNtNtNtCs8a2262Dv4r_3mio3sys4unix8selector5epollNtB2_8Selector6select',
+    '<mio::sys::unix::selector::epoll::Selector>::select',
+  ],
   ['_RNvMNtC3foo3barINtB2_3BazReE3new', '<foo::bar::Baz<&str>>::new'],
   ['_RNvYNtC3foo3BarNtC3baz5Trait6method', '<foo::Bar as baz::Trait>::method'],
   // generics and back-references to paths and types
@@ -114,10 +117,12 @@ const HAND_V0: [string, string][] = [
   ['_RNvC9backtrace3foo.llvm.A5310EB9', 'backtrace::foo'],
   [
     '_RMC0TTTTTTpB8_EB7_EB6_EB5_EB4_EB3_E',
-    `<${'((((((_, _), (_, _)), ((_, _), (_, _))), (((_, _), (_, _)), ((_, _), (_, _)))), ' +
+    `<${
+      '((((((_, _), (_, _)), ((_, _), (_, _))), (((_, _), (_, _)), ((_, _), (_, _)))), ' +
       '((((_, _), (_, _)), ((_, _), (_, _))), (((_, _), (_, _)), ((_, _), (_, _))))), ' +
       '(((((_, _), (_, _)), ((_, _), (_, _))), (((_, _), (_, _)), ((_, _), (_, _)))), ' +
-      '((((_, _), (_, _)), ((_, _), (_, _))), (((_, _), (_, _)), ((_, _), (_, _))))))'}>`,
+      '((((_, _), (_, _)), ((_, _), (_, _))), (((_, _), (_, _)), ((_, _), (_, _))))))'
+    }>`,
   ],
 ];
 
@@ -197,7 +202,11 @@ const LEGACY: [string, string, string][] = [
 
 // What heaptrack stores for legacy symbols after its C++ demangler ran: [input, default, keepHashes].
 const HALF_DEMANGLED: [string, string, string][] = [
-  ['s3sim::handle_get_object::h3f262293a07c4427', 's3sim::handle_get_object', 's3sim::handle_get_object::h3f262293a07c4427'],
+  [
+    's3sim::handle_get_object::h3f262293a07c4427',
+    's3sim::handle_get_object',
+    's3sim::handle_get_object::h3f262293a07c4427',
+  ],
   [
     'alloc::vec::Vec$LT$T$C$A$GT$::push::h27da0123456789ab',
     'alloc::vec::Vec<T,A>::push',
@@ -360,7 +369,10 @@ test('v0 constants (rustc-demangle test vectors, `{}` integer suffixes)', () => 
     ['TRe616263_c78_RAh1_h2_h3_EE', `::<{("abc", 'x', &[1u8, 2u8, 3u8])}>`],
     ['VNvINtNtC4core6option6OptionjE4NoneU', '::<{core::option::Option::<usize>::None}>'],
     ['VNvINtNtC4core6option6OptionjE4SomeTj0_E', '::<{core::option::Option::<usize>::Some(0usize)}>'],
-    ['VNtC3foo3BarS1sRe616263_2chc78_5sliceRAh1_h2_h3_EE', `::<{foo::Bar { s: "abc", ch: 'x', slice: &[1u8, 2u8, 3u8] }}>`],
+    [
+      'VNtC3foo3BarS1sRe616263_2chc78_5sliceRAh1_h2_h3_EE',
+      `::<{foo::Bar { s: "abc", ch: 'x', slice: &[1u8, 2u8, 3u8] }}>`,
+    ],
   ];
   for (const [mangled, expected] of cases) assert.equal(konst(mangled), expected, mangled);
   assert.equal(konst('c110000_'), '_RIC0Kc110000_E', 'not a char');
@@ -403,7 +415,11 @@ test('recursion, back-reference and size limits', () => {
   const bypass = `_RIC100000${'R'.repeat(100_000)}B7_E`;
   assert.equal(d(bypass), bypass);
   // Depth is released again after each sibling: long lists are fine.
-  for (const [leaf, shown] of [['p', '_'], ['Rp', '&_'], ['C1x', 'x']]) {
+  for (const [leaf, shown] of [
+    ['p', '_'],
+    ['Rp', '&_'],
+    ['C1x', 'x'],
+  ]) {
     assert.equal(d(`_RIC0p${leaf!.repeat(1000)}E`), `::<_${`, ${shown}`.repeat(1000)}>`);
   }
   let nested = '()';
@@ -447,7 +463,10 @@ test('agrees with GNU c++filt', (t) => {
     return;
   }
   const cxxfilt = (args: string[], syms: string[]) =>
-    execFileSync('c++filt', args, { input: `${syms.join('\n')}\n`, maxBuffer: 1 << 26 }).toString().split('\n').slice(0, syms.length);
+    execFileSync('c++filt', args, { input: `${syms.join('\n')}\n`, maxBuffer: 1 << 26 })
+      .toString()
+      .split('\n')
+      .slice(0, syms.length);
   // Mapping: `c++filt -i` (non-verbose) omits crate disambiguators and legacy
   // hashes like keepHashes=false, but also the type suffix of integer consts
   // (`123` where rustc-demangle's `{}` mode and we print `123usize`): that
@@ -455,12 +474,17 @@ test('agrees with GNU c++filt', (t) => {
   // disambiguators like keepHashes=true, but also `[0]` for crates without one
   // and `123: usize`, so it is only compared on real names, where neither occurs.
   const dropIntSuffix = (s: string) =>
-    s.replace(/(?<=[^A-Za-z0-9_])(-?(?:\d+|0x[0-9a-f]+))(?:u8|u16|u32|u64|u128|usize|i8|i16|i32|i64|i128|isize)(?![A-Za-z0-9_])/g, '$1');
+    s.replace(
+      /(?<=[^A-Za-z0-9_])(-?(?:\d+|0x[0-9a-f]+))(?:u8|u16|u32|u64|u128|usize|i8|i16|i32|i64|i128|isize)(?![A-Za-z0-9_])/g,
+      '$1',
+    );
 
   const real = s3simStrings()?.filter((s) => s.startsWith('_R')) ?? REAL_V0.map(([s]) => s);
   const hand = HAND_V0.map(([s]) => s).filter((s) => s.startsWith('_R')); // c++filt lacks the `R…`/`__R…` spellings
   // c++filt takes `_ZN…E` for Rust only with a 16-hex-digit hash, and leaves `$u…$` beyond ASCII and unknown escapes.
-  const legacy = LEGACY.map(([s]) => s).filter((s) => /^_ZN.*17h[0-9a-f]{16}E$/.test(s) && !/\$u[0-9a-f]{3,}\$|\$99\$/.test(s));
+  const legacy = LEGACY.map(([s]) => s).filter(
+    (s) => /^_ZN.*17h[0-9a-f]{16}E$/.test(s) && !/\$u[0-9a-f]{3,}\$|\$99\$/.test(s),
+  );
   assert.ok(legacy.length >= 4);
   const all = [...real, ...hand, ...legacy];
 
@@ -485,7 +509,9 @@ test('property: never throws, output bounded (random, prefixed and mutated symbo
   const manglingString = fc.string({ unit: fc.constantFrom(...MANGLING_CHARS), maxLength: 200 });
   fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 200 }), checkBounded), { numRuns: 500 });
   fc.assert(
-    fc.property(fc.constantFrom('_R', 'R', '__R', '_ZN', 'ZN', '__ZN'), manglingString, (prefix, rest) => checkBounded(prefix + rest)),
+    fc.property(fc.constantFrom('_R', 'R', '__R', '_ZN', 'ZN', '__ZN'), manglingString, (prefix, rest) =>
+      checkBounded(prefix + rest),
+    ),
     { numRuns: 500 },
   );
   const mutation = fc.record({
@@ -510,8 +536,10 @@ test('property: never throws, output bounded (random, prefixed and mutated symbo
     }
   };
   fc.assert(
-    fc.property(fc.constantFrom(...MUTATION_BASE), fc.array(mutation, { minLength: 1, maxLength: 4 }), (base, mutations) =>
-      checkBounded(mutations.reduce(mutate, base)),
+    fc.property(
+      fc.constantFrom(...MUTATION_BASE),
+      fc.array(mutation, { minLength: 1, maxLength: 4 }),
+      (base, mutations) => checkBounded(mutations.reduce(mutate, base)),
     ),
     { numRuns: 1000 },
   );

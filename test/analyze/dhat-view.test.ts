@@ -37,7 +37,8 @@ function goldenRanking(file: string): Map<number, string[][]> {
     if (/^PP [\d.]+\/\d+ /.test(line)) {
       current = [];
       out.get(metric)!.push(current);
-    } else if (/^\w+ at \{$/.test(line)) inFrames = true; // "Allocated at {", "Copied at {", "Occurred at {"
+    } else if (/^\w+ at \{$/.test(line))
+      inFrames = true; // "Allocated at {", "Copied at {", "Occurred at {"
     else if (inFrames && line.startsWith('}')) inFrames = false;
     else if (inFrames && current) {
       const own = /^#\d+: (.*)$/.exec(line);
@@ -51,7 +52,11 @@ function goldenRanking(file: string): Map<number, string[][]> {
 function ourRanking(p: Profile, metric: number): string[][] {
   const out: string[][] = [];
   const walk = (n: DhatViewNode) => {
-    out.push(n.insignificant !== undefined ? [`[${n.insignificant} insignificant]`] : n.frames.map((f) => `0x${p.frames[f].address}: ${p.frames[f].name || '???'}`));
+    out.push(
+      n.insignificant !== undefined
+        ? [`[${n.insignificant} insignificant]`]
+        : n.frames.map((f) => `0x${p.frames[f].address}: ${p.frames[f].name || '???'}`),
+    );
     n.kids.forEach(walk);
   };
   walk(dhatView(p, metric));

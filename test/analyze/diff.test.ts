@@ -40,7 +40,8 @@ test('inclusive colours: parents of a change are coloured too (difffolded.pl lea
   assert.match(fill('b'), /^rgb\(\d+,\d+,255\)$/, 'b shrank: blue');
   assert.match(fill('main'), /^rgb\(255,\d+,\d+\)$/, 'main grew in total: red');
   // widths from NEW; with negate, from BASE
-  const width = (s: string, name: string) => Number(new RegExp(`<title>${name} [^<]*</title><rect x="[\\d.]+" y="[\\d.]+" width="([\\d.]+)"`).exec(s)![1]);
+  const width = (s: string, name: string) =>
+    Number(new RegExp(`<title>${name} [^<]*</title><rect x="[\\d.]+" y="[\\d.]+" width="([\\d.]+)"`).exec(s)![1]);
   const neg = renderSvg(diff, { minWidth: 0, negate: true });
   assert.ok(width(svg, 'x') > width(neg, 'x'));
   assert.match(svg, /<title>x \(30 samples, 85\.71%; \+20 since BASE\)<\/title>/);
@@ -53,12 +54,23 @@ test('inclusive colours: parents of a change are coloured too (difffolded.pl lea
       ['main', 15],
     ],
   );
-  assert.deepEqual(changes.shrinking.map((c) => [c.name, c.delta]), [['b', -5]]);
+  assert.deepEqual(
+    changes.shrinking.map((c) => [c.name, c.delta]),
+    [['b', -5]],
+  );
 });
 
 test('diff command: two recordings, or one two-column folded file; text, JSON and SVG', () => {
   const svg = `${files.dir}/d.svg`;
-  const r = runCli(['diff', fixture('heaptrack.leaks.zst'), fixture('heaptrack.leaks_run2.zst'), '--cost', 'leaked', '-o', svg]);
+  const r = runCli([
+    'diff',
+    fixture('heaptrack.leaks.zst'),
+    fixture('heaptrack.leaks_run2.zst'),
+    '--cost',
+    'leaked',
+    '-o',
+    svg,
+  ]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^leaked: BASE 1\.95 KiB -> NEW 1\.95 KiB \(\+0 B, \+0\.0%\)/);
   const j = runCli(['diff', files.file('a;b 10 14\na;c 5 0\n'), '--json']);
@@ -66,14 +78,23 @@ test('diff command: two recordings, or one two-column folded file; text, JSON an
   const report = JSON.parse(j.stdout);
   assert.equal(report.schema, 'heapflame.diff/1');
   assert.deepEqual([report.before, report.after, report.delta], [15, 14, -1]);
-  assert.deepEqual(report.growing.map((c: { name: string }) => c.name), ['b']);
+  assert.deepEqual(
+    report.growing.map((c: { name: string }) => c.name),
+    ['b'],
+  );
   const single = runCli(['diff', files.file('a;b 10\n')]);
   assert.equal(single.code, 2);
   assert.match(single.stderr, /two count columns/);
   // no cost given: BASE's main cost; an output name no exporter writes is refused before any work
   const main = runCli(['diff', fixture('heaptrack.leaks.zst'), fixture('heaptrack.leaks_run2.zst')]);
   assert.match(main.stdout, /^allocations: BASE 308 -> NEW 308/);
-  const png = runCli(['diff', fixture('heaptrack.leaks.zst'), fixture('heaptrack.leaks_run2.zst'), '-o', `${files.dir}/d.png`]);
+  const png = runCli([
+    'diff',
+    fixture('heaptrack.leaks.zst'),
+    fixture('heaptrack.leaks_run2.zst'),
+    '-o',
+    `${files.dir}/d.png`,
+  ]);
   assert.equal(png.code, 2);
   assert.match(png.stderr, /cannot write ".*d\.png": a flame graph is \.svg/);
   const mismatch = runCli(['diff', fixture('heaptrack.leaks.zst'), fixtureFile('v8/default.heapprofile')]);
@@ -84,9 +105,16 @@ test('diff command: two recordings, or one two-column folded file; text, JSON an
 test('the growth gate: a share parsed once, a verdict with its line', () => {
   assert.equal(parseGrowthLimit('10%'), 10);
   assert.equal(parseGrowthLimit(' 2.5 '), 2.5);
-  for (const bad of ['ten', '-5%', '10%%', '']) assert.throws(() => parseGrowthLimit(bad), /--fail-on-growth takes a share such as 10%/);
-  const diff = (before: number, after: number) => ({ totals: { before, after } }) as unknown as Parameters<typeof growthVerdict>[0];
-  assert.deepEqual(growthVerdict(diff(100, 112.5), 'allocated', 10), { ok: false, grew: 12.5, allowed: 10, message: 'allocated grew 12.5 %: more than the allowed 10 %' });
+  for (const bad of ['ten', '-5%', '10%%', ''])
+    assert.throws(() => parseGrowthLimit(bad), /--fail-on-growth takes a share such as 10%/);
+  const diff = (before: number, after: number) =>
+    ({ totals: { before, after } }) as unknown as Parameters<typeof growthVerdict>[0];
+  assert.deepEqual(growthVerdict(diff(100, 112.5), 'allocated', 10), {
+    ok: false,
+    grew: 12.5,
+    allowed: 10,
+    message: 'allocated grew 12.5 %: more than the allowed 10 %',
+  });
   assert.equal(growthVerdict(diff(100, 90), 'leaked', 0).message, 'leaked shrank 10.0 %: within the allowed 0 %');
   assert.equal(growthVerdict(diff(0, 5), 'tasks', 50).message, 'tasks grew from nothing: more than the allowed 50 %');
 });

@@ -32,9 +32,18 @@ const FORBIDDEN: [string, string, string][] = [
 ];
 
 test('import edges between rooms: none of the forbidden ones', async () => {
-  const { importEdges } = (await import(pathToFileURL(join(ROOT, 'scripts/import-edges.mjs')).href)) as { importEdges: () => Edge[] };
+  const { importEdges } = (await import(pathToFileURL(join(ROOT, 'scripts/import-edges.mjs')).href)) as {
+    importEdges: () => Edge[];
+  };
   const edges = importEdges();
-  assert.ok(edges.some((e) => e.from === 'cli' && e.to === 'export'), 'the edges are counted at all');
-  const found = edges.flatMap((e) => FORBIDDEN.filter(([from, to]) => e.from === from && (to === '*' || e.to === to)).map(([, , why]) => `${e.from} -> ${e.to} (${e.count}): ${why}`));
+  assert.ok(
+    edges.some((e) => e.from === 'cli' && e.to === 'export'),
+    'the edges are counted at all',
+  );
+  const found = edges.flatMap((e) =>
+    FORBIDDEN.filter(([from, to]) => e.from === from && (to === '*' || e.to === to)).map(
+      ([, , why]) => `${e.from} -> ${e.to} (${e.count}): ${why}`,
+    ),
+  );
   assert.deepEqual(found, []);
 });

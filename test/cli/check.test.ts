@@ -33,7 +33,10 @@ test('check: exit 0 within budget, 1 over it with the limit named, 2 on bad inpu
   assert.match(unwritten.stderr, /a limit is written cost=limit, such as inuse=64M, not "leaked"/);
   const missing = runCli(['check', BIG30, '--max-tasks', '0', '-q']);
   assert.equal(missing.code, 2);
-  assert.match(missing.stderr, /limits "tasks", which this profile does not measure; it has: allocations \(main\), temporary, leaked, peak, allocated/);
+  assert.match(
+    missing.stderr,
+    /limits "tasks", which this profile does not measure; it has: allocations \(main\), temporary, leaked, peak, allocated/,
+  );
 });
 
 test('a budget file: totals and per-function limits; a broken one is exit 2', () => {
@@ -43,7 +46,19 @@ test('a budget file: totals and per-function limits; a broken one is exit 2', ()
     writeFileSync(path, JSON.stringify(doc));
     return path;
   };
-  const r = runCli(['check', BIG30, '--budget', write({ limits: { peak: '1G', temporary: '5%' }, functions: [{ match: '^allocate_something$', leaked: 0 }, { match: 'main', allocations: 10 }] }), '-q']);
+  const r = runCli([
+    'check',
+    BIG30,
+    '--budget',
+    write({
+      limits: { peak: '1G', temporary: '5%' },
+      functions: [
+        { match: '^allocate_something$', leaked: 0 },
+        { match: 'main', allocations: 10 },
+      ],
+    }),
+    '-q',
+  ]);
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stdout, /ok {4}peak: /);
   assert.match(r.stdout, /FAIL {2}temporary: 7\.9% > 5%/);
@@ -65,7 +80,23 @@ test('JUnit and Markdown: a testcase per limit, failures marked; names escaped',
   const md = join(files.dir, 'check.md');
   const budget = join(files.dir, 'hostile.json');
   writeFileSync(budget, JSON.stringify({ functions: [{ match: '<script>|"&', leaked: 0 }] }));
-  const r = runCli(['check', BIG30, '--max-leaked', '10K', '--max-peak', '1G', '--budget', budget, '--junit', junit, '--markdown', md, '--link', 'flame graph=https://ci.example/leaked (1).svg', '-q']);
+  const r = runCli([
+    'check',
+    BIG30,
+    '--max-leaked',
+    '10K',
+    '--max-peak',
+    '1G',
+    '--budget',
+    budget,
+    '--junit',
+    junit,
+    '--markdown',
+    md,
+    '--link',
+    'flame graph=https://ci.example/leaked (1).svg',
+    '-q',
+  ]);
   assert.equal(r.code, 1, r.stderr);
   const xml = readFileSync(junit, 'utf8');
   assert.equal(XMLValidator.validate(xml), true);
@@ -76,7 +107,10 @@ test('JUnit and Markdown: a testcase per limit, failures marked; names escaped',
   const failed = suite.testcase.filter((c: Record<string, unknown>) => c.failure);
   assert.equal(failed.length, 1);
   assert.match(failed[0]['@_name'], /^leaked <= 10K$/);
-  assert.ok(suite.testcase.some((c: Record<string, string>) => c['@_name'] === 'leaked in <script>|"& <= 0'), 'the hostile pattern survives as text');
+  assert.ok(
+    suite.testcase.some((c: Record<string, string>) => c['@_name'] === 'leaked in <script>|"& <= 0'),
+    'the hostile pattern survives as text',
+  );
   const markdown = readFileSync(md, 'utf8');
   assert.match(markdown, /^### heapflame: ❌ 1 of 3 memory limits exceeded/);
   assert.match(markdown, /\| leaked ≤ 10K \| leaked: 79\.5 KiB > 10\.0 KiB \| ❌ \|/);
@@ -99,4 +133,3 @@ test('diff --fail-on-growth: big_20k → big_30k grows leaked bytes 46 %', () =>
   const bad = runCli(['diff', BIG20, BIG30, '--cost', 'leaked', '--fail-on-growth', 'lots', '-q']);
   assert.equal(bad.code, 2);
 });
-

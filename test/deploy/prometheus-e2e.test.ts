@@ -37,33 +37,69 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 60_
   }
 }
 
-test('Prometheus scrapes the demo service: heap peak and TTFB queryable, HeapPeakHigh pending', { timeout: 120_000 }, async (t) => {
+test('Prometheus scrapes the demo service: heap peak and TTFB queryable, HeapPeakHigh pending', {
+  timeout: 120_000,
+}, async (t) => {
   const missing = requireOrSkip('prometheus');
   if (missing) return t.skip(missing);
   const [s3Port, metricsPort, promPort] = [await freePort(), await freePort(), await freePort()];
-  const demo = spawn(process.execPath, [CLI, 'demo', '--serve', '--port', String(s3Port), '--metrics-port', String(metricsPort), '--data', join(files.dir, 'data')], { stdio: 'ignore' });
+  const demo = spawn(
+    process.execPath,
+    [
+      CLI,
+      'demo',
+      '--serve',
+      '--port',
+      String(s3Port),
+      '--metrics-port',
+      String(metricsPort),
+      '--data',
+      join(files.dir, 'data'),
+    ],
+    { stdio: 'ignore' },
+  );
   children.push(demo);
   // the alerts as shipped, with the heap threshold lowered so that the demo crosses it
-  const rules = readFileSync(join(ROOT, 'deploy/prometheus/alerts.yml'), 'utf8').replace('> 2 * 1024 * 1024 * 1024', '> 1024');
+  const rules = readFileSync(join(ROOT, 'deploy/prometheus/alerts.yml'), 'utf8').replace(
+    '> 2 * 1024 * 1024 * 1024',
+    '> 1024',
+  );
   assert.ok(rules.includes('> 1024'), 'the threshold was found');
   writeFileSync(join(files.dir, 'alerts.yml'), rules);
   writeFileSync(
     join(files.dir, 'prometheus.yml'),
     `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files: [alerts.yml]\nscrape_configs:\n  - job_name: demo\n    static_configs:\n      - targets: ['127.0.0.1:${metricsPort}']\n`,
   );
-  const prom = spawn('prometheus', [`--config.file=${join(files.dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(files.dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${promPort}`], { stdio: 'ignore' });
+  const prom = spawn(
+    'prometheus',
+    [
+      `--config.file=${join(files.dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(files.dir, 'tsdb')}`,
+      `--web.listen-address=127.0.0.1:${promPort}`,
+    ],
+    { stdio: 'ignore' },
+  );
   children.push(prom);
   const api = `http://127.0.0.1:${promPort}/api/v1`;
   const query = async (q: string) => {
-    const r = (await (await fetch(`${api}/query?query=${encodeURIComponent(q)}`)).json()) as { data: { result: { value: [number, string] }[] } };
+    const r = (await (await fetch(`${api}/query?query=${encodeURIComponent(q)}`)).json()) as {
+      data: { result: { value: [number, string] }[] };
+    };
     return r.data.result;
   };
 
   // traffic: a bucket, objects, and GETs
   await until('the demo service', async () => ((await fetch(`http://127.0.0.1:${s3Port}/`)).ok ? true : undefined));
   await fetch(`http://127.0.0.1:${s3Port}/e2e`, { method: 'PUT' });
-  for (let i = 0; i < 5; i++) await fetch(`http://127.0.0.1:${s3Port}/e2e/obj${i}`, { method: 'PUT', body: Buffer.alloc(10_000, i) });
-  const drive = setInterval(() => void fetch(`http://127.0.0.1:${s3Port}/e2e/obj${Math.floor(Math.random() * 5)}`).then((r) => r.arrayBuffer()).catch(() => undefined), 50);
+  for (let i = 0; i < 5; i++)
+    await fetch(`http://127.0.0.1:${s3Port}/e2e/obj${i}`, { method: 'PUT', body: Buffer.alloc(10_000, i) });
+  const drive = setInterval(
+    () =>
+      void fetch(`http://127.0.0.1:${s3Port}/e2e/obj${Math.floor(Math.random() * 5)}`)
+        .then((r) => r.arrayBuffer())
+        .catch(() => undefined),
+    50,
+  );
   try {
     const peak = await until('heapflame_heap_peak_bytes in Prometheus', async () => {
       const r = await query('heapflame_heap_peak_bytes{job="demo"}');
@@ -71,12 +107,16 @@ test('Prometheus scrapes the demo service: heap peak and TTFB queryable, HeapPea
     });
     assert.ok(peak > 1024);
     const p99 = await until('the GET TTFB histogram', async () => {
-      const r = await query('histogram_quantile(0.99, sum by (le) (rate(heapflame_http_ttfb_seconds_bucket{method="GET",route="/:bucket/:key"}[30s])))');
+      const r = await query(
+        'histogram_quantile(0.99, sum by (le) (rate(heapflame_http_ttfb_seconds_bucket{method="GET",route="/:bucket/:key"}[30s])))',
+      );
       return r.length && Number.isFinite(Number(r[0].value[1])) ? Number(r[0].value[1]) : undefined;
     });
     assert.ok(p99 > 0 && p99 < 1, `p99 TTFB ${p99}`);
     const state = await until('HeapPeakHigh pending', async () => {
-      const r = (await (await fetch(`${api}/alerts`)).json()) as { data: { alerts: { labels: { alertname: string }; state: string }[] } };
+      const r = (await (await fetch(`${api}/alerts`)).json()) as {
+        data: { alerts: { labels: { alertname: string }; state: string }[] };
+      };
       return r.data.alerts.find((a) => a.labels.alertname === 'HeapPeakHigh')?.state;
     });
     assert.equal(state, 'pending', 'for: 1m has not passed yet');

@@ -13,7 +13,18 @@ import { CLI, requireOrSkip, ROOT, tempFiles } from '../helpers/paths.js';
  */
 
 /** README first, then the docs in the order a reader follows the loop (later ones use files earlier ones made). */
-const DOCS = ['README.md', 'docs/recording.md', 'docs/commands.md', 'docs/formats.md', 'docs/testing.md', 'docs/metrics.md', 'docs/deployment.md', 'docs/performance.md', 'docs/architecture.md', 'docs/library.md'];
+const DOCS = [
+  'README.md',
+  'docs/recording.md',
+  'docs/commands.md',
+  'docs/formats.md',
+  'docs/testing.md',
+  'docs/metrics.md',
+  'docs/deployment.md',
+  'docs/performance.md',
+  'docs/architecture.md',
+  'docs/library.md',
+];
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 
 /** README's ```sh blocks, with the line each starts on. */
@@ -32,12 +43,15 @@ export function shellBlocks(markdown: string): { line: number; text: string }[] 
 
 /** What a clone holds after `npm ci` and the build: this repository, seen through links. */
 function userDirectory(dir: string): void {
-  for (const entry of ['dist', 'examples', 'test', 'bench', 'deploy', 'src', 'scripts', 'docs', 'README.md']) symlinkSync(join(ROOT, entry), join(dir, entry));
+  for (const entry of ['dist', 'examples', 'test', 'bench', 'deploy', 'src', 'scripts', 'docs', 'README.md'])
+    symlinkSync(join(ROOT, entry), join(dir, entry));
   // npx finds the bin in node_modules/.bin (the clone's own package name would send npx to the registry)
   const modules = join(dir, 'node_modules');
   mkdirSync(join(modules, '.bin'), { recursive: true });
-  for (const entry of readdirSync(join(ROOT, 'node_modules'))) if (entry !== '.bin') symlinkSync(join(ROOT, 'node_modules', entry), join(modules, entry));
-  for (const bin of readdirSync(join(ROOT, 'node_modules/.bin'))) symlinkSync(realpathSync(join(ROOT, 'node_modules/.bin', bin)), join(modules, '.bin', bin));
+  for (const entry of readdirSync(join(ROOT, 'node_modules')))
+    if (entry !== '.bin') symlinkSync(join(ROOT, 'node_modules', entry), join(modules, entry));
+  for (const bin of readdirSync(join(ROOT, 'node_modules/.bin')))
+    symlinkSync(realpathSync(join(ROOT, 'node_modules/.bin', bin)), join(modules, '.bin', bin));
   symlinkSync(CLI, join(modules, '.bin/heapflame'));
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'readme-examples', private: true, type: 'module' }));
 }
@@ -54,7 +68,10 @@ after(dir.remove);
 test('README: every shell example runs as written', { skip, timeout: 600_000 }, () => {
   userDirectory(dir.dir);
   const blocks = DOCS.flatMap((doc) => shellBlocks(readFileSync(join(ROOT, doc), 'utf8')).map((b) => ({ ...b, doc })));
-  assert.ok(blocks.filter((b) => b.doc === 'README.md').length >= 6, `README has its examples as sh blocks (${blocks.length})`);
+  assert.ok(
+    blocks.filter((b) => b.doc === 'README.md').length >= 6,
+    `README has its examples as sh blocks (${blocks.length})`,
+  );
   assert.ok(blocks.length >= 14, `README and docs have their examples as sh blocks (${blocks.length})`);
   for (const block of blocks) {
     const script = block.text
@@ -71,13 +88,22 @@ test('README: every shell example runs as written', { skip, timeout: 600_000 }, 
       maxBuffer: 1 << 28,
       env: inherited,
     });
-    assert.equal(r.status, 0, `${block.doc}:${block.line}: the block failed (exit ${r.status ?? r.signal})\n${block.text}\n--- output ---\n${r.stdout.slice(-2000)}${r.stderr.slice(-3000)}`);
+    assert.equal(
+      r.status,
+      0,
+      `${block.doc}:${block.line}: the block failed (exit ${r.status ?? r.signal})\n${block.text}\n--- output ---\n${r.stdout.slice(-2000)}${r.stderr.slice(-3000)}`,
+    );
     assert.doesNotMatch(r.stderr, /internal error/, `${block.doc}:${block.line}`);
   }
 });
 
 test('README and docs: every block of commands is an sh block (so the test above runs it)', () => {
-  const fences = DOCS.flatMap((doc) => [...readFileSync(join(ROOT, doc), 'utf8').matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].map((m) => [doc, ...m.slice(1)]));
+  const fences = DOCS.flatMap((doc) =>
+    [...readFileSync(join(ROOT, doc), 'utf8').matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].map((m) => [
+      doc,
+      ...m.slice(1),
+    ]),
+  );
   assert.ok(fences.length > 10);
   for (const [doc, lang, body] of fences) {
     if (lang === 'sh') continue;
@@ -87,8 +113,13 @@ test('README and docs: every block of commands is an sh block (so the test above
 });
 
 test('README and docs: every docs/ file is in the tested list, README stays at most 300 lines, links resolve', () => {
-  const docs = readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`);
-  assert.deepEqual(docs.filter((d) => !DOCS.includes(d)), []);
+  const docs = readdirSync(join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`);
+  assert.deepEqual(
+    docs.filter((d) => !DOCS.includes(d)),
+    [],
+  );
   assert.ok(README.split('\n').length <= 300, `README has ${README.split('\n').length} lines`);
   for (const doc of DOCS) {
     const text = readFileSync(join(ROOT, doc), 'utf8');
@@ -102,5 +133,21 @@ test('README and docs: every docs/ file is in the tested list, README stays at m
 test('README: the test command, the help and the Quick start agree', () => {
   assert.match(README, /```sh\nnpm ci && npx heapflame demo\nnpm test\n```/);
   const help = spawnSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' }).stdout;
-  for (const word of ['heaptrack', 'Bytehound', 'DHAT', 'V8', 'pprof', 'speedscope', 'folded', 'HTML', 'record', 'check', 'diff', 'convert', 'demo', 'watch']) assert.match(help, new RegExp(word), `--help names ${word}`);
+  for (const word of [
+    'heaptrack',
+    'Bytehound',
+    'DHAT',
+    'V8',
+    'pprof',
+    'speedscope',
+    'folded',
+    'HTML',
+    'record',
+    'check',
+    'diff',
+    'convert',
+    'demo',
+    'watch',
+  ])
+    assert.match(help, new RegExp(word), `--help names ${word}`);
 });

@@ -59,23 +59,34 @@ function reference(body: Buffer, decodedLength?: number): Outcome {
     const text = line();
     if (text === '') break;
     trailerBytes += (text?.length ?? 0) + 2;
-    if (text === undefined || !/^[A-Za-z0-9-]+:[\x20-\x7e]*$/.test(text) || trailerBytes > 16 * 1024) return { error: 400 };
+    if (text === undefined || !/^[A-Za-z0-9-]+:[\x20-\x7e]*$/.test(text) || trailerBytes > 16 * 1024)
+      return { error: 400 };
   }
   if (at !== s.length || (decodedLength !== undefined && total !== decodedLength)) return { error: 400 };
   return { bytes: out };
 }
 
-const printable = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 80 });
+const printable = fc.string({
+  unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)),
+  maxLength: 80,
+});
 const framed = fc
   .record({
     chunks: fc.array(fc.uint8Array({ minLength: 1, maxLength: 400 }), { maxLength: 6 }),
-    extension: fc.option(printable.map((p) => `;chunk-signature=${p}`), { nil: '' }),
+    extension: fc.option(
+      printable.map((p) => `;chunk-signature=${p}`),
+      { nil: '' },
+    ),
     trailers: fc.array(fc.tuple(fc.stringMatching(/^[A-Za-z0-9-]{1,20}$/), printable), { maxLength: 3 }),
     upper: fc.boolean(),
   })
   .map(({ chunks, extension, trailers, upper }) => {
     const hex = (n: number) => (upper ? n.toString(16).toUpperCase() : n.toString(16));
-    const parts = chunks.flatMap((c) => [Buffer.from(`${hex(c.length)}${extension}\r\n`), Buffer.from(c), Buffer.from('\r\n')]);
+    const parts = chunks.flatMap((c) => [
+      Buffer.from(`${hex(c.length)}${extension}\r\n`),
+      Buffer.from(c),
+      Buffer.from('\r\n'),
+    ]);
     parts.push(Buffer.from(`0${extension}\r\n${trailers.map(([n, v]) => `${n}:${v}\r\n`).join('')}\r\n`));
     return { body: Buffer.concat(parts), payload: Buffer.concat(chunks).toString('latin1') };
   });
@@ -95,22 +106,36 @@ test('aws-chunked: damaged framing (cut, flipped, inserted, wrong declared lengt
   const damage = fc.oneof(
     fc.record({ kind: fc.constant('cut' as const), at: fc.nat() }),
     fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), bit: fc.nat({ max: 7 }) }),
-    fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 6 }) }),
+    fc.record({
+      kind: fc.constant('insert' as const),
+      at: fc.nat(),
+      bytes: fc.uint8Array({ minLength: 1, maxLength: 6 }),
+    }),
     fc.record({ kind: fc.constant('length' as const), delta: fc.integer({ min: -3, max: 3 }) }),
   );
   await fc.assert(
-    fc.asyncProperty(framed, fc.array(damage, { minLength: 1, maxLength: 3 }), cuts, async ({ body, payload }, damages, at) => {
-      let bytes = Buffer.from(body);
-      let declared: number | undefined;
-      for (const d of damages) {
-        if (d.kind === 'length') declared = Math.max(0, Buffer.byteLength(payload, 'latin1') + d.delta);
-        else if (bytes.length === 0) continue;
-        else if (d.kind === 'cut') bytes = bytes.subarray(0, d.at % bytes.length);
-        else if (d.kind === 'flip') bytes[d.at % bytes.length] ^= 1 << d.bit;
-        else bytes = Buffer.concat([bytes.subarray(0, d.at % bytes.length), d.bytes, bytes.subarray(d.at % bytes.length)]);
-      }
-      assert.deepEqual(await decode(bytes, at, declared), reference(bytes, declared));
-    }),
+    fc.asyncProperty(
+      framed,
+      fc.array(damage, { minLength: 1, maxLength: 3 }),
+      cuts,
+      async ({ body, payload }, damages, at) => {
+        let bytes = Buffer.from(body);
+        let declared: number | undefined;
+        for (const d of damages) {
+          if (d.kind === 'length') declared = Math.max(0, Buffer.byteLength(payload, 'latin1') + d.delta);
+          else if (bytes.length === 0) continue;
+          else if (d.kind === 'cut') bytes = bytes.subarray(0, d.at % bytes.length);
+          else if (d.kind === 'flip') bytes[d.at % bytes.length] ^= 1 << d.bit;
+          else
+            bytes = Buffer.concat([
+              bytes.subarray(0, d.at % bytes.length),
+              d.bytes,
+              bytes.subarray(d.at % bytes.length),
+            ]);
+        }
+        assert.deepEqual(await decode(bytes, at, declared), reference(bytes, declared));
+      },
+    ),
     { numRuns: 1000 },
   );
 });
@@ -143,25 +168,41 @@ test('aws-chunked: the cases that once crashed or stored damaged objects are 400
 
 test('request targets: keys round-trip through percent-encoding; malformed escapes are a 400, never another error (1,000 runs each)', () => {
   fc.assert(
-    fc.property(fc.stringMatching(/^[a-z0-9][a-z0-9.-]{1,20}[a-z0-9]$/), fc.string({ unit: 'binary', minLength: 1, maxLength: 300 }), fc.boolean(), (bucket, key, query) => {
-      const encoded = encodeURIComponent(key).replace(/%2F/g, '/');
-      const target = parseTarget(`/${bucket}/${encoded}${query ? '?x-id=GetObject' : ''}`);
-      assert.equal(target.bucket, bucket);
-      assert.equal(target.key, key);
-    }),
+    fc.property(
+      fc.stringMatching(/^[a-z0-9][a-z0-9.-]{1,20}[a-z0-9]$/),
+      fc.string({ unit: 'binary', minLength: 1, maxLength: 300 }),
+      fc.boolean(),
+      (bucket, key, query) => {
+        const encoded = encodeURIComponent(key).replace(/%2F/g, '/');
+        const target = parseTarget(`/${bucket}/${encoded}${query ? '?x-id=GetObject' : ''}`);
+        assert.equal(target.bucket, bucket);
+        assert.equal(target.key, key);
+      },
+    ),
     { numRuns: 1000 },
   );
   fc.assert(
-    fc.property(fc.string({ unit: fc.constantFrom('/', '%', 'c', '0', 'a', 'e', 'Z', '?', 'F', 'é', '\u0000', ':', 'h', 't', 'p', 's'), maxLength: 40 }), (raw) => {
-      try {
-        const t = parseTarget(raw);
-        assert.equal(typeof t.bucket, 'string');
-        assert.ok(!t.bucket.includes('/'), 'a bucket never holds a slash');
-      } catch (e) {
-        assert.ok(e instanceof StoreError && e.status === 400, String(e));
-      }
-    }),
+    fc.property(
+      fc.string({
+        unit: fc.constantFrom('/', '%', 'c', '0', 'a', 'e', 'Z', '?', 'F', 'é', '\u0000', ':', 'h', 't', 'p', 's'),
+        maxLength: 40,
+      }),
+      (raw) => {
+        try {
+          const t = parseTarget(raw);
+          assert.equal(typeof t.bucket, 'string');
+          assert.ok(!t.bucket.includes('/'), 'a bucket never holds a slash');
+        } catch (e) {
+          assert.ok(e instanceof StoreError && e.status === 400, String(e));
+        }
+      },
+    ),
     { numRuns: 1000 },
   );
-  for (const bad of ['/b/%ZZ', '/b/%c0%ae', '/b/%', '/b/%e2%82', 'x']) assert.throws(() => parseTarget(bad), (e: unknown) => e instanceof StoreError && e.code === 'InvalidURI', bad);
+  for (const bad of ['/b/%ZZ', '/b/%c0%ae', '/b/%', '/b/%e2%82', 'x'])
+    assert.throws(
+      () => parseTarget(bad),
+      (e: unknown) => e instanceof StoreError && e.code === 'InvalidURI',
+      bad,
+    );
 });

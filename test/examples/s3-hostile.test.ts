@@ -26,7 +26,11 @@ after(async () => {
 });
 
 const chunked = (body: string | Buffer, extra: Record<string, string> = {}) => ({
-  headers: { 'content-encoding': 'aws-chunked', 'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER', ...extra },
+  headers: {
+    'content-encoding': 'aws-chunked',
+    'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
+    ...extra,
+  },
   body,
 });
 
@@ -53,10 +57,16 @@ test('bad aws-chunked uploads are 400s that store nothing, even for a bucket tha
     ['decoded length differs', chunked('3\r\nabc\r\n0\r\n\r\n', { 'x-amz-decoded-content-length': '4' })],
     ['decoded length is not a number', chunked('3\r\nabc\r\n0\r\n\r\n', { 'x-amz-decoded-content-length': '-1' })],
     ['announced trailer missing', chunked('3\r\nabc\r\n0\r\n\r\n', { 'x-amz-trailer': 'x-amz-checksum-crc32' })],
-    ['wrong CRC32 trailer', chunked('3\r\nabc\r\n0\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n', { 'x-amz-trailer': 'x-amz-checksum-crc32' })],
+    [
+      'wrong CRC32 trailer',
+      chunked('3\r\nabc\r\n0\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n', { 'x-amz-trailer': 'x-amz-checksum-crc32' }),
+    ],
     ['wrong Content-MD5', { headers: { 'content-md5': Buffer.alloc(16).toString('base64') }, body: 'abc' }],
     ['malformed Content-MD5', { headers: { 'content-md5': 'nope' }, body: 'abc' }],
-    ['wrong SHA-256 header', { headers: { 'x-amz-checksum-sha256': Buffer.alloc(32).toString('base64') }, body: 'abc' }],
+    [
+      'wrong SHA-256 header',
+      { headers: { 'x-amz-checksum-sha256': Buffer.alloc(32).toString('base64') }, body: 'abc' },
+    ],
   ];
   for (const [name, c] of cases) {
     for (const bucket of ['bkt', 'no-such-bucket']) {
@@ -68,32 +78,52 @@ test('bad aws-chunked uploads are 400s that store nothing, even for a bucket tha
   // the same checks let good uploads through
   const crc = Buffer.alloc(4);
   crc.writeUInt32BE(crc32('abc'));
-  const good = await send(server.url, 'PUT', '/bkt/k', chunked(`3\r\nabc\r\n0\r\nx-amz-checksum-crc32:${crc.toString('base64')}\r\n\r\n`, { 'x-amz-trailer': 'x-amz-checksum-crc32', 'x-amz-decoded-content-length': '3' }));
+  const good = await send(
+    server.url,
+    'PUT',
+    '/bkt/k',
+    chunked(`3\r\nabc\r\n0\r\nx-amz-checksum-crc32:${crc.toString('base64')}\r\n\r\n`, {
+      'x-amz-trailer': 'x-amz-checksum-crc32',
+      'x-amz-decoded-content-length': '3',
+    }),
+  );
   assert.equal(good.status, 200, good.body.toString());
   await assertUnchanged('k', 'abc', 'a good upload');
   assert.equal(server.child.exitCode, null);
-  assert.deepEqual(readdirSync(join(data, 'bkt')).filter((f) => f.startsWith('.')), [], 'no temporary file is left behind');
+  assert.deepEqual(
+    readdirSync(join(data, 'bkt')).filter((f) => f.startsWith('.')),
+    [],
+    'no temporary file is left behind',
+  );
 });
 
 test('fuzzed aws-chunked uploads: a 4xx that changes nothing, or stored as framed (300 runs over HTTP)', async () => {
   await putOriginal('fuzz', 'before');
   let current = 'before';
   await fc.assert(
-    fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 40 }), fc.nat(), fc.uint8Array({ maxLength: 6 }), async (payload, at, noise) => {
-      const framed = Buffer.from(`${payload.length.toString(16)};chunk-signature=0\r\n${Buffer.from(payload).toString('latin1')}\r\n0\r\n\r\n`, 'latin1');
-      const cut = at % (framed.length + 1);
-      const body = Buffer.concat([framed.subarray(0, cut), noise, framed.subarray(cut)]);
-      const answer = await send(server.url, 'PUT', '/bkt/fuzz', chunked(body));
-      const intact = noise.length === 0;
-      if (intact) {
-        assert.equal(answer.status, 200);
-        current = Buffer.from(payload).toString('latin1');
-      } else assert.ok(answer.status === 200 || (answer.status >= 400 && answer.status < 500), `${answer.status}`);
-      if (answer.status === 200) current = (await send(server.url, 'GET', '/bkt/fuzz')).body.toString('latin1');
-      const got = await send(server.url, 'GET', '/bkt/fuzz');
-      assert.equal(got.body.toString('latin1'), current);
-      assert.equal(got.headers.etag, `"${md5(got.body)}"`);
-    }),
+    fc.asyncProperty(
+      fc.uint8Array({ minLength: 1, maxLength: 40 }),
+      fc.nat(),
+      fc.uint8Array({ maxLength: 6 }),
+      async (payload, at, noise) => {
+        const framed = Buffer.from(
+          `${payload.length.toString(16)};chunk-signature=0\r\n${Buffer.from(payload).toString('latin1')}\r\n0\r\n\r\n`,
+          'latin1',
+        );
+        const cut = at % (framed.length + 1);
+        const body = Buffer.concat([framed.subarray(0, cut), noise, framed.subarray(cut)]);
+        const answer = await send(server.url, 'PUT', '/bkt/fuzz', chunked(body));
+        const intact = noise.length === 0;
+        if (intact) {
+          assert.equal(answer.status, 200);
+          current = Buffer.from(payload).toString('latin1');
+        } else assert.ok(answer.status === 200 || (answer.status >= 400 && answer.status < 500), `${answer.status}`);
+        if (answer.status === 200) current = (await send(server.url, 'GET', '/bkt/fuzz')).body.toString('latin1');
+        const got = await send(server.url, 'GET', '/bkt/fuzz');
+        assert.equal(got.body.toString('latin1'), current);
+        assert.equal(got.headers.etag, `"${md5(got.body)}"`);
+      },
+    ),
     { numRuns: 300 },
   );
   assert.equal(server.child.exitCode, null);
@@ -107,7 +137,13 @@ test('malformed percent-encoding is a 400; keys up to 1024 bytes work; longer on
       assert.match(answer.body.toString(), /<Code>InvalidURI<\/Code>/);
     }
   }
-  const keys = ['k'.repeat(300), 'é'.repeat(512), `${'dir/'.repeat(200)}${'x'.repeat(224)}`, '.'.repeat(1024), 'ü'.repeat(200)];
+  const keys = [
+    'k'.repeat(300),
+    'é'.repeat(512),
+    `${'dir/'.repeat(200)}${'x'.repeat(224)}`,
+    '.'.repeat(1024),
+    'ü'.repeat(200),
+  ];
   for (const key of keys) {
     assert.ok(Buffer.byteLength(key) <= 1024);
     const path = `/bkt/${encodeURIComponent(key)}`;
@@ -116,8 +152,10 @@ test('malformed percent-encoding is a 400; keys up to 1024 bytes work; longer on
     assert.equal((await send(server.url, 'HEAD', path)).status, 200);
   }
   const listed = await send(server.url, 'GET', '/bkt?list-type=2');
-  for (const key of keys) assert.ok(listed.body.toString().includes(`<Key>${key}</Key>`), `LIST names the ${key.length}-character key`);
-  for (const key of keys) assert.equal((await send(server.url, 'DELETE', `/bkt/${encodeURIComponent(key)}`)).status, 204);
+  for (const key of keys)
+    assert.ok(listed.body.toString().includes(`<Key>${key}</Key>`), `LIST names the ${key.length}-character key`);
+  for (const key of keys)
+    assert.equal((await send(server.url, 'DELETE', `/bkt/${encodeURIComponent(key)}`)).status, 204);
   for (const key of keys) assert.equal((await send(server.url, 'GET', `/bkt/${encodeURIComponent(key)}`)).status, 404);
   const tooLong = await send(server.url, 'PUT', `/bkt/${encodeURIComponent('é'.repeat(513))}`, { body: 'x' });
   assert.equal(tooLong.status, 400);
@@ -128,9 +166,16 @@ test('20 concurrent PUTs of one key, ten times over: every one stored, the last 
   for (let round = 0; round < 10; round++) {
     const bodies = Array.from({ length: 20 }, (_, i) => Buffer.alloc(1000 + i * 997, i + round));
     const answers = await Promise.all(bodies.map((body) => send(server.url, 'PUT', '/bkt/hot', { body })));
-    assert.deepEqual(answers.map((a) => a.status), Array(20).fill(200), answers.map((a) => a.body.toString()).join(' '));
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      Array(20).fill(200),
+      answers.map((a) => a.body.toString()).join(' '),
+    );
     const got = await send(server.url, 'GET', '/bkt/hot');
-    assert.ok(bodies.some((b) => b.equals(got.body)), 'the object is one of the bodies, whole');
+    assert.ok(
+      bodies.some((b) => b.equals(got.body)),
+      'the object is one of the bodies, whole',
+    );
     assert.equal(got.headers.etag, `"${md5(got.body)}"`);
   }
 });

@@ -50,8 +50,14 @@ test('concurrent PUT/GET/DELETE while the server is SIGKILLed and restarted: eve
     if (got.cut) return void tally.cut++; // the connection ended before Content-Length: the client knows
     const sum = md5(got.body);
     if (got.status !== 200) tally.bad.push(`${when} GET ${key}: ${got.status} ${got.body.toString().slice(0, 200)}`);
-    else if (got.headers.etag !== `"${sum}"` || Number(got.headers['content-length']) !== got.body.length || !versions.get(key)?.has(sum)) {
-      tally.bad.push(`${when} GET ${key}: ${got.body.length} bytes, MD5 ${sum}, ETag ${got.headers.etag}, Content-Length ${got.headers['content-length']}`);
+    else if (
+      got.headers.etag !== `"${sum}"` ||
+      Number(got.headers['content-length']) !== got.body.length ||
+      !versions.get(key)?.has(sum)
+    ) {
+      tally.bad.push(
+        `${when} GET ${key}: ${got.body.length} bytes, MD5 ${sum}, ETag ${got.headers.etag}, Content-Length ${got.headers['content-length']}`,
+      );
     } else tally.gets++;
   };
 
@@ -102,6 +108,13 @@ test('concurrent PUT/GET/DELETE while the server is SIGKILLed and restarted: eve
     assert.equal(got.status, 200, `a listed key reads: ${key}`);
     check(key, got, 'listed');
   }
-  assert.deepEqual(tally.bad, [], `every answer whole and consistent (${JSON.stringify({ ...tally, bad: tally.bad.length })})`);
-  assert.ok(tally.puts > 50 && tally.gets > 50 && tally.deletes > 5, `enough traffic: ${JSON.stringify({ ...tally, bad: undefined })}`);
+  assert.deepEqual(
+    tally.bad,
+    [],
+    `every answer whole and consistent (${JSON.stringify({ ...tally, bad: tally.bad.length })})`,
+  );
+  assert.ok(
+    tally.puts > 50 && tally.gets > 50 && tally.deletes > 5,
+    `enough traffic: ${JSON.stringify({ ...tally, bad: undefined })}`,
+  );
 });

@@ -3,7 +3,15 @@ import { spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
 import { tempFiles } from '../helpers/paths.js';
 import { startDemoServer } from '../helpers/s3-demo.js';
@@ -20,21 +28,39 @@ after(() => {
 async function startDemo(args: string[]): Promise<{ s3: string; metrics: string; child: ChildProcess }> {
   const server = await startDemoServer(join(files.dir, `data${children.length}`), args, 'cli');
   children.push(server.child);
-  return { s3: server.url, metrics: /metrics at (http:\/\/[\d.]+:\d+)\/metrics/.exec(server.output())?.[1] ?? '', child: server.child };
+  return {
+    s3: server.url,
+    metrics: /metrics at (http:\/\/[\d.]+:\d+)\/metrics/.exec(server.output())?.[1] ?? '',
+    child: server.child,
+  };
 }
 
 const client = (endpoint: string) =>
-  new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'demo', secretAccessKey: 'demo' } });
+  new S3Client({
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'demo', secretAccessKey: 'demo' },
+  });
 
 test('PUT bucket, PUT/GET/HEAD/DELETE object, ListObjectsV2 with the AWS SDK; metrics by route template', async () => {
   const { s3, metrics } = await startDemo(['--profile-token', 'tok']);
   const c = client(s3);
   await c.send(new CreateBucketCommand({ Bucket: 'photos' }));
   const body = Buffer.alloc(300_000, 7);
-  const put = await c.send(new PutObjectCommand({ Bucket: 'photos', Key: '2026/a b/üñí.jpg', Body: body, ContentType: 'image/jpeg' }));
+  const put = await c.send(
+    new PutObjectCommand({ Bucket: 'photos', Key: '2026/a b/üñí.jpg', Body: body, ContentType: 'image/jpeg' }),
+  );
   assert.match(put.ETag ?? '', /^"[0-9a-f]{32}"$/);
   // a streamed upload: the SDK frames it (aws-chunked with a trailing checksum)
-  await c.send(new PutObjectCommand({ Bucket: 'photos', Key: 'streamed.bin', Body: Readable.from([Buffer.alloc(70_000, 1), Buffer.alloc(70_000, 2)]), ContentLength: 140_000 }));
+  await c.send(
+    new PutObjectCommand({
+      Bucket: 'photos',
+      Key: 'streamed.bin',
+      Body: Readable.from([Buffer.alloc(70_000, 1), Buffer.alloc(70_000, 2)]),
+      ContentLength: 140_000,
+    }),
+  );
   const got = await c.send(new GetObjectCommand({ Bucket: 'photos', Key: '2026/a b/üñí.jpg' }));
   assert.deepEqual(Buffer.from(await got.Body!.transformToByteArray()), body);
   assert.equal(got.ContentType, 'image/jpeg');
@@ -47,13 +73,27 @@ test('PUT bucket, PUT/GET/HEAD/DELETE object, ListObjectsV2 with the AWS SDK; me
   assert.equal(head.ContentLength, 140_000);
   for (let i = 0; i < 5; i++) await c.send(new PutObjectCommand({ Bucket: 'photos', Key: `list/${i}`, Body: `x${i}` }));
   const page1 = await c.send(new ListObjectsV2Command({ Bucket: 'photos', Prefix: 'list/', MaxKeys: 3 }));
-  assert.deepEqual(page1.Contents?.map((o) => o.Key), ['list/0', 'list/1', 'list/2']);
+  assert.deepEqual(
+    page1.Contents?.map((o) => o.Key),
+    ['list/0', 'list/1', 'list/2'],
+  );
   assert.equal(page1.IsTruncated, true);
-  const page2 = await c.send(new ListObjectsV2Command({ Bucket: 'photos', Prefix: 'list/', ContinuationToken: page1.NextContinuationToken }));
-  assert.deepEqual(page2.Contents?.map((o) => o.Key), ['list/3', 'list/4']);
+  const page2 = await c.send(
+    new ListObjectsV2Command({ Bucket: 'photos', Prefix: 'list/', ContinuationToken: page1.NextContinuationToken }),
+  );
+  assert.deepEqual(
+    page2.Contents?.map((o) => o.Key),
+    ['list/3', 'list/4'],
+  );
   await c.send(new DeleteObjectCommand({ Bucket: 'photos', Key: 'list/0' }));
-  await assert.rejects(c.send(new GetObjectCommand({ Bucket: 'photos', Key: 'list/0' })), (e: Error) => e.name === 'NoSuchKey');
-  await assert.rejects(c.send(new GetObjectCommand({ Bucket: 'no-such-bucket', Key: 'x' })), (e: Error) => e.name === 'NoSuchBucket');
+  await assert.rejects(
+    c.send(new GetObjectCommand({ Bucket: 'photos', Key: 'list/0' })),
+    (e: Error) => e.name === 'NoSuchKey',
+  );
+  await assert.rejects(
+    c.send(new GetObjectCommand({ Bucket: 'no-such-bucket', Key: 'x' })),
+    (e: Error) => e.name === 'NoSuchBucket',
+  );
 
   const text = await (await fetch(`${metrics}/metrics`)).text();
   assert.match(text, /heapflame_http_ttfb_seconds_count\{method="GET",route="\/:bucket\/:key",status="200"\} 2\n/);
@@ -63,17 +103,47 @@ test('PUT bucket, PUT/GET/HEAD/DELETE object, ListObjectsV2 with the AWS SDK; me
   // (label values only: a byte count may hold the digits 2026)
   const labelValues = [...text.matchAll(/="([^"]*)"/g)].map((m) => m[1]);
   assert.ok(labelValues.length > 10);
-  assert.ok(!labelValues.some((v) => v.includes('2026') || v.includes('streamed.bin') || v.includes('list/')), `no key in the metrics' labels: ${labelValues.filter((v) => v.includes('/'))}`);
+  assert.ok(
+    !labelValues.some((v) => v.includes('2026') || v.includes('streamed.bin') || v.includes('list/')),
+    `no key in the metrics' labels: ${labelValues.filter((v) => v.includes('/'))}`,
+  );
   assert.ok(Number(/^heapflame_heap_peak_bytes (\d+)/m.exec(text)?.[1]) > 0);
   assert.equal((await fetch(`${metrics}/debug/heapflame/heap?seconds=0.2`)).status, 401);
-  assert.equal((await fetch(`${metrics}/debug/heapflame/heap?seconds=0.2&format=folded`, { headers: { authorization: 'Bearer tok' } })).status, 200);
+  assert.equal(
+    (
+      await fetch(`${metrics}/debug/heapflame/heap?seconds=0.2&format=folded`, {
+        headers: { authorization: 'Bearer tok' },
+      })
+    ).status,
+    200,
+  );
 });
 
 test('TLS: the demo server speaks HTTPS with the given certificate', async (t) => {
   if (spawnSync('openssl', ['version']).status !== 0) return t.skip('openssl is needed to make a certificate');
   const cert = join(files.dir, 'cert.pem');
   const key = join(files.dir, 'key.pem');
-  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { encoding: 'utf8' });
+  const made = spawnSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { encoding: 'utf8' },
+  );
   assert.equal(made.status, 0, made.stderr);
   const { s3 } = await startDemo(['--tls-cert', cert, '--tls-key', key]);
   assert.match(s3, /^https:/);
@@ -105,7 +175,9 @@ async function answers(url: string): Promise<boolean> {
 test('demo --serve runs the server program: SIGTERM ends both with exit 0, and a killed heapflame takes the server with it', async () => {
   const first = await startDemo([]);
   assert.ok(await answers(first.s3));
-  const ended = new Promise<[number | null, string | null]>((resolve) => first.child.once('exit', (code, signal) => resolve([code, signal])));
+  const ended = new Promise<[number | null, string | null]>((resolve) =>
+    first.child.once('exit', (code, signal) => resolve([code, signal])),
+  );
   first.child.kill('SIGTERM');
   assert.deepEqual(await ended, [0, null]);
   assert.equal(await answers(first.s3), false, 'the server ended with it');

@@ -31,18 +31,31 @@ const sameTotals = (a: Profile, b: Profile, ids: string[]) => {
 const top3 = (p: Profile, id: string) => topEntries(p, id, { limit: 3 }).map((e) => [p.frames[e.frame].name, e.value]);
 
 test('speedscope: valid against the schema speedscope ships, one profile per cost, read back whole', async () => {
-  const Ajv = require('ajv') as new (o: object) => { compile(s: object): ((d: unknown) => boolean) & { errors?: unknown } };
-  const schema = JSON.parse(readFileSync(join(ROOT, 'node_modules/speedscope/dist/release/file-format-schema.json'), 'utf8'));
+  const Ajv = require('ajv') as new (
+    o: object,
+  ) => { compile(s: object): ((d: unknown) => boolean) & { errors?: unknown } };
+  const schema = JSON.parse(
+    readFileSync(join(ROOT, 'node_modules/speedscope/dist/release/file-format-schema.json'), 'utf8'),
+  );
   const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
-  for (const input of [fixture('heaptrack.leaks.zst'), fixtureFile('dhat/heapdemo.dhat.json'), fixtureFile('v8/i32k.heapprofile')]) {
+  for (const input of [
+    fixture('heaptrack.leaks.zst'),
+    fixtureFile('dhat/heapdemo.dhat.json'),
+    fixtureFile('v8/i32k.heapprofile'),
+  ]) {
     const original = await loadProfile(input);
     const out = convert(input, 'x.speedscope.json');
     const doc = JSON.parse(readFileSync(out, 'utf8'));
     assert.ok(validate(doc), `${input}: ${JSON.stringify(validate.errors)}`);
     assert.equal(doc.profiles.length, original.costs.length);
     const back = await loadProfile(out);
-    sameTotals(original, back, ['allocated', 'allocations', 'leaked', 'peak'].filter((id) => id in original.totals));
-    for (const c of original.costs) if (c.id in back.totals) assert.deepEqual(top3(back, c.id), top3(original, c.id), c.id);
+    sameTotals(
+      original,
+      back,
+      ['allocated', 'allocations', 'leaked', 'peak'].filter((id) => id in original.totals),
+    );
+    for (const c of original.costs)
+      if (c.id in back.totals) assert.deepEqual(top3(back, c.id), top3(original, c.id), c.id);
   }
 });
 
@@ -63,7 +76,10 @@ test('DHAT out: totals per cost survive heaptrack → DHAT → report; the file 
 test('folded and heapflame out; an output name without a known suffix is one clear error', async () => {
   const input = fixtureFile('dhat/heapdemo.dhat.json');
   const folded = readFileSync(convert(input, 'x.folded'), 'utf8');
-  const sum = folded.trim().split('\n').reduce((a, l) => a + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+  const sum = folded
+    .trim()
+    .split('\n')
+    .reduce((a, l) => a + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
   assert.equal(sum, 1_121_016, 'the first cost, allocated bytes');
   const again = await loadProfile(convert(input, 'x.heapflame'));
   assert.equal(again.totals.peak, 1_049_600);
@@ -73,17 +89,61 @@ test('folded and heapflame out; an output name without a known suffix is one cle
 });
 
 test('property: any speedscope document is a profile or one HeapflameError', () => {
-  const base = JSON.parse(renderSpeedscope({
-    meta: { format: 't' }, costs: [{ id: 'allocated', unit: 'bytes', label: 'allocated bytes', description: '' }],
-    frames: [{ name: 'main', file: 'a.js', line: 1, module: '', address: '', inlined: false }, { name: 'f', file: 'a.js', line: 5, module: '', address: '', inlined: false }],
-    nodeParent: Int32Array.from([-1, 0, 1]), nodeFrame: Int32Array.from([-1, 0, 1]), nodeCount: 3,
-    sampleNode: Int32Array.from([2]), values: [Float64Array.from([10])], sampleCount: 1, totals: {}, warnings: [],
-  }));
-  base.profiles.push({ type: 'evented', name: 'time', unit: 'milliseconds', startValue: 0, endValue: 4, events: [{ type: 'O', at: 0, frame: 0 }, { type: 'O', at: 1, frame: 1 }, { type: 'C', at: 3, frame: 1 }, { type: 'C', at: 4, frame: 0 }] });
+  const base = JSON.parse(
+    renderSpeedscope({
+      meta: { format: 't' },
+      costs: [{ id: 'allocated', unit: 'bytes', label: 'allocated bytes', description: '' }],
+      frames: [
+        { name: 'main', file: 'a.js', line: 1, module: '', address: '', inlined: false },
+        { name: 'f', file: 'a.js', line: 5, module: '', address: '', inlined: false },
+      ],
+      nodeParent: Int32Array.from([-1, 0, 1]),
+      nodeFrame: Int32Array.from([-1, 0, 1]),
+      nodeCount: 3,
+      sampleNode: Int32Array.from([2]),
+      values: [Float64Array.from([10])],
+      sampleCount: 1,
+      totals: {},
+      warnings: [],
+    }),
+  );
+  base.profiles.push({
+    type: 'evented',
+    name: 'time',
+    unit: 'milliseconds',
+    startValue: 0,
+    endValue: 4,
+    events: [
+      { type: 'O', at: 0, frame: 0 },
+      { type: 'O', at: 1, frame: 1 },
+      { type: 'C', at: 3, frame: 1 },
+      { type: 'C', at: 4, frame: 0 },
+    ],
+  });
   const evented = profileFromSpeedscope(structuredClone(base), 'x');
   assert.equal(evented.totals.time, 4, 'evented: the time between events goes to the open stack');
-  const anyValue = fc.oneof(fc.integer({ min: -2, max: 5 }), fc.double(), fc.string(), fc.constant(null), fc.array(fc.integer({ min: -1, max: 3 }), { maxLength: 4 }), fc.object({ maxDepth: 1 }));
-  const paths = ['shared', 'shared.frames', 'shared.frames.0', 'profiles', 'profiles.0', 'profiles.0.type', 'profiles.0.samples', 'profiles.0.samples.0', 'profiles.0.weights', 'profiles.1.events', 'profiles.1.events.1', 'profiles.1.events.1.frame'];
+  const anyValue = fc.oneof(
+    fc.integer({ min: -2, max: 5 }),
+    fc.double(),
+    fc.string(),
+    fc.constant(null),
+    fc.array(fc.integer({ min: -1, max: 3 }), { maxLength: 4 }),
+    fc.object({ maxDepth: 1 }),
+  );
+  const paths = [
+    'shared',
+    'shared.frames',
+    'shared.frames.0',
+    'profiles',
+    'profiles.0',
+    'profiles.0.type',
+    'profiles.0.samples',
+    'profiles.0.samples.0',
+    'profiles.0.weights',
+    'profiles.1.events',
+    'profiles.1.events.1',
+    'profiles.1.events.1.frame',
+  ];
   fc.assert(
     fc.property(fc.array(fc.tuple(fc.constantFrom(...paths), anyValue), { maxLength: 3 }), (edits) => {
       const doc = structuredClone(base) as Record<string, unknown>;

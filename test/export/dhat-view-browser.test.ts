@@ -11,7 +11,8 @@ import { fixture, requireOrSkip, runCli, tempFiles } from '../helpers/paths.js';
 const DH_VIEW = '/usr/libexec/valgrind/dh_view.html';
 const files = tempFiles('dhview');
 let browser: Browser | undefined;
-const skip = requireOrSkip('chromium') ?? requireOrSkip('valgrind') ?? (existsSync(DH_VIEW) ? undefined : `${DH_VIEW} is missing`);
+const skip =
+  requireOrSkip('chromium') ?? requireOrSkip('valgrind') ?? (existsSync(DH_VIEW) ? undefined : `${DH_VIEW} is missing`);
 before(async () => {
   if (!skip) browser = await launchBrowser();
 });

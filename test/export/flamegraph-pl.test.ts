@@ -15,17 +15,23 @@ import { tempFiles } from '../helpers/paths.js';
 
 const PERL_SCRIPT = '/usr/share/perl5/Devel/NYTProf/flamegraph.pl';
 const skip = existsSync(PERL_SCRIPT) ? undefined : 'flamegraph.pl (libdevel-nytprof-perl) is not installed';
-if (skip && process.env.CI) throw new Error('libdevel-nytprof-perl is not installed, but CI must have it (.ci/run installs it)');
+if (skip && process.env.CI)
+  throw new Error('libdevel-nytprof-perl is not installed, but CI must have it (.ci/run installs it)');
 
 const files = tempFiles('flamegraph-pl', '.folded');
 after(files.remove);
 
 /** "name count" of every frame, sorted: the frames a graph keeps and their values. */
 function frameMultiset(svg: string): string[] {
-  return [...svg.matchAll(/<title>([^<]*?) \(([\d,.]+) samples?,/g)].map((m) => `${m[1]} ${m[2].replace(/,/g, '')}`).sort();
+  return [...svg.matchAll(/<title>([^<]*?) \(([\d,.]+) samples?,/g)]
+    .map((m) => `${m[1]} ${m[2].replace(/,/g, '')}`)
+    .sort();
 }
 
-test('the same frames with the same counts as flamegraph.pl, on random stacks', { skip, timeout: 120_000 }, async () => {
+test('the same frames with the same counts as flamegraph.pl, on random stacks', {
+  skip,
+  timeout: 120_000,
+}, async () => {
   const name = fc.constantFrom('main', 'run', 'parse', 'alloc', 'read', 'write', 'poll', 'drop', 'x1', 'y_2');
   const line = fc.record({
     stack: fc.array(name, { minLength: 1, maxLength: 7 }),
@@ -37,7 +43,7 @@ test('the same frames with the same counts as flamegraph.pl, on random stacks', 
       const file = files.file(lines.map((l) => `${l.stack.join(';')} ${l.count}`).join('\n') + '\n');
       const perl = frameMultiset(execFileSync('perl', [PERL_SCRIPT, file], { encoding: 'utf8', maxBuffer: 1 << 26 }));
       const ours = frameMultiset(renderSvg(await importFolded(file)));
-      assert.ok(perl.length > 1, "flamegraph.pl drew frames");
+      assert.ok(perl.length > 1, 'flamegraph.pl drew frames');
       assert.deepEqual(ours, perl);
     }),
     { numRuns: 40 },

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { formatBytes, formatHeaptrackBytes, formatInt, lineSafe, percentF32, terminalSafe, toFixedEven } from '../../src/export/format.js';
+import {
+  formatBytes,
+  formatHeaptrackBytes,
+  formatInt,
+  lineSafe,
+  percentF32,
+  terminalSafe,
+  toFixedEven,
+} from '../../src/export/format.js';
 import { foldedCount, foldedFrame } from '../../src/export/folded.js';
 
 test('formatHeaptrackBytes matches heaptrack_print, including printf ties-to-even', () => {

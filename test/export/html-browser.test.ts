@@ -29,10 +29,13 @@ async function open(html: string) {
 test('a recording: every cost, summary, top table; search and zoom; nothing leaves the file', { skip }, async () => {
   const p = await importHeaptrack(fixture('heaptrack.leaks.zst'));
   const { page, seen, url } = await open(renderHtml(p));
-  assert.deepEqual(
-    await page.$$eval('#cost option', (os: { textContent: string }[]) => os.map((o) => o.textContent)),
-    ['allocations', 'temporary allocations', 'leaked bytes', 'peak bytes', 'allocated bytes'],
-  );
+  assert.deepEqual(await page.$$eval('#cost option', (os: { textContent: string }[]) => os.map((o) => o.textContent)), [
+    'allocations',
+    'temporary allocations',
+    'leaked bytes',
+    'peak bytes',
+    'allocated bytes',
+  ]);
   assert.match((await page.textContent('#summary'))!, /allocations308/);
   assert.match((await page.textContent('#top'))!, /temp_alloc/);
   // search: temp_alloc has 100 of 308 allocations
@@ -50,10 +53,16 @@ test('a recording: every cost, summary, top table; search and zoom; nothing leav
   // the flame graph grows from the bottom: row 0 is "all", row 1 "main" (element-relative
   // positions, so the canvas is scrolled into view first)
   await box.click({ position: { x: bb.width / 2, y: bb.height - 18 - 9 } });
-  assert.deepEqual(await page.$$eval('#crumbs button', (bs: { textContent: string }[]) => bs.map((b) => b.textContent)), ['all', 'main']);
+  assert.deepEqual(
+    await page.$$eval('#crumbs button', (bs: { textContent: string }[]) => bs.map((b) => b.textContent)),
+    ['all', 'main'],
+  );
   // hover shows value and shares
   await box.hover({ position: { x: bb.width / 4, y: bb.height - 9 } });
-  assert.match((await page.textContent('#tip'))!, /^all\n1\.95 KiB \(2,000 B\)\n100\.00% of all, 100\.00% of the zoomed frame\nself: 0 B$/);
+  assert.match(
+    (await page.textContent('#tip'))!,
+    /^all\n1\.95 KiB \(2,000 B\)\n100\.00% of all, 100\.00% of the zoomed frame\nself: 0 B$/,
+  );
   // sandwich: callers and callees of a function, merged over its occurrences
   await page.selectOption('#cost', '0');
   await page.click('#top tr:has(td:text-is("temp_alloc"))');
@@ -72,17 +81,24 @@ test('heap over time: the peak of a recording, marked and stated', { skip }, asy
   const p = await importHeaptrack(fixture('heaptrack.s3sim.zst'));
   const { page, seen } = await open(renderHtml(p));
   assert.ok(await page.isVisible('#timeline'));
-  assert.match((await page.textContent('#timeline-caption'))!, /^peak heap 293 KiB \(300,004 B\) at \d\.\d{3} s of 1\.1\d{2} s; RSS up to /);
+  assert.match(
+    (await page.textContent('#timeline-caption'))!,
+    /^peak heap 293 KiB \(300,004 B\) at \d\.\d{3} s of 1\.1\d{2} s; RSS up to /,
+  );
   assert.deepEqual(seen.errors, []);
   await page.close();
 });
 
-test('the page opens on the main cost; the top table counts every stack, also those too small to draw', { skip }, async () => {
+test('the page opens on the main cost; the top table counts every stack, also those too small to draw', {
+  skip,
+}, async () => {
   // "hot" is called from 3000 callers, each far below a pixel (pruned from the drawing)
   const lines = ['main;big 1000000000'];
   for (let i = 0; i < 3000; i++) lines.push(`main;caller${i};hot 7`);
   const { page, seen } = await open(renderHtml(await importFolded(files.file(lines.join('\n') + '\n'))));
-  const row = await page.$$eval('#top tr', (rows: { textContent: string }[]) => rows.map((r) => r.textContent).find((t) => t.endsWith('hot')));
+  const row = await page.$$eval('#top tr', (rows: { textContent: string }[]) =>
+    rows.map((r) => r.textContent).find((t) => t.endsWith('hot')),
+  );
   assert.equal(row, '21,00021,000hot', 'self and total of hot: 3000 × 7');
   assert.ok((await page.evaluate(() => window.heapflame.nodeCount)) < 100, 'the callers are not drawn');
   await page.close();
@@ -90,16 +106,27 @@ test('the page opens on the main cost; the top table counts every stack, also th
   // a V8 heap profile has one cost, in use; a pprof heap profile opens on its default (last) sample type
   const { page: pprofPage } = await open(renderHtml(await loadProfile(fixtureFile('pprof/dd_heap.pb.gz'))));
   assert.equal(await pprofPage.inputValue('#cost'), '1');
-  assert.equal(await pprofPage.$eval('#cost option:checked', (o: { textContent: string }) => o.textContent), 'in-use bytes');
+  assert.equal(
+    await pprofPage.$eval('#cost option:checked', (o: { textContent: string }) => o.textContent),
+    'in-use bytes',
+  );
   // one byte format for the report, the SVG and the page
   const values = [0, 1, 1023, 1024, 1536, 47309, 1048575, 1048576, 155_699_200, 2 ** 31, -3072, 10 * 2 ** 40];
-  assert.deepEqual(await pprofPage.evaluate((vs: number[]) => vs.map((v) => window.formatBytes(v)), values), values.map(formatBytes));
+  assert.deepEqual(
+    await pprofPage.evaluate((vs: number[]) => vs.map((v) => window.formatBytes(v)), values),
+    values.map(formatBytes),
+  );
   await pprofPage.close();
   assert.deepEqual(seen.errors, []);
 });
 
 test('hostile names are text, never markup or script', { skip }, async () => {
-  const names = ['<script>alert(1)</script>', '<img src=x onerror=alert(2)>', '</script><script>alert(3)</script>', '"><svg onload=alert(4)>'];
+  const names = [
+    '<script>alert(1)</script>',
+    '<img src=x onerror=alert(2)>',
+    '</script><script>alert(3)</script>',
+    '"><svg onload=alert(4)>',
+  ];
   const p = await importFolded(files.file(names.map((n, i) => `main;${n} ${i + 1}\n`).join('')));
   const { page, seen } = await open(renderHtml(p, { title: '</title><script>alert(5)</script>' }));
   await page.fill('#search', 'script');
@@ -116,7 +143,10 @@ test('many frames: 435k merged nodes stay responsive', { skip, timeout: 120_000 
   const big = files.file('');
   const gen = join(ROOT, 'bench/gen-folded.mjs');
   const { execFileSync } = await import('node:child_process');
-  writeFileSync(big, execFileSync(process.execPath, [gen, '--stacks', '20000', '--seed', '11'], { maxBuffer: 1 << 28 }));
+  writeFileSync(
+    big,
+    execFileSync(process.execPath, [gen, '--stacks', '20000', '--seed', '11'], { maxBuffer: 1 << 28 }),
+  );
   const p = await importFolded(big);
   const html = renderHtml(p, { minShare: 0 });
   const svg = renderSvg(p);
@@ -148,7 +178,9 @@ test('differential report: colours from the inclusive change, the change in tool
   assert.match((await page.textContent('#tip'))!, /^x\n30 samples after\nchange: \+20 \(before 10\)/);
   const color = await page.evaluate(() => {
     const c = document.getElementById('flame');
-    const d = c.getContext('2d').getImageData(20 * devicePixelRatio, c.height - (3 * 18 + 9) * devicePixelRatio, 1, 1).data;
+    const d = c
+      .getContext('2d')
+      .getImageData(20 * devicePixelRatio, c.height - (3 * 18 + 9) * devicePixelRatio, 1, 1).data;
     return [d[0], d[1], d[2]];
   });
   assert.deepEqual(color, [255, 0, 0], 'the largest growth is full red');

@@ -30,16 +30,42 @@ import { tempFiles } from '../helpers/paths.js';
 const files = tempFiles('pipeline-fuzz');
 after(() => files.remove());
 
-const HOSTILE = ['evil\nfake;stack 999999', '<script>alert(1)</script>', ']]>', 'a---b--', '\u202eevil', 'cr\rlf', '"\'&<>', '\u0000\u001b[31m', ' 123', 'x;y;z', '\t', '</script><script>', '{{closure}}', 'é\u2066'];
-const name = fc.oneof(fc.constantFrom(...HOSTILE), fc.string({ unit: 'binary', minLength: 1, maxLength: 30 }), fc.stringMatching(/^[a-z_:<>]{1,12}$/));
-const weight = fc.oneof(fc.integer({ min: 0, max: 1000 }), fc.constantFrom(2 ** 53, 2 ** 40 + 1, 0.5, 1e21, 1.5e-6), fc.double({ min: 1e-6, max: 1e15, noNaN: true }));
+const HOSTILE = [
+  'evil\nfake;stack 999999',
+  '<script>alert(1)</script>',
+  ']]>',
+  'a---b--',
+  '\u202eevil',
+  'cr\rlf',
+  '"\'&<>',
+  '\u0000\u001b[31m',
+  ' 123',
+  'x;y;z',
+  '\t',
+  '</script><script>',
+  '{{closure}}',
+  'é\u2066',
+];
+const name = fc.oneof(
+  fc.constantFrom(...HOSTILE),
+  fc.string({ unit: 'binary', minLength: 1, maxLength: 30 }),
+  fc.stringMatching(/^[a-z_:<>]{1,12}$/),
+);
+const weight = fc.oneof(
+  fc.integer({ min: 0, max: 1000 }),
+  fc.constantFrom(2 ** 53, 2 ** 40 + 1, 0.5, 1e21, 1.5e-6),
+  fc.double({ min: 1e-6, max: 1e15, noNaN: true }),
+);
 
 const hostileDoc = fc.record({
-    names: fc.array(name, { minLength: 1, maxLength: 12 }),
-    costs: fc.array(fc.record({ bytes: fc.boolean(), name }), { minLength: 1, maxLength: 3 }),
-    stacks: fc.array(fc.array(fc.nat(), { maxLength: 30 }), { minLength: 1, maxLength: 12 }),
-    // one profile in eight has a stack thousands of frames deep
-    deep: fc.oneof({ arbitrary: fc.constant(null), weight: 7 }, { arbitrary: fc.integer({ min: 1000, max: 5000 }), weight: 1 }),
+  names: fc.array(name, { minLength: 1, maxLength: 12 }),
+  costs: fc.array(fc.record({ bytes: fc.boolean(), name }), { minLength: 1, maxLength: 3 }),
+  stacks: fc.array(fc.array(fc.nat(), { maxLength: 30 }), { minLength: 1, maxLength: 12 }),
+  // one profile in eight has a stack thousands of frames deep
+  deep: fc.oneof(
+    { arbitrary: fc.constant(null), weight: 7 },
+    { arbitrary: fc.integer({ min: 1000, max: 5000 }), weight: 1 },
+  ),
   weights: fc.array(weight, { minLength: 12, maxLength: 12 }),
 });
 type Generated = typeof hostileDoc extends fc.Arbitrary<infer T> ? T : never;
@@ -90,7 +116,10 @@ test('hostile profiles through report, folded, SVG, HTML, pprof and speedscope: 
     fc.asyncProperty(hostileDoc, async (doc) => {
       let hostile: Profile;
       try {
-        hostile = profileFromSpeedscope(speedscopeDoc(doc, (_, n) => n), 'fuzz.json');
+        hostile = profileFromSpeedscope(
+          speedscopeDoc(doc, (_, n) => n),
+          'fuzz.json',
+        );
       } catch (e) {
         if (e instanceof HeapflameError) return;
         throw e;
@@ -113,7 +142,9 @@ test('hostile profiles through report, folded, SVG, HTML, pprof and speedscope: 
       const sum = (p: Profile, c: number) => p.values[c].reduce((a, b) => a + b, 0);
       assert.equal(sum(back, 0), sum(hostile, main), 'folded totals read back');
       // (an empty stack is written as the frame "??", as heaptrack_print does)
-      const written = depths(hostile, main).map((d) => d || 1).sort((a, b) => a - b);
+      const written = depths(hostile, main)
+        .map((d) => d || 1)
+        .sort((a, b) => a - b);
       assert.deepEqual(depths(back, 0), written, 'every stack reads back at its depth');
 
       // SVG: well-formed XML with heapflame's one script; HTML: its scripts only
@@ -122,11 +153,14 @@ test('hostile profiles through report, folded, SVG, HTML, pprof and speedscope: 
       assert.equal(count(svg, '<script'), count(renderSvg(safe), '<script'));
       const html = renderHtml(hostile, { title: HOSTILE.join(' ') });
       const safeHtml = renderHtml(safe, { title: 'plain' });
-      for (const tag of ['<script', '</script', '<title', '<style']) assert.equal(count(html, tag), count(safeHtml, tag), tag);
+      for (const tag of ['<script', '</script', '<title', '<style'])
+        assert.equal(count(html, tag), count(safeHtml, tag), tag);
 
       // pprof: every sample and name, as they were; speedscope: the same profile back
       const pprof = PprofProfile.decode(gunzipSync(encodePprof(hostile)));
-      const valued = Array.from({ length: hostile.sampleCount }, (_, i) => i).filter((i) => hostile.values.some((column) => column[i] !== 0));
+      const valued = Array.from({ length: hostile.sampleCount }, (_, i) => i).filter((i) =>
+        hostile.values.some((column) => column[i] !== 0),
+      );
       // (pprof values are integers: a sample whose values all round to 0 is left out)
       const whole = valued.filter((i) => hostile.values.some((column) => Math.round(column[i]) !== 0));
       assert.equal(pprof.sample.length, whole.length, 'pprof has the samples with values');
@@ -134,7 +168,11 @@ test('hostile profiles through report, folded, SVG, HTML, pprof and speedscope: 
       for (const i of whole) {
         for (let n = hostile.sampleNode[i]; n > ROOT_NODE; n = hostile.nodeParent[n]) {
           const f = hostile.frames[hostile.nodeFrame[n]];
-          if (f.name) assert.ok(strings.has(f.name), `pprof keeps the names of the stacks as they are: ${JSON.stringify(f.name)}`);
+          if (f.name)
+            assert.ok(
+              strings.has(f.name),
+              `pprof keeps the names of the stacks as they are: ${JSON.stringify(f.name)}`,
+            );
         }
       }
       const again = profileFromSpeedscope(JSON.parse(renderSpeedscope(hostile)), 'again.json');
@@ -146,6 +184,9 @@ test('hostile profiles through report, folded, SVG, HTML, pprof and speedscope: 
     { numRuns: 1000 },
   );
   // (the failing check's own message, then the smallest profile that fails it)
-  if (details.failed) assert.fail(`${(details.errorInstance as Error)?.message ?? String(details.errorInstance)}\non ${JSON.stringify(details.counterexample)}`);
+  if (details.failed)
+    assert.fail(
+      `${(details.errorInstance as Error)?.message ?? String(details.errorInstance)}\non ${JSON.stringify(details.counterexample)}`,
+    );
   assert.ok(peakRss < 1024 ** 3, `RSS stayed under 1 GiB: ${Math.round(peakRss / 2 ** 20)} MiB`);
 });

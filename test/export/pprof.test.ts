@@ -42,14 +42,21 @@ function fields(buf: Uint8Array): [number, Uint8Array | bigint][] {
 
 test('@datadog/pprof heap file: in-use bytes per function as recorded, the main cost (the last sample type)', async () => {
   const p = await loadProfile(fixtureFile('pprof/dd_heap.pb.gz'));
-  assert.deepEqual(p.costs.map((c) => `${c.id}/${c.unit}`), ['inuse_objects/count', 'inuse/bytes']);
+  assert.deepEqual(
+    p.costs.map((c) => `${c.id}/${c.unit}`),
+    ['inuse_objects/count', 'inuse/bytes'],
+  );
   assert.equal(mainCost(p).id, 'inuse');
-  const by = (name: string) => topEntries(p, 'inuse', { limit: 20 }).find((e) => p.frames[e.frame].name === name)!.value;
+  const by = (name: string) =>
+    topEntries(p, 'inuse', { limit: 20 }).find((e) => p.frames[e.frame].name === name)!.value;
   // reference: makeLeak 4.43 MB, (external) 1.51 MB (MiB)
   assert.equal((by('makeLeak') / 1048576).toFixed(2), '4.43');
   assert.equal((by('(external)') / 1048576).toFixed(2), '1.51');
   const wall = await loadProfile(fixtureFile('pprof/dd_wall.pb.gz'));
-  assert.deepEqual(wall.costs.map((c) => c.id), ['sample', 'wall']);
+  assert.deepEqual(
+    wall.costs.map((c) => c.id),
+    ['sample', 'wall'],
+  );
 });
 
 test('heaptrack → pprof → report: every cost keeps its total and its top function', async () => {
@@ -72,13 +79,18 @@ test('the pprof written has the sample types, read by a protobuf walk of our own
   const top = fields(raw);
   const strings = top.filter(([n]) => n === 6).map(([, v]) => Buffer.from(v as Uint8Array).toString('utf8'));
   assert.equal(strings[0], '', 'string_table[0] is empty');
-  const types = top.filter(([n]) => n === 1).map(([, v]) => {
-    const f = fields(v as Uint8Array);
-    return `${strings[Number(f.find(([k]) => k === 1)![1])]}/${strings[Number(f.find(([k]) => k === 2)![1])]}`;
-  });
+  const types = top
+    .filter(([n]) => n === 1)
+    .map(([, v]) => {
+      const f = fields(v as Uint8Array);
+      return `${strings[Number(f.find(([k]) => k === 1)![1])]}/${strings[Number(f.find(([k]) => k === 2)![1])]}`;
+    });
   assert.deepEqual(types, ['allocations/count', 'temporary/count', 'leaked/bytes', 'peak/bytes', 'allocated/bytes']);
   assert.ok(top.filter(([n]) => n === 2).length > 0, 'samples');
-  assert.ok(top.filter(([n]) => n === 4).length > 0 && top.filter(([n]) => n === 5).length > 0, 'locations and functions');
+  assert.ok(
+    top.filter(([n]) => n === 4).length > 0 && top.filter(([n]) => n === 5).length > 0,
+    'locations and functions',
+  );
 });
 
 test('the first mapping is the recorded program (pprof tools name a profile by it), the default sample type the main cost', async () => {
@@ -88,7 +100,11 @@ test('the first mapping is the recorded program (pprof tools name a profile by i
     const strings = top.filter(([n]) => n === 6).map(([, v]) => Buffer.from(v as Uint8Array).toString('utf8'));
     const mapping = fields(top.find(([n]) => n === 3)![1] as Uint8Array);
     const defaultType = Number(top.find(([n]) => n === 14)?.[1] ?? 0);
-    return { file: strings[Number(mapping.find(([k]) => k === 5)![1])], id: Number(mapping.find(([k]) => k === 1)![1]), defaultType: strings[defaultType] };
+    return {
+      file: strings[Number(mapping.find(([k]) => k === 5)![1])],
+      id: Number(mapping.find(([k]) => k === 1)![1]),
+      defaultType: strings[defaultType],
+    };
   };
   // a program whose frames are mostly in libraries: the program's own module first, not libc's
   const cpp = await loadProfile(fixture('heaptrack.cppfeatures.zst'));
@@ -97,20 +113,34 @@ test('the first mapping is the recorded program (pprof tools name a profile by i
   // a program named relatively (src/big/big 20000) still finds its module
   assert.match(firstMapping(await loadProfile(fixture('heaptrack.big_20k.zst'))).file, /\/big$/);
   // a Node recording: no modules, the command's program
-  const node = { ...cpp, meta: { format: 'node', command: 'node server.js' }, frames: cpp.frames.map((f) => ({ ...f, module: '' })) };
+  const node = {
+    ...cpp,
+    meta: { format: 'node', command: 'node server.js' },
+    frames: cpp.frames.map((f) => ({ ...f, module: '' })),
+  };
   assert.equal(firstMapping(node).file, 'node');
 });
 
 test('inlined frames travel as lines of one location and come back inlined', async () => {
   const p = await loadProfile(fixture('heaptrack.cppfeatures.zst'));
-  assert.ok(p.frames.some((f) => f.inlined), 'the fixture has inlined frames');
+  assert.ok(
+    p.frames.some((f) => f.inlined),
+    'the fixture has inlined frames',
+  );
   const back = await importPprof(files.file(encodePprof(p)));
   // every stack with a value, frame by frame: name, line, and whether it was inlined
   const stacks = (x: typeof p) => {
     const out: string[] = [];
     for (let i = 0; i < x.sampleCount; i++) {
       if (x.values.every((col) => Math.round(col[i]) === 0)) continue;
-      out.push(stackOf(x, x.sampleNode[i]).map((f) => `${x.frames[f].name || x.frames[f].address}:${x.frames[f].line}${x.frames[f].inlined ? ' (inlined)' : ''}`).join(';'));
+      out.push(
+        stackOf(x, x.sampleNode[i])
+          .map(
+            (f) =>
+              `${x.frames[f].name || x.frames[f].address}:${x.frames[f].line}${x.frames[f].inlined ? ' (inlined)' : ''}`,
+          )
+          .join(';'),
+      );
     }
     return out;
   };
@@ -121,22 +151,36 @@ test('inlined frames travel as lines of one location and come back inlined', asy
 test('property: any bytes after a valid header are a profile or one HeapflameError', async () => {
   const valid = gunzipSync(fixtureBytes('pprof/dd_heap.pb.gz'));
   await fc.assert(
-    fc.asyncProperty(fc.integer({ min: 1, max: valid.length }), fc.uint8Array({ maxLength: 64 }), fc.nat(valid.length), async (cut, noise, at) => {
-      const bytes = Buffer.concat([valid.subarray(0, cut)]);
-      bytes.set(noise.subarray(0, Math.max(0, bytes.length - at)), Math.min(at, bytes.length));
-      try {
-        const p = await importPprof(files.file(bytes));
-        for (let i = 0; i < p.sampleCount; i++) assert.ok(p.sampleNode[i] < p.nodeCount);
-      } catch (e) {
-        assert.ok(e instanceof HeapflameError, String(e));
-      }
-    }),
+    fc.asyncProperty(
+      fc.integer({ min: 1, max: valid.length }),
+      fc.uint8Array({ maxLength: 64 }),
+      fc.nat(valid.length),
+      async (cut, noise, at) => {
+        const bytes = Buffer.concat([valid.subarray(0, cut)]);
+        bytes.set(noise.subarray(0, Math.max(0, bytes.length - at)), Math.min(at, bytes.length));
+        try {
+          const p = await importPprof(files.file(bytes));
+          for (let i = 0; i < p.sampleCount; i++) assert.ok(p.sampleNode[i] < p.nodeCount);
+        } catch (e) {
+          assert.ok(e instanceof HeapflameError, String(e));
+        }
+      },
+    ),
     { numRuns: 200 },
   );
 });
 
 test('sample labels: read from pprof, kept through filters and heapflame files, written back', async () => {
-  const { Profile: P, StringTable, ValueType, Sample, Location, Line, Function: F, Label } = await import('pprof-format');
+  const {
+    Profile: P,
+    StringTable,
+    ValueType,
+    Sample,
+    Location,
+    Line,
+    Function: F,
+    Label,
+  } = await import('pprof-format');
   const st = new StringTable();
   const s = (x: string) => st.dedup(x);
   const pprof = new P({
@@ -144,7 +188,11 @@ test('sample labels: read from pprof, kept through filters and heapflame files, 
     function: [new F({ id: 1, name: s('handler'), filename: s('app.js') })],
     location: [new Location({ id: 1, line: [new Line({ functionId: 1, line: 3 })] })],
     sample: [
-      new Sample({ locationId: [1], value: [100], label: [new Label({ key: s('route'), str: s('/objects/:key') }), new Label({ key: s('ordinal'), num: 7 })] }),
+      new Sample({
+        locationId: [1],
+        value: [100],
+        label: [new Label({ key: s('route'), str: s('/objects/:key') }), new Label({ key: s('ordinal'), num: 7 })],
+      }),
       new Sample({ locationId: [1], value: [50] }),
     ],
     stringTable: st,
@@ -156,17 +204,32 @@ test('sample labels: read from pprof, kept through filters and heapflame files, 
   const kept = await loadProfile(files.file((await import('../../src/export/heapflame.js')).encodeHeapflame(p)));
   assert.deepEqual(kept.sampleLabels, p.sampleLabels);
   const raw = gunzipSync(encodePprof(kept));
-  const strings = fields(raw).filter(([n]) => n === 6).map(([, v]) => Buffer.from(v as Uint8Array).toString('utf8'));
-  const sample = fields(raw).filter(([n]) => n === 2).map(([, v]) => fields(v as Uint8Array));
+  const strings = fields(raw)
+    .filter(([n]) => n === 6)
+    .map(([, v]) => Buffer.from(v as Uint8Array).toString('utf8'));
+  const sample = fields(raw)
+    .filter(([n]) => n === 2)
+    .map(([, v]) => fields(v as Uint8Array));
   const labels = sample[0].filter(([n]) => n === 3).map(([, v]) => fields(v as Uint8Array));
   assert.deepEqual(
-    labels.map((l) => [strings[Number(l.find(([k]) => k === 1)![1])], l.find(([k]) => k === 2) ? strings[Number(l.find(([k]) => k === 2)![1])] : Number(l.find(([k]) => k === 3)![1])]),
-    [['route', '/objects/:key'], ['ordinal', 7]],
+    labels.map((l) => [
+      strings[Number(l.find(([k]) => k === 1)![1])],
+      l.find(([k]) => k === 2) ? strings[Number(l.find(([k]) => k === 2)![1])] : Number(l.find(([k]) => k === 3)![1]),
+    ]),
+    [
+      ['route', '/objects/:key'],
+      ['ordinal', 7],
+    ],
   );
 });
 
 test('a Node recording names its sample types allocated/bytes, temporary/bytes, leaked/bytes, tasks/count', () => {
-  const costs = (['allocated', 'temporary', 'leaked'] as const).map((id) => ({ id, unit: 'bytes' as const, label: id, description: '' }));
+  const costs = (['allocated', 'temporary', 'leaked'] as const).map((id) => ({
+    id,
+    unit: 'bytes' as const,
+    label: id,
+    description: '',
+  }));
   const p = {
     meta: { format: 'node', sampling: { intervalBytes: 131072, mode: 'alloc+liveness', precise: false } },
     costs: [...costs, { id: 'tasks', unit: 'count' as const, label: 'tasks', description: '' }],
@@ -183,7 +246,13 @@ test('a Node recording names its sample types allocated/bytes, temporary/bytes, 
   const raw = gunzipSync(encodePprof(p));
   const top = fields(raw);
   const strings = top.filter(([n]) => n === 6).map(([, v]) => Buffer.from(v as Uint8Array).toString('utf8'));
-  const types = top.filter(([n]) => n === 1).map(([, v]) => fields(v as Uint8Array).map(([, x]) => strings[Number(x)]).join('/'));
+  const types = top
+    .filter(([n]) => n === 1)
+    .map(([, v]) =>
+      fields(v as Uint8Array)
+        .map(([, x]) => strings[Number(x)])
+        .join('/'),
+    );
   assert.deepEqual(types, ['allocated/bytes', 'temporary/bytes', 'leaked/bytes', 'tasks/count']);
   // period: the sampling interval, in space/bytes as Go's heap profiles have it
   const period = top.find(([n]) => n === 12)![1];

@@ -20,9 +20,16 @@ const open = (svg: string) => openPage(svg, '.svg');
 
 const frameBox = (page: Page, name: string) =>
   page.evaluate((n) => {
-    const g = [...document.querySelectorAll('#frames > g')].find((e: any) => e.querySelector('title').textContent.startsWith(`${n} (`)); // eslint-disable-line @typescript-eslint/no-explicit-any
+    const g = [...document.querySelectorAll('#frames > g')].find((e: any) =>
+      e.querySelector('title').textContent.startsWith(`${n} (`),
+    ); // eslint-disable-line @typescript-eslint/no-explicit-any
     const r = g.querySelector('rect');
-    return { x: +r.getAttribute('x'), width: +r.getAttribute('width'), cls: g.getAttribute('class') ?? '', title: g.querySelector('title').textContent };
+    return {
+      x: +r.getAttribute('x'),
+      width: +r.getAttribute('width'),
+      cls: g.getAttribute('class') ?? '',
+      title: g.querySelector('title').textContent,
+    };
   }, name);
 
 test('click zooms, Reset Zoom restores; search highlights and Matched stays right when zoomed', { skip }, async () => {
@@ -42,7 +49,10 @@ test('click zooms, Reset Zoom restores; search highlights and Matched stays righ
   assert.notEqual(await page.getAttribute('#unzoom', 'class'), 'hide');
   // hovering shows the share of the zoomed frame
   await page.hover('#frames > g:has(title:text-matches("^b "))');
-  assert.match((await page.textContent('#details'))!, /^Function: b \(10 samples, 10\.00%\); 25\.00% of the zoomed frame$/);
+  assert.match(
+    (await page.textContent('#details'))!,
+    /^Function: b \(10 samples, 10\.00%\); 25\.00% of the zoomed frame$/,
+  );
   await page.click('#unzoom');
   assert.equal((await frameBox(page, 'right')).cls, '');
   assert.equal(await page.textContent('#matched'), 'Matched: 90.0%');
@@ -79,10 +89,17 @@ test('hostile names and titles: no script runs, no request leaves, the page has 
   ];
   const p = await importFolded(files.file(names.map((n, i) => `main;${n} ${i + 1}\n`).join('')));
   const { page, seen, url } = await open(
-    renderSvg(p, { minWidth: 0, title: '<script>alert("t")</script>', subtitle: '<img src=x onerror=alert(7)>', notes: '--><script>alert(8)</script>' }),
+    renderSvg(p, {
+      minWidth: 0,
+      title: '<script>alert("t")</script>',
+      subtitle: '<img src=x onerror=alert(7)>',
+      notes: '--><script>alert(8)</script>',
+    }),
   );
   for (const n of names.slice(0, 4)) {
-    await page.hover(`#frames > g:has(title:text-matches("^${n.slice(0, 4).replace(/[[\]()<>"^$.*+?|\\]/g, '\\$&')}"))`);
+    await page.hover(
+      `#frames > g:has(title:text-matches("^${n.slice(0, 4).replace(/[[\]()<>"^$.*+?|\\]/g, '\\$&')}"))`,
+    );
   }
   await page.click('#frames > g:nth-child(3)');
   await page.evaluate(() => window.heapflame.search('script'));

@@ -71,7 +71,23 @@ test('hostile names and options: valid XML, nothing that could run', async () =>
   } as never);
   valid(svg);
   // Walk the parsed document: only the elements we write, no event-handler attributes.
-  const allowed = new Set(['?xml', 'svg', 'defs', 'linearGradient', 'stop', 'style', 'script', 'rect', 'text', 'g', 'title', '#text', '#comment', '__cdata', ':@']);
+  const allowed = new Set([
+    '?xml',
+    'svg',
+    'defs',
+    'linearGradient',
+    'stop',
+    'style',
+    'script',
+    'rect',
+    'text',
+    'g',
+    'title',
+    '#text',
+    '#comment',
+    '__cdata',
+    ':@',
+  ]);
   const seen: string[] = [];
   const walk = (nodes: unknown[]) => {
     for (const node of nodes as Record<string, unknown>[]) {
@@ -86,7 +102,14 @@ test('hostile names and options: valid XML, nothing that could run', async () =>
       }
     }
   };
-  walk(new XMLParser({ ignoreAttributes: false, preserveOrder: true, commentPropName: '#comment', cdataPropName: '__cdata' }).parse(svg));
+  walk(
+    new XMLParser({
+      ignoreAttributes: false,
+      preserveOrder: true,
+      commentPropName: '#comment',
+      cdataPropName: '__cdata',
+    }).parse(svg),
+  );
   assert.equal(seen.filter((k) => k === 'script').length, 1, 'only our own script');
   assert.equal((svg.match(/\]\]>/g) ?? []).length, 1, 'the CDATA section is not broken');
   assert.ok(svg.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
@@ -115,7 +138,8 @@ test('memory costs: mem palette, bytes in tooltips, title from the cost; icicle 
   assert.match(svg, /<title>peak_phase \(977 KiB, 93\.05%\)<\/title>/);
   assert.match(svg, /fill="rgb\(0,\d+,\d+\)"/, 'mem palette (greens)');
   const ice = renderSvg(p, { cost: 'peak', inverted: true });
-  const y = (s: string, name: string) => Number(new RegExp(`<title>${name} [^<]*</title><rect x="[\\d.]+" y="([\\d.]+)"`).exec(s)![1]);
+  const y = (s: string, name: string) =>
+    Number(new RegExp(`<title>${name} [^<]*</title><rect x="[\\d.]+" y="([\\d.]+)"`).exec(s)![1]);
   assert.ok(y(svg, 'all') > y(svg, 'main'), 'flame: root at the bottom');
   assert.ok(y(ice, 'all') < y(ice, 'main'), 'icicle: root at the top');
   const rev = renderSvg(p, { cost: 'allocations', reverse: true, minWidth: 0 });
@@ -125,7 +149,10 @@ test('memory costs: mem palette, bytes in tooltips, title from the cost; icicle 
 
 test('sort by weight puts the widest sibling first', async () => {
   const p = await importFolded(temp('r;a 1\nr;b 5\nr;c 3\n'));
-  const order = (svg: string) => frames(svg).map((f) => f[3].split(' ')[0]).filter((x) => 'abc'.includes(x));
+  const order = (svg: string) =>
+    frames(svg)
+      .map((f) => f[3].split(' ')[0])
+      .filter((x) => 'abc'.includes(x));
   assert.deepEqual(order(renderSvg(p)), ['a', 'b', 'c']);
   assert.deepEqual(order(renderSvg(p, { sort: 'weight' })), ['b', 'c', 'a']);
 });
@@ -142,30 +169,67 @@ test('flame chart: samples in input order, merged only with the sample before', 
     ['a6', 'b1', 'c2', 'b3', 'd1', 'a1', 'b1'],
   );
   // x is the position in the sequence: a at 0, then d at 6, then the second a at 7
-  assert.deepEqual(got.filter((f) => f.name !== 'b' && f.name !== 'c').map((f) => f.x), [0, 6, 7]);
+  assert.deepEqual(
+    got.filter((f) => f.name !== 'b' && f.name !== 'c').map((f) => f.x),
+    [0, 6, 7],
+  );
   // the ordinary graph of the same lines merges both a's
-  assert.match(renderSvg(await importFolded(temp('a;b 1\na;c 2\na;b 3\nd 1\na;b 1\n')), { minWidth: 0 }), /<title>a \(7 samples/);
+  assert.match(
+    renderSvg(await importFolded(temp('a;b 1\na;c 2\na;b 3\nd 1\na;b 1\n')), { minWidth: 0 }),
+    /<title>a \(7 samples/,
+  );
 });
 
 test('flamegraph command: recording or folded in, SVG out, bad input exit 2', () => {
   const out = join(dir, 'peak.svg');
-  const r = runCli(['flamegraph', fixture('heaptrack.s3sim.zst'), '--cost', 'leaked', '-o', out, '--title', 'S3 <leaks>']);
+  const r = runCli([
+    'flamegraph',
+    fixture('heaptrack.s3sim.zst'),
+    '--cost',
+    'leaked',
+    '-o',
+    out,
+    '--title',
+    'S3 <leaks>',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const svg = readFileSync(out, 'utf8');
   valid(svg);
   assert.match(svg, /S3 &lt;leaks&gt;/);
   assert.match(svg, /s3sim::handle_get_object/);
-  const folded = runCli(['flamegraph', fixtureFile('folded/perf-example.folded'), '-o', join(dir, 'perf.svg'), '--colors', 'java']);
+  const folded = runCli([
+    'flamegraph',
+    fixtureFile('folded/perf-example.folded'),
+    '-o',
+    join(dir, 'perf.svg'),
+    '--colors',
+    'java',
+  ]);
   assert.equal(folded.code, 0, folded.stderr);
   // folded stacks or a recording on standard input, recognised from the content
-  const piped = runCli(['flamegraph', '-', '-o', join(dir, 'stdin.svg')], { input: fixtureBytes('folded/perf-example.folded') });
+  const piped = runCli(['flamegraph', '-', '-o', join(dir, 'stdin.svg')], {
+    input: fixtureBytes('folded/perf-example.folded'),
+  });
   assert.equal(piped.code, 0, piped.stderr);
-  assert.equal(frames(readFileSync(join(dir, 'stdin.svg'), 'utf8')).length, frames(readFileSync(join(dir, 'perf.svg'), 'utf8')).length);
-  const pipedRecording = runCli(['flamegraph', '-', '-c', 'leaked', '-o', join(dir, 'leaks.svg')], { input: readFileSync(fixture('heaptrack.leaks.zst')) });
+  assert.equal(
+    frames(readFileSync(join(dir, 'stdin.svg'), 'utf8')).length,
+    frames(readFileSync(join(dir, 'perf.svg'), 'utf8')).length,
+  );
+  const pipedRecording = runCli(['flamegraph', '-', '-c', 'leaked', '-o', join(dir, 'leaks.svg')], {
+    input: readFileSync(fixture('heaptrack.leaks.zst')),
+  });
   assert.equal(pipedRecording.code, 0, pipedRecording.stderr);
   assert.match(readFileSync(join(dir, 'leaks.svg'), 'utf8'), /<title>leak_small \(1000 B, /);
   // folded names are drawn as given: no template shortening or demangling (flamegraph.pl's rule)
-  assert.equal(runCli(['flamegraph', temp('main;Vec<T>::push;_ZN4core3ptr4drop17h0123456789abcdefE 3\n'), '-o', join(dir, 'n.svg')]).code, 0);
+  assert.equal(
+    runCli([
+      'flamegraph',
+      temp('main;Vec<T>::push;_ZN4core3ptr4drop17h0123456789abcdefE 3\n'),
+      '-o',
+      join(dir, 'n.svg'),
+    ]).code,
+    0,
+  );
   const named = readFileSync(join(dir, 'n.svg'), 'utf8');
   assert.match(named, /<title>Vec&lt;T&gt;::push \(3 samples/);
   assert.match(named, /<title>_ZN4core3ptr4drop17h0123456789abcdefE \(3 samples/);

@@ -16,7 +16,8 @@ export function zstdBomb(prefix: Buffer, fill: number, bytes: number): Buffer {
   // magic; descriptor 0 (no content size, no checksum); window 2^17
   const parts: Buffer[] = [Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x38])];
   if (prefix.length) parts.push(blockHeader(bytes === 0, 0, prefix.length), prefix);
-  for (let left = bytes; left > 0; left -= BLOCK) parts.push(blockHeader(left <= BLOCK, 1, Math.min(BLOCK, left)), Buffer.from([fill]));
+  for (let left = bytes; left > 0; left -= BLOCK)
+    parts.push(blockHeader(left <= BLOCK, 1, Math.min(BLOCK, left)), Buffer.from([fill]));
   return Buffer.concat(parts);
 }
 

@@ -9,7 +9,14 @@ import { requireOrSkip, tempFiles } from './paths.js';
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
   });
 }
 
@@ -42,7 +49,11 @@ export async function openFile(browser: Browser, dir: string, content: string, e
  * One Chromium for the tests of a file, launched before and closed after them, with a
  * temporary directory for the pages: `skip` says why there is no browser (CI requires one).
  */
-export function browserSuite(prefix: string): { skip: string | undefined; files: ReturnType<typeof tempFiles>; open: (content: string, ext: string) => Promise<Opened> } {
+export function browserSuite(prefix: string): {
+  skip: string | undefined;
+  files: ReturnType<typeof tempFiles>;
+  open: (content: string, ext: string) => Promise<Opened>;
+} {
   const skip = requireOrSkip('chromium');
   const files = tempFiles(prefix, '.folded');
   let browser: Browser | undefined;

@@ -67,14 +67,37 @@ export interface AllocBody {
   thread?: number;
 }
 
-const body = (w: SpeedyWriter, a: AllocBody) => w.u64(a.pointer).u64(a.size).u64(a.backtrace).u32(a.thread ?? 1).u32(0).u32(0).u64(0);
+const body = (w: SpeedyWriter, a: AllocBody) =>
+  w
+    .u64(a.pointer)
+    .u64(a.size)
+    .u64(a.backtrace)
+    .u32(a.thread ?? 1)
+    .u32(0)
+    .u32(0)
+    .u64(0);
 
 /** Events by name, each a function of its fields returning the encoded bytes. */
 export const ev = {
   header: (o: { initialUs: number; cmdline: string }) =>
-    new SpeedyWriter().u32(0).u64(0x1234).u64(0x5678).u64(o.initialUs).u64(o.initialUs).u64(1_700_000_000).u64(0).u32(4242).bytes(Buffer.from(`${o.cmdline}\0`)).bytes('/usr/bin/prog').bytes('x86_64').u64(1).u8(8).result(),
+    new SpeedyWriter()
+      .u32(0)
+      .u64(0x1234)
+      .u64(0x5678)
+      .u64(o.initialUs)
+      .u64(o.initialUs)
+      .u64(1_700_000_000)
+      .u64(0)
+      .u32(4242)
+      .bytes(Buffer.from(`${o.cmdline}\0`))
+      .bytes('/usr/bin/prog')
+      .bytes('x86_64')
+      .u64(1)
+      .u8(8)
+      .result(),
   alloc: (ts: number, a: AllocBody) => body(new SpeedyWriter().u32(1).u64(ts), a).result(),
-  realloc: (ts: number, oldPointer: number, a: AllocBody) => body(new SpeedyWriter().u32(2).u64(ts).u64(oldPointer), a).result(),
+  realloc: (ts: number, oldPointer: number, a: AllocBody) =>
+    body(new SpeedyWriter().u32(2).u64(ts).u64(oldPointer), a).result(),
   free: (ts: number, pointer: number) => new SpeedyWriter().u32(3).u64(ts).u64(pointer).u64(0).u32(1).result(),
   backtrace: (id: number, addresses: number[]) => {
     const w = new SpeedyWriter().u32(5).u64(id).u32(addresses.length);
@@ -86,18 +109,44 @@ export const ev = {
   wallClock: (ts: number) => new SpeedyWriter().u32(12).u64(ts).u64(1_700_000_000).u64(5).result(),
   string: (id: number, s: string) => new SpeedyWriter().u32(14).u32(id).bytes(s).result(),
   decodedFrame: (o: { address: number; library: number; fn: number; source: number; line: number; inline?: boolean }) =>
-    new SpeedyWriter().u32(15).u64(o.address).u32(o.library).u32(0xffffffff).u32(o.fn).u32(o.source).u32(o.line).u32(0xffffffff).u8(o.inline ? 1 : 0).result(),
+    new SpeedyWriter()
+      .u32(15)
+      .u64(o.address)
+      .u32(o.library)
+      .u32(0xffffffff)
+      .u32(o.fn)
+      .u32(o.source)
+      .u32(o.line)
+      .u32(0xffffffff)
+      .u8(o.inline ? 1 : 0)
+      .result(),
   decodedBacktrace: (frames: number[]) => {
     const w = new SpeedyWriter().u32(16).u32(frames.length);
     for (const f of frames) w.u32(f);
     return w.result();
   },
-  allocEx: (id: [number, number], ts: number, a: AllocBody) => body(new SpeedyWriter().u32(20).u64(id[0]).u64(id[1]).u64(ts), a).result(),
-  reallocEx: (id: [number, number], ts: number, oldPointer: number, a: AllocBody) => body(new SpeedyWriter().u32(21).u64(id[0]).u64(id[1]).u64(ts).u64(oldPointer), a).result(),
-  freeEx: (id: [number, number], ts: number, pointer: number) => new SpeedyWriter().u32(22).u64(id[0]).u64(id[1]).u64(ts).u64(pointer).u64(0).u32(1).result(),
-  file64: (ts: number, path: string, contents: string) => new SpeedyWriter().u32(23).u64(ts).bytes(path).bytes(contents, 'u64').result(),
+  allocEx: (id: [number, number], ts: number, a: AllocBody) =>
+    body(new SpeedyWriter().u32(20).u64(id[0]).u64(id[1]).u64(ts), a).result(),
+  reallocEx: (id: [number, number], ts: number, oldPointer: number, a: AllocBody) =>
+    body(new SpeedyWriter().u32(21).u64(id[0]).u64(id[1]).u64(ts).u64(oldPointer), a).result(),
+  freeEx: (id: [number, number], ts: number, pointer: number) =>
+    new SpeedyWriter().u32(22).u64(id[0]).u64(id[1]).u64(ts).u64(pointer).u64(0).u32(1).result(),
+  file64: (ts: number, path: string, contents: string) =>
+    new SpeedyWriter().u32(23).u64(ts).bytes(path).bytes(contents, 'u64').result(),
   addRegion: (ts: number, mapId: number, address: number, length: number | bigint, name: string) =>
-    new SpeedyWriter().u32(24).u64(ts).varint(mapId).u64(address).varint(length).varint(0).varint(2n ** 40n).u32(8).u32(1).u32(3).bytes(name, 'varint').result(),
+    new SpeedyWriter()
+      .u32(24)
+      .u64(ts)
+      .varint(mapId)
+      .u64(address)
+      .varint(length)
+      .varint(0)
+      .varint(2n ** 40n)
+      .u32(8)
+      .u32(1)
+      .u32(3)
+      .bytes(name, 'varint')
+      .result(),
   updateRegionUsage: (ts: number, mapId: number, address: number, kib: number[]) => {
     const w = new SpeedyWriter().u32(26).u64(ts).varint(mapId).u64(address).varint(4096);
     for (const k of kib) w.varint(k);

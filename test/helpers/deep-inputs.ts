@@ -1,6 +1,14 @@
 import { gzipSync } from 'node:zlib';
 import { bytehoundFile, ev } from './bytehound-encoder.js';
-import { Function as PprofFunction, Location, Line, Profile as PprofProfile, Sample, StringTable, ValueType } from 'pprof-format';
+import {
+  Function as PprofFunction,
+  Location,
+  Line,
+  Profile as PprofProfile,
+  Sample,
+  StringTable,
+  ValueType,
+} from 'pprof-format';
 
 /**
  * One stack of `depth` distinct frames in each format heapflame reads, written the way the
@@ -28,15 +36,49 @@ export function deepHeaptrack(depth: number): Buffer {
 
 /** A V8 heap profile: the tree as nested JSON under V8's (root), `depth` levels (written as text: no recursion). */
 export function deepV8(depth: number): Buffer {
-  const open = names(depth).map((n, i) => `{"callFrame":{"functionName":"${n}","scriptId":"1","url":"file:///x.js","lineNumber":${i},"columnNumber":1},"selfSize":${i === depth - 1 ? 4096 : 0},"id":${i + 1},"children":[`);
-  const root = '{"callFrame":{"functionName":"(root)","scriptId":"0","url":"","lineNumber":-1,"columnNumber":-1},"selfSize":0,"id":0,"children":[';
+  const open = names(depth).map(
+    (n, i) =>
+      `{"callFrame":{"functionName":"${n}","scriptId":"1","url":"file:///x.js","lineNumber":${i},"columnNumber":1},"selfSize":${i === depth - 1 ? 4096 : 0},"id":${i + 1},"children":[`,
+  );
+  const root =
+    '{"callFrame":{"functionName":"(root)","scriptId":"0","url":"","lineNumber":-1,"columnNumber":-1},"selfSize":0,"id":0,"children":[';
   return Buffer.from(`{"head":${root}${open.join('')}${']}'.repeat(depth + 1)},"samples":[]}`);
 }
 
 export function deepDhat(depth: number): Buffer {
   const ftbl = ['[root]', ...names(depth).map((n, i) => `0x${hex(0x1000 + i)}: ${n} (x.c:${i})`)];
-  const pp = { tb: 100, tbk: 1, tl: 10, mb: 100, mbk: 1, gb: 100, gbk: 1, eb: 100, ebk: 1, rb: 0, wb: 0, fs: Array.from({ length: depth }, (_, i) => i + 1) };
-  return Buffer.from(JSON.stringify({ dhatFileVersion: 2, mode: 'heap', verb: 'Allocated', bklt: true, bkacc: true, tu: 'instrs', Mtu: 'instr', tuth: 500, cmd: './deep', pid: 1, te: 1000, tg: 10, pps: [pp], ftbl }));
+  const pp = {
+    tb: 100,
+    tbk: 1,
+    tl: 10,
+    mb: 100,
+    mbk: 1,
+    gb: 100,
+    gbk: 1,
+    eb: 100,
+    ebk: 1,
+    rb: 0,
+    wb: 0,
+    fs: Array.from({ length: depth }, (_, i) => i + 1),
+  };
+  return Buffer.from(
+    JSON.stringify({
+      dhatFileVersion: 2,
+      mode: 'heap',
+      verb: 'Allocated',
+      bklt: true,
+      bkacc: true,
+      tu: 'instrs',
+      Mtu: 'instr',
+      tuth: 500,
+      cmd: './deep',
+      pid: 1,
+      te: 1000,
+      tg: 10,
+      pps: [pp],
+      ftbl,
+    }),
+  );
 }
 
 export function deepHeapflame(depth: number): Buffer {
@@ -64,7 +106,9 @@ export function deepHeapflame(depth: number): Buffer {
 /** pprof: one sample whose stack is `depth` locations, leaf first. */
 export function deepPprof(depth: number): Buffer {
   const strings = new StringTable();
-  const fns = names(depth).map((n, i) => new PprofFunction({ id: i + 1, name: strings.dedup(n), filename: strings.dedup('x.go') }));
+  const fns = names(depth).map(
+    (n, i) => new PprofFunction({ id: i + 1, name: strings.dedup(n), filename: strings.dedup('x.go') }),
+  );
   const locations = fns.map((f, i) => new Location({ id: i + 1, line: [new Line({ functionId: f.id, line: i + 1 })] }));
   const profile = new PprofProfile({
     sampleType: [new ValueType({ type: strings.dedup('inuse_space'), unit: strings.dedup('bytes') })],
@@ -82,7 +126,17 @@ export function deepSpeedscope(depth: number): Buffer {
     JSON.stringify({
       $schema: 'https://www.speedscope.app/file-format-schema.json',
       shared: { frames },
-      profiles: [{ type: 'sampled', name: 'deep', unit: 'bytes', startValue: 0, endValue: 4096, samples: [frames.map((_, i) => i)], weights: [4096] }],
+      profiles: [
+        {
+          type: 'sampled',
+          name: 'deep',
+          unit: 'bytes',
+          startValue: 0,
+          endValue: 4096,
+          samples: [frames.map((_, i) => i)],
+          weights: [4096],
+        },
+      ],
     }),
   );
 }

@@ -53,7 +53,10 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], options: { input?: Buffer | string; cwd?: string; timeout?: number } = {}): CliResult {
+export function runCli(
+  args: string[],
+  options: { input?: Buffer | string; cwd?: string; timeout?: number } = {},
+): CliResult {
   const r = spawnSync(process.execPath, [CLI, ...args], {
     input: options.input,
     cwd: options.cwd,

@@ -19,9 +19,15 @@ export const SERVER_PROGRAM = join(ROOT, 'dist/examples/s3-server/main.js');
  * Starts the server: through `heapflame demo --serve` (`via: 'cli'`), or its program itself,
  * so that a signal sent to `child` reaches the server (the SIGKILL tests).
  */
-export function startDemoServer(dataDir: string, args: string[] = [], via: 'cli' | 'program' = 'program'): Promise<DemoServer> {
+export function startDemoServer(
+  dataDir: string,
+  args: string[] = [],
+  via: 'cli' | 'program' = 'program',
+): Promise<DemoServer> {
   const start = via === 'cli' ? [CLI, 'demo', '--serve'] : [SERVER_PROGRAM];
-  const child = spawn(process.execPath, [...start, '--port', '0', '--metrics-port', '0', '--data', dataDir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...start, '--port', '0', '--metrics-port', '0', '--data', dataDir, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -57,16 +63,27 @@ export interface Answer {
 }
 
 /** One request with exactly these headers and body; rejects only when no answer came. */
-export function send(url: string, method: string, path: string, options: { headers?: Record<string, string>; body?: Buffer | string; timeout?: number } = {}): Promise<Answer> {
+export function send(
+  url: string,
+  method: string,
+  path: string,
+  options: { headers?: Record<string, string>; body?: Buffer | string; timeout?: number } = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const body = options.body === undefined ? undefined : Buffer.from(options.body);
-    const req = request(`${url}${path}`, { method, headers: { ...(body ? { 'content-length': String(body.length) } : {}), ...options.headers }, agent: false, timeout: options.timeout ?? 10_000 });
+    const req = request(`${url}${path}`, {
+      method,
+      headers: { ...(body ? { 'content-length': String(body.length) } : {}), ...options.headers },
+      agent: false,
+      timeout: options.timeout ?? 10_000,
+    });
     req.on('timeout', () => req.destroy(new Error('timed out')));
     req.on('error', reject);
     req.on('response', (res) => {
       const parts: Buffer[] = [];
       res.on('data', (d: Buffer) => parts.push(d));
-      const finish = (cut: boolean) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts), cut });
+      const finish = (cut: boolean) =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts), cut });
       res.on('end', () => finish(!res.complete));
       res.on('error', () => finish(true));
       res.on('aborted', () => finish(true));

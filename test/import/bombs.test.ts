@@ -34,7 +34,13 @@ symlinkSync(process.execPath, join(nodeOnly, 'node'));
 
 function run(args: string[], options: { input?: Buffer; noZstd?: boolean } = {}) {
   const PATH = options.noZstd ? nodeOnly : process.env.PATH;
-  const r = spawnSync(process.execPath, ['--require', peakRss, CLI, ...args], { input: options.input, encoding: 'utf8', timeout: 120_000, maxBuffer: 1 << 26, env: { ...process.env, PATH } });
+  const r = spawnSync(process.execPath, ['--require', peakRss, CLI, ...args], {
+    input: options.input,
+    encoding: 'utf8',
+    timeout: 120_000,
+    maxBuffer: 1 << 26,
+    env: { ...process.env, PATH },
+  });
   const rss = Number(/peak-rss: (\d+)/.exec(r.stderr)?.[1]);
   return { code: r.status, stdout: r.stdout, stderr: r.stderr.replace(/\npeak-rss: \d+\n/, ''), rss };
 }
@@ -71,7 +77,10 @@ test('the fallback zstd decoder hands on at most a block at a time (each path of
     console.log(JSON.stringify({ decoders: out, rss: process.resourceUsage().maxRSS * 1024 }));`;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 120_000 });
   assert.equal(r.status, 0, r.stderr);
-  const out = JSON.parse(r.stdout) as { decoders: Record<string, { total: number; largest: number; warnings: string[] }>; rss: number };
+  const out = JSON.parse(r.stdout) as {
+    decoders: Record<string, { total: number; largest: number; warnings: string[] }>;
+    rss: number;
+  };
   assert.ok(out.decoders.fzstd, 'fzstd is always there');
   for (const [decoder, o] of Object.entries(out.decoders)) {
     assert.equal(o.total, GiB, decoder);
@@ -82,7 +91,10 @@ test('the fallback zstd decoder hands on at most a block at a time (each path of
 });
 
 test('1 GiB of unknown lines is a warning with a count, read at line-scan speed', () => {
-  const r = run(['report', files.file(zstdBomb(Buffer.concat([HEADER, Buffer.from('q\n'.repeat(64))]), 0x71, GiB / 8))]);
+  const r = run([
+    'report',
+    files.file(zstdBomb(Buffer.concat([HEADER, Buffer.from('q\n'.repeat(64))]), 0x71, GiB / 8)),
+  ]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /failed to parse line: q/);
   assert.match(r.stderr, /and \d+ more like the above/);
@@ -99,7 +111,12 @@ test('gzipped JSON and pprof bombs stop at --max-document (default 256 MiB) befo
   ]) {
     const r = run(['report', file]);
     assert.equal(r.code, 2, `${what}: ${r.stderr}`);
-    assert.match(r.stderr, new RegExp(`more than 256 MiB of ${what} once decompressed; ${what} is read whole, up to --max-document \\(default 256 MiB\\)`));
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `more than 256 MiB of ${what} once decompressed; ${what} is read whole, up to --max-document \\(default 256 MiB\\)`,
+      ),
+    );
     assert.ok(r.rss < 700 * MiB, `${what}: peak RSS ${Math.round(r.rss / MiB)} MiB`);
     const small = run(['report', '--max-document', '16M', file]);
     assert.equal(small.code, 2);
@@ -115,7 +132,9 @@ test('gzipped JSON and pprof bombs stop at --max-document (default 256 MiB) befo
 test('a Bytehound event declaring a 4 GiB field is refused when read, not waited for (2 MB of LZ4 chunks)', () => {
   const huge = new SpeedyWriter().u32(11).u32(0xfffffff0).result(); // an environment entry of 4 GiB
   // 512 MiB behind it, in chunks of 32 MiB (a chunk may decode to 64 MiB: its buffers are the bound)
-  const file = files.file(bytehoundFile([ev.header({ initialUs: 1, cmdline: 'x' }), huge, Buffer.alloc(512 * MiB)], { chunkBytes: 32 * MiB }));
+  const file = files.file(
+    bytehoundFile([ev.header({ initialUs: 1, cmdline: 'x' }), huge, Buffer.alloc(512 * MiB)], { chunkBytes: 32 * MiB }),
+  );
   const r = run(['report', file]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /a field of 4294967280 bytes \(at most 67108864\); the events before it are kept/);

@@ -38,7 +38,8 @@ function rawCapture() {
     events.push(ev.freeEx([1, i], (ts += 10), 0x1000 + i * 64));
   }
   // 10 blocks of 1000 bytes at stack 2, kept: the leak
-  for (let i = 0; i < 10; i++) events.push(ev.allocEx([2, i], (ts += 10), { pointer: 0x9000 + i * 1000, size: 1000, backtrace: 2 }));
+  for (let i = 0; i < 10; i++)
+    events.push(ev.allocEx([2, i], (ts += 10), { pointer: 0x9000 + i * 1000, size: 1000, backtrace: 2 }));
   // a peak: 50 000 bytes at stack 1, then freed
   events.push(ev.allocEx([3, 0], (ts += 10), { pointer: 0x50000, size: 50_000, backtrace: 1 }));
   events.push(ev.marker(1));
@@ -76,7 +77,10 @@ test('a raw capture: allocations, temporary, leaked, peak and allocated, any chu
   const p = await loadProfile(files.file(bytehoundFile(events)));
   // stacks as written, outermost first; frames are addresses in a raw capture
   const leak = topEntries(p, 'leaked', { limit: 1 })[0];
-  assert.deepEqual(stackOf(p, leak.stacks[0].node).map((f) => p.frames[f].address), ['401000', '404000']);
+  assert.deepEqual(
+    stackOf(p, leak.stacks[0].node).map((f) => p.frames[f].address),
+    ['401000', '404000'],
+  );
   assert.equal(leak.value, 10_400);
 });
 
@@ -97,11 +101,14 @@ test('a postprocessed file: names, sources, libraries and inlined frames from it
   const p = await importBytehound(files.file(bytehoundFile(events)));
   const leak = topEntries(p, 'leaked', { limit: 1 })[0];
   const frames = stackOf(p, leak.stacks[0].node).map((f) => p.frames[f]);
-  assert.deepEqual(frames.map((f) => `${f.name} ${f.file}:${f.line} ${f.module}${f.inlined ? ' inlined' : ''}`), [
-    'main src/main.rs:10 /usr/bin/srv',
-    'handle_get src/main.rs:42 /usr/bin/srv',
-    'Vec::reserve src/main.rs:7 /usr/bin/srv inlined',
-  ]);
+  assert.deepEqual(
+    frames.map((f) => `${f.name} ${f.file}:${f.line} ${f.module}${f.inlined ? ' inlined' : ''}`),
+    [
+      'main src/main.rs:10 /usr/bin/srv',
+      'handle_get src/main.rs:42 /usr/bin/srv',
+      'Vec::reserve src/main.rs:7 /usr/bin/srv inlined',
+    ],
+  );
   assert.equal(p.totals.leaked, 512);
 });
 
@@ -123,7 +130,10 @@ test('damaged files: a cut file keeps what came before with a warning; no Header
   const whole = bytehoundFile(events, { chunkBytes: 300 });
   const cut = await loadProfile(files.file(whole.subarray(0, Math.floor(whole.length * 0.6))));
   assert.ok(cut.totals.allocations > 0 && cut.totals.allocations < EXPECTED.allocations);
-  assert.ok(cut.warnings.some((w) => /ends inside/.test(w)), cut.warnings.join('\n'));
+  assert.ok(
+    cut.warnings.some((w) => /ends inside/.test(w)),
+    cut.warnings.join('\n'),
+  );
   const unknown = Buffer.concat([Buffer.concat(rawCapture().events.slice(0, 3)), Buffer.from([99, 0, 0, 0, 1, 2, 3])]);
   const stopped = await importBytehound(files.file(bytehoundFile([unknown], { stored: true })));
   assert.ok(stopped.warnings.some((w) => /unknown event tag 99/.test(w)));
@@ -133,7 +143,10 @@ test('damaged files: a cut file keeps what came before with a warning; no Header
 });
 
 test('LZ4 blocks of lz4js decode byte for byte; hostile blocks are errors, never writes outside', () => {
-  const lz4 = createRequire(import.meta.url)('lz4js') as { compressBlock(s: Uint8Array, d: Uint8Array, a: number, n: number, h: Uint32Array): number; compressBound(n: number): number };
+  const lz4 = createRequire(import.meta.url)('lz4js') as {
+    compressBlock(s: Uint8Array, d: Uint8Array, a: number, n: number, h: Uint32Array): number;
+    compressBound(n: number): number;
+  };
   fc.assert(
     fc.property(fc.uint8Array({ minLength: 1, maxLength: 3000 }), fc.integer({ min: 1, max: 40 }), (data, repeat) => {
       const src = Buffer.concat(Array.from({ length: repeat }, () => data));

@@ -43,8 +43,13 @@ test('a fresh valgrind --tool=dhat recording: heapflame totals equal the summary
 
 test('a fresh node --heap-prof file: live bytes are the sum of its selfSize, the retaining function first', async () => {
   const dir = join(files.dir, 'heap-prof');
-  const program = 'globalThis.keep = []; function retain() { for (let i = 0; i < 200000; i++) keep.push({ i, a: [i, i] }); } retain();';
-  const r = spawnSync(process.execPath, ['--heap-prof', `--heap-prof-dir=${dir}`, '--heap-prof-interval=32768', '--no-turbo-inlining', '-e', program], { encoding: 'utf8' });
+  const program =
+    'globalThis.keep = []; function retain() { for (let i = 0; i < 200000; i++) keep.push({ i, a: [i, i] }); } retain();';
+  const r = spawnSync(
+    process.execPath,
+    ['--heap-prof', `--heap-prof-dir=${dir}`, '--heap-prof-interval=32768', '--no-turbo-inlining', '-e', program],
+    { encoding: 'utf8' },
+  );
   assert.equal(r.status, 0, r.stderr);
   const file = join(dir, readdirSync(dir)[0]);
   // V8's own figure: the selfSize of every node of the file, summed here without heapflame

@@ -16,17 +16,19 @@ after(files.remove);
 
 /** The profile as JSON sees it (fields that are undefined are absent). */
 function plain(p: Profile) {
-  return JSON.parse(JSON.stringify({
-    meta: p.meta,
-    costs: p.costs,
-    frames: p.frames,
-    parent: [...p.nodeParent],
-    frame: [...p.nodeFrame],
-    samples: [...p.sampleNode],
-    values: p.values.map((v) => [...v]),
-    totals: p.totals,
-    timeline: p.timeline,
-  }));
+  return JSON.parse(
+    JSON.stringify({
+      meta: p.meta,
+      costs: p.costs,
+      frames: p.frames,
+      parent: [...p.nodeParent],
+      frame: [...p.nodeFrame],
+      samples: [...p.sampleNode],
+      values: p.values.map((v) => [...v]),
+      totals: p.totals,
+      timeline: p.timeline,
+    }),
+  );
 }
 
 test('a heaptrack recording survives the round trip whole, and reports the same', async () => {
@@ -59,7 +61,12 @@ test('damaged files: one clear error and exit 2', async () => {
   const cases: [Buffer, RegExp][] = [
     [good.subarray(0, good.length >> 1), /heapflame|JSON|truncated|unexpected end/i],
     [gzipSync('{"format":"heapflame","version":7}'), /version 7 is not supported/],
-    [gzipSync('{"format":"heapflame","version":1,"costs":[],"frames":[],"nodes":{"parent":[-1,5],"frame":[-1,0]},"samples":{"node":[],"values":[]}}'), /parent must come before/],
+    [
+      gzipSync(
+        '{"format":"heapflame","version":1,"costs":[],"frames":[],"nodes":{"parent":[-1,5],"frame":[-1,0]},"samples":{"node":[],"values":[]}}',
+      ),
+      /parent must come before/,
+    ],
   ];
   for (const [bytes, message] of cases) {
     const r = runCli(['report', files.file(bytes), '-q']);
@@ -70,20 +77,53 @@ test('damaged files: one clear error and exit 2', async () => {
 });
 
 test('property: any document is a valid profile or one HeapflameError', () => {
-  const base = JSON.parse(JSON.stringify({
-    format: 'heapflame',
-    version: 1,
-    meta: { format: 'node' },
-    costs: [{ id: 'allocated', unit: 'bytes', label: 'allocated bytes', description: '' }],
-    frames: [['main', 'a.js', 1, '', '', 0], ['leaf', 'a.js', 9, '', '', 0]],
-    nodes: { parent: [-1, 0, 1], frame: [-1, 0, 1] },
-    samples: { node: [2, 1], values: [[100, 5]] },
-    totals: { allocated: 105 },
-    timeline: [[0, 10, 20]],
-    warnings: [],
-  })) as Record<string, unknown>;
-  const anyValue = fc.oneof(fc.integer({ min: -3, max: 5 }), fc.double(), fc.string(), fc.constant(null), fc.array(fc.integer({ min: -2, max: 4 }), { maxLength: 4 }), fc.object({ maxDepth: 1 }));
-  const paths = ['meta', 'meta.command', 'meta.durationMs', 'meta.filters', 'samples.labels', 'samples.labels.0', 'version', 'costs', 'frames', 'nodes', 'samples', 'totals', 'timeline', 'nodes.parent', 'nodes.frame', 'samples.node', 'samples.values', 'costs.0', 'frames.1', 'samples.values.0'];
+  const base = JSON.parse(
+    JSON.stringify({
+      format: 'heapflame',
+      version: 1,
+      meta: { format: 'node' },
+      costs: [{ id: 'allocated', unit: 'bytes', label: 'allocated bytes', description: '' }],
+      frames: [
+        ['main', 'a.js', 1, '', '', 0],
+        ['leaf', 'a.js', 9, '', '', 0],
+      ],
+      nodes: { parent: [-1, 0, 1], frame: [-1, 0, 1] },
+      samples: { node: [2, 1], values: [[100, 5]] },
+      totals: { allocated: 105 },
+      timeline: [[0, 10, 20]],
+      warnings: [],
+    }),
+  ) as Record<string, unknown>;
+  const anyValue = fc.oneof(
+    fc.integer({ min: -3, max: 5 }),
+    fc.double(),
+    fc.string(),
+    fc.constant(null),
+    fc.array(fc.integer({ min: -2, max: 4 }), { maxLength: 4 }),
+    fc.object({ maxDepth: 1 }),
+  );
+  const paths = [
+    'meta',
+    'meta.command',
+    'meta.durationMs',
+    'meta.filters',
+    'samples.labels',
+    'samples.labels.0',
+    'version',
+    'costs',
+    'frames',
+    'nodes',
+    'samples',
+    'totals',
+    'timeline',
+    'nodes.parent',
+    'nodes.frame',
+    'samples.node',
+    'samples.values',
+    'costs.0',
+    'frames.1',
+    'samples.values.0',
+  ];
   fc.assert(
     fc.property(fc.array(fc.tuple(fc.constantFrom(...paths), anyValue), { maxLength: 3 }), (edits) => {
       const doc = structuredClone(base);

@@ -32,24 +32,34 @@ async function outcome(path: string) {
 }
 
 const SMALL = ['heaptrack.leaks.zst', 'heaptrack.cppfeatures.zst', 'synthetic/edgecases', 'heaptrack.s3sim.zst'];
-const texts = SMALL.map((f) => (f.endsWith('.zst') ? Buffer.from(zstdText(fixture(f)), 'latin1') : readFileSync(fixture(f))));
+const texts = SMALL.map((f) =>
+  f.endsWith('.zst') ? Buffer.from(zstdText(fixture(f)), 'latin1') : readFileSync(fixture(f)),
+);
 
 test('truncated recordings (process killed mid-write) give partial results, never a crash', async () => {
   await fc.assert(
-    fc.asyncProperty(fc.integer({ min: 0, max: texts.length - 1 }), fc.double({ min: 0, max: 1, noNaN: true }), async (which, frac) => {
-      const text = texts[which];
-      const cut = Math.floor(text.length * frac);
-      const r = await outcome(temp(text.subarray(0, cut)));
-      if (r.error) {
-        // only a cut inside the header line can leave nothing recognisable
-        assert.ok(cut < text.indexOf(10) + 2 || cut === 0, `unexpected error at ${cut}: ${r.error.message}`);
-      } else {
-        assert.ok(r.profile.totals.allocations <= 1e7);
-        assert.ok(r.profile.sampleCount >= 0);
-        // a cut before heaptrack's closing line says so
-        if (cut < text.lastIndexOf('# ips: ')) assert.ok(r.profile.warnings.some((w) => /cut short, or the program is still running/.test(w)), `no warning at ${cut}`);
-      }
-    }),
+    fc.asyncProperty(
+      fc.integer({ min: 0, max: texts.length - 1 }),
+      fc.double({ min: 0, max: 1, noNaN: true }),
+      async (which, frac) => {
+        const text = texts[which];
+        const cut = Math.floor(text.length * frac);
+        const r = await outcome(temp(text.subarray(0, cut)));
+        if (r.error) {
+          // only a cut inside the header line can leave nothing recognisable
+          assert.ok(cut < text.indexOf(10) + 2 || cut === 0, `unexpected error at ${cut}: ${r.error.message}`);
+        } else {
+          assert.ok(r.profile.totals.allocations <= 1e7);
+          assert.ok(r.profile.sampleCount >= 0);
+          // a cut before heaptrack's closing line says so
+          if (cut < text.lastIndexOf('# ips: '))
+            assert.ok(
+              r.profile.warnings.some((w) => /cut short, or the program is still running/.test(w)),
+              `no warning at ${cut}`,
+            );
+        }
+      },
+    ),
     { numRuns: 150 },
   );
 });
@@ -60,14 +70,20 @@ test('a whole recording has no warning; one without its closing lines says it wa
   const text = texts[0];
   const cut = await outcome(temp(text.subarray(0, text.lastIndexOf('# strings: '))));
   assert.deepEqual(cut.profile?.totals, whole.profile?.totals, 'every event was before the closing lines');
-  assert.match(cut.profile!.warnings.join('\n'), /ends without heaptrack's closing lines \(# strings, # ips\): it was cut short, or the program is still running/);
+  assert.match(
+    cut.profile!.warnings.join('\n'),
+    /ends without heaptrack's closing lines \(# strings, # ips\): it was cut short, or the program is still running/,
+  );
 });
 
 test('random byte corruption never crashes, hangs or floods warnings', async () => {
   await fc.assert(
     fc.asyncProperty(
       fc.integer({ min: 0, max: texts.length - 1 }),
-      fc.array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 40 }),
+      fc.array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 0, max: 255 })), {
+        minLength: 1,
+        maxLength: 40,
+      }),
       async (which, edits) => {
         const text = Buffer.from(texts[which]);
         for (const [at, byte] of edits) text[Math.floor(at * (text.length - 1))] = byte;
@@ -102,21 +118,39 @@ test('truncated zstd and gzip streams: partial result, a warning naming where th
   const cutZst = temp(zst.subarray(0, Math.floor(zst.length * 0.6)));
   const a = await importHeaptrack(cutZst);
   assert.ok(a.totals.allocations > 0 && a.totals.allocations < 221076, String(a.totals.allocations));
-  assert.ok(a.warnings.some((w) => /zstd data ends early/.test(w) && /line \d+/.test(w)), a.warnings.join('\n'));
+  assert.ok(
+    a.warnings.some((w) => /zstd data ends early/.test(w) && /line \d+/.test(w)),
+    a.warnings.join('\n'),
+  );
 
   const gz = gzipSync(texts[3]);
   const b = await importHeaptrack(temp(gz.subarray(0, Math.floor(gz.length * 0.5))));
   assert.ok(b.totals.allocations > 0 && b.totals.allocations < 8678);
-  assert.ok(b.warnings.some((w) => /gzip data ends early/.test(w)), b.warnings.join('\n'));
+  assert.ok(
+    b.warnings.some((w) => /gzip data ends early/.test(w)),
+    b.warnings.join('\n'),
+  );
 });
 
 test('not a recording: one clear error naming the file and what was expected', async () => {
   const cases: [string, Buffer | string, RegExp][] = [
     ['empty', '', /file is empty/],
-    ['text', 'hello world\nthis is not heaptrack\n', /not a heaptrack recording: expected a first line "v <heaptrack version> <file format>", found "hello world"/],
-    ['binary', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]), /not a heaptrack recording.*binary data/],
+    [
+      'text',
+      'hello world\nthis is not heaptrack\n',
+      /not a heaptrack recording: expected a first line "v <heaptrack version> <file format>", found "hello world"/,
+    ],
+    [
+      'binary',
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]),
+      /not a heaptrack recording.*binary data/,
+    ],
     ['gzip of text', gzipSync('{"json": true}\n'), /not a heaptrack recording/],
-    ['zstd garbage', Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), Buffer.alloc(64, 7)]), /nothing could be decompressed: zstd data ends early or is corrupt/],
+    [
+      'zstd garbage',
+      Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), Buffer.alloc(64, 7)]),
+      /nothing could be decompressed: zstd data ends early or is corrupt/,
+    ],
     ['format 0', 'v 10000\n', /file format 0/],
   ];
   for (const [name, data, re] of cases) {
@@ -174,7 +208,10 @@ test('every zstd decoder gives a partial result and a warning for a truncated st
     assert.ok(p.warnings.length > 0, zstdDecoder);
     results.push(p.totals.allocations);
   }
-  assert.ok(results.every((n) => n > 200000 && n < 221076), results.join(','));
+  assert.ok(
+    results.every((n) => n > 200000 && n < 221076),
+    results.join(','),
+  );
 
   // cut inside the first block: nothing decodes, and the error says so
   const tiny = await outcome(temp(readFileSync(fixture('heaptrack.s3sim.zst')).subarray(0, 5000)));

@@ -72,7 +72,13 @@ test('time window: only events inside count; leaked = allocated in the window, l
   const path = join(dir, 'window');
   writeFileSync(path, windowRecording());
   const whole = await importHeaptrack(path);
-  assert.deepEqual(summary(whole), { allocations: 25, temporary: 6, leaked: 5 * 64 + 2 * 32 + 5 * 128, peak: 1024, allocated: 1792 });
+  assert.deepEqual(summary(whole), {
+    allocations: 25,
+    temporary: 6,
+    leaked: 5 * 64 + 2 * 32 + 5 * 128,
+    peak: 1024,
+    allocated: 1792,
+  });
 
   const p = await importHeaptrack(path, { from: { ms: 1000 }, to: { ms: 1500 } });
   // in the window: 5 steady (all temporary) + 4 late; the first late free directly follows a late
@@ -80,7 +86,9 @@ test('time window: only events inside count; leaked = allocated in the window, l
   assert.deepEqual(summary(p), { allocations: 9, temporary: 6, leaked: 256, peak: 512, allocated: 5 * 32 + 4 * 128 });
   assert.equal(p.meta.durationMs, 500);
   const late = p.frames.findIndex((f) => f.name === 'late');
-  const lateLeaked = [...Array(p.sampleCount).keys()].filter((i) => p.nodeFrame[p.sampleNode[i]] === late).reduce((s, i) => s + p.values[2][i], 0);
+  const lateLeaked = [...Array(p.sampleCount).keys()]
+    .filter((i) => p.nodeFrame[p.sampleNode[i]] === late)
+    .reduce((s, i) => s + p.values[2][i], 0);
   assert.equal(lateLeaked, 256);
 
   const byPercent = await importHeaptrack(path, { from: { percent: 33.3 }, to: { percent: 50 } });

@@ -36,12 +36,23 @@ const FIXTURES: [ref: string, file: string, totalsKey: string][] = [
     'upstream/heaptrack.embedded_lsan_suppressions.84207.zst',
     'upstream/heaptrack.embedded_lsan_suppressions.84207.zst',
   ],
-  ['upstream_heaptrack_gui.99454', 'upstream/heaptrack.heaptrack_gui.99454.zst', 'upstream/heaptrack.heaptrack_gui.99454.zst'],
-  ['upstream_heaptrack_gui.99529', 'upstream/heaptrack.heaptrack_gui.99529.zst', 'upstream/heaptrack.heaptrack_gui.99529.zst'],
+  [
+    'upstream_heaptrack_gui.99454',
+    'upstream/heaptrack.heaptrack_gui.99454.zst',
+    'upstream/heaptrack.heaptrack_gui.99454.zst',
+  ],
+  [
+    'upstream_heaptrack_gui.99529',
+    'upstream/heaptrack.heaptrack_gui.99529.zst',
+    'upstream/heaptrack.heaptrack_gui.99529.zst',
+  ],
 ];
 
 const COSTS = ['allocations', 'temporary', 'leaked', 'peak'] as const;
-const expectedTotals = JSON.parse(readFileSync(fixture('ref/expected_totals.json'), 'utf8')) as Record<string, Record<string, number | string | boolean>>;
+const expectedTotals = JSON.parse(readFileSync(fixture('ref/expected_totals.json'), 'utf8')) as Record<
+  string,
+  Record<string, number | string | boolean>
+>;
 
 /** Folded lines as heaptrack writes them: bytes, compared as a sorted multiset. */
 function foldedLines(profile: Profile, cost: string): string[] {
@@ -104,7 +115,8 @@ function assertLikeHeaptrackPrint(profile: Profile, theirs: Reference): void {
       `${title}: entries above the cut`,
     );
   }
-  const summary = (r: string) => r.split('\n').filter((l) => /^(calls to|temporary memory|peak heap|peak RSS|total memory leaked)/.test(l));
+  const summary = (r: string) =>
+    r.split('\n').filter((l) => /^(calls to|temporary memory|peak heap|peak RSS|total memory leaked)/.test(l));
   assert.deepEqual(summary(ours), summary(theirs.report), 'summary block');
 }
 
@@ -133,12 +145,20 @@ const skipLive = requireOrSkip('heaptrack') ?? requireOrSkip('gcc');
 const liveDir = mkdtempSync(join(tmpdir(), 'heapflame-big-'));
 after(() => rmSync(liveDir, { recursive: true, force: true }));
 
-test(`fresh recording of big.c (${LIVE.allocations} allocations): -F lines and report sections equal the installed heaptrack_print`, { skip: skipLive, timeout: 300_000 }, async () => {
+test(`fresh recording of big.c (${LIVE.allocations} allocations): -F lines and report sections equal the installed heaptrack_print`, {
+  skip: skipLive,
+  timeout: 300_000,
+}, async () => {
   const exe = join(liveDir, 'big');
   execFileSync('gcc', ['-g', '-O0', '-fno-omit-frame-pointer', '-o', exe, LIVE.program]);
-  execFileSync('heaptrack', ['-o', join(liveDir, 'heaptrack.big'), exe, String(LIVE.allocations)], { cwd: liveDir, stdio: 'ignore', timeout: 240_000 });
+  execFileSync('heaptrack', ['-o', join(liveDir, 'heaptrack.big'), exe, String(LIVE.allocations)], {
+    cwd: liveDir,
+    stdio: 'ignore',
+    timeout: 240_000,
+  });
   const recording = join(liveDir, 'heaptrack.big.zst');
-  const print = (...args: string[]) => execFileSync('heaptrack_print', [recording, ...args], { maxBuffer: 1 << 28 }).toString('latin1');
+  const print = (...args: string[]) =>
+    execFileSync('heaptrack_print', [recording, ...args], { maxBuffer: 1 << 28 }).toString('latin1');
   const folded = (cost: string) => {
     const out = join(liveDir, `${cost}.folded`);
     print('-a', '0', '-p', '0', '-T', '0', '-F', out, '--flamegraph-cost-type', cost);
@@ -156,11 +176,19 @@ test('fixture list covers every recording in the shared heaptrack folder', () =>
 });
 
 test('-t 0: --no-shorten-templates with --raw-names equals heaptrack_print -t 0 -F', async () => {
-  const profile = await loadProfile(fixture('heaptrack.cppfeatures.zst'), { raw: true, heaptrackCompat: true, shortenTemplates: false });
+  const profile = await loadProfile(fixture('heaptrack.cppfeatures.zst'), {
+    raw: true,
+    heaptrackCompat: true,
+    shortenTemplates: false,
+  });
   assert.deepEqual(foldedLines(profile, 'allocations'), refLines('cppfeatures.no-shorten-templates', 'allocations'));
 });
 
 test('--focus keeps the stacks heaptrack_print --filter-bt-function keeps', async () => {
-  const profile = await loadProfile(fixture('heaptrack.leaks.zst'), { raw: true, heaptrackCompat: true, focus: /temp_alloc/ });
+  const profile = await loadProfile(fixture('heaptrack.leaks.zst'), {
+    raw: true,
+    heaptrackCompat: true,
+    focus: /temp_alloc/,
+  });
   assert.deepEqual(foldedLines(profile, 'allocations'), refLines('leaks.filter-temp_alloc', 'allocations'));
 });

@@ -23,7 +23,11 @@ before(() => {
   if (skip) return;
   const exe = join(dir, 'phases');
   execFileSync('gcc', ['-g', '-O0', '-fno-omit-frame-pointer', '-o', exe, join(ROOT, 'test/fixtures/live/phases.c')]);
-  execFileSync('heaptrack', ['-o', join(dir, 'heaptrack.phases'), exe], { cwd: dir, stdio: 'ignore', timeout: 120_000 });
+  execFileSync('heaptrack', ['-o', join(dir, 'heaptrack.phases'), exe], {
+    cwd: dir,
+    stdio: 'ignore',
+    timeout: 120_000,
+  });
   const made = readdirSync(dir).find((f) => f.startsWith('heaptrack.phases.'));
   assert.ok(made, 'heaptrack wrote a recording');
   recording = join(dir, made);
@@ -33,7 +37,11 @@ test('fresh recording: folded output per cost equals heaptrack_print -F', { skip
   const profile = await loadProfile(recording, { raw: true, heaptrackCompat: true });
   for (const cost of ['allocations', 'temporary', 'leaked', 'peak']) {
     const out = join(dir, `${cost}.folded`);
-    execFileSync('heaptrack_print', [recording, '-a', '0', '-p', '0', '-T', '0', '-F', out, '--flamegraph-cost-type', cost], { stdio: 'ignore' });
+    execFileSync(
+      'heaptrack_print',
+      [recording, '-a', '0', '-p', '0', '-T', '0', '-F', out, '--flamegraph-cost-type', cost],
+      { stdio: 'ignore' },
+    );
     const theirs = readFileSync(out, 'latin1').split('\n').filter(Boolean).sort();
     const ours = Buffer.from([...foldedChunks(profile, { cost, heaptrackOrder: true })].join(''), 'utf8')
       .toString('latin1')

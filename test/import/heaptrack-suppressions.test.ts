@@ -72,7 +72,10 @@ test('a suppression file, as heaptrack_print --disable-builtin-suppressions comp
     '14 3.40K corelib/codecs/qicucodec.cpp',
     '20 21.79K ^/lib*/ld-linux-*.so.2$',
   ]);
-  assert.ok(p.warnings.some((w) => /suppressions\.txt:4: invalid suppression line.*this line is invalid/.test(w)), p.warnings.join('\n'));
+  assert.ok(
+    p.warnings.some((w) => /suppressions\.txt:4: invalid suppression line.*this line is invalid/.test(w)),
+    p.warnings.join('\n'),
+  );
 });
 
 test('a suppression file adds to the built-ins (heaptrack 1.4 would suppress every leak)', async () => {

@@ -37,7 +37,12 @@ function tokenize(chunks: Buffer[], wasm: boolean, words = 64, bytes = 256): Lin
       }
     }
   };
-  const make = (): TokenSlot => ({ tokens: new Int32Array(words), bytes: new Uint8Array(bytes), nTokens: 0, nBytes: 0 });
+  const make = (): TokenSlot => ({
+    tokens: new Int32Array(words),
+    bytes: new Uint8Array(bytes),
+    nTokens: 0,
+    nBytes: 0,
+  });
   const tok = new HeaptrackTokenizer(make(), (full) => (drain(full), make()), { wasm });
   for (const c of chunks) tok.push(c);
   tok.end();
@@ -93,7 +98,8 @@ test('tokens equal the reference for any chunking, in WebAssembly and JavaScript
         const text = ['v 10400 3', 'X p', 'I 1000 1', ...lines].join('\n') + (trailingNewline ? '\n' : '');
         const buf = Buffer.from(text, 'latin1');
         const want = reference(text);
-        for (const wasm of [true, false]) assert.deepEqual(tokenize(split(buf, cuts), wasm), want, wasm ? 'wasm' : 'js');
+        for (const wasm of [true, false])
+          assert.deepEqual(tokenize(split(buf, cuts), wasm), want, wasm ? 'wasm' : 'js');
       },
     ),
     { numRuns: 400 },

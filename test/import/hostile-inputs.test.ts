@@ -16,7 +16,16 @@ import { renderSvg } from '../../src/export/svg.js';
 import { loadProfile } from '../../src/load.js';
 import { HeapflameError } from '../../src/model/errors.js';
 import { bytehoundFile, ev } from '../helpers/bytehound-encoder.js';
-import { deepBytehound, deepDhat, deepFolded, deepHeapflame, deepHeaptrack, deepPprof, deepSpeedscope, deepV8 } from '../helpers/deep-inputs.js';
+import {
+  deepBytehound,
+  deepDhat,
+  deepFolded,
+  deepHeapflame,
+  deepHeaptrack,
+  deepPprof,
+  deepSpeedscope,
+  deepV8,
+} from '../helpers/deep-inputs.js';
 import { fixture, fixtureBytes, tempFiles, zstdText } from '../helpers/paths.js';
 
 /**
@@ -82,7 +91,9 @@ async function throughEveryOutput(bytes: Buffer, label: string, everything: bool
 
 async function withDeadline(ms: number, run: () => Promise<void>): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer after ${ms} ms (a hang)`)), ms)));
+  const deadline = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`no answer after ${ms} ms (a hang)`)), ms)),
+  );
   try {
     await Promise.race([run(), deadline]);
   } finally {
@@ -94,16 +105,25 @@ async function withDeadline(ms: number, run: () => Promise<void>): Promise<void>
 const damage = (seed: Buffer) =>
   fc.oneof(
     fc.nat({ max: seed.length }).map((cut) => seed.subarray(0, cut)),
-    fc.array(fc.tuple(fc.nat({ max: seed.length - 1 }), fc.integer({ min: 0, max: 7 })), { minLength: 1, maxLength: 16 }).map((flips) => {
-      const out = Buffer.from(seed);
-      for (const [at, bit] of flips) out[at] ^= 1 << bit;
-      return out;
-    }),
-    fc.tuple(fc.integer({ min: 1, max: 16 }), fc.uint8Array({ maxLength: 2048 })).map(([keep, rest]) => Buffer.concat([seed.subarray(0, keep), rest])),
+    fc
+      .array(fc.tuple(fc.nat({ max: seed.length - 1 }), fc.integer({ min: 0, max: 7 })), {
+        minLength: 1,
+        maxLength: 16,
+      })
+      .map((flips) => {
+        const out = Buffer.from(seed);
+        for (const [at, bit] of flips) out[at] ^= 1 << bit;
+        return out;
+      }),
+    fc
+      .tuple(fc.integer({ min: 1, max: 16 }), fc.uint8Array({ maxLength: 2048 }))
+      .map(([keep, rest]) => Buffer.concat([seed.subarray(0, keep), rest])),
   );
 
 for (const [format, seed] of Object.entries(SEEDS)) {
-  test(`hostile ${format}: truncations, bit flips, random bytes: a profile or one clear error, never an internal one`, { timeout: 600_000 }, async () => {
+  test(`hostile ${format}: truncations, bit flips, random bytes: a profile or one clear error, never an internal one`, {
+    timeout: 600_000,
+  }, async () => {
     let n = 0;
     await fc
       .assert(
@@ -130,11 +150,15 @@ const DEEP: Record<string, () => Buffer> = {
 };
 
 for (const [format, make] of Object.entries(DEEP)) {
-  test(`a ${format} stack of ${DEPTH.toLocaleString('en')} distinct frames goes through every output`, { timeout: 120_000 }, async () => {
+  test(`a ${format} stack of ${DEPTH.toLocaleString('en')} distinct frames goes through every output`, {
+    timeout: 120_000,
+  }, async () => {
     const bytes = make();
     await throughEveryOutput(bytes, format, true);
     const p = await loadProfile(files.file(bytes));
-    const deepest = Math.max(...Array.from({ length: p.sampleCount }, (_, i) => depthOf(p.nodeParent, p.sampleNode[i])));
+    const deepest = Math.max(
+      ...Array.from({ length: p.sampleCount }, (_, i) => depthOf(p.nodeParent, p.sampleNode[i])),
+    );
     assert.ok(deepest >= DEPTH, `the stack is whole: ${deepest} frames`);
   });
 }

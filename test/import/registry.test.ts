@@ -19,7 +19,13 @@ function table(header: string): string[][] {
   const start = lines.findIndex((l) => l.startsWith(`| ${header} |`));
   assert.ok(start >= 0, `README has a table opening with "${header}"`);
   const rows: string[][] = [];
-  for (let i = start + 2; i < lines.length && lines[i].startsWith('|'); i++) rows.push(lines[i].split('|').slice(1, -1).map((c) => c.trim()));
+  for (let i = start + 2; i < lines.length && lines[i].startsWith('|'); i++)
+    rows.push(
+      lines[i]
+        .split('|')
+        .slice(1, -1)
+        .map((c) => c.trim()),
+    );
   return rows;
 }
 
@@ -43,7 +49,10 @@ test("README's table of formats written lists every exporter: its suffixes, and 
     const row = rows.find((r) => codes(r[0])[0] === exporter.suffixes[0]);
     assert.ok(row, `a row for ${exporter.name} (${exporter.suffixes[0]})`);
     assert.deepEqual(codes(row[0]), [...exporter.suffixes], exporter.name);
-    assert.ok(codes(row[2]).includes(exporter.kind === 'profile' ? 'convert' : 'flamegraph'), `${exporter.name} is written by ${row[2]}`);
+    assert.ok(
+      codes(row[2]).includes(exporter.kind === 'profile' ? 'convert' : 'flamegraph'),
+      `${exporter.name} is written by ${row[2]}`,
+    );
     // every suffix chooses it, in any case
     const choose = exporter.kind === 'profile' ? profileExporter : graphExporter;
     for (const suffix of exporter.suffixes) assert.equal(choose(`out${suffix.toUpperCase()}`), exporter, suffix);
@@ -65,5 +74,8 @@ test('each format recognises its own kind of head and no other format claims it 
   for (const [name, head] of Object.entries(heads)) {
     assert.equal(FORMATS.find((f) => f.sniff(head))?.name, name, name);
   }
-  assert.equal(FORMATS.find((f) => f.sniff(Buffer.from('# A README\n\nSome prose with 3 words.\n'))), undefined);
+  assert.equal(
+    FORMATS.find((f) => f.sniff(Buffer.from('# A README\n\nSome prose with 3 words.\n'))),
+    undefined,
+  );
 });

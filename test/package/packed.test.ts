@@ -35,9 +35,15 @@ before(() => {
   // the build is there: npm test made it (no prepare script again)
   const pack = sh('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work.dir], { cwd: ROOT });
   assert.equal(pack.status, 0, pack.out);
-  const tarball = join(work.dir, (JSON.parse(pack.out.slice(pack.out.indexOf('['))) as { filename: string }[])[0].filename);
+  const tarball = join(
+    work.dir,
+    (JSON.parse(pack.out.slice(pack.out.indexOf('['))) as { filename: string }[])[0].filename,
+  );
   mkdirSync(project);
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'user-project', version: '1.0.0', private: true, type: 'module' }));
+  writeFileSync(
+    join(project, 'package.json'),
+    JSON.stringify({ name: 'user-project', version: '1.0.0', private: true, type: 'module' }),
+  );
   const install = sh('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball]);
   assert.equal(install.status, 0, install.out);
 });
@@ -45,7 +51,18 @@ before(() => {
 test('the installed package: npx heapflame demo writes every file README lists', { timeout: 300_000 }, () => {
   const r = sh('npx', ['heapflame', 'demo'], { timeout: 300_000 });
   assert.equal(r.status, 0, r.out);
-  for (const f of ['before.heapflame', 'before.html', 'before.svg', 'before.report.txt', 'after.heapflame', 'diff-allocated.html', 'diff-allocated.svg', 'diff-tasks.svg', 'native/report.txt', 'native/report.json']) {
+  for (const f of [
+    'before.heapflame',
+    'before.html',
+    'before.svg',
+    'before.report.txt',
+    'after.heapflame',
+    'diff-allocated.html',
+    'diff-allocated.svg',
+    'diff-tasks.svg',
+    'native/report.txt',
+    'native/report.json',
+  ]) {
     const file = join(project, 'heapflame-demo', f);
     assert.ok(existsSync(file) && statSync(file).size > 0, `${f} written`);
   }
@@ -61,7 +78,16 @@ test('the installed package: flamegraph to .svg and .html, report --json, record
   const report = sh('npx', ['heapflame', 'report', recording, '--json']);
   assert.equal(report.status, 0, report.out);
   assert.equal(JSON.parse(report.out).schema, 'heapflame.report/1');
-  const rec = sh('npx', ['heapflame', 'record', '-o', 'mine.heapflame', '--', 'node', '-e', 'globalThis.keep = Array.from({ length: 1e5 }, (_, i) => ({ i }))']);
+  const rec = sh('npx', [
+    'heapflame',
+    'record',
+    '-o',
+    'mine.heapflame',
+    '--',
+    'node',
+    '-e',
+    'globalThis.keep = Array.from({ length: 1e5 }, (_, i) => ({ i }))',
+  ]);
   assert.equal(rec.status, 0, rec.out);
   assert.match(rec.out, /wrote .*mine\.heapflame: node/);
   const mine = sh('npx', ['heapflame', 'report', 'mine.heapflame']);
@@ -110,14 +136,26 @@ test('the installed package imports from ESM and type-checks from TypeScript', {
   writeFileSync(
     join(project, 'tsconfig.json'),
     JSON.stringify({
-      compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, skipLibCheck: false, types: ['node'], typeRoots: [join(ROOT, 'node_modules/@types')] },
+      compilerOptions: {
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        target: 'es2022',
+        strict: true,
+        noEmit: true,
+        skipLibCheck: false,
+        types: ['node'],
+        typeRoots: [join(ROOT, 'node_modules/@types')],
+      },
       files: ['use.ts'],
     }),
   );
   const tsc = sh(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
   assert.equal(tsc.status, 0, tsc.out);
   // a wrong use is caught by the types, so they are really read
-  writeFileSync(join(project, 'use.ts'), `${readFileSync(join(project, 'use.ts'), 'utf8')}\nexport const wrong: string = (await loadProfile('x')).totals.peak;\n`);
+  writeFileSync(
+    join(project, 'use.ts'),
+    `${readFileSync(join(project, 'use.ts'), 'utf8')}\nexport const wrong: string = (await loadProfile('x')).totals.peak;\n`,
+  );
   const bad = sh(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
   assert.notEqual(bad.status, 0, 'a type error is reported');
   assert.match(bad.out, /number.*string|string.*number/i);

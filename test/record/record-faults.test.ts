@@ -20,10 +20,15 @@ test('-o in a missing folder or naming a directory: exit 2 before the program ru
   const program = `require('fs').writeFileSync(${JSON.stringify(marker)}, 'x'); process.exit(3)`;
   mkdirSync(join(files.dir, 'adir'));
   for (const [out, why] of [
-    [join(files.dir, 'missing', 'deeper', 'x.heapflame'), /the folder .*missing\/deeper does not exist; the program was not run/],
+    [
+      join(files.dir, 'missing', 'deeper', 'x.heapflame'),
+      /the folder .*missing\/deeper does not exist; the program was not run/,
+    ],
     [join(files.dir, 'adir'), /is a directory; -o names the recording file/],
   ] as const) {
-    const r = spawnSync(process.execPath, [CLI, 'record', '-o', out, '--', process.execPath, '-e', program], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [CLI, 'record', '-o', out, '--', process.execPath, '-e', program], {
+      encoding: 'utf8',
+    });
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr, why);
     assert.ok(!existsSync(marker), 'the program did not run');
@@ -31,7 +36,11 @@ test('-o in a missing folder or naming a directory: exit 2 before the program ru
   }
   assert.deepEqual(readdirSync(join(files.dir, 'adir')), [], 'nothing was written into the directory');
   // a writable -o: the program's own status
-  const ok = spawnSync(process.execPath, [CLI, 'record', '-o', join(files.dir, 'ok.heapflame'), '--', process.execPath, '-e', program], { encoding: 'utf8' });
+  const ok = spawnSync(
+    process.execPath,
+    [CLI, 'record', '-o', join(files.dir, 'ok.heapflame'), '--', process.execPath, '-e', program],
+    { encoding: 'utf8' },
+  );
   assert.equal(ok.status, 3, ok.stderr);
   assert.ok(existsSync(marker));
 });
@@ -46,10 +55,14 @@ test('three concurrent runs with one -o, each forking four Node children: each l
     [0, 1, 2].map(
       () =>
         new Promise<{ code: number | null; wrote: string[] }>((resolve) => {
-          const child = spawn(process.execPath, [CLI, 'record', '-o', out, '--', process.execPath, script], { stdio: ['ignore', 'ignore', 'pipe'] });
+          const child = spawn(process.execPath, [CLI, 'record', '-o', out, '--', process.execPath, script], {
+            stdio: ['ignore', 'ignore', 'pipe'],
+          });
           let err = '';
           child.stderr.on('data', (d) => (err += d));
-          child.on('close', (code) => resolve({ code, wrote: [...err.matchAll(/^heapflame: wrote (\S+?)(?::\s|$)/gm)].map((m) => m[1]) }));
+          child.on('close', (code) =>
+            resolve({ code, wrote: [...err.matchAll(/^heapflame: wrote (\S+?)(?::\s|$)/gm)].map((m) => m[1]) }),
+          );
         }),
     ),
   );

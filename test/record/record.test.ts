@@ -17,7 +17,11 @@ let n = 0;
 const outFile = () => join(files.dir, `run${n++}.heapflame`);
 
 function recordSync(args: string[], command: string[], env: NodeJS.ProcessEnv = process.env) {
-  return spawnSync(process.execPath, [CLI, 'record', ...args, '--', ...command], { encoding: 'utf8', env, timeout: 60_000 });
+  return spawnSync(process.execPath, [CLI, 'record', ...args, '--', ...command], {
+    encoding: 'utf8',
+    env,
+    timeout: 60_000,
+  });
 }
 
 /** The function that tops a cost: the leaf frame with the largest value. */
@@ -34,14 +38,20 @@ test('alloc mode: the churn is where the bytes are allocated; the program is unc
   const p = await loadProfile(out);
   // Node 26 and later also know which samples are still alive
   const full = Number(process.versions.node.split('.')[0]) >= 26;
-  assert.deepEqual(p.costs.map((c) => c.id), full ? ['allocated', 'temporary', 'leaked', 'tasks'] : ['allocated', 'tasks']);
+  assert.deepEqual(
+    p.costs.map((c) => c.id),
+    full ? ['allocated', 'temporary', 'leaked', 'tasks'] : ['allocated', 'tasks'],
+  );
   assert.equal(p.meta.sampling?.intervalBytes, 128 * 1024);
   assert.deepEqual(top(p, 'allocated'), ['churnBuffers']);
   // 800 k objects of ~100 bytes against 20 k sessions of ~250: the sampled estimate knows
   const churn = topEntries(p, 'allocated', { limit: 2 });
   assert.ok(churn[0].value > 40e6 && churn[0].value < 200e6, `churn ${churn[0].value}`);
   assert.ok(p.timeline && p.timeline.length >= 1);
-  assert.ok(p.frames.every((f) => !f.file.includes('/src/record/')), 'no frame of the recorder itself');
+  assert.ok(
+    p.frames.every((f) => !f.file.includes('/src/record/')),
+    'no frame of the recorder itself',
+  );
 });
 
 test('live mode: the leak is what stays and what was there at the peak', async () => {
@@ -49,13 +59,17 @@ test('live mode: the leak is what stays and what was there at the peak', async (
   const r = recordSync(['-o', out, '--mode', 'live'], [process.execPath, PLANTED]);
   assert.equal(r.status, 0, r.stderr);
   const p = await loadProfile(out);
-  assert.deepEqual(p.costs.map((c) => c.id), ['leaked', 'peak', 'tasks']);
+  assert.deepEqual(
+    p.costs.map((c) => c.id),
+    ['leaked', 'peak', 'tasks'],
+  );
   assert.deepEqual(top(p, 'leaked'), ['retainSessions']);
   // 20 000 × (object + 16-element array) is about 4 MB; sampling makes it an estimate
   const leaked = topEntries(p, 'leaked', { limit: 1 })[0].value;
   assert.ok(leaked > 2e6 && leaked < 10e6, `leaked ${leaked} by retainSessions`);
   // temporaries are not leaks (the churn keeps its last object alive: at most a sample or two)
-  const churnLeaked = topEntries(p, 'leaked', { limit: 50 }).find((e) => p.frames[e.frame].name === 'churnBuffers')?.value ?? 0;
+  const churnLeaked =
+    topEntries(p, 'leaked', { limit: 50 }).find((e) => p.frames[e.frame].name === 'churnBuffers')?.value ?? 0;
   assert.ok(churnLeaked < leaked * 0.1, `churnBuffers leaked ${churnLeaked} against ${leaked}`);
   assert.deepEqual(top(p, 'peak'), ['retainSessions']);
 });
@@ -86,7 +100,11 @@ test('forgotten tasks: each timer, promise and server left running, by the funct
   // 64 promises, one in 16 sampled and counted 16 times: an estimate near 64
   const promises = tasks['[Promise] waitForever'];
   assert.ok(promises >= 32 && promises <= 96, `promises ${promises}`);
-  assert.deepEqual(Object.keys(tasks).sort(), ['[Interval] startBackgroundRefresh', '[Promise] waitForever', '[Server] openServer'], 'the timeout that calls process.exit is not left behind');
+  assert.deepEqual(
+    Object.keys(tasks).sort(),
+    ['[Interval] startBackgroundRefresh', '[Promise] waitForever', '[Server] openServer'],
+    'the timeout that calls process.exit is not left behind',
+  );
 
   // the same program without them: nothing
   const cleanOut = outFile();
@@ -106,7 +124,11 @@ test('a Node recording with every command at its defaults: its main cost, -c tas
   assert.match(report.stdout, /^MOST BYTES ALLOCATED\n/, 'the main cost first');
   const folded = cli('folded', out);
   assert.equal(folded.status, 0, folded.stderr);
-  const heaviest = folded.stdout.trim().split('\n').map((l) => [l, Number(l.slice(l.lastIndexOf(' ') + 1))] as const).sort((a, b) => b[1] - a[1])[0][0];
+  const heaviest = folded.stdout
+    .trim()
+    .split('\n')
+    .map((l) => [l, Number(l.slice(l.lastIndexOf(' ') + 1))] as const)
+    .sort((a, b) => b[1] - a[1])[0][0];
   assert.match(heaviest, /churnBuffers \(planted\.mjs\); \d+$/, 'folded writes allocated bytes by default');
   const tasks = cli('folded', out, '-c', 'tasks');
   assert.equal(tasks.status, 0, tasks.stderr);
@@ -126,26 +148,37 @@ test('a Node recording with every command at its defaults: its main cost, -c tas
   assert.equal(generic.status, 0, generic.stderr);
   const unmeasured = cli('check', out, '--max-peak', '1G', '-q');
   assert.equal(unmeasured.status, 2);
-  assert.match(unmeasured.stderr, /limits "peak", which this profile does not measure; it has: allocated \(main\), .*tasks/);
+  assert.match(
+    unmeasured.stderr,
+    /limits "peak", which this profile does not measure; it has: allocated \(main\), .*tasks/,
+  );
   const unknown = cli('report', out, '-c', 'bogus');
   assert.equal(unknown.status, 2);
   assert.match(unknown.stderr, /no cost "bogus"; it has: allocated \(main\), .*tasks\n$/);
   const png = cli('flamegraph', out, '-o', join(files.dir, 'out.png'));
   assert.equal(png.status, 2);
-  assert.match(png.stderr, /cannot write ".*out\.png": a flame graph is \.svg .* or \.html .*; convert writes \.pb\.gz/);
+  assert.match(
+    png.stderr,
+    /cannot write ".*out\.png": a flame graph is \.svg .* or \.html .*; convert writes \.pb\.gz/,
+  );
 });
 
-test('peak RSS is the kernel\'s high-water mark, also when the peak falls between the timer\'s samples', async () => {
+test("peak RSS is the kernel's high-water mark, also when the peak falls between the timer's samples", async () => {
   const out = outFile();
   // 256 MiB touched and freed within one synchronous block: no timer runs in between
-  const program = '(() => { new Uint8Array(256 << 20).fill(1); })(); gc(); ' + "console.log(/VmHWM:\\s+(\\d+)/.exec(require('fs').readFileSync('/proc/self/status', 'utf8'))[1]);";
+  const program =
+    '(() => { new Uint8Array(256 << 20).fill(1); })(); gc(); ' +
+    "console.log(/VmHWM:\\s+(\\d+)/.exec(require('fs').readFileSync('/proc/self/status', 'utf8'))[1]);";
   const r = recordSync(['-o', out], [process.execPath, '--expose-gc', '-e', program]);
   assert.equal(r.status, 0, r.stderr);
   const hwm = Number(r.stdout.trim()) * 1024;
   const p = await loadProfile(out);
   assert.ok(hwm > 256 * 2 ** 20, `the program's VmHWM ${hwm}`);
   assert.ok(p.meta.peakRssBytes! >= hwm, `recorded ${p.meta.peakRssBytes}, VmHWM ${hwm}`);
-  assert.ok(p.timeline!.every((t) => t.rssBytes < 200 * 2 ** 20), 'the timer never saw it');
+  assert.ok(
+    p.timeline!.every((t) => t.rssBytes < 200 * 2 ** 20),
+    'the timer never saw it',
+  );
 });
 
 test('crash, process.exit and child processes: the status stays, every process writes its file', async () => {
@@ -172,11 +205,18 @@ test('crash, process.exit and child processes: the status stays, every process w
   const said = r3.stderr.split('\n').filter((l) => l.startsWith('heapflame: wrote '));
   assert.equal(said.length, 2, r3.stderr);
   assert.ok(said[0].startsWith(`heapflame: wrote ${parent}: `) && said[0].endsWith('planted.mjs --child'), said[0]);
-  assert.ok(said[1].startsWith(`heapflame: wrote ${join(files.dir, written[0])}: `) && said[1].endsWith('planted.mjs'), said[1]);
+  assert.ok(
+    said[1].startsWith(`heapflame: wrote ${join(files.dir, written[0])}: `) && said[1].endsWith('planted.mjs'),
+    said[1],
+  );
 });
 
 async function recordUntilTerm(out: string, args: string[]) {
-  const child = spawn(process.execPath, [CLI, 'record', '-o', out, '--', process.execPath, PLANTED, '--wait', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [CLI, 'record', '-o', out, '--', process.execPath, PLANTED, '--wait', ...args],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stdout = '';
   child.stdout.on('data', (d) => (stdout += d));
   await new Promise<void>((resolve) => {
@@ -188,7 +228,9 @@ async function recordUntilTerm(out: string, args: string[]) {
     }, 20);
   });
   child.kill('SIGTERM');
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('exit', (c, s) => resolve([c, s])));
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    child.on('exit', (c, s) => resolve([c, s])),
+  );
   return { code, signal, stdout };
 }
 
@@ -211,7 +253,11 @@ test('SIGTERM: the program gets it, the recording is written, the status is the 
 test('the recorder never takes the program down: a broken configuration is one line', () => {
   const r = spawnSync(process.execPath, [PLANTED, '--exit', '4'], {
     encoding: 'utf8',
-    env: { ...process.env, HEAPFLAME_RECORD: '{not json', NODE_OPTIONS: `--import=${new URL('../../src/record/preload.js', import.meta.url).href}` },
+    env: {
+      ...process.env,
+      HEAPFLAME_RECORD: '{not json',
+      NODE_OPTIONS: `--import=${new URL('../../src/record/preload.js', import.meta.url).href}`,
+    },
   });
   assert.equal(r.status, 4);
   assert.equal(r.stdout, 'planted: 20000 sessions kept\n');
@@ -223,7 +269,10 @@ test('native programs run under heaptrack, and the recording reads like any othe
   if (missing) return t.skip(missing);
   const src = join(files.dir, 'leak.c');
   const exe = join(files.dir, 'leak');
-  writeFileSync(src, '#include <stdlib.h>\n#include <stdio.h>\nvoid* keep;\nint main(void){ for (int i = 0; i < 100; i++) free(malloc(64)); keep = malloc(4096); puts("native ok"); return 7; }\n');
+  writeFileSync(
+    src,
+    '#include <stdlib.h>\n#include <stdio.h>\nvoid* keep;\nint main(void){ for (int i = 0; i < 100; i++) free(malloc(64)); keep = malloc(4096); puts("native ok"); return 7; }\n',
+  );
   assert.equal(spawnSync('gcc', ['-g', '-O0', '-o', exe, src]).status, 0);
   const out = join(files.dir, 'native.zst');
   const r = recordSync(['-o', out], [exe]);
@@ -259,7 +308,11 @@ test('TypeScript through tsx: the program runs in a child process, its frames po
   const frame = program.frames.find((f) => f.name === 'readObjectBody')!;
   assert.match(frame.file, /examples\/s3-get\/handler\.ts$/);
   const source = readFileSync(join(ROOT, 'examples/s3-get/handler.ts'), 'utf8').split('\n');
-  assert.equal(frame.line, source.findIndex((l) => l.startsWith('function readObjectBody(')) + 1, 'the line of the function in the TypeScript source');
+  assert.equal(
+    frame.line,
+    source.findIndex((l) => l.startsWith('function readObjectBody(')) + 1,
+    'the line of the function in the TypeScript source',
+  );
   assert.deepEqual(top(program, 'allocated'), ['readObjectBody']);
 });
 
@@ -276,7 +329,10 @@ test('Node 26+: one run gives allocated, temporary and leaked (v8.startHeapProfi
   const r = recordSync(['-o', out], [node26, PLANTED]);
   assert.equal(r.status, 0, r.stderr);
   const p = await loadProfile(out);
-  assert.deepEqual(p.costs.map((c) => c.id), ['allocated', 'temporary', 'leaked', 'tasks']);
+  assert.deepEqual(
+    p.costs.map((c) => c.id),
+    ['allocated', 'temporary', 'leaked', 'tasks'],
+  );
   assert.equal(p.meta.sampling?.mode, 'alloc+liveness');
   assert.deepEqual(top(p, 'leaked'), ['retainSessions']);
   assert.deepEqual(top(p, 'temporary'), ['churnBuffers']);
@@ -292,21 +348,33 @@ test('--pid attaches heaptrack to a running native process (where gdb can attach
   if (spawnSync('gdb', ['--version']).status !== 0) return t.skip('gdb is not installed (heaptrack -p needs it)');
   const src = join(files.dir, 'sleeper.c');
   const exe = join(files.dir, 'sleeper');
-  writeFileSync(src, '#include <stdlib.h>\n#include <unistd.h>\nvoid* keep[64];\nint main(void){ for (int r = 0; r < 40; r++) { for (int i = 0; i < 64; i++) { free(keep[i]); keep[i] = malloc(100 + i); } usleep(50000); } return 0; }\n');
+  writeFileSync(
+    src,
+    '#include <stdlib.h>\n#include <unistd.h>\nvoid* keep[64];\nint main(void){ for (int r = 0; r < 40; r++) { for (int i = 0; i < 64; i++) { free(keep[i]); keep[i] = malloc(100 + i); } usleep(50000); } return 0; }\n',
+  );
   assert.equal(spawnSync('gcc', ['-g', '-o', exe, src]).status, 0);
   const target = spawn(exe, [], { stdio: 'ignore' });
   await new Promise((resolve) => setTimeout(resolve, 300));
   // where ptrace is not permitted (containers without CAP_SYS_PTRACE, Yama), gdb says so at
   // once: skip then, rather than wait for heaptrack to give up
-  const probe = spawnSync('gdb', ['--batch', '-p', String(target.pid), '-ex', 'detach'], { encoding: 'utf8', timeout: 15_000 });
+  const probe = spawnSync('gdb', ['--batch', '-p', String(target.pid), '-ex', 'detach'], {
+    encoding: 'utf8',
+    timeout: 15_000,
+  });
   if (!/detached/i.test(`${probe.stdout}${probe.stderr}`)) {
     target.kill();
-    return t.skip(`ptrace is not permitted here: ${(/ptrace.*|Could not attach.*/i.exec(`${probe.stdout}${probe.stderr}`) ?? ['gdb could not attach'])[0]}`);
+    return t.skip(
+      `ptrace is not permitted here: ${(/ptrace.*|Could not attach.*/i.exec(`${probe.stdout}${probe.stderr}`) ?? ['gdb could not attach'])[0]}`,
+    );
   }
   const out = join(files.dir, 'attached.zst');
-  const r = spawnSync(process.execPath, [CLI, 'record', '--pid', String(target.pid), '-o', out], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [CLI, 'record', '--pid', String(target.pid), '-o', out], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   await new Promise((resolve) => target.on('exit', resolve));
-  if (!existsSync(out) && /ptrace|Operation not permitted/i.test(r.stdout + r.stderr)) return t.skip('ptrace is not permitted here');
+  if (!existsSync(out) && /ptrace|Operation not permitted/i.test(r.stdout + r.stderr))
+    return t.skip('ptrace is not permitted here');
   assert.equal(r.status, 0, r.stderr);
   const p = await loadProfile(out);
   assert.equal(p.meta.format, 'heaptrack');
@@ -316,9 +384,16 @@ test('--pid attaches heaptrack to a running native process (where gdb can attach
 test('npm scripts: npm and the script it runs each write a recording', async () => {
   const project = join(files.dir, 'npm-project');
   mkdirSync(project);
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'p', version: '1.0.0', scripts: { start: `node ${JSON.stringify(PLANTED)}` } }));
+  writeFileSync(
+    join(project, 'package.json'),
+    JSON.stringify({ name: 'p', version: '1.0.0', scripts: { start: `node ${JSON.stringify(PLANTED)}` } }),
+  );
   const out = join(files.dir, 'npm.heapflame');
-  const r = spawnSync(process.execPath, [CLI, 'record', '-o', out, '--', 'npm', 'run', '--silent', 'start'], { encoding: 'utf8', cwd: project, timeout: 60_000 });
+  const r = spawnSync(process.execPath, [CLI, 'record', '-o', out, '--', 'npm', 'run', '--silent', 'start'], {
+    encoding: 'utf8',
+    cwd: project,
+    timeout: 60_000,
+  });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /planted: 20000 sessions kept/);
   const children = readdirSync(files.dir).filter((f) => f.startsWith('npm.heapflame.'));

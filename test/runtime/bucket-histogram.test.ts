@@ -15,7 +15,11 @@ const LABELS = ['method', 'route', 'status'] as const;
 
 const observations = fc.array(
   fc.record({
-    labels: fc.tuple(fc.constantFrom('GET', 'PUT'), fc.constantFrom('/:bucket', '/:bucket/:key', 'a "quoted"\\ \n route'), fc.constantFrom('200', '404')),
+    labels: fc.tuple(
+      fc.constantFrom('GET', 'PUT'),
+      fc.constantFrom('/:bucket', '/:bucket/:key', 'a "quoted"\\ \n route'),
+      fc.constantFrom('200', '404'),
+    ),
     // bounds themselves included: a value equal to a bound counts in that bucket
     value: fc.oneof(fc.constantFrom(...BOUNDS, 0), fc.double({ min: 0, max: 20, noNaN: true })),
   }),
@@ -28,7 +32,13 @@ test('the exposition equals prom-client Histogram for the same observations (pro
       const ours = new Registry();
       const theirs = new Registry();
       const h = new BucketHistogram('x_seconds', 'help text', LABELS, BOUNDS, ours);
-      const p = new Histogram({ name: 'x_seconds', help: 'help text', labelNames: LABELS, buckets: BOUNDS, registers: [theirs] });
+      const p = new Histogram({
+        name: 'x_seconds',
+        help: 'help text',
+        labelNames: LABELS,
+        buckets: BOUNDS,
+        registers: [theirs],
+      });
       const series = new Map<string, Float64Array>();
       for (const { labels, value } of obs) {
         const key = labels.join('\u0000');
@@ -55,6 +65,9 @@ test('reset zeroes every series and keeps it usable; bounds must increase', asyn
   registry.resetMetrics();
   assert.match(await registry.metrics(), /y_seconds_count\{k="a"\} 0/);
   h.observe(s, 3);
-  assert.match(await registry.metrics(), /y_seconds_bucket\{le="\+Inf",k="a"\} 1\ny_seconds_sum\{k="a"\} 3\ny_seconds_count\{k="a"\} 1/);
+  assert.match(
+    await registry.metrics(),
+    /y_seconds_bucket\{le="\+Inf",k="a"\} 1\ny_seconds_sum\{k="a"\} 3\ny_seconds_count\{k="a"\} 1/,
+  );
   assert.throws(() => new BucketHistogram('z', 'help', [], [2, 1], new Registry()), /increase/);
 });

@@ -6,7 +6,12 @@ import { createMetrics } from 'heapflame/metrics';
 
 /** The TTFB middleware in Express and Fastify: their route templates become the labels. */
 
-const count = (text: string, labels: string) => Number(new RegExp(`^heapflame_http_ttfb_seconds_count\\{${labels.replace(/[/:]/g, (c) => `\\${c}`)}\\} (\\d+)$`, 'm').exec(text)?.[1]);
+const count = (text: string, labels: string) =>
+  Number(
+    new RegExp(`^heapflame_http_ttfb_seconds_count\\{${labels.replace(/[/:]/g, (c) => `\\${c}`)}\\} (\\d+)$`, 'm').exec(
+      text,
+    )?.[1],
+  );
 
 /** GETs of objects by key and of an unknown path; the labels have the template, never a key. */
 async function driveAndCheck(base: string, m: ReturnType<typeof createMetrics>, keys: string[]) {

@@ -19,10 +19,17 @@ test('disabled (no HEAPFLAME_HOTPATH), measure returns the function itself', () 
 
 test('HEAPFLAME_HOTPATH=1: calls, times, percentiles, % of total and bytes per call, as a table and JSON', () => {
   const json = join(files.dir, 'hotpath.json');
-  const r = spawnSync(process.execPath, [WORKLOAD], { encoding: 'utf8', env: { ...process.env, HEAPFLAME_HOTPATH: '1', HEAPFLAME_HOTPATH_JSON: json }, cwd: ROOT });
+  const r = spawnSync(process.execPath, [WORKLOAD], {
+    encoding: 'utf8',
+    env: { ...process.env, HEAPFLAME_HOTPATH: '1', HEAPFLAME_HOTPATH_JSON: json },
+    cwd: ROOT,
+  });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /\[heapflame hotpath\] 4 functions/);
-  assert.match(r.stderr, /\| Function +\| Calls \| +Avg \| +P50 \| +P95 \| +P99 \| +Total \| % Total \| +Alloc\/call \|/);
+  assert.match(
+    r.stderr,
+    /\| Function +\| Calls \| +Avg \| +P50 \| +P95 \| +P99 \| +Total \| % Total \| +Alloc\/call \|/,
+  );
   const doc = JSON.parse(readFileSync(json, 'utf8'));
   assert.equal(doc.schema, 'heapflame.hotpath/1');
   const row = (name: string) => doc.rows.find((x: { name: string }) => x.name === name);

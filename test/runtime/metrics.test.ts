@@ -14,7 +14,10 @@ async function scrape(url: string, accept?: string) {
 }
 
 /** An HTTP app on a free loopback port with the middleware in front of `handle`. */
-async function instrumentedApp(m: ReturnType<typeof createMetrics>, handle: (req: IncomingMessage, res: ServerResponse) => void) {
+async function instrumentedApp(
+  m: ReturnType<typeof createMetrics>,
+  handle: (req: IncomingMessage, res: ServerResponse) => void,
+) {
   const app = createServer((req, res) => {
     m.http.middleware(req, res);
     handle(req, res);
@@ -41,7 +44,14 @@ test('the exposition passes promtool check metrics; OpenMetrics when asked; loop
     assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/);
     const classic = await scrape(server.url);
     assert.match(classic.type, /^text\/plain; version=0\.0\.4/);
-    for (const name of ['heapflame_heap_used_bytes', 'heapflame_heap_peak_bytes', 'heapflame_rss_bytes', 'heapflame_rss_peak_bytes', 'heapflame_external_bytes', 'heapflame_array_buffers_bytes']) {
+    for (const name of [
+      'heapflame_heap_used_bytes',
+      'heapflame_heap_peak_bytes',
+      'heapflame_rss_bytes',
+      'heapflame_rss_peak_bytes',
+      'heapflame_external_bytes',
+      'heapflame_array_buffers_bytes',
+    ]) {
       assert.ok(value(classic.text, name) > 0, name);
     }
     assert.match(classic.text, /heapflame_event_loop_lag_seconds\{percentile="99"\}/);
@@ -73,7 +83,10 @@ test('the heap peak holds what was allocated between scrapes', async () => {
     const after = (await scrape(server.url)).text;
     assert.equal(size, 400_000);
     // 400 000 small objects are several MB: the peak saw them though they are gone
-    assert.ok(value(after, 'heapflame_heap_peak_bytes') >= before + 4_000_000, `${before} -> ${value(after, 'heapflame_heap_peak_bytes')}`);
+    assert.ok(
+      value(after, 'heapflame_heap_peak_bytes') >= before + 4_000_000,
+      `${before} -> ${value(after, 'heapflame_heap_peak_bytes')}`,
+    );
     assert.ok(value(after, 'heapflame_heap_peak_bytes') >= value(after, 'heapflame_heap_used_bytes'));
   } finally {
     server.close();
@@ -113,7 +126,8 @@ test('TTFB and duration by method, route template and status; raw paths never be
   });
   const server = await serveMetrics({ registry: m.registry, port: 0 });
   try {
-    for (const key of ['photos/a.jpg', 'photos/b.jpg', 'missing', 'secret-object-key']) await (await fetch(`${base}/bucket/${key}`)).text();
+    for (const key of ['photos/a.jpg', 'photos/b.jpg', 'missing', 'secret-object-key'])
+      await (await fetch(`${base}/bucket/${key}`)).text();
     await (await fetch(`${base}/elsewhere`)).text();
     const text = (await scrape(server.url)).text;
     assert.equal(value(text, 'heapflame_http_ttfb_seconds_count{method="GET",route="/bucket/:key",status="200"}'), 3);
@@ -151,7 +165,10 @@ test('the middleware mounted twice counts a response once; responses it never sa
     assert.equal(await r.text(), 'bare');
     const text = await m.registry.metrics();
     assert.equal(value(text, 'heapflame_http_ttfb_seconds_count{method="GET",route="/twice",status="200"}'), 2);
-    assert.equal(value(text, 'heapflame_http_request_duration_seconds_count{method="GET",route="/twice",status="200"}'), 2);
+    assert.equal(
+      value(text, 'heapflame_http_request_duration_seconds_count{method="GET",route="/twice",status="200"}'),
+      2,
+    );
     assert.ok(!text.includes('status="201"'));
   } finally {
     app.close();
@@ -201,7 +218,9 @@ test('route labels are bounded: past 100 templates, "other", counted', async () 
   try {
     for (let i = 0; i < 120; i++) await (await fetch(`${base}/t${i}`)).text();
     const text = await m.registry.metrics();
-    const routes = new Set([...text.matchAll(/heapflame_http_ttfb_seconds_count\{[^}]*route="([^"]+)"/g)].map((x) => x[1]));
+    const routes = new Set(
+      [...text.matchAll(/heapflame_http_ttfb_seconds_count\{[^}]*route="([^"]+)"/g)].map((x) => x[1]),
+    );
     assert.equal(routes.size, 101);
     assert.ok(routes.has('other'));
     assert.equal(value(text, 'heapflame_http_routes_over_limit_total'), 20);
@@ -236,7 +255,10 @@ test('on-demand heap profiles: a token is required, one capture at a time, pprof
     const { Profile } = await import('pprof-format');
     const pprof = Profile.decode(gunzipSync(body));
     const st = pprof.stringTable.strings;
-    assert.deepEqual(pprof.sampleType.map((t) => `${st[Number(t.type)]}/${st[Number(t.unit)]}`), ['allocated/bytes']);
+    assert.deepEqual(
+      pprof.sampleType.map((t) => `${st[Number(t.type)]}/${st[Number(t.unit)]}`),
+      ['allocated/bytes'],
+    );
     assert.ok(pprof.sample.length > 0);
     const svg = await fetch(`${url}&format=svg`, auth);
     assert.equal(svg.status, 200);
@@ -252,7 +274,10 @@ test('without a token the profile endpoint does not exist', async () => {
   const m = createMetrics();
   const server = await serveMetrics({ registry: m.registry, port: 0 });
   try {
-    assert.equal((await fetch(`${server.url}/debug/heapflame/heap`, { headers: { authorization: 'Bearer anything' } })).status, 404);
+    assert.equal(
+      (await fetch(`${server.url}/debug/heapflame/heap`, { headers: { authorization: 'Bearer anything' } })).status,
+      404,
+    );
   } finally {
     server.close();
     m.stop();
@@ -300,7 +325,10 @@ test("Pyroscope push: gzipped pprof to /ingest with the app's name and labels, r
     receiver.close();
   }
   assert.ok(received.length >= 1, `pushes received: ${received.length}`);
-  assert.ok(outcomes.some((o) => !o.ok && o.attempt === 1) && outcomes.some((o) => o.ok && o.attempt === 2), JSON.stringify(outcomes));
+  assert.ok(
+    outcomes.some((o) => !o.ok && o.attempt === 1) && outcomes.some((o) => o.ok && o.attempt === 2),
+    JSON.stringify(outcomes),
+  );
   const first = received[0];
   assert.equal(first.url.pathname, '/ingest');
   assert.equal(first.url.searchParams.get('format'), 'pprof');
@@ -310,12 +338,21 @@ test("Pyroscope push: gzipped pprof to /ingest with the app's name and labels, r
   assert.equal(first.headers['content-type'], 'application/octet-stream');
   const pprof = Profile.decode(gunzipSync(first.body));
   const st = pprof.stringTable.strings;
-  assert.deepEqual(pprof.sampleType.map((t) => `${st[Number(t.type)]}/${st[Number(t.unit)]}`), ['inuse_space/bytes']);
+  assert.deepEqual(
+    pprof.sampleType.map((t) => `${st[Number(t.type)]}/${st[Number(t.unit)]}`),
+    ['inuse_space/bytes'],
+  );
   assert.ok(pprof.sample.length > 0 && keep.length === 20);
 
   // a receiver that is not there: pushes fail quietly
   const failures: string[] = [];
-  const nowhere = startPyroscopePush({ serverAddress: 'http://127.0.0.1:1', appName: 'x', intervalMs: 50, attempts: 1, onPush: (r) => r.error && failures.push(r.error) });
+  const nowhere = startPyroscopePush({
+    serverAddress: 'http://127.0.0.1:1',
+    appName: 'x',
+    intervalMs: 50,
+    attempts: 1,
+    onPush: (r) => r.error && failures.push(r.error),
+  });
   await new Promise((resolve) => setTimeout(resolve, 200));
   await nowhere.stop();
   assert.ok(failures.length >= 1);

@@ -13,9 +13,15 @@ test('/proc/PID/status fields in bytes', () => {
 
 test('serves RSS, peak RSS, threads and open files of a running process, and exits when it ends', async () => {
   // a process that holds 50 MB for a while
-  const target = spawn(process.execPath, ['-e', 'const b = Buffer.alloc(50 << 20, 1); setTimeout(() => b.length, 1500)'], { stdio: 'ignore' });
+  const target = spawn(
+    process.execPath,
+    ['-e', 'const b = Buffer.alloc(50 << 20, 1); setTimeout(() => b.length, 1500)'],
+    { stdio: 'ignore' },
+  );
   await new Promise((resolve) => setTimeout(resolve, 300));
-  const watch = spawn(process.execPath, [CLI, 'watch', '--pid', String(target.pid), '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const watch = spawn(process.execPath, [CLI, 'watch', '--pid', String(target.pid), '--port', '0'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   watch.stderr.on('data', (d) => (stderr += d));
   const url = await new Promise<string>((resolve, reject) => {

@@ -11,20 +11,30 @@ after(() => files.remove());
 
 /** The same sum the plain way: the whole snapshot through JSON.parse. */
 function parsedSelfBytes(text: string, excludedTypes: string[], excludedName: string): number {
-  const s = JSON.parse(text) as { snapshot: { meta: { node_fields: string[]; node_types: [string[]] } }; nodes: number[]; strings: string[] };
+  const s = JSON.parse(text) as {
+    snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
+    nodes: number[];
+    strings: string[];
+  };
   const fields = s.snapshot.meta.node_fields;
   const excluded = new Set(excludedTypes.map((t) => s.snapshot.meta.node_types[0].indexOf(t)));
   const name = s.strings.indexOf(excludedName);
   let sum = 0;
   for (let i = 0; i < s.nodes.length; i += fields.length) {
-    if (!excluded.has(s.nodes[i + fields.indexOf('type')]) && s.nodes[i + fields.indexOf('name')] !== name) sum += s.nodes[i + fields.indexOf('self_size')];
+    if (!excluded.has(s.nodes[i + fields.indexOf('type')]) && s.nodes[i + fields.indexOf('name')] !== name)
+      sum += s.nodes[i + fields.indexOf('self_size')];
   }
   return sum;
 }
 
 test('snapshotSelfBytes: the sum JSON.parse gives, on this process, with strings that mimic the excluded name', () => {
   // strings a program could hold that contain the excluded name, quotes and escapes
-  const decoys = ['x"(object properties)', '(object properties)\\', '"(object properties)"', 'ü\n(object properties)'].map((s) => s.repeat(2));
+  const decoys = [
+    'x"(object properties)',
+    '(object properties)\\',
+    '"(object properties)"',
+    'ü\n(object properties)',
+  ].map((s) => s.repeat(2));
   const file = join(files.dir, 'this.heapsnapshot');
   v8.writeHeapSnapshot(file);
   const bytes = readFileSync(file);
@@ -33,7 +43,11 @@ test('snapshotSelfBytes: the sum JSON.parse gives, on this process, with strings
     [[], 'no such string anywhere'],
     [['string'], decoys[0]],
   ] as [string[], string][]) {
-    assert.equal(snapshotSelfBytes(bytes, types, name), parsedSelfBytes(bytes.toString('utf8'), types, name), `${types} ${name}`);
+    assert.equal(
+      snapshotSelfBytes(bytes, types, name),
+      parsedSelfBytes(bytes.toString('utf8'), types, name),
+      `${types} ${name}`,
+    );
   }
   assert.ok(decoys.length);
   assert.throws(() => snapshotSelfBytes(Buffer.from('{"snapshot":{}}'), [], ''), /not a V8 heap snapshot/);

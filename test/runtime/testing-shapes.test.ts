@@ -23,10 +23,19 @@ function run(args: string[]): Promise<{ status: number | null; out: string }> {
   });
 }
 
-test('expectNoLeaks: clean functions of every shape pass 100 times under node:test and vitest; a 16-byte leak is caught', { timeout: 300_000 }, async () => {
+test('expectNoLeaks: clean functions of every shape pass 100 times under node:test and vitest; a 16-byte leak is caught', {
+  timeout: 300_000,
+}, async () => {
   const [nodeTest, vitest] = await Promise.all([
     run(['--test', '--test-reporter=spec', join(ROOT, 'test/fixtures/testing/shapes.node-test.mjs')]),
-    run([join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--root', join(ROOT, 'test/fixtures/testing/vitest'), '--reporter', 'verbose']),
+    run([
+      join(ROOT, 'node_modules/vitest/vitest.mjs'),
+      'run',
+      '--root',
+      join(ROOT, 'test/fixtures/testing/vitest'),
+      '--reporter',
+      'verbose',
+    ]),
   ]);
   assert.equal(nodeTest.status, 0, nodeTest.out);
   assert.match(nodeTest.out, /pass 11\b/);

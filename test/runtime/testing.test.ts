@@ -69,9 +69,13 @@ test('heapStats: dhat-rs names; totals grow with what is allocated, the maximum 
   const before = heapStats();
   const big = Array.from({ length: 200_000 }, (_, i) => ({ i }));
   const during = heapStats();
-  assert.ok(during.totalBytes - before.totalBytes >= 200_000 * 16, `allocated ${during.totalBytes - before.totalBytes}`);
+  assert.ok(
+    during.totalBytes - before.totalBytes >= 200_000 * 16,
+    `allocated ${during.totalBytes - before.totalBytes}`,
+  );
   assert.ok(during.maxBytes >= during.currBytes);
   assert.equal(big.length, 200_000);
   assert.equal(during.currBlocks, undefined, 'V8 does not count objects');
-  for (const k of ['currBytes', 'maxBytes', 'totalBytes', 'externalBytes'] as const) assert.ok(Number.isFinite(during[k]) && during[k] >= 0, k);
+  for (const k of ['currBytes', 'maxBytes', 'totalBytes', 'externalBytes'] as const)
+    assert.ok(Number.isFinite(during[k]) && during[k] >= 0, k);
 });

@@ -21,7 +21,10 @@ interface CheckFlags extends ReadFlags {
 
 /** The limits the options and the budget file set; none at all is bad input. */
 async function limitsOf(flags: CheckFlags): Promise<Limit[]> {
-  const [{ parseBudget, parseLimit, parseLimitAssignment }, { readFile }] = await Promise.all([import('../../analyze/budget.js'), import('node:fs/promises')]);
+  const [{ parseBudget, parseLimit, parseLimitAssignment }, { readFile }] = await Promise.all([
+    import('../../analyze/budget.js'),
+    import('node:fs/promises'),
+  ]);
   const limits: Limit[] = [];
   if (flags.budget) {
     let text: string;
@@ -42,7 +45,10 @@ async function limitsOf(flags: CheckFlags): Promise<Limit[]> {
   ];
   for (const [cost, value] of given) if (value !== undefined) limits.push(parseLimit(cost, value));
   for (const assignment of flags.max ?? []) limits.push(parseLimitAssignment(assignment));
-  if (limits.length === 0) throw new HeapflameError('no limits: give --max-peak, --max-leaked, --max-temporary, --max-allocations, --max-allocated, --max-tasks, --max COST=LIMIT or --budget');
+  if (limits.length === 0)
+    throw new HeapflameError(
+      'no limits: give --max-peak, --max-leaked, --max-temporary, --max-allocations, --max-allocated, --max-tasks, --max COST=LIMIT or --budget',
+    );
   return limits;
 }
 
@@ -51,7 +57,9 @@ export const check: CliCommand = {
   configure: (cmd: Command) =>
     readOptions(
       cmd
-        .description('check a profile against memory limits (CI): exit 0 within budget, 1 when a limit is exceeded, 2 on bad input')
+        .description(
+          'check a profile against memory limits (CI): exit 0 within budget, 1 when a limit is exceeded, 2 on bad input',
+        )
         .argument('<file>', INPUT)
         .option('--max-peak <bytes>', 'peak bytes (K, M, G: 1024-based)')
         .option('--max-leaked <bytes>', 'leaked bytes (K, M, G: 1024-based)')
@@ -66,11 +74,17 @@ export const check: CliCommand = {
         .option('--link <label=url...>', 'links to artifacts in the Markdown (repeatable)'),
     ),
   async run(file: string, flags: CheckFlags) {
-    const [{ checkBudget }, report, { formatBytes, formatInt }] = await Promise.all([import('../../analyze/budget.js'), import('../../export/check-report.js'), import('../../export/format.js')]);
+    const [{ checkBudget }, report, { formatBytes, formatInt }] = await Promise.all([
+      import('../../analyze/budget.js'),
+      import('../../export/check-report.js'),
+      import('../../export/format.js'),
+    ]);
     const limits = await limitsOf(flags);
     const profile = await readProfile(file, flags);
     const t0 = performance.now();
-    const results = checkBudget(profile, limits, (cost, v) => (profile.costs.find((c) => c.id === cost)?.unit === 'bytes' ? formatBytes(v) : formatInt(Math.round(v))));
+    const results = checkBudget(profile, limits, (cost, v) =>
+      profile.costs.find((c) => c.id === cost)?.unit === 'bytes' ? formatBytes(v) : formatInt(Math.round(v)),
+    );
     const seconds = Number(((performance.now() - t0) / 1000).toFixed(3));
     const links = (flags.link ?? []).map((l) => {
       const at = l.indexOf('=');

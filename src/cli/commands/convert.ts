@@ -7,7 +7,9 @@ export const convert: CliCommand = {
   configure: (cmd: Command) =>
     readOptions(
       cmd
-        .description('write a profile in another format, chosen by the output name: .pb.gz (pprof), .speedscope.json, .dhat.json, .folded, .heapflame')
+        .description(
+          'write a profile in another format, chosen by the output name: .pb.gz (pprof), .speedscope.json, .dhat.json, .folded, .heapflame',
+        )
         .argument('<file>', INPUT)
         .requiredOption('-o, --output <file>', 'the converted profile (- for stdout)')
         .option('-c, --cost <cost>', `folded output: ${COST_HELP}`),

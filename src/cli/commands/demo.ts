@@ -25,17 +25,32 @@ interface DemoFlags {
  * the server ends with this process (its IPC channel closes), however this one ends.
  */
 async function serve(flags: DemoFlags): Promise<ExitStatus> {
-  if (Boolean(flags.tlsCert) !== Boolean(flags.tlsKey)) throw new HeapflameError('TLS needs both --tls-cert and --tls-key');
+  if (Boolean(flags.tlsCert) !== Boolean(flags.tlsKey))
+    throw new HeapflameError('TLS needs both --tls-cert and --tls-key');
   const { spawn } = await import('node:child_process');
-  const args = ['--port', String(flags.port), '--metrics-port', String(flags.metricsPort), '--host', flags.host, '--data', flags.data];
+  const args = [
+    '--port',
+    String(flags.port),
+    '--metrics-port',
+    String(flags.metricsPort),
+    '--host',
+    flags.host,
+    '--data',
+    flags.data,
+  ];
   if (flags.profileToken !== undefined) args.push('--profile-token', flags.profileToken);
   if (flags.tlsCert && flags.tlsKey) args.push('--tls-cert', flags.tlsCert, '--tls-key', flags.tlsKey);
   if (!flags.instrument) args.push('--no-instrument');
-  const server = spawn(process.execPath, [SERVER_PROGRAM, ...args], { stdio: ['inherit', 'inherit', 'inherit', 'ipc'] });
+  const server = spawn(process.execPath, [SERVER_PROGRAM, ...args], {
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+  });
   const pass = (signal: NodeJS.Signals) => server.kill(signal);
   process.on('SIGINT', pass);
   process.on('SIGTERM', pass);
-  const [code, signal] = (await new Promise((resolve) => server.once('exit', (...end) => resolve(end)))) as [number | null, NodeJS.Signals | null];
+  const [code, signal] = (await new Promise((resolve) => server.once('exit', (...end) => resolve(end)))) as [
+    number | null,
+    NodeJS.Signals | null,
+  ];
   process.off('SIGINT', pass);
   process.off('SIGTERM', pass);
   // stopped by the signal passed on: a clean end, as before
@@ -46,7 +61,9 @@ export const demo: CliCommand = {
   name: 'demo',
   configure: (cmd: Command) =>
     cmd
-      .description('record the bundled S3 GET example with its planted problems and fixed, and write reports, flame graphs and diffs to heapflame-demo/; with --serve, run the monitored S3 demo server instead')
+      .description(
+        'record the bundled S3 GET example with its planted problems and fixed, and write reports, flame graphs and diffs to heapflame-demo/; with --serve, run the monitored S3 demo server instead',
+      )
       .option('-o, --output <dir>', 'output directory', 'heapflame-demo')
       .option('--serve', 'run the S3 demo server with metrics and on-demand profiles (until Ctrl-C)')
       .option('--port <port>', 'S3 port (--serve)', parseCount, 9000)

@@ -43,7 +43,9 @@ function graphOptions(cmd: Command): Command {
     .option('--minwidth <px|%>', 'omit frames narrower than this (px, or N% of the total)', SVG_DEFAULTS.minWidth)
     .option('--countname <text>', 'unit in tooltips')
     .option('--nametype <text>', 'prefix of the hover line', SVG_DEFAULTS.nameType)
-    .addOption(new Option('--colors <palette>', 'palette (default: mem for memory, hot otherwise)').choices([...PALETTES]))
+    .addOption(
+      new Option('--colors <palette>', 'palette (default: mem for memory, hot otherwise)').choices([...PALETTES]),
+    )
     .option('--hash', 'colours weighted by the start of the name')
     .option('--reverse', 'merge stacks from the leaf (who calls the hot functions)')
     .option('--inverted', 'icicle graph: root at the top')
@@ -64,7 +66,10 @@ export const flamegraph: CliCommand = {
         cmd
           .description('an interactive SVG flame graph (flamegraph.pl options), from a recording or folded stacks')
           .argument('<file>', INPUT)
-          .requiredOption('-o, --output <file>', 'output file: .svg (one cost) or .html (every cost, interactive report)')
+          .requiredOption(
+            '-o, --output <file>',
+            'output file: .svg (one cost) or .html (every cost, interactive report)',
+          )
           .option('-c, --cost <cost>', `SVG: ${COST_HELP}`),
       ),
     ),
@@ -72,7 +77,14 @@ export const flamegraph: CliCommand = {
     const { graphExporter } = await import('../../export/registry.js');
     const exporter = graphExporter(flags.output);
     const profile = await readProfile(file, flags, { keepOrder: flags.flamechart });
-    const { fontsize: fontSize, fonttype: fontType, fontwidth: fontWidth, minwidth: minWidth, countname: countName, nametype: nameType } = flags;
+    const {
+      fontsize: fontSize,
+      fonttype: fontType,
+      fontwidth: fontWidth,
+      minwidth: minWidth,
+      countname: countName,
+      nametype: nameType,
+    } = flags;
     const options = { ...flags, fontSize, fontType, fontWidth, minWidth, countName, nameType };
     await writeOutput(flags.output, exporter.chunks(profile, options));
     return 0;

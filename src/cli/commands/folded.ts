@@ -16,7 +16,10 @@ export const folded: CliCommand = {
   async run(file: string, flags: ReadFlags & { cost?: string; output?: string }) {
     const profile = await readProfile(file, flags);
     const { exporterNamed } = await import('../../export/registry.js');
-    await writeOutput(flags.output ?? '-', exporterNamed('folded').chunks(profile, { cost: flags.cost, heaptrackOrder: flags.rawNames }));
+    await writeOutput(
+      flags.output ?? '-',
+      exporterNamed('folded').chunks(profile, { cost: flags.cost, heaptrackOrder: flags.rawNames }),
+    );
     return 0;
   },
 };

@@ -15,22 +15,47 @@ export const record: CliCommand = {
   name: 'record',
   configure: (cmd: Command) =>
     cmd
-      .description('run a program and record its memory: Node programs with the built-in recorder, native ones with heaptrack')
+      .description(
+        'run a program and record its memory: Node programs with the built-in recorder, native ones with heaptrack',
+      )
       .argument('[command...]', 'the program and its arguments, after --')
       .option('-o, --output <file>', 'recording file (other Node processes of the run write FILE.<pid>)')
-      .addOption(new Option('--mode <mode>', 'Node: alloc = every sampled allocation; live = what is alive at exit and at the peak').choices(['alloc', 'live']).default('alloc'))
-      .option('--interval <bytes>', 'Node: bytes between samples, K and M 1024-based (default 128K; 32K: more detail, about 12 % CPU on allocation-heavy code)', parseSize)
-      .option('--precise', 'Node: turn off V8 inlining so allocations are charged to the function that makes them (slower)')
+      .addOption(
+        new Option(
+          '--mode <mode>',
+          'Node: alloc = every sampled allocation; live = what is alive at exit and at the peak',
+        )
+          .choices(['alloc', 'live'])
+          .default('alloc'),
+      )
+      .option(
+        '--interval <bytes>',
+        'Node: bytes between samples, K and M 1024-based (default 128K; 32K: more detail, about 12 % CPU on allocation-heavy code)',
+        parseSize,
+      )
+      .option(
+        '--precise',
+        'Node: turn off V8 inlining so allocations are charged to the function that makes them (slower)',
+      )
       .option('--pid <pid>', 'attach to a running native process (heaptrack -p)', parseCount)
       .passThroughOptions(),
   async run(command: string[], flags: RecordFlags) {
     const { record: recordProgram } = await import('../../record/run.js');
-    const result = await recordProgram({ command, out: flags.output, mode: flags.mode, interval: flags.interval, precise: flags.precise, pid: flags.pid });
+    const result = await recordProgram({
+      command,
+      out: flags.output,
+      mode: flags.mode,
+      interval: flags.interval,
+      precise: flags.precise,
+      pid: flags.pid,
+    });
     if (result.files.length === 0) process.stderr.write('heapflame: no recording was written\n');
     // every Node process of the run writes a file: say which holds which
     result.files.forEach((f, i) => {
       const line = result.commands[i];
-      process.stderr.write(`heapflame: wrote ${terminalSafe(f)}${line ? `: ${terminalSafe(line.split('\n')[0].slice(0, 200))}` : ''}\n`);
+      process.stderr.write(
+        `heapflame: wrote ${terminalSafe(f)}${line ? `: ${terminalSafe(line.split('\n')[0].slice(0, 200))}` : ''}\n`,
+      );
     });
     // the program's own status, as if it had run alone
     return result.signal ? { signal: result.signal } : (result.exitCode ?? 1);

@@ -23,7 +23,11 @@ export const report: CliCommand = {
         .option('-c, --cost <cost>', "only this cost's section")
         .option('--json', 'machine-readable report (schema heapflame.report/1)')
         .option('-o, --output <file>', 'write to a file instead of stdout')
-        .option('--dhat-view <metric>', "DHAT files: dh_view's program-point tree for one of its sort metrics (0-13, 1 is dh_view's default)", parseCount)
+        .option(
+          '--dhat-view <metric>',
+          "DHAT files: dh_view's program-point tree for one of its sort metrics (0-13, 1 is dh_view's default)",
+          parseCount,
+        )
         .option('-n, --top <n>', 'places per section', parseCount, 10)
         .option('-s, --stacks <n>', 'stacks per place', parseCount, 5),
     ),
@@ -37,7 +41,9 @@ export const report: CliCommand = {
     const { requireCost } = await import('../../model/profile.js');
     const sections = flags.cost === undefined ? undefined : [requireCost(profile, flags.cost).id];
     const opts = { limit: flags.top, stacksPerEntry: flags.stacks, file, sections, heaptrackCompat: flags.rawNames };
-    const text = flags.json ? (await import('../../export/report-json.js')).renderJsonReport(profile, opts) : (await import('../../export/report-text.js')).renderTextReport(profile, opts);
+    const text = flags.json
+      ? (await import('../../export/report-json.js')).renderJsonReport(profile, opts)
+      : (await import('../../export/report-text.js')).renderTextReport(profile, opts);
     await writeOutput(flags.output ?? '-', [text]);
     return 0;
   },

@@ -6,7 +6,9 @@ export const watch: CliCommand = {
   name: 'watch',
   configure: (cmd: Command) =>
     cmd
-      .description("serve a running process's memory from /proc as Prometheus metrics (RSS, peak RSS, virtual size, threads, open files); ends with the process")
+      .description(
+        "serve a running process's memory from /proc as Prometheus metrics (RSS, peak RSS, virtual size, threads, open files); ends with the process",
+      )
       .requiredOption('--pid <pid>', 'the process to watch', parseCount)
       .option('--port <port>', 'metrics port', parseCount, 9465)
       .option('--host <host>', 'listen address (default 127.0.0.1)', '127.0.0.1'),

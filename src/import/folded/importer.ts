@@ -157,13 +157,19 @@ class FoldedParser {
 
   private invalid(buf: Buffer, start: number, end: number): void {
     const want = this.columns === 2 ? '"stack before after"' : '"stack count"';
-    this.warnings.add('line', this.lineNo, `ignored, expected ${want}: ${buf.toString('utf8', start, Math.min(end, start + 120))}`);
+    this.warnings.add(
+      'line',
+      this.lineNo,
+      `ignored, expected ${want}: ${buf.toString('utf8', start, Math.min(end, start + 120))}`,
+    );
   }
 
   build(cost: FoldedImportOptions['cost'], inputWarnings: string[]): Profile {
     if (this.stacks === 0) {
       throw new HeapflameError(
-        this.lineNo === 0 ? 'no stacks: the input is empty' : 'no stacks: expected folded lines "frame;frame;... count"',
+        this.lineNo === 0
+          ? 'no stacks: the input is empty'
+          : 'no stacks: expected folded lines "frame;frame;... count"',
         { file: this.file },
       );
     }

@@ -32,7 +32,8 @@ export interface FeedOptions {
  */
 export async function feedParser(path: string, parser: HeaptrackParser, options: FeedOptions = {}): Promise<string[]> {
   // a small recording is read before a worker would have started (~40 ms)
-  if (path === '-' || options.inThread || (standby === null && ((await sizeOf(path)) ?? Infinity) < SMALL_INPUT_BYTES)) return feedInThread(path, parser, options);
+  if (path === '-' || options.inThread || (standby === null && ((await sizeOf(path)) ?? Infinity) < SMALL_INPUT_BYTES))
+    return feedInThread(path, parser, options);
   return feedFromWorker(path, parser, options);
 }
 

@@ -14,6 +14,7 @@ export const heaptrackFormat: ImportFormat = {
   load: importHeaptrack,
   // A large compressed file, or text opening like a recording, boots the decoding thread now.
   warmUp(rawHead) {
-    if (detectCompression(rawHead) !== 'none' || rawHead.length < 2 || (rawHead[0] === 0x76 && rawHead[1] === 0x20)) prestartWorker();
+    if (detectCompression(rawHead) !== 'none' || rawHead.length < 2 || (rawHead[0] === 0x76 && rawHead[1] === 0x20))
+      prestartWorker();
   },
 };

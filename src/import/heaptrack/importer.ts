@@ -2,12 +2,7 @@ import { ProfileBuilder } from '../../model/builder.js';
 import { HeapflameError } from '../../model/errors.js';
 import { type CostInfo, type Frame, type Profile, ROOT_NODE, type TimePoint } from '../../model/profile.js';
 import { HeaptrackParser, type IpEntry } from './parser.js';
-import {
-  BUILTIN_SUPPRESSIONS,
-  matchesSuppression,
-  parseSuppressionLine,
-  readSuppressionFile,
-} from './suppressions.js';
+import { BUILTIN_SUPPRESSIONS, matchesSuppression, parseSuppressionLine, readSuppressionFile } from './suppressions.js';
 import type { ImportOptions } from '../format.js';
 import { feedParser } from './feed.js';
 import { recordingLength } from './scan.js';
@@ -23,9 +18,15 @@ export const HEAPTRACK_COSTS: CostInfo[] = [
     id: 'temporary',
     unit: 'count',
     label: 'temporary allocations',
-    description: 'Allocations freed right after they were made, with no other allocation or free in between (heaptrack\'s rule).',
+    description:
+      "Allocations freed right after they were made, with no other allocation or free in between (heaptrack's rule).",
   },
-  { id: 'leaked', unit: 'bytes', label: 'leaked bytes', description: 'Bytes still allocated at the end of the recording (or window), after suppressions.' },
+  {
+    id: 'leaked',
+    unit: 'bytes',
+    label: 'leaked bytes',
+    description: 'Bytes still allocated at the end of the recording (or window), after suppressions.',
+  },
   { id: 'peak', unit: 'bytes', label: 'peak bytes', description: 'Bytes live at the moment the heap was largest.' },
   { id: 'allocated', unit: 'bytes', label: 'allocated bytes', description: 'Bytes requested in all allocations.' },
 ];
@@ -35,7 +36,11 @@ export async function importHeaptrack(path: string, options: HeaptrackImportOpti
   const needsLength = isPercent(options.from) || isPercent(options.to);
   let runMs: number | undefined;
   if (needsLength) {
-    if (path === '-') throw new HeapflameError('a time window in % needs the run length, which standard input cannot give; use ms or s', { file: path });
+    if (path === '-')
+      throw new HeapflameError(
+        'a time window in % needs the run length, which standard input cannot give; use ms or s',
+        { file: path },
+      );
     runMs = await recordingLength(path, options.input);
   }
   const fromMs = resolveTime(options.from, runMs);
@@ -50,7 +55,10 @@ export async function importHeaptrack(path: string, options: HeaptrackImportOpti
     throw new HeapflameError(`nothing could be decompressed: ${inputWarnings[0]}`, { file: path });
   }
   parser.end();
-  const warnings = [...inputWarnings.map((w) => `${path}:${parser.lineNo}: ${w} (the data ends at line ${parser.lineNo})`), ...parser.warnings.list()];
+  const warnings = [
+    ...inputWarnings.map((w) => `${path}:${parser.lineNo}: ${w} (the data ends at line ${parser.lineNo})`),
+    ...parser.warnings.list(),
+  ];
   return buildProfile(parser, options, warnings, { fromMs, toMs });
 }
 
@@ -179,7 +187,14 @@ function ipFrameList(p: HeaptrackParser, ip: IpEntry | undefined): Frame[] {
   ];
   // heaptrack lists inlined callers walking outwards; the last one is the physical function.
   for (let k = 0; k < inl.length; k += 3) {
-    frames.push({ name: s(inl[k]), file: s(inl[k + 1]), line: inl[k + 2], module, address: '', inlined: k + 3 < inl.length });
+    frames.push({
+      name: s(inl[k]),
+      file: s(inl[k + 1]),
+      line: inl[k + 2],
+      module,
+      address: '',
+      inlined: k + 3 < inl.length,
+    });
   }
   return frames.reverse();
 }
@@ -197,11 +212,22 @@ function versionString(v: number): string | undefined {
  * Deliberate fixes of heaptrack 1.4 bugs: embedded `S` lines of format-3 files work, and
  * `--suppressions FILE` adds to the built-ins instead of turning into match-all patterns.
  */
-function applySuppressions(p: HeaptrackParser, leaked: Float64Array, options: HeaptrackImportOptions, warnings: string[]) {
+function applySuppressions(
+  p: HeaptrackParser,
+  leaked: Float64Array,
+  options: HeaptrackImportOptions,
+  warnings: string[],
+) {
   const patterns: string[] = [];
   if (options.builtinSuppressions !== false) patterns.push(...BUILTIN_SUPPRESSIONS);
-  if (options.suppressionsFile) for (const p of readSuppressionFile(options.suppressionsFile, warnings)) patterns.push(p);
-  if (options.embeddedSuppressions !== false && options.heaptrackCompat && p.fileVersion >= 3 && p.embeddedSuppressions.length) {
+  if (options.suppressionsFile)
+    for (const p of readSuppressionFile(options.suppressionsFile, warnings)) patterns.push(p);
+  if (
+    options.embeddedSuppressions !== false &&
+    options.heaptrackCompat &&
+    p.fileVersion >= 3 &&
+    p.embeddedSuppressions.length
+  ) {
     warnings.push(
       `${p.embeddedSuppressions.length} leak suppressions embedded in the recording are not applied, as heaptrack_print 1.4 does not apply them to format-3 files (drop --raw-names to apply them)`,
     );
@@ -209,7 +235,8 @@ function applySuppressions(p: HeaptrackParser, leaked: Float64Array, options: He
     for (const line of p.embeddedSuppressions) {
       const parsed = parseSuppressionLine(line);
       if (parsed && 'pattern' in parsed) patterns.push(parsed.pattern);
-      else if (parsed) warnings.push(`invalid embedded suppression line, expected "leak:<pattern>": ${parsed.invalid.slice(0, 200)}`);
+      else if (parsed)
+        warnings.push(`invalid embedded suppression line, expected "leak:<pattern>": ${parsed.invalid.slice(0, 200)}`);
     }
   }
   const used = patterns.map((pattern) => ({ pattern, matches: 0, leakedBytes: 0 }));

@@ -269,9 +269,14 @@ export class HeaptrackParser {
   /** Ends the input. */
   end(): void {
     if (this.command !== undefined && this.continuation !== null) this.endContinuation(false);
-    if (!this.sawHeader) throw new HeapflameError('not a heaptrack recording: the file has no data', { file: this.file });
+    if (!this.sawHeader)
+      throw new HeapflameError('not a heaptrack recording: the file has no data', { file: this.file });
     if (!this.closed) {
-      this.warnings.add('end', this.lineNo, "the recording ends without heaptrack's closing lines (# strings, # ips): it was cut short, or the program is still running; the figures cover what was written");
+      this.warnings.add(
+        'end',
+        this.lineNo,
+        "the recording ends without heaptrack's closing lines (# strings, # ips): it was cut short, or the program is still running; the figures cover what was written",
+      );
     }
     this.timeline.finish(this.timeMs, this.tickMax);
   }
@@ -285,7 +290,8 @@ export class HeaptrackParser {
   }
 
   private outOfRange(mode: number, info: number): void {
-    if (!this.warnings.counted('index')) this.warnings.add('index', this.lineNo, `allocation index out of bounds: ${info}, maximum is: ${this.infoCount}`);
+    if (!this.warnings.counted('index'))
+      this.warnings.add('index', this.lineNo, `allocation index out of bounds: ${info}, maximum is: ${this.infoCount}`);
     if (mode === 45) this.lastInfo = 0;
   }
 
@@ -358,7 +364,7 @@ export class HeaptrackParser {
     let e = this.cur;
     if (e > s && this.buf[e - 1] === 32) e--;
     while (s < e - 1 && this.buf[s] === 48) s++;
-    return s === e ? '0' : this.buf.toString("latin1", s, e);
+    return s === e ? '0' : this.buf.toString('latin1', s, e);
   }
 
   private text(from: number): string {
@@ -367,7 +373,12 @@ export class HeaptrackParser {
 
   private failed(): void {
     // (past the warnings shown, a bad line is only counted: a damaged file has millions)
-    if (!this.warnings.counted('parse')) this.warnings.add('parse', this.lineNo, `failed to parse line: ${this.buf.toString('utf8', this.cur0, Math.min(this.end_, this.cur0 + 120))}`);
+    if (!this.warnings.counted('parse'))
+      this.warnings.add(
+        'parse',
+        this.lineNo,
+        `failed to parse line: ${this.buf.toString('utf8', this.cur0, Math.min(this.end_, this.cur0 + 120))}`,
+      );
   }
   private cur0 = 0;
 
@@ -471,7 +482,11 @@ export class HeaptrackParser {
       );
     }
     if (format > 3) {
-      this.warnings.add('version', this.lineNo, `file format ${format} is newer than the formats heapflame knows (1-3); reading it as format 3`);
+      this.warnings.add(
+        'version',
+        this.lineNo,
+        `file format ${format} is newer than the formats heapflame knows (1-3); reading it as format 3`,
+      );
     }
   }
 
@@ -480,7 +495,8 @@ export class HeaptrackParser {
     if (this.fileVersion >= 3) {
       const n = this.hex();
       if (n >= 0 && this.cur + n <= this.end_) s = this.buf.toString('utf8', this.cur, this.cur + n);
-      else this.warnings.add('string', this.lineNo, 'string shorter than its declared length (kept as an empty string)');
+      else
+        this.warnings.add('string', this.lineNo, 'string shorter than its declared length (kept as an empty string)');
     } else {
       s = this.text(this.cur0 + 2);
     }
@@ -535,7 +551,11 @@ export class HeaptrackParser {
     const index = this.traceCount;
     if (parent >= index) {
       // The writer emits parents first; a forward reference could only form cycles.
-      this.warnings.add('index', this.lineNo, `trace ${index} names parent ${parent}, which is not defined yet (treated as root)`);
+      this.warnings.add(
+        'index',
+        this.lineNo,
+        `trace ${index} names parent ${parent}, which is not defined yet (treated as root)`,
+      );
       parent = 0;
     }
     // heaptrack hides operator new: such a node becomes a copy of its caller's node.
@@ -688,4 +708,3 @@ function describeStart(buf: Buffer, start: number, end: number): string {
   const printable = head.every((c) => c === 9 || (c >= 32 && c < 127));
   return printable ? `, found "${head.toString('latin1')}"` : ', found binary data';
 }
-

@@ -19,7 +19,7 @@ export async function recordingLength(path: string, options?: InputOptions): Pro
       while (i !== -1) {
         const nl = buf.indexOf(10, i + 3);
         if (nl === -1) break;
-        const v = parseInt(buf.toString("latin1", i + 3, nl), 16);
+        const v = parseInt(buf.toString('latin1', i + 3, nl), 16);
         if (Number.isFinite(v)) last = v;
         lastComplete = nl;
         i = buf.indexOf(marker, nl);
@@ -30,6 +30,7 @@ export async function recordingLength(path: string, options?: InputOptions): Pro
   } finally {
     input.close();
   }
-  if (last === 0 && tail.length === 0) throw new HeapflameError('could not find the run length (no time stamps)', { file: path });
+  if (last === 0 && tail.length === 0)
+    throw new HeapflameError('could not find the run length (no time stamps)', { file: path });
   return last + 1;
 }

@@ -32,13 +32,18 @@ export function readSuppressionFile(path: string, warnings: string[]): string[] 
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new HeapflameError(`cannot read suppression file (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { file: path });
+    throw new HeapflameError(`cannot read suppression file (${(e as NodeJS.ErrnoException).code ?? String(e)})`, {
+      file: path,
+    });
   }
   const patterns: string[] = [];
   text.split('\n').forEach((line, i) => {
     const p = parseSuppressionLine(line);
     if (p && 'pattern' in p) patterns.push(p.pattern);
-    else if (p) warnings.push(`${path}:${i + 1}: invalid suppression line, expected "leak:<pattern>": ${p.invalid.slice(0, 200)}`);
+    else if (p)
+      warnings.push(
+        `${path}:${i + 1}: invalid suppression line, expected "leak:<pattern>": ${p.invalid.slice(0, 200)}`,
+      );
   });
   return patterns;
 }

@@ -102,7 +102,8 @@ export class HeaptrackTokenizer {
       const nl = buf.indexOf(10, pos);
       if (nl === -1) return pos;
       this.text(buf, pos, nl);
-      if ((buf[pos] === 73 && buf[pos + 1] === 32) || (this.headerBytes += nl - pos + 1) > MAX_HEADER_BYTES) this.header = false;
+      if ((buf[pos] === 73 && buf[pos + 1] === 32) || (this.headerBytes += nl - pos + 1) > MAX_HEADER_BYTES)
+        this.header = false;
       pos = nl + 1;
     }
     return pos;

@@ -11,7 +11,8 @@ import { openInput } from '../io/input.js';
  */
 const port = parentPort!;
 // Started with its job, or on standby (booted ahead of time) until the job arrives.
-const job: WorkerInput = (workerData as WorkerInput | null) ?? (await new Promise((resolve) => port.once('message', resolve)));
+const job: WorkerInput =
+  (workerData as WorkerInput | null) ?? (await new Promise((resolve) => port.once('message', resolve)));
 const { path, input: inputOptions, ring } = job;
 const ctl = new Int32Array(ring.control);
 const progress = new Float64Array(ring.progress);

@@ -55,7 +55,8 @@ async function stdinHead(): Promise<Buffer> {
     head = await decodedHead(Buffer.concat(raw));
     if (head.length >= HEAD_BYTES || rawBytes >= SMALL_INPUT_BYTES) break;
   }
-  if (rawBytes === 0) throw new HeapflameError('standard input is empty, expected a recording or folded stacks', { file: '-' });
+  if (rawBytes === 0)
+    throw new HeapflameError('standard input is empty, expected a recording or folded stacks', { file: '-' });
   putBackStdin(raw);
   return head;
 }
@@ -92,7 +93,8 @@ async function decodedHead(raw: Buffer): Promise<Buffer> {
   const compression = detectCompression(raw);
   if (compression === 'none') return raw.subarray(0, HEAD_BYTES);
   try {
-    if (compression === 'gzip') return gunzipSync(raw, { finishFlush: zlibConstants.Z_SYNC_FLUSH }).subarray(0, HEAD_BYTES);
+    if (compression === 'gzip')
+      return gunzipSync(raw, { finishFlush: zlibConstants.Z_SYNC_FLUSH }).subarray(0, HEAD_BYTES);
     return await zstdHead(raw, HEAD_BYTES);
   } catch {
     return Buffer.alloc(0); // not decodable here: the importer reports it

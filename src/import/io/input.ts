@@ -1,5 +1,17 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, closeSync, constants, mkdtempSync, openSync, promises as fsp, readdirSync, readFileSync, readlinkSync, readSync, rmSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  mkdtempSync,
+  openSync,
+  promises as fsp,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  readSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { FileHandle } from 'node:fs/promises';
 import { delimiter, join, resolve } from 'node:path';
@@ -25,8 +37,6 @@ export interface InputOptions {
   /** Formats read whole (JSON, pprof): the most decompressed bytes taken (see limits.ts). */
   maxWholeBytes?: number;
 }
-
-
 
 export interface Input {
   /** Path as given ('-' for stdin). */
@@ -91,7 +101,8 @@ export const SMALL_INPUT_BYTES = 1 << 20;
 
 function defaultZstdDecoder(totalBytes: number | undefined): ZstdDecoder {
   const available = availableZstdDecoders();
-  if (totalBytes !== undefined && totalBytes < SMALL_INPUT_BYTES) return available.find((d) => d !== 'zstd-cli') ?? available[0];
+  if (totalBytes !== undefined && totalBytes < SMALL_INPUT_BYTES)
+    return available.find((d) => d !== 'zstd-cli') ?? available[0];
   return available[0];
 }
 
@@ -143,7 +154,14 @@ export async function openInput(path: string, options: InputOptions = {}): Promi
     } catch (e) {
       if (e instanceof HeapflameError) throw e;
       const code = (e as NodeJS.ErrnoException).code;
-      throw new HeapflameError(code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, expected a recording file' : `cannot read file (${code ?? String(e)})`, { file: path });
+      throw new HeapflameError(
+        code === 'ENOENT'
+          ? 'file not found'
+          : code === 'EISDIR'
+            ? 'is a directory, expected a recording file'
+            : `cannot read file (${code ?? String(e)})`,
+        { file: path },
+      );
     }
     let closed = false;
     closeRaw = () => {
@@ -187,7 +205,9 @@ export async function openInput(path: string, options: InputOptions = {}): Promi
       try {
         r = await it.next();
       } catch (e) {
-        throw new HeapflameError(`cannot read file (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { file: path });
+        throw new HeapflameError(`cannot read file (${(e as NodeJS.ErrnoException).code ?? String(e)})`, {
+          file: path,
+        });
       }
       if (r.done) return;
       read += r.value.length;
@@ -220,7 +240,8 @@ export async function openInput(path: string, options: InputOptions = {}): Promi
           closeDecoder = close;
           readPosition = position ?? null;
         };
-        chunks = () => decodeThroughFifo(cli, path, warnings, setClose) ?? decodeWithCli(cli, { file: path }, warnings, setClose);
+        chunks = () =>
+          decodeThroughFifo(cli, path, warnings, setClose) ?? decodeWithCli(cli, { file: path }, warnings, setClose);
       }
     } else if (zstdDecoder === 'zlib') {
       const create = (zlib as ZlibWithZstd).createZstdDecompress;
@@ -301,7 +322,12 @@ async function* decodeWithCli(
     await feeding;
     const code = await exited;
     if (code !== 0 && code !== null) {
-      const msg = stderr.trim().split('\n').pop()?.replace(/^zstd: /, '') || `zstd exited with code ${code}`;
+      const msg =
+        stderr
+          .trim()
+          .split('\n')
+          .pop()
+          ?.replace(/^zstd: /, '') || `zstd exited with code ${code}`;
       warnings.push(`zstd data ends early or is corrupt (${msg}); using what could be decompressed`);
     }
   }
@@ -333,7 +359,9 @@ function decodeThroughFifo(
     // --no-check: the frame checksum costs ~10 % of decoding; damage still shows as bad
     // structure, and the parser takes any bytes.
     const writer = openSync(fifo, constants.O_RDWR);
-    child = spawn(cli, ['-d', '-c', '-q', '--no-progress', '--no-check', '--', file], { stdio: ['ignore', writer, 'pipe'] });
+    child = spawn(cli, ['-d', '-c', '-q', '--no-progress', '--no-check', '--', file], {
+      stdio: ['ignore', writer, 'pipe'],
+    });
     reader = openSync(fifo, constants.O_RDONLY);
     closeSync(writer);
   } catch {
@@ -366,14 +394,20 @@ function decodeThroughFifo(
       }
       atEnd = !closed;
     } finally {
-      if (!atEnd) close(); // abandoned early: stop zstd
+      if (!atEnd)
+        close(); // abandoned early: stop zstd
       else if (!closed) {
         closed = true;
         closeSync(reader);
       }
       const code = await exited;
       if (atEnd && code !== 0) {
-        const msg = stderr.trim().split('\n').pop()?.replace(/^zstd: /, '') || `zstd exited with code ${code}`;
+        const msg =
+          stderr
+            .trim()
+            .split('\n')
+            .pop()
+            ?.replace(/^zstd: /, '') || `zstd exited with code ${code}`;
         warnings.push(`zstd data ends early or is corrupt (${msg}); using what could be decompressed`);
       }
     }
@@ -435,7 +469,12 @@ export async function zstdHead(bytes: Buffer, max: number): Promise<Buffer> {
   const out: Buffer[] = [];
   let size = 0;
   const warnings: string[] = [];
-  for await (const chunk of decodeWithFzstd((async function* () { yield bytes; })(), warnings)) {
+  for await (const chunk of decodeWithFzstd(
+    (async function* () {
+      yield bytes;
+    })(),
+    warnings,
+  )) {
     out.push(Buffer.from(chunk));
     size += chunk.length;
     if (size >= max) break;

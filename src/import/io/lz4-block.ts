@@ -5,7 +5,12 @@
  * beyond the limit, is an error (hostile input cannot write outside the buffer or grow it
  * without bound).
  */
-export function decodeLz4Block(src: Uint8Array, out: Uint8Array, at: number, limit: number): { out: Uint8Array; end: number } {
+export function decodeLz4Block(
+  src: Uint8Array,
+  out: Uint8Array,
+  at: number,
+  limit: number,
+): { out: Uint8Array; end: number } {
   let op = at;
   let ip = 0;
   const room = (n: number) => {
@@ -40,7 +45,8 @@ export function decodeLz4Block(src: Uint8Array, out: Uint8Array, at: number, lim
     if (ip + 2 > src.length) throw new Error('an LZ4 offset runs past the block');
     const offset = src[ip] | (src[ip + 1] << 8);
     ip += 2;
-    if (offset === 0 || offset > op - at) throw new Error(`an LZ4 reference points before the block's output (offset ${offset})`);
+    if (offset === 0 || offset > op - at)
+      throw new Error(`an LZ4 reference points before the block's output (offset ${offset})`);
     const match = length(token & 15) + 4;
     room(match);
     // byte by byte: a match may overlap what it is copying (runs)

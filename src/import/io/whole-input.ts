@@ -6,7 +6,11 @@ import { DEFAULT_MAX_WHOLE_BYTES } from '../../model/limits.js';
 const mib = (bytes: number) => `${Math.round((bytes / 2 ** 20) * 10) / 10} MiB`;
 
 /** The whole (decompressed) input, for formats that cannot be parsed in pieces. */
-export async function readWhole(path: string, what: string, options?: InputOptions): Promise<{ bytes: Buffer; warnings: string[] }> {
+export async function readWhole(
+  path: string,
+  what: string,
+  options?: InputOptions,
+): Promise<{ bytes: Buffer; warnings: string[] }> {
   const input = await openInput(path, options);
   const max = options?.maxWholeBytes ?? DEFAULT_MAX_WHOLE_BYTES;
   const parts: Buffer[] = [];
@@ -16,7 +20,10 @@ export async function readWhole(path: string, what: string, options?: InputOptio
       size += chunk.length;
       // checked before the chunk is kept: at most the bound is ever held
       if (size > max) {
-        throw new HeapflameError(`more than ${mib(max)} of ${what} once decompressed; ${what} is read whole, up to --max-document (default ${mib(DEFAULT_MAX_WHOLE_BYTES)})`, { file: path });
+        throw new HeapflameError(
+          `more than ${mib(max)} of ${what} once decompressed; ${what} is read whole, up to --max-document (default ${mib(DEFAULT_MAX_WHOLE_BYTES)})`,
+          { file: path },
+        );
       }
       parts.push(Buffer.from(chunk));
     }
@@ -26,7 +33,10 @@ export async function readWhole(path: string, what: string, options?: InputOptio
   return { bytes: Buffer.concat(parts), warnings: input.warnings };
 }
 
-export async function readJsonDocument(path: string, options?: InputOptions): Promise<{ doc: unknown; warnings: string[] }> {
+export async function readJsonDocument(
+  path: string,
+  options?: InputOptions,
+): Promise<{ doc: unknown; warnings: string[] }> {
   const { bytes, warnings } = await readWhole(path, 'JSON', options);
   try {
     return { doc: JSON.parse(bytes.toString('utf8')), warnings };
