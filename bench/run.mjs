@@ -354,8 +354,8 @@ try {
     }
     const widths = header.map((_, c) => Math.max(...rows.map((r) => r[c].length)));
     for (const [i, r] of rows.entries()) {
-      console.log('   ' + r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '));
-      if (i === 0) console.log('   ' + widths.map((w) => '-'.repeat(w)).join('  '));
+      console.log(`   ${r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')}`);
+      if (i === 0) console.log(`   ${widths.map((w) => '-'.repeat(w)).join('  ')}`);
     }
     if (!anchor) console.log('   (anchor missing: heaptrack_print is not installed, no ratio)');
     else if (!anchor.ok) console.log('   (anchor missing: heaptrack_print failed, no ratio)');
@@ -399,6 +399,6 @@ try {
 
 if (opts.json) {
   fs.mkdirSync(path.dirname(opts.json), { recursive: true });
-  fs.writeFileSync(opts.json, JSON.stringify(report, null, 2) + '\n');
+  fs.writeFileSync(opts.json, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`numbers written to ${opts.json}`);
 }

@@ -75,7 +75,9 @@ function buildTree(d: Data): Tree {
   d.labels
     .map((_, i) => i)
     .sort((a, b) => (d.labels[a] < d.labels[b] ? -1 : d.labels[a] > d.labels[b] ? 1 : 0))
-    .forEach((l, r) => (rank[l] = r));
+    .forEach((l, r) => {
+      rank[l] = r;
+    });
   const order = Array.from({ length: count - 1 }, (_, i) => i + 1).sort(
     (a, b) => parent[a] - parent[b] || rank[label[a]] - rank[label[b]],
   );
@@ -109,97 +111,109 @@ function colorOf(name: string, bytes: boolean, dark: boolean): string {
   return `hsl(${hue.toFixed(0)},${(60 + w * 25).toFixed(0)}%,${dark ? 35 + w * 10 : 55 + w * 12}%)`;
 }
 
-async function main(): Promise<void> {
-  const data = await loadData();
-  const tree = buildTree(data);
-  const canvas = $<HTMLCanvasElement>('flame');
-  const ctx = canvas.getContext('2d')!;
-  const tip = $('tip');
-  const costSelect = $<HTMLSelectElement>('cost');
-  const searchBox = $<HTMLInputElement>('search');
-  const caseBox = $<HTMLInputElement>('case');
-  const icicleBox = $<HTMLInputElement>('icicle');
-  const crumbs = $('crumbs');
-  const matched = $('matched');
-  document.title = data.title;
-  $('title').textContent = data.title;
+/** The page's controls, looked up once. */
+function controls() {
+  return {
+    canvas: $<HTMLCanvasElement>('flame'),
+    tip: $('tip'),
+    costSelect: $<HTMLSelectElement>('cost'),
+    searchBox: $<HTMLInputElement>('search'),
+    caseBox: $<HTMLInputElement>('case'),
+    icicleBox: $<HTMLInputElement>('icicle'),
+    crumbs: $('crumbs'),
+    matched: $('matched'),
+  };
+}
 
-  data.costs.forEach((c, i) => {
-    const o = document.createElement('option');
-    o.value = String(i);
-    o.textContent = c.label;
-    costSelect.appendChild(o);
-  });
-  const summary = $('summary');
-  for (const [k, v] of data.summary) {
-    const row = document.createElement('tr');
-    const a = document.createElement('th');
-    a.textContent = k;
-    const b = document.createElement('td');
-    b.textContent = v;
-    row.append(a, b);
-    summary.appendChild(row);
+/** What one drawing of the graph paints with. */
+interface Paint {
+  total: Float64Array;
+  bytes: boolean;
+  isDark: boolean;
+  /** Differential data: the largest change below the root, which the colours scale to. */
+  maxDelta: number;
+}
+
+const isDarkScheme = () => window.matchMedia?.('(prefers-color-scheme: dark)').matches === true;
+
+/** The flame graph and what it shows: the cost, the zoomed frame, the search; redrawn on each change. */
+class FlameView {
+  private readonly ui = controls();
+  private readonly ctx: CanvasRenderingContext2D;
+  // the profile's main cost; differential data opens on `after`, whose widths the colours describe
+  readonly state = { cost: 0, zoom: 0, search: null as RegExp | null };
+  /** Drawn frames per row, for hit testing: [node, x0, x1] in px. */
+  private rows: number[][] = [];
+  private readonly matches: Uint8Array;
+  /** Per cost: the deepest frame with a value (the canvas is as tall as that). */
+  private readonly depthOfCost: number[] = [];
+
+  constructor(
+    private readonly data: Data,
+    private readonly tree: Tree,
+  ) {
+    this.ctx = this.ui.canvas.getContext('2d')!;
+    this.matches = new Uint8Array(tree.count);
+    this.state.cost = data.main ?? (data.diff ? 1 : 0);
   }
 
-  // the profile's main cost; differential data opens on `after`, whose widths the colours describe
-  const state = { cost: data.main ?? (data.diff ? 1 : 0), zoom: 0, search: null as RegExp | null };
-  costSelect.value = String(state.cost);
-  // drawn frames per row, for hit testing: [node, x0, x1] in px
-  let rows: number[][] = [];
-  const matches = new Uint8Array(tree.count);
-
-  const dark = () => window.matchMedia?.('(prefers-color-scheme: dark)').matches === true;
+  /** Title, the cost choice and the summary table. */
+  fillPage(): void {
+    const { data, ui } = this;
+    document.title = data.title;
+    $('title').textContent = data.title;
+    data.costs.forEach((c, i) => {
+      const o = document.createElement('option');
+      o.value = String(i);
+      o.textContent = c.label;
+      ui.costSelect.appendChild(o);
+    });
+    const summary = $('summary');
+    for (const [k, v] of data.summary) {
+      const row = document.createElement('tr');
+      const a = document.createElement('th');
+      a.textContent = k;
+      const b = document.createElement('td');
+      b.textContent = v;
+      row.append(a, b);
+      summary.appendChild(row);
+    }
+    ui.costSelect.value = String(this.state.cost);
+  }
 
   /** after - before, inclusive (differential data). */
-  function delta(n: number): number {
-    return tree.total[1][n] - tree.total[0][n];
+  delta(n: number): number {
+    return this.tree.total[1][n] - this.tree.total[0][n];
   }
 
-  function xOf(n: number): number {
-    // offset of node n among its ancestors' children, in value units
-    let x = 0;
-    const total = tree.total[state.cost];
-    for (let c = n; c > 0; c = tree.parent[c]) {
-      for (let s = tree.firstChild[tree.parent[c]]; s !== c && s >= 0; s = tree.nextSibling[s]) x += total[s];
-    }
-    return x;
-  }
-
-  // the canvas is as tall as the deepest frame with a value in the shown cost
-  const depthOfCost: number[] = [];
-  function shownDepth(): number {
-    let d = depthOfCost[state.cost];
+  private shownDepth(): number {
+    let d = this.depthOfCost[this.state.cost];
     if (d === undefined) {
       d = 0;
-      const t = tree.total[state.cost];
-      for (let n = 1; n < tree.count; n++) if (t[n] !== 0 && tree.depth[n] > d) d = tree.depth[n];
-      depthOfCost[state.cost] = d;
+      const t = this.tree.total[this.state.cost];
+      for (let n = 1; n < this.tree.count; n++) if (t[n] !== 0 && this.tree.depth[n] > d) d = this.tree.depth[n];
+      this.depthOfCost[this.state.cost] = d;
     }
     return d;
   }
 
-  function draw(): void {
-    const cost = data.costs[state.cost];
+  draw(): void {
+    const { tree, state, data, ctx } = this;
     const total = tree.total[state.cost];
-    const bytes = cost.unit === 'bytes';
-    const isDark = dark();
-    const zoomDepth = tree.depth[state.zoom];
-    const height = (shownDepth() + 1) * ROW;
-    const width = fitCanvas(canvas, ctx, height);
+    const height = (this.shownDepth() + 1) * ROW;
+    const width = fitCanvas(this.ui.canvas, ctx, height);
     ctx.font = '12px system-ui, sans-serif';
     ctx.textBaseline = 'middle';
-    rows = Array.from({ length: shownDepth() + 1 }, () => []);
-    const zx = xOf(state.zoom);
+    this.rows = Array.from({ length: this.shownDepth() + 1 }, () => []);
     const zw = total[state.zoom] || 1;
     const scale = width / zw;
-    const icicle = icicleBox.checked;
-    const rowY = (d: number) => (icicle ? d * ROW : height - (d + 1) * ROW);
-    // differential data: the change of each frame, scaled to the largest one below the root
+    const rowY = (d: number) => (this.ui.icicleBox.checked ? d * ROW : height - (d + 1) * ROW);
     let maxDelta = 0;
-    if (data.diff) for (let n = 1; n < tree.count; n++) maxDelta = Math.max(maxDelta, Math.abs(delta(n)));
+    if (data.diff) for (let n = 1; n < tree.count; n++) maxDelta = Math.max(maxDelta, Math.abs(this.delta(n)));
+    const paint: Paint = { total, bytes: data.costs[state.cost].unit === 'bytes', isDark: isDarkScheme(), maxDelta };
     // ancestors of the zoomed frame: full width, faded
-    for (let a = tree.parent[state.zoom], d = zoomDepth - 1; a >= 0; a = tree.parent[a], d--) {
-      paint(a, 0, width, rowY(tree.depth[a]), 0.5);
+    for (let a = tree.parent[state.zoom]; a >= 0; a = tree.parent[a]) {
+      this.paint(paint, a, 0, width, rowY(tree.depth[a]), 0.5);
       if (a === 0) break;
     }
     let matchedValue = 0;
@@ -210,8 +224,8 @@ async function main(): Promise<void> {
       const n = stack.pop()!;
       const w = total[n] * scale;
       if (w < 0.3) continue;
-      paint(n, x, w, rowY(tree.depth[n]), 1);
-      if (matches[n]) matchedValue += total[n];
+      this.paint(paint, n, x, w, rowY(tree.depth[n]), 1);
+      if (this.matches[n]) matchedValue += total[n];
       let cx = x;
       const kids: number[] = [];
       for (let c = tree.firstChild[n]; c >= 0; c = tree.nextSibling[c]) {
@@ -220,47 +234,44 @@ async function main(): Promise<void> {
       }
       for (let i = kids.length - 2; i >= 0; i -= 2) stack.push(kids[i], kids[i + 1]);
     }
-    matched.textContent = state.search ? `Matched: ${((100 * matchedValue) / zw).toFixed(1)}%` : '';
+    this.ui.matched.textContent = state.search ? `Matched: ${((100 * matchedValue) / zw).toFixed(1)}%` : '';
+    this.crumbsFor();
+  }
 
-    function paint(n: number, x: number, w: number, y: number, alpha: number): void {
-      const name = n === 0 ? 'all' : tree.labels[tree.label[n]];
-      ctx.globalAlpha = alpha;
-      ctx.fillStyle =
-        matches[n] && state.search
-          ? '#e600e6'
-          : data.diff
-            ? diffColor(delta(n), maxDelta)
-            : n === 0
-              ? isDark
-                ? '#444'
-                : '#ddd'
-              : colorOf(name, bytes, isDark);
-      ctx.fillRect(x, y, Math.max(w - 0.5, 0.5), ROW - 1);
-      if (w > 30) {
-        ctx.fillStyle = isDark ? '#fff' : '#000';
-        const chars = Math.floor((w - 6) / 7);
-        ctx.fillText(name.length <= chars ? name : `${name.slice(0, Math.max(chars - 2, 0))}..`, x + 3, y + ROW / 2, w - 6);
-      }
-      ctx.globalAlpha = 1;
-      rows[tree.depth[n]].push(n, x, x + w);
-    }
-    crumbsFor();
+  private paint(p: Paint, n: number, x: number, w: number, y: number, alpha: number): void {
+    const { ctx, tree } = this;
+    const name = n === 0 ? 'all' : tree.labels[tree.label[n]];
+    ctx.globalAlpha = alpha;
+    ctx.fillStyle =
+      this.matches[n] && this.state.search
+        ? '#e600e6'
+        : this.data.diff
+          ? diffColor(this.delta(n), p.maxDelta)
+          : n === 0
+            ? p.isDark
+              ? '#444'
+              : '#ddd'
+            : colorOf(name, p.bytes, p.isDark);
+    drawFrame(ctx, name, x, y, w, p.isDark);
+    ctx.globalAlpha = 1;
+    this.rows[tree.depth[n]].push(n, x, x + w);
   }
 
   /** Marks matches; only the outermost match of a stack counts towards "Matched". */
-  function search(): void {
+  search(): void {
+    const { tree, matches, ui } = this;
     matches.fill(0);
-    state.search = null;
-    const text = searchBox.value;
-    if (!text) return draw();
+    this.state.search = null;
+    const text = ui.searchBox.value;
+    if (!text) return this.draw();
     let re: RegExp;
     try {
-      re = new RegExp(text, caseBox.checked ? '' : 'i');
+      re = new RegExp(text, ui.caseBox.checked ? '' : 'i');
     } catch {
-      matched.textContent = 'invalid regular expression';
+      ui.matched.textContent = 'invalid regular expression';
       return;
     }
-    state.search = re;
+    this.state.search = re;
     const hit = tree.labels.map((l) => re.test(l));
     const inside = new Uint8Array(tree.count);
     for (let n = 1; n < tree.count; n++) {
@@ -268,57 +279,61 @@ async function main(): Promise<void> {
       if (hit[tree.label[n]] && !under) matches[n] = 1;
       inside[n] = under || hit[tree.label[n]] ? 1 : 0;
     }
-    draw();
+    this.draw();
   }
 
-  function crumbsFor(): void {
+  private crumbsFor(): void {
+    const { crumbs } = this.ui;
     crumbs.textContent = '';
     const path: number[] = [];
-    for (let n = state.zoom; n > 0; n = tree.parent[n]) path.unshift(n);
+    for (let n = this.state.zoom; n > 0; n = this.tree.parent[n]) path.unshift(n);
     const add = (n: number, text: string) => {
       const b = document.createElement('button');
       b.textContent = text;
-      b.addEventListener('click', () => zoom(n));
+      b.addEventListener('click', () => this.zoom(n));
       crumbs.appendChild(b);
     };
     add(0, 'all');
-    for (const n of path) add(n, tree.labels[tree.label[n]]);
+    for (const n of path) add(n, this.tree.labels[this.tree.label[n]]);
   }
 
-  function zoom(n: number): void {
-    state.zoom = n;
-    draw();
+  zoom(n: number): void {
+    this.state.zoom = n;
+    this.draw();
   }
 
-  function nodeAt(ev: MouseEvent): number {
-    const r = canvas.getBoundingClientRect();
+  private nodeAt(ev: MouseEvent): number {
+    const r = this.ui.canvas.getBoundingClientRect();
     const x = ev.clientX - r.left;
     const y = ev.clientY - r.top;
-    const height = (shownDepth() + 1) * ROW;
-    const depth = icicleBox.checked ? Math.floor(y / ROW) : Math.floor((height - y) / ROW);
-    const row = rows[depth];
+    const height = (this.shownDepth() + 1) * ROW;
+    const depth = this.ui.icicleBox.checked ? Math.floor(y / ROW) : Math.floor((height - y) / ROW);
+    const row = this.rows[depth];
     if (!row) return -1;
     for (let i = 0; i < row.length; i += 3) if (x >= row[i + 1] && x < row[i + 2]) return row[i];
     return -1;
   }
 
-  canvas.addEventListener('click', (ev) => {
-    const n = nodeAt(ev);
-    if (n >= 0) zoom(n);
-  });
-  canvas.addEventListener('mousemove', (ev) => {
-    const n = nodeAt(ev);
+  private showTip(ev: MouseEvent): void {
+    const { tip } = this.ui;
+    const n = this.nodeAt(ev);
     if (n < 0) {
       tip.hidden = true;
       return;
     }
+    const { tree, state, data } = this;
     const cost = data.costs[state.cost];
     const t = tree.total[state.cost];
     const name = n === 0 ? 'all' : tree.labels[tree.label[n]];
+    const d = this.delta(n);
     const lines = [
       name,
       `${formatValue(t[n], cost.unit)} ${cost.unit === 'bytes' ? '' : cost.label}`.trim(),
-      ...(data.diff ? [`change: ${delta(n) >= 0 ? '+' : '-'}${formatValue(Math.abs(delta(n)), cost.unit)} (before ${formatValue(tree.total[0][n], cost.unit)})`] : []),
+      ...(data.diff
+        ? [
+            `change: ${d >= 0 ? '+' : '-'}${formatValue(Math.abs(d), cost.unit)} (before ${formatValue(tree.total[0][n], cost.unit)})`,
+          ]
+        : []),
       `${((100 * t[n]) / (t[0] || 1)).toFixed(2)}% of all, ${((100 * t[n]) / (t[state.zoom] || 1)).toFixed(2)}% of the zoomed frame`,
       `self: ${formatValue(tree.self[state.cost][n], cost.unit)}`,
     ];
@@ -326,49 +341,63 @@ async function main(): Promise<void> {
     tip.hidden = false;
     tip.style.left = `${Math.min(ev.clientX + 12, window.innerWidth - 320)}px`;
     tip.style.top = `${ev.clientY + 12}px`;
-  });
-  canvas.addEventListener('mouseleave', () => (tip.hidden = true));
-  costSelect.addEventListener('change', () => {
-    state.cost = Number(costSelect.value);
-    state.zoom = 0;
-    draw();
-    table();
-  });
-  searchBox.addEventListener('input', search);
-  caseBox.addEventListener('change', search);
-  icicleBox.addEventListener('change', draw);
-  $('reset').addEventListener('click', () => {
-    searchBox.value = '';
-    search();
-    zoom(0);
-  });
-  window.addEventListener('resize', draw);
-  window.matchMedia?.('(prefers-color-scheme: dark)').addEventListener?.('change', draw);
+  }
+
+  /** The controls' events: click to zoom, hover for a tooltip, cost, search, icicle, reset. */
+  listen(): void {
+    const { ui } = this;
+    const draw = () => this.draw();
+    const search = () => this.search();
+    ui.canvas.addEventListener('click', (ev) => {
+      const n = this.nodeAt(ev);
+      if (n >= 0) this.zoom(n);
+    });
+    ui.canvas.addEventListener('mousemove', (ev) => this.showTip(ev));
+    ui.canvas.addEventListener('mouseleave', () => (ui.tip.hidden = true));
+    ui.costSelect.addEventListener('change', () => {
+      this.state.cost = Number(ui.costSelect.value);
+      this.state.zoom = 0;
+      this.draw();
+      this.table();
+    });
+    ui.searchBox.addEventListener('input', search);
+    ui.caseBox.addEventListener('change', search);
+    ui.icicleBox.addEventListener('change', draw);
+    $('reset').addEventListener('click', () => {
+      ui.searchBox.value = '';
+      this.search();
+      this.zoom(0);
+    });
+    window.addEventListener('resize', draw);
+    window.matchMedia?.('(prefers-color-scheme: dark)').addEventListener?.('change', draw);
+  }
 
   /** Top functions by self and total (a function counted once per stack), from the whole profile. */
-  function table(): void {
-    const cost = data.costs[state.cost];
+  table(): void {
+    const cost = this.data.costs[this.state.cost];
+    const labels = this.tree.labels;
     const body = $('top');
     body.textContent = '';
-    for (const [id, self, total] of data.top?.[state.cost] ?? []) {
+    for (const [id, self, total] of this.data.top?.[this.state.cost] ?? []) {
       const tr = document.createElement('tr');
-      for (const text of [formatValue(self, cost.unit), formatValue(total, cost.unit), tree.labels[id]]) {
+      for (const text of [formatValue(self, cost.unit), formatValue(total, cost.unit), labels[id]]) {
         const td = document.createElement('td');
         td.textContent = text;
         tr.appendChild(td);
       }
       tr.addEventListener('click', () => {
-        searchBox.value = `^${tree.labels[id].replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
-        search();
-        sandwich(id);
+        this.ui.searchBox.value = `^${labels[id].replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
+        this.search();
+        this.sandwich(id);
       });
       body.appendChild(tr);
     }
   }
 
   /** Callers and callees of one function, each merged over all its (outermost) occurrences. */
-  function sandwich(labelId: number): void {
-    const cost = state.cost;
+  sandwich(labelId: number): void {
+    const { tree } = this;
+    const cost = this.state.cost;
     const total = tree.total[cost];
     const self = tree.self[cost];
     const outer = (n: number) => {
@@ -389,31 +418,41 @@ async function main(): Promise<void> {
         const into = stack.pop()!;
         const m = stack.pop()!;
         callees.self[into] += self[m];
-        for (let k = tree.firstChild[m]; k >= 0; k = tree.nextSibling[k]) stack.push(k, callees.child(into, tree.label[k]));
+        for (let k = tree.firstChild[m]; k >= 0; k = tree.nextSibling[k])
+          stack.push(k, callees.child(into, tree.label[k]));
       }
     }
     $('sandwich-section').hidden = false;
     $('sandwich-name').textContent = tree.labels[labelId];
-    const unit = data.costs[cost].unit;
-    paintSmall($<HTMLCanvasElement>('callers'), callers, tree.labels, true, unit === 'bytes');
-    paintSmall($<HTMLCanvasElement>('callees'), callees, tree.labels, false, unit === 'bytes');
+    const bytes = this.data.costs[cost].unit === 'bytes';
+    paintSmall($<HTMLCanvasElement>('callers'), callers, tree.labels, true, bytes);
+    paintSmall($<HTMLCanvasElement>('callees'), callees, tree.labels, false, bytes);
   }
+}
 
-  draw();
-  table();
+async function main(): Promise<void> {
+  const data = await loadData();
+  const tree = buildTree(data);
+  const view = new FlameView(data, tree);
+  view.fillPage();
+  view.listen();
+  view.draw();
+  view.table();
   timeline(data);
+  // what the browser tests drive
   (window as unknown as { heapflame: unknown }).heapflame = {
-    zoom,
+    zoom: (n: number) => view.zoom(n),
     search: (t: string) => {
-      searchBox.value = t;
-      search();
+      $<HTMLInputElement>('search').value = t;
+      view.search();
     },
     setCost: (i: number) => {
+      const costSelect = $<HTMLSelectElement>('cost');
       costSelect.value = String(i);
       costSelect.dispatchEvent(new Event('change'));
     },
     nodeCount: tree.count,
-    sandwich: (name: string) => sandwich(tree.labels.indexOf(name)),
+    sandwich: (name: string) => view.sandwich(tree.labels.indexOf(name)),
     ready: true,
   };
 }
@@ -460,6 +499,15 @@ function fitCanvas(canvas: HTMLCanvasElement, ctx: CanvasRenderingContext2D, hei
   return width;
 }
 
+/** A frame's box in the fill style set, and its name when it fits (cut with ".."). */
+function drawFrame(ctx: CanvasRenderingContext2D, name: string, x: number, y: number, w: number, dark: boolean): void {
+  ctx.fillRect(x, y, Math.max(w - 0.5, 0.5), ROW - 1);
+  if (w <= 30) return;
+  ctx.fillStyle = dark ? '#fff' : '#000';
+  const chars = Math.floor((w - 6) / 7);
+  ctx.fillText(name.length <= chars ? name : `${name.slice(0, Math.max(chars - 2, 0))}..`, x + 3, y + ROW / 2, w - 6);
+}
+
 /** Draws a small tree (no zoom): children by label, the root full width. */
 function paintSmall(canvas: HTMLCanvasElement, t: SmallTree, labels: string[], icicle: boolean, bytes: boolean): void {
   const count = t.parent.length;
@@ -489,12 +537,7 @@ function paintSmall(canvas: HTMLCanvasElement, t: SmallTree, labels: string[], i
     const y = icicle ? depth[n] * ROW : height - (depth[n] + 1) * ROW;
     const name = labels[t.label[n]];
     ctx.fillStyle = colorOf(name, bytes, isDark);
-    ctx.fillRect(x, y, Math.max(w - 0.5, 0.5), ROW - 1);
-    if (w > 30) {
-      ctx.fillStyle = isDark ? '#fff' : '#000';
-      const chars = Math.floor((w - 6) / 7);
-      ctx.fillText(name.length <= chars ? name : `${name.slice(0, Math.max(chars - 2, 0))}..`, x + 3, y + ROW / 2, w - 6);
-    }
+    drawFrame(ctx, name, x, y, w, isDark);
     let cx = x;
     kids[n].sort((a, b) => (labels[t.label[a]] < labels[t.label[b]] ? -1 : 1));
     for (const k of kids[n]) {
@@ -527,7 +570,10 @@ function timeline(data: Data): void {
     maxY = Math.max(maxY, heap, rss);
   });
   const [peakT, peakHeap] = points[peakAt];
-  caption.textContent = `peak heap ${formatValue(peakHeap, 'bytes')} at ${((peakT - t0) / 1000).toFixed(3)} s of ${((t1 - t0) / 1000).toFixed(3)} s; RSS up to ${formatValue(points.reduce((m, p) => Math.max(m, p[2]), 0), 'bytes')}`;
+  caption.textContent = `peak heap ${formatValue(peakHeap, 'bytes')} at ${((peakT - t0) / 1000).toFixed(3)} s of ${((t1 - t0) / 1000).toFixed(3)} s; RSS up to ${formatValue(
+    points.reduce((m, p) => Math.max(m, p[2]), 0),
+    'bytes',
+  )}`;
   const render = () => {
     const height = 140;
     const width = fitCanvas(canvas, ctx, height);
@@ -537,7 +583,7 @@ function timeline(data: Data): void {
       ctx.strokeStyle = color;
       ctx.lineWidth = 1.5;
       ctx.beginPath();
-      points.forEach((p, i) => (i ? ctx.lineTo(x(p[0]), y(p[k])) : ctx.moveTo(x(p[0]), y(p[k]))));
+      for (const [i, p] of points.entries()) i ? ctx.lineTo(x(p[0]), y(p[k])) : ctx.moveTo(x(p[0]), y(p[k]));
       ctx.stroke();
     };
     line(2, '#8888cc');

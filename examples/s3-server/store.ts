@@ -188,7 +188,7 @@ export class ObjectStore {
           (m) => m.key,
           () => undefined,
         );
-      if (key !== undefined && key.startsWith(prefix) && utf8Order(key, startAfter) > 0) keys.push(key);
+      if (key?.startsWith(prefix) && utf8Order(key, startAfter) > 0) keys.push(key);
     }
     keys.sort(utf8Order);
     const objects: ObjectMeta[] = [];

@@ -120,11 +120,11 @@ export function checkBudget(
         `the budget limits "${limit.cost}", which this profile does not measure; it has: ${costList(profile)}`,
       );
     const unit = profile.costs[c].unit;
-    const valueOf = (k: number) =>
+    const costValue = (k: number) =>
       limit.match
         ? inclusiveCost(profile, k, new RegExp(limit.match))
         : (profile.totals[profile.costs[k].id] ?? sum(profile.values[k]));
-    let actual = valueOf(c);
+    let actual = costValue(c);
     let shown = format(limit.cost, actual);
     if (limit.percent) {
       // a share of all allocations (counts) or of allocated bytes (sampled recordings)
@@ -133,7 +133,7 @@ export function checkBudget(
         throw new HeapflameError(
           `a share limit on temporary needs ${unit === 'bytes' ? 'allocated' : 'allocations'}, which this profile does not have`,
         );
-      const whole = valueOf(base);
+      const whole = costValue(base);
       actual = whole > 0 ? (100 * actual) / whole : 0;
       shown = `${actual.toFixed(1)}%`;
     }

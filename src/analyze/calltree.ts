@@ -130,76 +130,107 @@ export function topLabels(tree: MergedTree, column: number, limit: number): Labe
   return ids.slice(0, limit).map((l) => ({ label: l, self: bySelf[l], total: byTotal[l] }));
 }
 
+/** The tree merged by label (step 1 of buildCallTree): self values per node, the other cost's too. */
+interface LabelTree {
+  count: number;
+  parent: Int32Array;
+  /** Label id per node; the fast path reads it from the node's frame when it is drawn. */
+  labelOf: (n: number) => number;
+  self: Float64Array;
+  /** The other cost's self values, or `self` when there is none. */
+  otherSelf: Float64Array;
+}
+
 export function buildCallTree(profile: Profile, options: CallTreeOptions = {}): CallTree {
   const c = costIndex(profile, requireCost(profile, options.cost).id);
   const o = options.otherCost !== undefined ? costIndex(profile, options.otherCost) : -1;
   const { labels, frameLabel } = labelFrames(profile, options.label ?? defaultLabel);
-
-  // 1. The tree merged by label. When every frame has its own label (folded input), the
-  //    profile's own tree already is that tree; otherwise stacks are merged again.
   const values = profile.values[c];
   const others = o >= 0 ? profile.values[o] : null;
-  const labelsUnique = labels.length - 1 === profile.frames.length;
-  let parent: Int32Array;
-  /** Label id per node; the fast path reads it from the node's frame when it is drawn. */
-  let labelOf: (n: number) => number;
-  let self: Float64Array;
-  let otherSelf: Float64Array;
-  let count: number;
-  if (labelsUnique && !options.reverse) {
-    count = profile.nodeCount;
-    parent = profile.nodeParent;
-    const nodeFrame = profile.nodeFrame;
-    labelOf = (n) => frameLabel[nodeFrame[n]];
-    self = new Float64Array(count);
-    otherSelf = others ? new Float64Array(count) : self;
-    for (let i = 0; i < profile.sampleCount; i++) {
-      self[profile.sampleNode[i]] += values[i];
-      if (others) otherSelf[profile.sampleNode[i]] += others[i];
-    }
-  } else {
-    const t = new GrowTree();
-    const pairs = new PairTable(profile.nodeCount);
-    const child = (p: number, lab: number) => {
-      let id = pairs.get(p, lab);
-      if (id < 0) {
-        id = t.add(p, lab);
-        pairs.set(p, lab, id);
-      }
-      return id;
-    };
-    if (!options.reverse) {
-      // Profile nodes come after their parents: one pass maps them all.
-      const map = new Int32Array(profile.nodeCount);
-      for (let n = 1; n < profile.nodeCount; n++)
-        map[n] = child(map[profile.nodeParent[n]], frameLabel[profile.nodeFrame[n]]);
-      for (let i = 0; i < profile.sampleCount; i++)
-        t.addSelf(map[profile.sampleNode[i]], values[i], others ? others[i] : 0);
-    } else {
-      for (let i = 0; i < profile.sampleCount; i++) {
-        let node = 0;
-        for (let n = profile.sampleNode[i]; n > 0; n = profile.nodeParent[n])
-          node = child(node, frameLabel[profile.nodeFrame[n]]);
-        t.addSelf(node, values[i], others ? others[i] : 0);
-      }
-    }
-    count = t.count;
-    parent = t.parent;
-    const label = t.label;
-    labelOf = (n) => label[n];
-    self = t.self;
-    otherSelf = t.otherSelf;
-  }
-
+  // 1. The tree merged by label. When every frame has its own label (folded input), the
+  //    profile's own tree already is that tree; otherwise stacks are merged again.
+  const tree =
+    labels.length - 1 === profile.frames.length && !options.reverse
+      ? profileTree(profile, frameLabel, values, others)
+      : mergedTree(profile, frameLabel, values, others, options.reverse === true);
   // 2. Inclusive values: children come after their parents.
-  const total = self.slice(0, count);
+  const { count, parent } = tree;
+  const total = tree.self.slice(0, count);
   for (let n = count - 1; n > 0; n--) total[parent[n]] += total[n];
-  const other = others ? otherSelf.slice(0, count) : null;
+  const other = others ? tree.otherSelf.slice(0, count) : null;
   if (other) for (let n = count - 1; n > 0; n--) other[parent[n]] += other[n];
+  // 3. The drawn nodes in depth-first order, siblings sorted.
+  return { labels, ...drawnTree(tree, labels, total, other, options), rootTotal: total[0] };
+}
 
-  // 3. The children of every node that can be drawn, as linked lists (0 ends a list: the root
-  //    is nobody's child), then a depth-first walk that keeps children above the threshold and
-  //    sorts only those. Pruned children are listed too: they still take their space.
+/** The profile's own tree, when its frames are its labels: only the self values are summed. */
+function profileTree(
+  profile: Profile,
+  frameLabel: Int32Array,
+  values: Float64Array,
+  others: Float64Array | null,
+): LabelTree {
+  const count = profile.nodeCount;
+  const nodeFrame = profile.nodeFrame;
+  const self = new Float64Array(count);
+  const otherSelf = others ? new Float64Array(count) : self;
+  for (let i = 0; i < profile.sampleCount; i++) {
+    self[profile.sampleNode[i]] += values[i];
+    if (others) otherSelf[profile.sampleNode[i]] += others[i];
+  }
+  return { count, parent: profile.nodeParent, labelOf: (n) => frameLabel[nodeFrame[n]], self, otherSelf };
+}
+
+/** Stacks merged again by label, from the root (or from the leaf, reversed). */
+function mergedTree(
+  profile: Profile,
+  frameLabel: Int32Array,
+  values: Float64Array,
+  others: Float64Array | null,
+  reverse: boolean,
+): LabelTree {
+  const t = new GrowTree();
+  const pairs = new PairTable(profile.nodeCount);
+  const child = (p: number, lab: number) => {
+    let id = pairs.get(p, lab);
+    if (id < 0) {
+      id = t.add(p, lab);
+      pairs.set(p, lab, id);
+    }
+    return id;
+  };
+  if (!reverse) {
+    // Profile nodes come after their parents: one pass maps them all.
+    const map = new Int32Array(profile.nodeCount);
+    for (let n = 1; n < profile.nodeCount; n++)
+      map[n] = child(map[profile.nodeParent[n]], frameLabel[profile.nodeFrame[n]]);
+    for (let i = 0; i < profile.sampleCount; i++)
+      t.addSelf(map[profile.sampleNode[i]], values[i], others ? others[i] : 0);
+  } else {
+    for (let i = 0; i < profile.sampleCount; i++) {
+      let node = 0;
+      for (let n = profile.sampleNode[i]; n > 0; n = profile.nodeParent[n])
+        node = child(node, frameLabel[profile.nodeFrame[n]]);
+      t.addSelf(node, values[i], others ? others[i] : 0);
+    }
+  }
+  const label = t.label;
+  return { count: t.count, parent: t.parent, labelOf: (n) => label[n], self: t.self, otherSelf: t.otherSelf };
+}
+
+/**
+ * The children of every node that can be drawn, as linked lists (0 ends a list: the root is
+ * nobody's child), then a depth-first walk that keeps children above the threshold and sorts
+ * only those. Pruned children are listed too: they still take their space.
+ */
+function drawnTree(
+  tree: LabelTree,
+  labels: string[],
+  total: Float64Array,
+  other: Float64Array | null,
+  options: CallTreeOptions,
+): Omit<CallTree, 'labels' | 'rootTotal'> {
+  const { count, parent, labelOf, self } = tree;
   const minValue = options.minValue ?? 0;
   const drawn = (n: number) => n === 0 || (total[n] >= minValue && total[n] > 0);
   const firstChild = new Int32Array(count);
@@ -210,24 +241,16 @@ export function buildCallTree(profile: Profile, options: CallTreeOptions = {}): 
     nextSibling[n] = firstChild[p];
     firstChild[p] = n;
   }
-
-  // Sort the labels once; siblings then compare by rank (an integer), not by string.
-  const rank = new Int32Array(labels.length);
-  labels
-    .map((_, i) => i)
-    .sort((a, b) => (labels[a] < labels[b] ? -1 : labels[a] > labels[b] ? 1 : 0))
-    .forEach((l, r) => (rank[l] = r));
-  const byName = (a: number, b: number) => rank[labelOf(a)] - rank[labelOf(b)];
-  const byWeight = (a: number, b: number) => total[b] - total[a] || byName(a, b);
-  const cmp = options.sort === 'weight' ? byWeight : byName;
-
-  const outLabel: number[] = [];
-  const outParent: number[] = [];
-  const outSelf: number[] = [];
-  const outTotal: number[] = [];
-  const outOther: number[] = [];
-  const outX: number[] = [];
-  const outDepth: number[] = [];
+  const cmp = siblingOrder(labels, labelOf, total, options.sort);
+  const out = {
+    label: [] as number[],
+    parent: [] as number[],
+    self: [] as number[],
+    total: [] as number[],
+    other: [] as number[],
+    x: [] as number[],
+    depth: [] as number[],
+  };
   let maxDepth = 0;
   // explicit stack: [source node, output parent, x, depth]
   const stack: number[] = [0, -1, 0, 0];
@@ -236,14 +259,14 @@ export function buildCallTree(profile: Profile, options: CallTreeOptions = {}): 
     const x = stack.pop()!;
     const outParentId = stack.pop()!;
     const src = stack.pop()!;
-    const id = outLabel.length;
-    outLabel.push(src === 0 ? -1 : labelOf(src));
-    outParent.push(outParentId);
-    outSelf.push(self[src]);
-    outTotal.push(total[src]);
-    outOther.push(other ? other[src] : 0);
-    outX.push(x);
-    outDepth.push(depth);
+    const id = out.label.length;
+    out.label.push(src === 0 ? -1 : labelOf(src));
+    out.parent.push(outParentId);
+    out.self.push(self[src]);
+    out.total.push(total[src]);
+    out.other.push(other ? other[src] : 0);
+    out.x.push(x);
+    out.depth.push(depth);
     if (depth > maxDepth) maxDepth = depth;
     const list: number[] = [];
     for (let k = firstChild[src]; k !== 0; k = nextSibling[k]) list.push(k);
@@ -259,18 +282,35 @@ export function buildCallTree(profile: Profile, options: CallTreeOptions = {}): 
     for (let e = entries.length - 2; e >= 0; e -= 2) stack.push(entries[e], id, entries[e + 1], depth + 1);
   }
   return {
-    labels,
-    label: Int32Array.from(outLabel),
-    parent: Int32Array.from(outParent),
-    depth: Int32Array.from(outDepth),
-    total: Float64Array.from(outTotal),
-    self: Float64Array.from(outSelf),
-    x: Float64Array.from(outX),
-    other: o >= 0 ? Float64Array.from(outOther) : new Float64Array(0),
-    count: outLabel.length,
+    label: Int32Array.from(out.label),
+    parent: Int32Array.from(out.parent),
+    depth: Int32Array.from(out.depth),
+    total: Float64Array.from(out.total),
+    self: Float64Array.from(out.self),
+    x: Float64Array.from(out.x),
+    other: other ? Float64Array.from(out.other) : new Float64Array(0),
+    count: out.label.length,
     maxDepth,
-    rootTotal: total[0],
   };
+}
+
+/** Siblings by name (labels sorted once: siblings then compare by rank, an integer), or widest first. */
+function siblingOrder(
+  labels: string[],
+  labelOf: (n: number) => number,
+  total: Float64Array,
+  sort: CallTreeOptions['sort'],
+) {
+  const rank = new Int32Array(labels.length);
+  labels
+    .map((_, i) => i)
+    .sort((a, b) => (labels[a] < labels[b] ? -1 : labels[a] > labels[b] ? 1 : 0))
+    .forEach((l, r) => {
+      rank[l] = r;
+    });
+  const byName = (a: number, b: number) => rank[labelOf(a)] - rank[labelOf(b)];
+  const byWeight = (a: number, b: number) => total[b] - total[a] || byName(a, b);
+  return sort === 'weight' ? byWeight : byName;
 }
 
 /** A tree under construction: parent, label and self values in growing typed arrays. */

@@ -164,9 +164,9 @@ function printLegacy(elements: readonly string[], keepHash: boolean): string {
 }
 
 /** `u7b` → `{`; only lowercase hex naming a valid, non-control char is accepted. */
-function unescapeLegacyCodePoint(escape: string): string | null {
-  if (!/^u[0-9a-f]+$/.test(escape)) return null;
-  const cp = parseInt(escape.slice(1), 16);
+function unescapeLegacyCodePoint(escaped: string): string | null {
+  if (!/^u[0-9a-f]+$/.test(escaped)) return null;
+  const cp = parseInt(escaped.slice(1), 16);
   if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return null;
   if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) return null;
   return String.fromCodePoint(cp);

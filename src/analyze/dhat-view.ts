@@ -141,14 +141,11 @@ export function dhatViewMetricEnabled(profile: Profile, m: number): boolean {
   return needs === 'none' || (needs === 'lifetimes' && has('lifetime')) || (needs === 'accesses' && has('reads'));
 }
 
-export function dhatView(profile: Profile, metric: number): DhatViewNode {
-  const m = DHAT_VIEW_METRICS[metric];
-  if (!m)
-    throw new HeapflameError(
-      `no dh_view sort metric ${metric} (there are ${DHAT_VIEW_METRICS.length}, 0 to ${DHAT_VIEW_METRICS.length - 1})`,
-    );
-  if (profile.meta.format !== 'dhat')
-    throw new HeapflameError(`dh_view's tree is for DHAT profiles (this one is ${profile.meta.format})`);
+/** Where a program point ends, in the trie of stacks. */
+const END = -1;
+
+/** The value column of each DHAT field the profile has (null where it has not). */
+function fieldColumns(profile: Profile): Record<keyof Sums, Float64Array | null> {
   const columns = Object.fromEntries(
     (Object.keys(FIELD_COSTS) as (keyof Sums)[]).map((f) => {
       const c = profile.costs.findIndex((x) => FIELD_COSTS[f].includes(x.id));
@@ -160,10 +157,14 @@ export function dhatView(profile: Profile, metric: number): DhatViewNode {
     columns.tb = profile.values[0];
     columns.tbk = profile.values[1];
   }
+  return columns;
+}
 
-  // 1. A trie of the stacks from the allocation side (the file's frame order), program points
-  //    in file order; -1 marks where a program point ends.
-  const END = -1;
+/**
+ * A trie of the stacks from the allocation side (the file's frame order), program points in
+ * file order; END marks where a program point ends.
+ */
+function stackTrie(profile: Profile, columns: Record<keyof Sums, Float64Array | null>): TrieNode {
   const newNode = (frame: number): TrieNode => ({ frame, kids: [], sums: zero() });
   const root = newNode(END);
   for (let i = 0; i < profile.sampleCount; i++) {
@@ -179,6 +180,18 @@ export function dhatView(profile: Profile, metric: number): DhatViewNode {
       addTo(t.sums, pp);
     }
   }
+  return root;
+}
+
+export function dhatView(profile: Profile, metric: number): DhatViewNode {
+  const m = DHAT_VIEW_METRICS[metric];
+  if (!m)
+    throw new HeapflameError(
+      `no dh_view sort metric ${metric} (there are ${DHAT_VIEW_METRICS.length}, 0 to ${DHAT_VIEW_METRICS.length - 1})`,
+    );
+  if (profile.meta.format !== 'dhat')
+    throw new HeapflameError(`dh_view's tree is for DHAT profiles (this one is ${profile.meta.format})`);
+  const root = stackTrie(profile, fieldColumns(profile));
 
   // 2. Radix nodes: a chain of only children is one node. Built in pre-order with a stack of
   //    their own (stacks can be 100 000 frames deep), so children come after their parents.

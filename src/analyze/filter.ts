@@ -35,7 +35,7 @@ export function filterStacks(profile: Profile, filter: StackFilter): Profile {
   }
   const values = profile.values.map((col) => Float64Array.from(keep, (i) => col[i]));
   const totals: Record<string, number> = {};
-  profile.costs.forEach((c, k) => (totals[c.id] = values[k].reduce((a, b) => a + b, 0)));
+  for (const [k, c] of profile.costs.entries()) totals[c.id] = values[k].reduce((a, b) => a + b, 0);
   const filters = { ...profile.meta.filters };
   if (filter.focus) filters.focus = filter.focus.source;
   if (filter.exclude) filters.exclude = filter.exclude.source;

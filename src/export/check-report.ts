@@ -17,7 +17,7 @@ export function renderCheckText(results: LimitResult[], file: string): string {
       ? `${failed.length} of ${results.length} limits exceeded in ${lineSafe(file)}`
       : `within budget: ${results.length} limits checked in ${lineSafe(file)}`,
   );
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 export function renderJunit(results: LimitResult[], file: string, seconds = 0): string {
@@ -92,5 +92,5 @@ export function renderMarkdown(
       `Artifacts: ${links.map((l) => `[${cell(l.label)}](${encodeURI(artifactLink(l.url)).replace(/[()]/g, (c) => `%${c.charCodeAt(0).toString(16)}`)})`).join(' · ')}`,
     );
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }

@@ -40,5 +40,5 @@ export function renderDhatView(profile: Profile, metric: number): string {
       pending.push({ n: n.kids[i], id: kidId, prefix: kidPrefix, last: i === n.kids.length - 1, depth: depth + 1 });
     }
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }

@@ -44,5 +44,5 @@ export function renderDiffText(diff: Profile, cost: string, limit = 10): string 
 }
 
 export function renderDiffJson(diff: Profile, cost: string, limit = 10): string {
-  return JSON.stringify(buildDiffReport(diff, cost, limit), null, 2) + '\n';
+  return `${JSON.stringify(buildDiffReport(diff, cost, limit), null, 2)}\n`;
 }

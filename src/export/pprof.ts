@@ -35,118 +35,137 @@ export const pprofExporter: Exporter = {
 };
 
 export function encodePprof(profile: Profile): Buffer {
-  const strings = new StringTable();
-  const s = (text: string) => strings.dedup(text);
+  const t = new PprofTables(profile);
   const sampleType = profile.costs.map(
-    (c) => new ValueType({ type: s(GO_SAMPLE_TYPES[c.id] ?? c.id), unit: s(c.unit) }),
+    (c) => new ValueType({ type: t.s(GO_SAMPLE_TYPES[c.id] ?? c.id), unit: t.s(c.unit) }),
   );
-
-  const mappingIds = new Map<string, number>();
-  const mapping: Mapping[] = [];
-  const mappingOf = (module: string) => {
-    if (!module) return 0;
-    let id = mappingIds.get(module);
-    if (id === undefined) {
-      id = mapping.length + 1;
-      mapping.push(new Mapping({ id, filename: s(module) }));
-      mappingIds.set(module, id);
-    }
-    return id;
-  };
-  mappingOf(mainProgram(profile));
-  const functionIds = new Map<string, number>();
-  const functions: PprofFunction[] = [];
-  const functionOf = (frame: number) => {
-    const f = profile.frames[frame];
-    // an unnamed frame is its location's address, as pprof shows it
-    const name = f.name;
-    const key = `${name}\u0000${f.file}`;
-    let id = functionIds.get(key);
-    if (id === undefined) {
-      id = functions.length + 1;
-      functions.push(new PprofFunction({ id, name: s(name), systemName: s(name), filename: s(f.file) }));
-      functionIds.set(key, id);
-    }
-    return id;
-  };
-
-  // A location per node that is a physical frame: its line, then those of the frames inlined
-  // into it (towards the leaf), callee first as pprof orders them.
-  const locationOfNode = new Int32Array(profile.nodeCount);
-  const locations: Location[] = [];
-  const locationIds = new Map<string, number>();
-  const inlinedInto = (n: number) =>
-    profile.frames[profile.nodeFrame[n]]?.inlined === true && profile.nodeParent[n] > 0;
-  const locationFor = (leafward: number[]) => {
-    const key = leafward.map((n) => profile.nodeFrame[n]).join(',');
-    let id = locationIds.get(key);
-    if (id === undefined) {
-      id = locations.length + 1;
-      const physical = profile.frames[profile.nodeFrame[leafward[leafward.length - 1]]];
-      const address = /^[0-9a-f]+$/i.test(physical.address) ? BigInt(`0x${physical.address}`) : 0;
-      locations.push(
-        new Location({
-          id,
-          mappingId: mappingOf(physical.module),
-          address,
-          line: leafward.map(
-            (n) =>
-              new Line({
-                functionId: functionOf(profile.nodeFrame[n]),
-                line: profile.frames[profile.nodeFrame[n]].line,
-              }),
-          ),
-        }),
-      );
-      locationIds.set(key, id);
-    }
-    return id;
-  };
-
+  t.mappingOf(mainProgram(profile));
   const samples: Sample[] = [];
   for (let i = 0; i < profile.sampleCount; i++) {
     const value = profile.values.map((col) => Math.round(col[i]));
     if (value.every((v) => v === 0)) continue;
+    const locationId = t.locationsOfSample(i);
+    const labels = profile.sampleLabels?.[i];
+    const label = labels
+      ? Object.entries(labels).map(
+          ([k, v]) => new Label(typeof v === 'number' ? { key: t.s(k), num: v } : { key: t.s(k), str: t.s(v) }),
+        )
+      : [];
+    samples.push(new Sample({ locationId, value, label }));
+  }
+  const sampling = profile.meta.sampling;
+  const pprof = new PprofProfile({
+    sampleType,
+    sample: samples,
+    mapping: t.mappings,
+    location: t.locations,
+    function: t.functions,
+    stringTable: t.strings,
+    timeNanos: BigInt(Date.now()) * 1_000_000n,
+    durationNanos: profile.meta.durationMs ? BigInt(Math.round(profile.meta.durationMs * 1e6)) : 0,
+    periodType: sampling ? new ValueType({ type: t.s('space'), unit: t.s('bytes') }) : undefined,
+    period: sampling ? sampling.intervalBytes : 0,
+    defaultSampleType: sampleType.length ? sampleType[profile.costs.indexOf(mainCost(profile))].type : 0,
+    comment: [t.s(`heapflame: ${profile.meta.format}${profile.meta.command ? ` ${profile.meta.command}` : ''}`)],
+  });
+  return gzipSync(pprof.encode());
+}
+
+/** pprof's tables (strings, mappings, functions, locations), each entry made once, in first use. */
+class PprofTables {
+  readonly strings = new StringTable();
+  readonly mappings: Mapping[] = [];
+  readonly functions: PprofFunction[] = [];
+  readonly locations: Location[] = [];
+  private readonly mappingIds = new Map<string, number>();
+  private readonly functionIds = new Map<string, number>();
+  private readonly locationIds = new Map<string, number>();
+  /** The location of each node that is a single-frame location, memoised (the common case). */
+  private readonly locationOfNode: Int32Array;
+
+  constructor(private readonly profile: Profile) {
+    this.locationOfNode = new Int32Array(profile.nodeCount);
+  }
+
+  s(text: string): number {
+    return this.strings.dedup(text);
+  }
+
+  mappingOf(module: string): number {
+    if (!module) return 0;
+    let id = this.mappingIds.get(module);
+    if (id === undefined) {
+      id = this.mappings.length + 1;
+      this.mappings.push(new Mapping({ id, filename: this.s(module) }));
+      this.mappingIds.set(module, id);
+    }
+    return id;
+  }
+
+  private functionOf(frame: number): number {
+    const f = this.profile.frames[frame];
+    // an unnamed frame is its location's address, as pprof shows it
+    const name = f.name;
+    const key = `${name}\u0000${f.file}`;
+    let id = this.functionIds.get(key);
+    if (id === undefined) {
+      id = this.functions.length + 1;
+      this.functions.push(
+        new PprofFunction({ id, name: this.s(name), systemName: this.s(name), filename: this.s(f.file) }),
+      );
+      this.functionIds.set(key, id);
+    }
+    return id;
+  }
+
+  /**
+   * A location per node that is a physical frame: its line, then those of the frames inlined
+   * into it (towards the leaf), callee first as pprof orders them.
+   */
+  private locationFor(leafward: number[]): number {
+    const { profile } = this;
+    const key = leafward.map((n) => profile.nodeFrame[n]).join(',');
+    let id = this.locationIds.get(key);
+    if (id === undefined) {
+      id = this.locations.length + 1;
+      const physical = profile.frames[profile.nodeFrame[leafward[leafward.length - 1]]];
+      const address = /^[0-9a-f]+$/i.test(physical.address) ? BigInt(`0x${physical.address}`) : 0;
+      // (in this order: the string table holds the module's name before the functions')
+      const mappingId = this.mappingOf(physical.module);
+      const line = leafward.map(
+        (n) =>
+          new Line({
+            functionId: this.functionOf(profile.nodeFrame[n]),
+            line: profile.frames[profile.nodeFrame[n]].line,
+          }),
+      );
+      this.locations.push(new Location({ id, mappingId, address, line }));
+      this.locationIds.set(key, id);
+    }
+    return id;
+  }
+
+  /** A sample's locations, leaf first. */
+  locationsOfSample(i: number): number[] {
+    const { profile } = this;
+    const inlinedInto = (n: number) =>
+      profile.frames[profile.nodeFrame[n]]?.inlined === true && profile.nodeParent[n] > 0;
     const locationId: number[] = [];
     let group: number[] = [];
     for (let n = profile.sampleNode[i]; n > 0; n = profile.nodeParent[n]) {
       group.push(n);
       if (inlinedInto(n)) continue;
-      // memoised per node only for single-frame locations, the common case
-      if (group.length === 1 && locationOfNode[n]) locationId.push(locationOfNode[n]);
+      if (group.length === 1 && this.locationOfNode[n]) locationId.push(this.locationOfNode[n]);
       else {
-        const id = locationFor(group);
-        if (group.length === 1) locationOfNode[n] = id;
+        const id = this.locationFor(group);
+        if (group.length === 1) this.locationOfNode[n] = id;
         locationId.push(id);
       }
       group = [];
     }
-    if (group.length) locationId.push(locationFor(group));
-    const labels = profile.sampleLabels?.[i];
-    const label = labels
-      ? Object.entries(labels).map(
-          ([k, v]) => new Label(typeof v === 'number' ? { key: s(k), num: v } : { key: s(k), str: s(v) }),
-        )
-      : [];
-    samples.push(new Sample({ locationId, value, label }));
+    if (group.length) locationId.push(this.locationFor(group));
+    return locationId;
   }
-
-  const sampling = profile.meta.sampling;
-  const pprof = new PprofProfile({
-    sampleType,
-    sample: samples,
-    mapping,
-    location: locations,
-    function: functions,
-    stringTable: strings,
-    timeNanos: BigInt(Date.now()) * 1_000_000n,
-    durationNanos: profile.meta.durationMs ? BigInt(Math.round(profile.meta.durationMs * 1e6)) : 0,
-    periodType: sampling ? new ValueType({ type: s('space'), unit: s('bytes') }) : undefined,
-    period: sampling ? sampling.intervalBytes : 0,
-    defaultSampleType: sampleType.length ? sampleType[profile.costs.indexOf(mainCost(profile))].type : 0,
-    comment: [s(`heapflame: ${profile.meta.format}${profile.meta.command ? ` ${profile.meta.command}` : ''}`)],
-  });
-  return gzipSync(pprof.encode());
 }
 
 /**

@@ -74,5 +74,5 @@ export function buildJsonReport(profile: Profile, options: JsonReportOptions = {
 }
 
 export function renderJsonReport(profile: Profile, options: JsonReportOptions = {}): string {
-  return JSON.stringify(buildJsonReport(profile, options), null, 2) + '\n';
+  return `${JSON.stringify(buildJsonReport(profile, options), null, 2)}\n`;
 }

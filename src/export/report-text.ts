@@ -90,7 +90,7 @@ export function renderTextReport(profile: Profile, options: TextReportOptions = 
     out.push('');
   }
   for (const line of renderSummary(profile, fb, known)) out.push(line);
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }
 
 /** A cost without heaptrack's wording (folded stacks, other formats): "N samples from". */

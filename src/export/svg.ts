@@ -68,19 +68,55 @@ export function isDiffProfile(profile: Profile): boolean {
 const XPAD = 10;
 const FRAMEPAD = 1;
 
+/** The options with every default filled in, and what follows from the profile. */
+interface SvgLayout {
+  options: SvgOptions;
+  width: number;
+  frameHeight: number;
+  fontSize: number;
+  fontWidth: number;
+  diff: boolean;
+  palette: Palette;
+  countName: string;
+  title: string;
+  /** 100 %: the sum over all stacks, or `--total` when larger. */
+  scaleTotal: number;
+  tree: CallTree;
+  /** Inclusive change per frame (differential graphs), and its largest magnitude. */
+  delta: (n: number) => number;
+  maxDelta: number;
+  ypad1: number;
+  ypad2: number;
+  ypad3: number;
+  imageHeight: number;
+  fmt: (v: number) => string;
+  pct: (v: number) => string;
+}
+
 /** An interactive SVG flame graph of one cost, as flamegraph.pl draws it, with every text escaped. */
 export function renderSvg(profile: Profile, options: SvgOptions = {}): string {
+  const layout = svgLayout(profile, options);
+  const text = new TextBuffer();
+  writeHead(text, layout);
+  writeFrames(text, layout);
+  // The script (viewer/svg-script.js: flamegraph.pl's zoom, search and details) comes at the
+  // end of the document, once every element it looks up exists.
+  text.push(
+    '</g>\n',
+    `<script type="text/ecmascript"><![CDATA[${viewerFile('svg-script.js')}]]></script>\n`,
+    '</svg>\n',
+  );
+  return text.toString();
+}
+
+/** Options → layout: the cost, palette, titles, the call tree and the image's size. */
+function svgLayout(profile: Profile, options: SvgOptions): SvgLayout {
   const diff = isDiffProfile(profile) && options.cost === undefined;
   const cost = requireCost(profile, diff ? (options.negate ? 'before' : 'after') : options.cost);
   const width = options.width ?? SVG_DEFAULTS.width;
-  const frameHeight = options.height ?? SVG_DEFAULTS.height;
   const fontSize = options.fontSize ?? SVG_DEFAULTS.fontSize;
-  const fontWidth = options.fontWidth ?? SVG_DEFAULTS.fontWidth;
   const factor = options.factor ?? SVG_DEFAULTS.factor;
   const bytes = cost.unit === 'bytes';
-  const palette = options.colors ?? (bytes || profile.meta.memoryEvents ? 'mem' : 'hot');
-  // bytes carry their unit ("1.02 MiB"); counts are named ("1,234 samples")
-  const countName = options.countName ?? (bytes ? '' : cost.id === 'samples' || diff ? 'samples' : cost.label);
   const title =
     options.title ??
     (options.flamechart
@@ -88,7 +124,6 @@ export function renderSvg(profile: Profile, options: SvgOptions = {}): string {
       : diff
         ? `heapflame: differential (${options.negate ? 'widths from BASE' : 'widths from NEW'})`
         : `heapflame: ${cost.label}`);
-
   // Pruning is in value units: the root's value is the sum over all stacks.
   const column = profile.values[costIndex(profile, cost.id)];
   let rootTotal = 0;
@@ -107,17 +142,39 @@ export function renderSvg(profile: Profile, options: SvgOptions = {}): string {
     diff ? (options.negate ? tree.other[n] - tree.total[n] : tree.total[n] - tree.other[n]) : 0;
   let maxDelta = 0;
   for (let n = 1; diff && n < tree.count; n++) maxDelta = Math.max(maxDelta, Math.abs(delta(n)));
-
+  const frameHeight = options.height ?? SVG_DEFAULTS.height;
   const ypad1 = fontSize * 3;
   const ypad2 = fontSize * 2 + 10;
   const ypad3 = options.subtitle ? fontSize * 2 : 0;
-  const imageHeight = (tree.maxDepth + 1) * frameHeight + ypad1 + ypad2 + ypad3;
-  const [bg1, bg2] = background(palette);
-  const fmt = (v: number) => (bytes ? formatBytes(v * factor) : formatInt(Math.round(v * factor)));
-  const pct = (v: number) => (scaleTotal > 0 ? ((100 * v) / scaleTotal).toFixed(2) : '0.00');
-  const e = xmlEscape;
+  return {
+    options,
+    width,
+    frameHeight,
+    fontSize,
+    fontWidth: options.fontWidth ?? SVG_DEFAULTS.fontWidth,
+    diff,
+    palette: options.colors ?? (bytes || profile.meta.memoryEvents ? 'mem' : 'hot'),
+    // bytes carry their unit ("1.02 MiB"); counts are named ("1,234 samples")
+    countName: options.countName ?? (bytes ? '' : cost.id === 'samples' || diff ? 'samples' : cost.label),
+    title,
+    scaleTotal,
+    tree,
+    delta,
+    maxDelta,
+    ypad1,
+    ypad2,
+    ypad3,
+    imageHeight: (tree.maxDepth + 1) * frameHeight + ypad1 + ypad2 + ypad3,
+    fmt: (v) => (bytes ? formatBytes(v * factor) : formatInt(Math.round(v * factor))),
+    pct: (v) => (scaleTotal > 0 ? ((100 * v) / scaleTotal).toFixed(2) : '0.00'),
+  };
+}
 
-  const text = new TextBuffer();
+/** The document up to the frames: its size, notes, background, style sheet and controls. */
+function writeHead(text: TextBuffer, layout: SvgLayout): void {
+  const { options, width, imageHeight, fontSize, fontWidth, scaleTotal, ypad2 } = layout;
+  const e = xmlEscape;
+  const [bg1, bg2] = background(layout.palette);
   text.push(
     '<?xml version="1.0" standalone="no"?>\n',
     '<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n',
@@ -136,12 +193,9 @@ export function renderSvg(profile: Profile, options: SvgOptions = {}): string {
       'px}#subtitle{text-anchor:middle;font-color:rgb(160,160,160)}#unzoom{cursor:pointer}' +
       '#frames>*:hover{stroke:black;stroke-width:0.5;cursor:pointer}.hide{display:none}.parent{opacity:0.5}</style>\n',
   );
-  // The script (viewer/svg-script.js: flamegraph.pl's zoom, search and details) comes at the
-  // end of the document, once every element it looks up exists.
-  const script = `<script type="text/ecmascript"><![CDATA[${viewerFile('svg-script.js')}]]></script>\n`;
   text.push(
     `<rect x="0" y="0" width="${width}" height="${imageHeight}" fill="url(#background)"/>\n`,
-    `<text id="title" x="${width / 2}" y="${fontSize * 2}">${e(title)}</text>\n`,
+    `<text id="title" x="${width / 2}" y="${fontSize * 2}">${e(layout.title)}</text>\n`,
   );
   if (options.subtitle)
     text.push(`<text id="subtitle" x="${width / 2}" y="${fontSize * 4}">${e(options.subtitle)}</text>\n`);
@@ -153,8 +207,14 @@ export function renderSvg(profile: Profile, options: SvgOptions = {}): string {
     `<text id="matched" x="${width - XPAD - 100}" y="${imageHeight - ypad2 / 2}"> </text>\n`,
     '<g id="frames">\n',
   );
-  const scale = (width - 2 * XPAD) / (scaleTotal || 1);
-  const charWidth = fontSize * fontWidth;
+}
+
+/** A group per drawn frame: its tooltip, rectangle and label (cut to fit, escaped). */
+function writeFrames(text: TextBuffer, layout: SvgLayout): void {
+  const { options, tree, frameHeight, imageHeight, ypad1, ypad2, ypad3, delta, fmt, pct, countName } = layout;
+  const e = xmlEscape;
+  const scale = (layout.width - 2 * XPAD) / (layout.scaleTotal || 1);
+  const charWidth = layout.fontSize * layout.fontWidth;
   for (let n = 0; n < tree.count; n++) {
     const depth = tree.depth[n];
     const value = tree.total[n];
@@ -166,12 +226,12 @@ export function renderSvg(profile: Profile, options: SvgOptions = {}): string {
     const y1 = options.inverted
       ? ypad1 + ypad3 + depth * frameHeight
       : imageHeight - ypad2 - (depth + 1) * frameHeight + FRAMEPAD;
-    const color = diff
-      ? diffColor(delta(n), maxDelta)
+    const color = layout.diff
+      ? diffColor(delta(n), layout.maxDelta)
       : n === 0
         ? 'rgb(250,250,250)'
-        : frameColor(name, palette, options.hash === true);
-    const change = diff
+        : frameColor(name, layout.palette, options.hash === true);
+    const change = layout.diff
       ? `; ${delta(n) >= 0 ? '+' : '-'}${fmt(Math.abs(delta(n)))} ${options.negate ? 'after' : 'since BASE'}`
       : '';
     const chars = Math.floor(w / charWidth);
@@ -182,8 +242,6 @@ export function renderSvg(profile: Profile, options: SvgOptions = {}): string {
         `<text x="${(x1 + 3).toFixed(2)}" y="${(y1 + frameHeight / 2 + 3).toFixed(2)}">${e(label)}</text></g>\n`,
     );
   }
-  text.push('</g>\n', script, '</svg>\n');
-  return text.toString();
 }
 
 /**

@@ -280,22 +280,8 @@ class BytehoundReader {
     const tag = c.u32();
     if (!this.sawHeader && tag !== 0) throw new Error(`the first event is tag ${tag}, expected the Header (0)`);
     switch (tag) {
-      case 0: {
-        c.u64(), c.u64(); // data id
-        const initial = c.u64();
-        c.u64(), c.u64(), c.u64(); // timestamp, wall clock
-        c.u32(); // pid
-        const cmdline = c.bytes(c.u32());
-        c.bytes(c.u32()); // executable
-        c.string(); // arch
-        c.u64(); // flags
-        c.u8(); // pointer size
-        this.sawHeader = true;
-        this.firstUs = initial;
-        this.nextTickUs = initial + TICK_US;
-        this.command = Buffer.from(cmdline).toString('utf8').replace(/\0+$/, '').replace(/\0/g, ' ');
-        return;
-      }
+      case 0:
+        return this.header(c);
       case 1:
         return this.alloc(c.u64(), null, c);
       case 2: {
@@ -309,67 +295,8 @@ class BytehoundReader {
         c.u64(), c.u32();
         return this.free(ts, pointer);
       }
-      case 4:
-        return void (c.u64(), c.string(), c.bytes(c.u32()));
       case 5:
         return this.backtrace(c.u64(), c.u64s());
-      case 6:
-        return void (c.u64(), c.u64(), c.bytes(c.u32()));
-      case 7:
-        return void c.u32();
-      case 8:
-        return void (c.u64(), c.u64(), c.u64(), c.u64(), c.u64(), c.u32(), c.u32(), c.u32(), c.u32(), c.u64());
-      case 9:
-        return void (c.u64(), c.u64(), c.u64(), c.u64(), c.u32());
-      case 10:
-        return void (c.u64(), c.u64(), c.u32(), c.i32(), c.i32(), c.i32());
-      case 11:
-        return void c.bytes(c.u32());
-      case 12:
-        return void (c.u64(), c.u64(), c.u64());
-      case 13:
-      case 18: {
-        const id = c.u64();
-        const thread = c.u32();
-        const invalidated = c.u32();
-        const partial = tag === 13 ? c.u64s() : c.u32s();
-        const previous = this.lastBacktraceOnThread.get(thread) ?? [];
-        const addresses = invalidated === 0xffffffff ? partial : [...partial, ...previous.slice(invalidated)];
-        this.lastBacktraceOnThread.set(thread, addresses);
-        return this.backtrace(id, addresses);
-      }
-      case 14: {
-        const id = c.u32();
-        return void this.strings.set(id, c.string());
-      }
-      case 15: {
-        const address = c.u64();
-        const [library, rawFunction, fn, source, line] = [c.u32(), c.u32(), c.u32(), c.u32(), c.u32()];
-        c.u32(); // column
-        const inline = c.u8() !== 0;
-        const str = (id: number) => (id === 0xffffffff ? '' : (this.strings.get(id) ?? ''));
-        const frame: Frame = {
-          name: str(fn) || str(rawFunction),
-          file: str(source),
-          line: line === 0xffffffff ? 0 : line,
-          module: str(library),
-          address: address.toString(16),
-          inlined: inline,
-        };
-        return void this.decodedFrames.push(this.builder.internFrame(frame));
-      }
-      case 16: {
-        const frames = c.u32s();
-        let node = 0;
-        for (const f of frames) {
-          if (f >= this.decodedFrames.length)
-            throw new Error(`a decoded backtrace names frame ${f}, but ${this.decodedFrames.length} were decoded`);
-          node = this.builder.child(node, this.decodedFrames[f]);
-        }
-        return void this.decodedBacktraces.push(node);
-      }
-      case 17:
-        return void (c.u64(), c.u64(), c.u64(), c.u64(), c.u64(), c.u64(), c.u64());
       case 19:
         return this.backtrace(c.u64(), c.u32s());
       case 20: {
@@ -388,50 +315,78 @@ class BytehoundReader {
         c.u64(), c.u64(), c.u32();
         return this.free(ts, key);
       }
-      case 23:
-        return void (c.u64(), c.string(), c.bytes(c.u64()));
-      case 24:
-        return void (c.u64(),
-        c.varint(),
-        c.u64(),
-        c.varint(),
-        c.varint(),
-        c.varint(),
-        c.u32(),
-        c.u32(),
-        c.u32(),
-        c.string(c.varint()));
-      case 25: {
-        c.u64(), c.varint(), c.u64(), c.varint();
-        const n = c.varint();
-        for (let k = 0; k < n; k++) c.u64(), c.varint(), c.u64(), c.varint(), c.u32();
-        return;
-      }
-      case 26:
-        return void (c.u64(),
-        c.varint(),
-        c.u64(),
-        c.varint(),
-        c.varint(),
-        c.varint(),
-        c.varint(),
-        c.varint(),
-        c.varint(),
-        c.varint());
-      case 27:
-        return void (c.varint(),
-        c.u64(),
-        c.varint(),
-        c.varint(),
-        c.u32(),
-        c.u32(),
-        c.u32(),
-        c.varint(),
-        c.u64(),
-        c.varint(),
-        c.u32());
       default:
-        throw new Error(`unknown event tag ${tag}`);
+        if (!this.symbolEvent(tag, c) && !skipEvent(tag, c)) throw new Error(`unknown event tag ${tag}`);
+    }
+  }
+
+  /** The Header (tag 0): the first timestamp and the command line. */
+  private header(c: Cursor): void {
+    c.u64(), c.u64(); // data id
+    const initial = c.u64();
+    c.u64(), c.u64(), c.u64(); // timestamp, wall clock
+    c.u32(); // pid
+    const cmdline = c.bytes(c.u32());
+    c.bytes(c.u32()); // executable
+    c.string(); // arch
+    c.u64(); // flags
+    c.u8(); // pointer size
+    this.sawHeader = true;
+    this.firstUs = initial;
+    this.nextTickUs = initial + TICK_US;
+    this.command = Buffer.from(cmdline).toString('utf8').replace(/\0+$/, '').replace(/\0/g, ' ');
+  }
+
+  /** Strings, decoded frames and backtraces (tags 13-18); false for another tag. */
+  private symbolEvent(tag: number, c: Cursor): boolean {
+    switch (tag) {
+      case 13:
+      case 18: {
+        const id = c.u64();
+        const thread = c.u32();
+        const invalidated = c.u32();
+        const partial = tag === 13 ? c.u64s() : c.u32s();
+        const previous = this.lastBacktraceOnThread.get(thread) ?? [];
+        const addresses = invalidated === 0xffffffff ? partial : [...partial, ...previous.slice(invalidated)];
+        this.lastBacktraceOnThread.set(thread, addresses);
+        this.backtrace(id, addresses);
+        return true;
+      }
+      case 14: {
+        const id = c.u32();
+        this.strings.set(id, c.string());
+        return true;
+      }
+      case 15: {
+        const address = c.u64();
+        const [library, rawFunction, fn, source, line] = [c.u32(), c.u32(), c.u32(), c.u32(), c.u32()];
+        c.u32(); // column
+        const inline = c.u8() !== 0;
+        const str = (id: number) => (id === 0xffffffff ? '' : (this.strings.get(id) ?? ''));
+        const frame: Frame = {
+          name: str(fn) || str(rawFunction),
+          file: str(source),
+          line: line === 0xffffffff ? 0 : line,
+          module: str(library),
+          address: address.toString(16),
+          inlined: inline,
+        };
+        this.decodedFrames.push(this.builder.internFrame(frame));
+        return true;
+      }
+      case 16: {
+        const frames = c.u32s();
+        let node = 0;
+        for (const f of frames) {
+          if (f >= this.decodedFrames.length)
+            throw new Error(`a decoded backtrace names frame ${f}, but ${this.decodedFrames.length} were decoded`);
+          node = this.builder.child(node, this.decodedFrames[f]);
+        }
+        this.decodedBacktraces.push(node);
+        return true;
+      }
+      default:
+        return false;
     }
   }
 
@@ -587,4 +542,58 @@ class BytehoundReader {
       { timeline: this.timeline.points },
     );
   }
+}
+
+/** Events that hold nothing heapflame keeps: their fields are read past. False for another tag. */
+function skipEvent(tag: number, c: Cursor): boolean {
+  switch (tag) {
+    case 4:
+      c.u64(), c.string(), c.bytes(c.u32());
+      break;
+    case 6:
+      c.u64(), c.u64(), c.bytes(c.u32());
+      break;
+    case 7:
+      c.u32();
+      break;
+    case 8:
+      c.u64(), c.u64(), c.u64(), c.u64(), c.u64(), c.u32(), c.u32(), c.u32(), c.u32(), c.u64();
+      break;
+    case 9:
+      c.u64(), c.u64(), c.u64(), c.u64(), c.u32();
+      break;
+    case 10:
+      c.u64(), c.u64(), c.u32(), c.i32(), c.i32(), c.i32();
+      break;
+    case 11:
+      c.bytes(c.u32());
+      break;
+    case 12:
+      c.u64(), c.u64(), c.u64();
+      break;
+    case 17:
+      c.u64(), c.u64(), c.u64(), c.u64(), c.u64(), c.u64(), c.u64();
+      break;
+    case 23:
+      c.u64(), c.string(), c.bytes(c.u64());
+      break;
+    case 24:
+      c.u64(), c.varint(), c.u64(), c.varint(), c.varint(), c.varint(), c.u32(), c.u32(), c.u32(), c.string(c.varint());
+      break;
+    case 25: {
+      c.u64(), c.varint(), c.u64(), c.varint();
+      const n = c.varint();
+      for (let k = 0; k < n; k++) c.u64(), c.varint(), c.u64(), c.varint(), c.u32();
+      break;
+    }
+    case 26:
+      c.u64(), c.varint(), c.u64(), c.varint(), c.varint(), c.varint(), c.varint(), c.varint(), c.varint(), c.varint();
+      break;
+    case 27:
+      c.varint(), c.u64(), c.varint(), c.varint(), c.u32(), c.u32(), c.u32(), c.varint(), c.u64(), c.varint(), c.u32();
+      break;
+    default:
+      return false;
+  }
+  return true;
 }

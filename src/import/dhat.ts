@@ -17,19 +17,10 @@ import { isObject, jsonImporter } from './io/whole-input.js';
  */
 type Field = 'tb' | 'tbk' | 'gb' | 'gbk' | 'eb' | 'ebk' | 'mb' | 'tl' | 'rb' | 'wb';
 
-export function profileFromDhat(doc: unknown, path: string, warnings: string[] = []): Profile {
-  const fail = (what: string): never => {
-    throw new HeapflameError(`not a valid DHAT file: ${what}`, { file: path });
-  };
-  const d = isObject(doc) ? doc : fail('expected a JSON object');
-  if (d.dhatFileVersion !== 2)
-    fail(`dhatFileVersion ${JSON.stringify(d.dhatFileVersion)} is not supported (this heapflame reads version 2)`);
-  const pps = Array.isArray(d.pps) ? d.pps : fail('"pps" must be an array');
-  const ftbl = Array.isArray(d.ftbl) ? d.ftbl : fail('"ftbl" must be an array');
-  const mode = typeof d.mode === 'string' ? d.mode : 'heap';
+/** The costs a DHAT file has: by its mode, and whether it recorded lifetimes and accesses. */
+function dhatColumns(d: Record<string, unknown>, mode: string, timeUnit: string): { field: Field; cost: CostInfo }[] {
   const lifetimes = d.bklt === true;
   const accesses = d.bkacc === true;
-  const timeUnit = typeof d.tu === 'string' ? d.tu : 'instrs';
 
   const columns: { field: Field; cost: CostInfo }[] = [];
   const add = (field: Field, id: string, unit: CostInfo['unit'], label: string, description: string) =>
@@ -74,6 +65,22 @@ export function profileFromDhat(doc: unknown, path: string, warnings: string[] =
       add('wb', 'writes', 'bytes', 'bytes written', 'Bytes written to the blocks (realloc copies included).');
     }
   }
+  return columns;
+}
+
+export function profileFromDhat(doc: unknown, path: string, warnings: string[] = []): Profile {
+  const fail = (what: string): never => {
+    throw new HeapflameError(`not a valid DHAT file: ${what}`, { file: path });
+  };
+  const d = isObject(doc) ? doc : fail('expected a JSON object');
+  if (d.dhatFileVersion !== 2)
+    fail(`dhatFileVersion ${JSON.stringify(d.dhatFileVersion)} is not supported (this heapflame reads version 2)`);
+  const pps = Array.isArray(d.pps) ? d.pps : fail('"pps" must be an array');
+  const ftbl = Array.isArray(d.ftbl) ? d.ftbl : fail('"ftbl" must be an array');
+  const mode = typeof d.mode === 'string' ? d.mode : 'heap';
+  const lifetimes = d.bklt === true;
+  const timeUnit = typeof d.tu === 'string' ? d.tu : 'instrs';
+  const columns = dhatColumns(d, mode, timeUnit);
 
   const builder = new ProfileBuilder(columns.map((c) => c.cost));
   const frameIds = new Map<number, number>();

@@ -23,8 +23,40 @@ export function profileFromDocument(doc: unknown, path: string, warnings: string
   const d = isObject(doc) ? doc : fail('expected a JSON object');
   if (d.format !== 'heapflame') fail('"format" is not "heapflame"');
   if (d.version !== 1) fail(`version ${JSON.stringify(d.version)} is not supported (this heapflame reads version 1)`);
+  const costs = costsOf(d, fail);
+  const frames = framesOf(d, fail);
+  const { nodeParent, nodeFrame, nodeCount } = nodesOf(d, frames.length, fail);
+  const { sampleNode, values, sampleLabels } = samplesOf(d, nodeCount, costs.length, fail);
+  const totals: Record<string, number> = {};
+  if (isObject(d.totals))
+    for (const [k, v] of Object.entries(d.totals))
+      if (typeof v === 'number' && Number.isFinite(v)) totals[costIdFrom(k)] = v;
+  const timeline = timelineOf(d);
+  return {
+    meta: metaOf(d.meta),
+    costs,
+    frames,
+    nodeParent,
+    nodeFrame,
+    nodeCount,
+    sampleNode,
+    values,
+    sampleCount: sampleNode.length,
+    ...(sampleLabels && { sampleLabels }),
+    totals,
+    timeline: timeline.length ? timeline : undefined,
+    warnings: [
+      ...warnings,
+      ...(Array.isArray(d.warnings) ? d.warnings.filter((w): w is string => typeof w === 'string') : []),
+    ],
+  };
+}
 
-  const costs = (Array.isArray(d.costs) ? d.costs : fail('"costs" must be an array')).map((c, i): CostInfo => {
+type Fail = (what: string) => never;
+type Document = Record<string, unknown>;
+
+function costsOf(d: Document, fail: Fail): CostInfo[] {
+  return (Array.isArray(d.costs) ? d.costs : fail('"costs" must be an array')).map((c, i): CostInfo => {
     if (!isObject(c) || typeof c.id !== 'string' || (c.unit !== 'bytes' && c.unit !== 'count'))
       fail(`costs[${i}] needs an id and a unit (bytes or count)`);
     const cost = c as Record<string, unknown>;
@@ -35,7 +67,10 @@ export function profileFromDocument(doc: unknown, path: string, warnings: string
       description: String(cost.description ?? ''),
     };
   });
-  const frames = (Array.isArray(d.frames) ? d.frames : fail('"frames" must be an array')).map((f, i): Frame => {
+}
+
+function framesOf(d: Document, fail: Fail): Frame[] {
+  return (Array.isArray(d.frames) ? d.frames : fail('"frames" must be an array')).map((f, i): Frame => {
     if (!Array.isArray(f) || f.length < 6) fail(`frames[${i}] must be [name, file, line, module, address, inlined]`);
     const [name, file, line, module, address, inlined] = f as unknown[];
     if (
@@ -56,7 +91,10 @@ export function profileFromDocument(doc: unknown, path: string, warnings: string
       inlined: inlined === 1,
     };
   });
+}
 
+/** The stack tree: node 0 the root, every parent before its children, every frame one that exists. */
+function nodesOf(d: Document, frameCount: number, fail: Fail) {
   const nodes = isObject(d.nodes) ? d.nodes : fail('"nodes" must be an object');
   const nodeParent = ints(nodes.parent, 'nodes.parent', fail);
   const nodeFrame = ints(nodes.frame, 'nodes.frame', fail);
@@ -66,15 +104,18 @@ export function profileFromDocument(doc: unknown, path: string, warnings: string
   if (nodeParent[0] !== -1) fail('node 0 must be the root (parent -1)');
   for (let n = 1; n < nodeCount; n++) {
     if (nodeParent[n] < 0 || nodeParent[n] >= n) fail(`node ${n}: its parent must come before it`);
-    if (nodeFrame[n] < 0 || nodeFrame[n] >= frames.length) fail(`node ${n}: frame ${nodeFrame[n]} does not exist`);
+    if (nodeFrame[n] < 0 || nodeFrame[n] >= frameCount) fail(`node ${n}: frame ${nodeFrame[n]} does not exist`);
   }
+  return { nodeParent, nodeFrame, nodeCount };
+}
 
+function samplesOf(d: Document, nodeCount: number, costCount: number, fail: Fail) {
   const samples = isObject(d.samples) ? d.samples : fail('"samples" must be an object');
   const sampleNode = ints(samples.node, 'samples.node', fail);
   for (let i = 0; i < sampleNode.length; i++)
     if (sampleNode[i] < 0 || sampleNode[i] >= nodeCount) fail(`samples.node[${i}] is not a node`);
   const columns = Array.isArray(samples.values) ? samples.values : fail('"samples.values" must be an array');
-  if (columns.length !== costs.length) fail('samples.values needs one column per cost');
+  if (columns.length !== costCount) fail('samples.values needs one column per cost');
   const values = columns.map((col, c) => {
     if (!Array.isArray(col) || col.length !== sampleNode.length)
       fail(`samples.values[${c}] needs one value per sample`);
@@ -86,7 +127,6 @@ export function profileFromDocument(doc: unknown, path: string, warnings: string
     }
     return out;
   });
-
   let sampleLabels: (SampleLabels | undefined)[] | undefined;
   if (samples.labels !== undefined) {
     const labels =
@@ -103,10 +143,11 @@ export function profileFromDocument(doc: unknown, path: string, warnings: string
       return l as SampleLabels;
     });
   }
-  const totals: Record<string, number> = {};
-  if (isObject(d.totals))
-    for (const [k, v] of Object.entries(d.totals))
-      if (typeof v === 'number' && Number.isFinite(v)) totals[costIdFrom(k)] = v;
+  return { sampleNode, values, sampleLabels };
+}
+
+/** Timeline points; a malformed one is left out (the timeline is a picture, not a figure). */
+function timelineOf(d: Document): TimelinePoint[] {
   const timeline: TimelinePoint[] = [];
   if (Array.isArray(d.timeline)) {
     for (const p of d.timeline) {
@@ -122,24 +163,7 @@ export function profileFromDocument(doc: unknown, path: string, warnings: string
       }
     }
   }
-  return {
-    meta: metaOf(d.meta),
-    costs,
-    frames,
-    nodeParent,
-    nodeFrame,
-    nodeCount,
-    sampleNode,
-    values,
-    sampleCount: sampleNode.length,
-    ...(sampleLabels && { sampleLabels }),
-    totals,
-    timeline: timeline.length ? timeline : undefined,
-    warnings: [
-      ...warnings,
-      ...(Array.isArray(d.warnings) ? d.warnings.filter((w): w is string => typeof w === 'string') : []),
-    ],
-  };
+  return timeline;
 }
 
 /**

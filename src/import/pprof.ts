@@ -44,10 +44,9 @@ export async function importPprof(path: string, options: { input?: InputOptions 
   return profileFromPprof(decoded, path, warnings);
 }
 
-export function profileFromPprof(p: PprofProfile, path: string, warnings: string[] = []): Profile {
-  const strings = p.stringTable.strings;
-  const str = (i: unknown) => (typeof i === 'number' || typeof i === 'bigint' ? (strings[Number(i)] ?? '') : '');
-  const costs: CostInfo[] = p.sampleType.map((t, k) => {
+/** A cost per sample type: Go's heap names mapped to heapflame's, any other keeping its name. */
+function costsOf(p: PprofProfile, str: (i: unknown) => string): CostInfo[] {
+  return p.sampleType.map((t, k) => {
     const type = str(t.type);
     const unitName = str(t.unit);
     const unit: Unit = unitName === 'bytes' ? 'bytes' : 'count';
@@ -59,19 +58,12 @@ export function profileFromPprof(p: PprofProfile, path: string, warnings: string
       description: `pprof sample type ${type}/${unitName}.`,
     };
   });
-  const defaultType = str(p.defaultSampleType);
-  const byDefault = defaultType ? p.sampleType.findIndex((t) => str(t.type) === defaultType) : -1;
-  const main = costs[byDefault >= 0 ? byDefault : costs.length - 1];
-  // two sample types with one name (say, a file written twice over) stay apart
-  const seen = new Set<string>();
-  for (const c of costs) {
-    while (seen.has(c.id)) c.id += "'";
-    seen.add(c.id);
-  }
-  const builder = new ProfileBuilder(costs);
+}
+
+/** Location id → its frames root first (caller line first, then what was inlined into it). */
+function locationFrames(p: PprofProfile, builder: ProfileBuilder, str: (i: unknown) => string): Map<number, number[]> {
   const functions = new Map(p.function.map((f) => [Number(f.id), f]));
   const mappings = new Map(p.mapping.map((m) => [Number(m.id), m]));
-  /** Location id → its frames root first (caller line first, then what was inlined into it). */
   const framesOf = new Map<number, number[]>();
   for (const loc of p.location) {
     const module = str(mappings.get(Number(loc.mappingId))?.filename);
@@ -92,6 +84,24 @@ export function profileFromPprof(p: PprofProfile, path: string, warnings: string
     }
     framesOf.set(Number(loc.id), ids);
   }
+  return framesOf;
+}
+
+export function profileFromPprof(p: PprofProfile, _path: string, warnings: string[] = []): Profile {
+  const strings = p.stringTable.strings;
+  const str = (i: unknown) => (typeof i === 'number' || typeof i === 'bigint' ? (strings[Number(i)] ?? '') : '');
+  const costs = costsOf(p, str);
+  const defaultType = str(p.defaultSampleType);
+  const byDefault = defaultType ? p.sampleType.findIndex((t) => str(t.type) === defaultType) : -1;
+  const main = costs[byDefault >= 0 ? byDefault : costs.length - 1];
+  // two sample types with one name (say, a file written twice over) stay apart
+  const seen = new Set<string>();
+  for (const c of costs) {
+    while (seen.has(c.id)) c.id += "'";
+    seen.add(c.id);
+  }
+  const builder = new ProfileBuilder(costs);
+  const framesOf = locationFrames(p, builder, str);
   const totals: Record<string, number> = Object.fromEntries(costs.map((c) => [c.id, 0]));
   let unknown = 0;
   const values = costs.map(() => 0);

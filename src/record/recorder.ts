@@ -39,21 +39,8 @@ const isOwnFrame = (f: V8CallFrame) => {
   return own;
 };
 
-export function startRecorder(config: RecorderConfig): void {
-  if (config.precise) {
-    // before the program's code is compiled: an inlined callee's allocations are charged to
-    // its caller otherwise (the sampler records physical frames only)
-    v8.setFlagsFromString('--no-turbo-inlining');
-    v8.setFlagsFromString('--no-maglev-inlining');
-  }
-  const sampler = heapSampler(config.mode, config.interval);
-  const full = sampler.knowsLiveness;
-  // v8.startHeapProfile's liveness holds for one window: long windows keep it exact
-  const windowMs = full ? Math.max(config.windowMs, FULL_WINDOW_MS) : config.windowMs;
-
-  const gc = forceGc();
-
-  const t0 = performance.now();
+/** The costs a recording has: by mode, and whether the sampler knows which samples are alive. */
+function recordingCosts(config: RecorderConfig, full: boolean): CostInfo[] {
   const sampled = `sampled every ${config.interval} bytes by V8`;
   const leaked: CostInfo = {
     id: 'leaked',
@@ -61,221 +48,262 @@ export function startRecorder(config: RecorderConfig): void {
     label: 'leaked bytes',
     description: `Bytes still alive at exit after a forced GC, ${sampled}.`,
   };
-  const costs: CostInfo[] =
-    config.mode === 'live'
-      ? [
-          leaked,
-          {
-            id: 'peak',
-            unit: 'bytes',
-            label: 'peak bytes',
-            description: 'Bytes of the samples alive when the heap was at its highest after a collection.',
-          },
-        ]
-      : [
-          {
-            id: 'allocated',
-            unit: 'bytes',
-            label: 'allocated bytes',
-            description: `Bytes allocated, ${sampled} (collected or not).`,
-          },
-          ...(full
-            ? [
-                {
-                  id: 'temporary',
-                  unit: 'bytes',
-                  label: 'temporary bytes',
-                  description: `Bytes allocated and collected before exit, ${sampled}.`,
-                } satisfies CostInfo,
-                leaked,
-              ]
-            : []),
-        ];
-  costs.push({
+  const peak: CostInfo = {
+    id: 'peak',
+    unit: 'bytes',
+    label: 'peak bytes',
+    description: 'Bytes of the samples alive when the heap was at its highest after a collection.',
+  };
+  const allocated: CostInfo = {
+    id: 'allocated',
+    unit: 'bytes',
+    label: 'allocated bytes',
+    description: `Bytes allocated, ${sampled} (collected or not).`,
+  };
+  const temporary: CostInfo = {
+    id: 'temporary',
+    unit: 'bytes',
+    label: 'temporary bytes',
+    description: `Bytes allocated and collected before exit, ${sampled}.`,
+  };
+  const tasks: CostInfo = {
     id: 'tasks',
     unit: 'count',
     label: 'forgotten tasks',
     description:
       'Timers, intervals, servers, sockets, child processes and pending promises the program left running at exit, by creating stack (promises: 1 in 16 sampled, each counting 16).',
-  });
-  const tasksColumn = costs.length - 1;
-  const merged = new V8ProfileBuilder(costs, originalPosition, { chargeBuiltinsToCaller: true });
+  };
+  if (config.mode === 'live') return [leaked, peak, tasks];
+  return full ? [allocated, temporary, leaked, tasks] : [allocated, tasks];
+}
 
-  const timeline: TimelinePoint[] = [];
-  let peakHeap = 0;
-  let peakTimeMs = 0;
-  let peakProfile: V8SamplingProfile | null = null;
-  let peakLive = 0;
-  let peakRss = 0;
+/**
+ * The recorder inside the program: a timer ticks the timeline (and in alloc mode closes the
+ * sampler's windows), garbage collections add points, and the exit or a deadly signal
+ * finishes the recording. A failure stops it with one line and leaves the program running.
+ */
+class Recorder {
+  private readonly sampler;
+  /** The sampler tells which samples are still alive (v8.startHeapProfile, Node 26+). */
+  private readonly full: boolean;
+  private readonly windowMs: number;
+  private readonly gc: () => void;
+  private readonly t0: number;
+  private readonly merged: V8ProfileBuilder;
+  private readonly tasksColumn: number;
+  private readonly timeline: TimelinePoint[] = [];
+  private peakHeap = 0;
+  private peakTimeMs = 0;
+  private peakProfile: V8SamplingProfile | null = null;
+  private peakLive = 0;
+  private peakRss = 0;
+  private windowStart = performance.now();
+  private lastGcPoint = 0;
+  private failed = false;
+  private written = false;
+  private timer: NodeJS.Timeout | undefined;
+  private gcObserver: PerformanceObserver | undefined;
+  private tasks: ReturnType<typeof trackTasks> | undefined;
 
-  const tick = (afterGc = false) => {
+  constructor(private readonly config: RecorderConfig) {
+    this.sampler = heapSampler(config.mode, config.interval);
+    this.full = this.sampler.knowsLiveness;
+    // v8.startHeapProfile's liveness holds for one window: long windows keep it exact
+    this.windowMs = this.full ? Math.max(config.windowMs, FULL_WINDOW_MS) : config.windowMs;
+    this.gc = forceGc();
+    this.t0 = performance.now();
+    const costs = recordingCosts(config, this.full);
+    this.tasksColumn = costs.length - 1;
+    this.merged = new V8ProfileBuilder(costs, originalPosition, { chargeBuiltinsToCaller: true });
+  }
+
+  start(): void {
+    this.sampler.start();
+    this.timer = setInterval(() => this.guarded(() => this.onTimer()), this.config.tickMs);
+    this.timer.unref();
+    // a point after garbage collections (their entries arrive a little later, in batches)
+    this.gcObserver = new PerformanceObserver(() => this.guarded(() => this.onGc()));
+    this.gcObserver.observe({ entryTypes: ['gc'] });
+    // after the recorder's own timer and observer exist: they are not the program's
+    this.tasks = trackTasks((file) => isOwnFrame({ url: file, functionName: '', lineNumber: 0, columnNumber: 0 }));
+    process.on('exit', () => this.finish());
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+      const onSignal = () => {
+        // A program with its own handler decides what the signal does (a server closes, then
+        // exits): the exit handler writes the recording then. One without dies of it, as it
+        // would have without us, once the recording is written.
+        if (process.listenerCount(signal) > 1) return;
+        this.finish();
+        process.removeListener(signal, onSignal);
+        process.kill(process.pid, signal);
+      };
+      process.on(signal, onSignal);
+    }
+  }
+
+  private guarded(work: () => void): void {
+    try {
+      work();
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  private onTimer(): void {
+    this.tick();
+    if (this.config.mode === 'alloc' && performance.now() - this.windowStart >= this.windowMs) this.closeWindow();
+  }
+
+  private onGc(): void {
+    // an allocation-heavy program collects hundreds of times a second: a point per 10 ms
+    if (performance.now() - this.lastGcPoint < 10) return;
+    this.lastGcPoint = performance.now();
+    this.tick(true);
+  }
+
+  /** A timeline point; the peaks. */
+  tick(afterGc = false): void {
     const m = process.memoryUsage();
     const heap = m.heapUsed;
-    if (m.rss > peakRss) peakRss = m.rss;
-    const t = performance.now() - t0;
-    if (timeline.length >= MAX_TIMELINE) thin(timeline);
-    timeline.push({
+    if (m.rss > this.peakRss) this.peakRss = m.rss;
+    const t = performance.now() - this.t0;
+    if (this.timeline.length >= MAX_TIMELINE) thin(this.timeline);
+    this.timeline.push({
       timeMs: t,
       heapBytes: heap,
       rssBytes: m.rss,
       externalBytes: m.external,
       ...(afterGc && { gc: true }),
     });
-    if (heap > peakHeap) {
-      peakHeap = heap;
-      peakTimeMs = t;
+    if (heap > this.peakHeap) {
+      this.peakHeap = heap;
+      this.peakTimeMs = t;
     }
     // Live mode keeps the samples alive at each new high of the heap after a collection (by
     // 5 %: a poll costs time). Between collections the heap also holds garbage not yet found,
     // which the profile would count as alive.
-    if (config.mode === 'live' && afterGc && heap > peakLive * 1.05) {
-      peakProfile = sampler.peek();
-      peakLive = heap;
+    if (this.config.mode === 'live' && afterGc && heap > this.peakLive * 1.05) {
+      this.peakProfile = this.sampler.peek();
+      this.peakLive = heap;
     }
-  };
-  let windowStart = performance.now();
+  }
+
+  /** Merges the sampler's window and starts the next: memory follows distinct stacks, not time. */
+  closeWindow(): void {
+    this.addWindow(this.sampler.stop());
+    this.sampler.start();
+    this.windowStart = performance.now();
+  }
+
   /** One window's samples: all are allocated; with liveness, the dead temporary, the rest leaked. */
-  const addWindow = (p: V8SamplingProfile) => {
+  private addWindow(p: V8SamplingProfile): void {
     const samples = p.samples ?? [];
-    merged.addSamples(p, samples, 0, isOwnFrame);
-    if (!full) return;
-    merged.addSamples(
+    this.merged.addSamples(p, samples, 0, isOwnFrame);
+    if (!this.full) return;
+    this.merged.addSamples(
       p,
       samples.filter((x) => x.isLive === false),
       1,
       isOwnFrame,
     );
-    merged.addSamples(
+    this.merged.addSamples(
       p,
       samples.filter((x) => x.isLive !== false),
       2,
       isOwnFrame,
     );
-  };
-  const closeWindow = () => {
-    addWindow(sampler.stop());
-    sampler.start();
-    windowStart = performance.now();
-  };
+  }
 
-  sampler.start();
-  const timer = setInterval(() => {
-    try {
-      tick();
-      if (config.mode === 'alloc' && performance.now() - windowStart >= windowMs) closeWindow();
-    } catch (e) {
-      fail(e);
-    }
-  }, config.tickMs);
-  timer.unref();
-  // a point after garbage collections (their entries arrive a little later, in batches)
-  let lastGcPoint = 0;
-  const gcObserver = new PerformanceObserver(() => {
-    try {
-      // an allocation-heavy program collects hundreds of times a second: a point per 10 ms
-      if (performance.now() - lastGcPoint < 10) return;
-      lastGcPoint = performance.now();
-      tick(true);
-    } catch (err) {
-      fail(err);
-    }
-  });
-  gcObserver.observe({ entryTypes: ['gc'] });
-
-  let failed = false;
-  const fail = (e: unknown) => {
-    if (failed) return;
-    failed = true;
-    clearInterval(timer);
-    gcObserver.disconnect();
+  private fail(e: unknown): void {
+    if (this.failed) return;
+    this.failed = true;
+    clearInterval(this.timer);
+    this.gcObserver?.disconnect();
     process.stderr.write(`heapflame: recorder stopped: ${e instanceof Error ? e.message : String(e)}\n`);
-  };
+  }
 
-  let written = false;
-  const finish = () => {
-    if (failed || written) return;
-    try {
-      tick();
-      const profile = config.mode === 'alloc' ? allocProfile() : liveProfile();
-      writeAtomically(outputFile(config), encodeHeapflame(profile));
-      written = true;
-    } catch (e) {
-      fail(e);
-    }
-  };
-  const allocProfile = (): Profile => {
-    if (full) {
+  /** Writes the recording, once (at exit, or at a signal that would end the program). */
+  finish(): void {
+    if (this.failed || this.written) return;
+    this.guarded(() => {
+      this.tick();
+      const profile = this.config.mode === 'alloc' ? this.allocProfile() : this.liveProfile();
+      writeAtomically(outputFile(this.config), encodeHeapflame(profile));
+      this.written = true;
+    });
+  }
+
+  private allocProfile(): Profile {
+    if (this.full) {
       // what is still alive at exit, after a collection
-      gc();
-      gc();
+      this.gc();
+      this.gc();
     }
-    addWindow(sampler.stop());
-    return build();
-  };
-  const liveProfile = (): Profile => {
-    gc();
-    gc();
-    const atExit = sampler.stop();
-    merged.addSamples(atExit, atExit.samples ?? [], 0, isOwnFrame);
+    this.addWindow(this.sampler.stop());
+    return this.build();
+  }
+
+  private liveProfile(): Profile {
+    this.gc();
+    this.gc();
+    const atExit = this.sampler.stop();
+    this.merged.addSamples(atExit, atExit.samples ?? [], 0, isOwnFrame);
     // the heap may never have been higher than at the end
     const bytes = (p: V8SamplingProfile | null) => (p?.samples ?? []).reduce((a, x) => a + x.size, 0);
-    const atPeak = peakProfile && bytes(peakProfile) > bytes(atExit) ? peakProfile : atExit;
-    merged.addSamples(atPeak, atPeak.samples ?? [], 1, isOwnFrame);
-    return build();
-  };
-  const addTasks = () => {
+    const atPeak = this.peakProfile && bytes(this.peakProfile) > bytes(atExit) ? this.peakProfile : atExit;
+    this.merged.addSamples(atPeak, atPeak.samples ?? [], 1, isOwnFrame);
+    return this.build();
+  }
+
+  private addTasks(): void {
     // tasks made at the same place are one sample
     const byStack = new Map<string, { task: AliveTask; count: number }>();
-    for (const t of tasks.alive()) {
+    for (const t of this.tasks?.alive() ?? []) {
       const key = `${t.type}\n${t.stack.map((c) => `${c.getFileName()}:${c.getLineNumber()}:${c.getColumnNumber()}:${c.getFunctionName()}`).join('\n')}`;
       const entry = byStack.get(key);
       if (entry) entry.count += t.count;
       else byStack.set(key, { task: t, count: t.count });
     }
     for (const { task, count } of byStack.values())
-      merged.addStack([...task.stack.map(frameOfCallSite), taskFrame(task.type)], tasksColumn, count);
-  };
-  const build = (): Profile => {
-    addTasks();
-    return merged.build(
+      this.merged.addStack([...task.stack.map(frameOfCallSite), taskFrame(task.type)], this.tasksColumn, count);
+  }
+
+  private build(): Profile {
+    this.addTasks();
+    const { config } = this;
+    return this.merged.build(
       {
         format: 'node',
         toolVersion: `node ${process.version}`,
         command: [process.argv0, ...process.execArgv, ...process.argv.slice(1)].join(' '),
         recordRun: config.run || undefined,
         rssMeasuredBy: 'recorder',
-        durationMs: performance.now() - t0,
+        durationMs: performance.now() - this.t0,
         // the kernel's high-water mark (VmHWM): the timer's samples miss peaks between ticks
-        peakRssBytes: Math.max(peakRss, peakRssBytes()),
-        peakTimeMs,
+        peakRssBytes: Math.max(this.peakRss, peakRssBytes()),
+        peakTimeMs: this.peakTimeMs,
         sampling: {
           intervalBytes: config.interval,
-          mode: full ? 'alloc+liveness' : config.mode,
+          mode: this.full ? 'alloc+liveness' : config.mode,
           precise: config.precise,
         },
       },
       // A sample of an object V8 has since collected can name a node its tree no longer has:
       // V8's doing, not damage, so no warning; its bytes stay under "(unknown stack)".
       [],
-      { timeline },
+      { timeline: this.timeline },
     );
-  };
-
-  // after the recorder's own timer and observer exist: they are not the program's
-  const tasks = trackTasks((file) => isOwnFrame({ url: file, functionName: '', lineNumber: 0, columnNumber: 0 }));
-  process.on('exit', finish);
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    const onSignal = () => {
-      // A program with its own handler decides what the signal does (a server closes, then
-      // exits): the exit handler writes the recording then. One without dies of it, as it
-      // would have without us, once the recording is written.
-      if (process.listenerCount(signal) > 1) return;
-      finish();
-      process.removeListener(signal, onSignal);
-      process.kill(process.pid, signal);
-    };
-    process.on(signal, onSignal);
   }
+}
+
+export function startRecorder(config: RecorderConfig): void {
+  if (config.precise) {
+    // before the program's code is compiled: an inlined callee's allocations are charged to
+    // its caller otherwise (the sampler records physical frames only)
+    v8.setFlagsFromString('--no-turbo-inlining');
+    v8.setFlagsFromString('--no-maglev-inlining');
+  }
+  new Recorder(config).start();
 }
 
 function frameOfCallSite(c: NodeJS.CallSite): Frame {

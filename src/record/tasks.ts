@@ -45,26 +45,49 @@ interface Tracked {
   alive: (o: object) => boolean;
 }
 
+/** What the patches share: a stack of the caller, a task to watch, a function replaced (and put back on stop). */
+interface Hooks {
+  capture: (skip: (...args: never[]) => unknown) => { stack?: unknown };
+  watch: (type: string, target: object, site: { stack?: unknown }, alive: (o: object) => boolean) => void;
+  patch: <T extends object, K extends keyof T>(owner: T, key: K, wrap: (original: T[K]) => T[K]) => void;
+}
+
 export function trackTasks(ownCode: (file: string) => boolean): TaskTracker {
   const tracked = new Set<Tracked>();
-  const capture = (skip: Function): { stack?: unknown } => {
-    const site = {};
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = STACK_DEPTH;
-    Error.captureStackTrace(site, skip);
-    Error.stackTraceLimit = limit;
-    return site;
-  };
-  const watch = (type: string, target: object, site: { stack?: unknown }, alive: (o: object) => boolean) => {
-    tracked.add({ type, target: new WeakRef(target), site, alive });
-  };
   const restore: (() => void)[] = [];
-  const patch = <T extends object, K extends keyof T>(owner: T, key: K, wrap: (original: T[K]) => T[K]) => {
-    const original = owner[key];
-    owner[key] = wrap(original);
-    restore.push(() => (owner[key] = original));
+  const hooks: Hooks = {
+    capture(skip) {
+      const site = {};
+      const limit = Error.stackTraceLimit;
+      Error.stackTraceLimit = STACK_DEPTH;
+      Error.captureStackTrace(site, skip);
+      Error.stackTraceLimit = limit;
+      return site;
+    },
+    watch(type, target, site, alive) {
+      tracked.add({ type, target: new WeakRef(target), site, alive });
+    },
+    patch(owner, key, wrap) {
+      const original = owner[key];
+      owner[key] = wrap(original);
+      restore.push(() => (owner[key] = original));
+    },
   };
+  patchTimers(hooks);
+  patchSocketsAndProcesses(hooks);
+  syncBuiltinESMExports();
+  const promises = watchPromises(hooks.capture);
+  return {
+    stop() {
+      promises.stop();
+      for (const r of restore.splice(0)) r();
+      syncBuiltinESMExports();
+    },
+    alive: () => aliveTasks(tracked, promises.sampled, ownCode),
+  };
+}
 
+function patchTimers({ capture, watch, patch }: Hooks): void {
   // timers: the global functions and node:timers are the same functions, patched in both
   // A pending timer sits in one of Node's timer lists; one whose callback is running (say, the
   // timeout that calls process.exit) has been taken out of it and is not left behind.
@@ -87,6 +110,9 @@ export function trackTasks(ownCode: (file: string) => boolean): TaskTracker {
     patch(globalThis, name, () => wrapped);
     patch(timers, name, () => wrapped);
   }
+}
+
+function patchSocketsAndProcesses({ capture, watch, patch }: Hooks): void {
   patch(
     net.Server.prototype,
     'listen',
@@ -121,53 +147,53 @@ export function trackTasks(ownCode: (file: string) => boolean): TaskTracker {
         return (original as (...a: unknown[]) => unknown).apply(this, args);
       } as typeof original,
   );
-  syncBuiltinESMExports();
+}
 
-  // promises: a stack for one in PROMISE_STACK_EVERY, forgotten when it settles
+/** Promises: a stack for one in PROMISE_STACK_EVERY, forgotten when it settles. */
+function watchPromises(capture: Hooks['capture']) {
   let made = 0;
   const sampled = new Map<Promise<unknown>, { stack?: unknown }>();
   const init = (promise: Promise<unknown>) => {
     if (++made % PROMISE_STACK_EVERY === 0 && sampled.size < MAX_SAMPLED_PROMISES) sampled.set(promise, capture(init));
   };
-  const stopPromises = promiseHooks.createHook({
+  const stop = promiseHooks.createHook({
     init,
     settled(promise) {
       sampled.delete(promise);
     },
   });
+  return { sampled, stop };
+}
 
-  return {
-    stop() {
-      stopPromises();
-      for (const r of restore.splice(0)) r();
-      syncBuiltinESMExports();
-    },
-    alive() {
-      const out: AliveTask[] = [];
-      const prepare = Error.prepareStackTrace;
-      Error.prepareStackTrace = (_, callSites) => callSites;
-      try {
-        const sitesOf = (site: { stack?: unknown }) => {
-          const frames = Array.isArray(site.stack) ? (site.stack as NodeJS.CallSite[]) : [];
-          return frames.reverse();
-        };
-        const own = (stack: NodeJS.CallSite[]) => stack.some((c) => ownCode(c.getFileName() ?? ''));
-        for (const t of tracked) {
-          const target = t.target.deref();
-          if (!target || !t.alive(target)) continue;
-          const stack = sitesOf(t.site);
-          if (!own(stack)) out.push({ type: t.type, stack, count: 1 });
-        }
-        for (const site of sampled.values()) {
-          const stack = sitesOf(site);
-          // a promise of the runtime's own (module loading) is not the program's
-          if (own(stack) || stack.every((c) => (c.getFileName() ?? 'node:').startsWith('node:'))) continue;
-          out.push({ type: 'Promise', stack, count: PROMISE_STACK_EVERY });
-        }
-      } finally {
-        Error.prepareStackTrace = prepare;
-      }
-      return out;
-    },
-  };
+/** What is still running, with the stacks that made it; the recorder's own tasks left out. */
+function aliveTasks(
+  tracked: Set<Tracked>,
+  sampled: Map<Promise<unknown>, { stack?: unknown }>,
+  ownCode: (file: string) => boolean,
+): AliveTask[] {
+  const out: AliveTask[] = [];
+  const prepare = Error.prepareStackTrace;
+  Error.prepareStackTrace = (_, callSites) => callSites;
+  try {
+    const sitesOf = (site: { stack?: unknown }) => {
+      const frames = Array.isArray(site.stack) ? (site.stack as NodeJS.CallSite[]) : [];
+      return frames.reverse();
+    };
+    const own = (stack: NodeJS.CallSite[]) => stack.some((c) => ownCode(c.getFileName() ?? ''));
+    for (const t of tracked) {
+      const target = t.target.deref();
+      if (!target || !t.alive(target)) continue;
+      const stack = sitesOf(t.site);
+      if (!own(stack)) out.push({ type: t.type, stack, count: 1 });
+    }
+    for (const site of sampled.values()) {
+      const stack = sitesOf(site);
+      // a promise of the runtime's own (module loading) is not the program's
+      if (own(stack) || stack.every((c) => (c.getFileName() ?? 'node:').startsWith('node:'))) continue;
+      out.push({ type: 'Promise', stack, count: PROMISE_STACK_EVERY });
+    }
+  } finally {
+    Error.prepareStackTrace = prepare;
+  }
+  return out;
 }

@@ -42,7 +42,7 @@ export class BucketHistogram {
    */
   seriesFor(values: readonly string[]): Float64Array {
     const labels: Record<string, string> = {};
-    this.labelNames.forEach((n, i) => (labels[n] = values[i]));
+    for (const [i, n] of this.labelNames.entries()) labels[n] = values[i];
     const counts = new Float64Array(this.bounds.length + 3);
     this.series.push({ labels, counts });
     return counts;

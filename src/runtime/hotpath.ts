@@ -204,11 +204,11 @@ function report(): void {
     if (json)
       writeFileSync(
         json,
-        JSON.stringify(
+        `${JSON.stringify(
           { schema: 'heapflame.hotpath/1', elapsedMs: performance.now() - started, percentiles: percentiles(), rows },
           null,
           2,
-        ) + '\n',
+        )}\n`,
       );
   } catch (e) {
     process.stderr.write(`heapflame hotpath: cannot report: ${(e as Error).message}\n`);

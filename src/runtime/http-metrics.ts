@@ -53,6 +53,7 @@ function wrapWriteHead(target: { writeHead: ServerResponse['writeHead'] }): void
   target.writeHead = function (this: Tracked) {
     stampHeaders.call(this);
     // (`arguments` handed straight to apply is not copied by V8; a rest array would be, per call)
+    // biome-ignore lint/complexity/noArguments: no array per response (see above)
     return writeHead.apply(this, arguments as unknown as Parameters<typeof writeHead>);
   } as ServerResponse['writeHead'];
 }

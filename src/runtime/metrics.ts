@@ -33,8 +33,27 @@ export function createMetrics(options: MetricsOptions = {}): HeapflameMetrics {
   const registry = options.registry ?? new Registry();
   if (options.defaults === true) collectDefaultMetrics({ register: registry, prefix: 'heapflame_process_' });
   const watch = heapWatch();
-  let rssPeak = 0;
+  // (registered in the order /metrics lists them)
+  memoryGauges(registry, watch);
+  const stopLag = eventLoopLag(registry);
+  const stopGc = gcPauses(registry, watch);
+  activeTasks(registry);
+  const http = httpMetrics(registry);
+  return {
+    registry,
+    http,
+    stop() {
+      stopLag();
+      stopGc();
+    },
+  };
+}
 
+type HeapWatch = ReturnType<typeof heapWatch>;
+
+/** The heap now and its true peak, RSS and its peak, the cgroup limit, memory outside the heap. */
+function memoryGauges(registry: Registry, watch: HeapWatch): void {
+  let rssPeak = 0;
   new Gauge({
     name: 'heapflame_heap_used_bytes',
     help: 'JavaScript heap in use now (V8 used_heap_size), garbage not yet collected included.',
@@ -95,7 +114,10 @@ export function createMetrics(options: MetricsOptions = {}): HeapflameMetrics {
       this.set(process.memoryUsage().arrayBuffers);
     },
   });
+}
 
+/** Event-loop delay since the last scrape; returns what stops its monitor. */
+function eventLoopLag(registry: Registry): () => void {
   const lag = monitorEventLoopDelay({ resolution: 10 });
   lag.enable();
   new Gauge({
@@ -111,7 +133,11 @@ export function createMetrics(options: MetricsOptions = {}): HeapflameMetrics {
       lag.reset();
     },
   });
+  return () => lag.disable();
+}
 
+/** GC pauses by kind, from the heap watch's collections; returns what stops listening. */
+function gcPauses(registry: Registry, watch: HeapWatch): () => void {
   const gcPause = new Histogram({
     name: 'heapflame_gc_pause_seconds',
     help: 'Garbage collection pauses by kind (minor, major, incremental, weakcb), counted within a second of each collection.',
@@ -122,8 +148,11 @@ export function createMetrics(options: MetricsOptions = {}): HeapflameMetrics {
       watch.read(); // (folds the collections since the last second in)
     },
   });
-  const stopGc = watch.onCollection((kind, seconds) => gcPause.observe({ kind }, seconds));
+  return watch.onCollection((kind, seconds) => gcPause.observe({ kind }, seconds));
+}
 
+/** Async resources keeping the loop busy, by type: the forgotten-task signal. */
+function activeTasks(registry: Registry): void {
   new Gauge({
     name: 'heapflame_active_tasks',
     help: 'Async resources keeping the event loop busy, by type (timers, sockets, servers...): a count that only rises is a task leak.',
@@ -136,16 +165,6 @@ export function createMetrics(options: MetricsOptions = {}): HeapflameMetrics {
       for (const [type, n] of counts) this.set({ type }, n);
     },
   });
-
-  const http = httpMetrics(registry);
-  return {
-    registry,
-    http,
-    stop() {
-      lag.disable();
-      stopGc();
-    },
-  };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -489,9 +489,9 @@ test('agrees with GNU c++filt', (t) => {
   const all = [...real, ...hand, ...legacy];
 
   const quiet = cxxfilt(['-i'], all);
-  all.forEach((sym, i) => assert.equal(dropIntSuffix(d(sym)), quiet[i], sym));
+  for (const [i, sym] of all.entries()) assert.equal(dropIntSuffix(d(sym)), quiet[i], sym);
   const verbose = cxxfilt([], real);
-  real.forEach((sym, i) => assert.equal(dh(sym), verbose[i], sym));
+  for (const [i, sym] of real.entries()) assert.equal(dh(sym), verbose[i], sym);
 });
 
 // Real v0 names as the base for mutations (truncation, byte flips, insertions, deletions).

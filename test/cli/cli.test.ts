@@ -37,13 +37,13 @@ test('report: heaptrack_print sections and summary, bytes in heapflame units; --
   assert.match(r.stdout, /^temporary memory allocations: 172 \(43000\/s\)$/m);
   assert.match(r.stdout, /^peak heap memory consumption: 1\.02 MiB$/m);
   assert.match(r.stdout, /^total memory leaked: 1\.95 KiB$/m);
-  assert.match(r.stdout, /^1000 B leaked over 10 calls from\nleak_small\n  at .*leaks\.c:27\n/m);
+  assert.match(r.stdout, /^1000 B leaked over 10 calls from\nleak_small\n {2}at .*leaks\.c:27\n/m);
   assert.equal(r.stderr, '');
 
   const raw = runCli(['report', fixture('heaptrack.leaks.zst'), '--raw-names']);
   assert.match(raw.stdout, /^peak heap memory consumption: 1\.07M$/m);
   assert.match(raw.stdout, /^total memory leaked: 2\.00K$/m);
-  assert.match(raw.stdout, /^1000B leaked over 10 calls from\nleak_small\n  at .*leaks\.c:27\n/m);
+  assert.match(raw.stdout, /^1000B leaked over 10 calls from\nleak_small\n {2}at .*leaks\.c:27\n/m);
 });
 
 test('report on folded stacks: a section per cost, totals', () => {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { buildProgram } from '../../src/cli/program.js';
 import { renderSvg } from '../../src/export/svg.js';
+import { exporterNamed } from '../../src/export/registry.js';
 import { SVG_DEFAULTS } from '../../src/export/svg-defaults.js';
 import { loadProfile } from '../../src/load.js';
 import { fixture, runCli, tempFiles } from '../helpers/paths.js';
@@ -27,6 +28,8 @@ test('flamegraph: each option default is SVG_DEFAULTS, and the command with none
     ['--sort', SVG_DEFAULTS.sort],
   ];
   for (const [flag, value] of expected) assert.equal(defaultOf(flag), value, flag);
+  // the exporter the command writes through declares the same defaults
+  assert.deepEqual(exporterNamed('svg').defaults, SVG_DEFAULTS);
   const input = fixture('heaptrack.leaks.zst');
   const out = `${files.dir}/cli.svg`;
   const r = runCli(['flamegraph', input, '-o', out, '-q']);

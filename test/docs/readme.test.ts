@@ -28,7 +28,7 @@ const DOCS = [
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 
 /** README's ```sh blocks, with the line each starts on. */
-export function shellBlocks(markdown: string): { line: number; text: string }[] {
+function shellBlocks(markdown: string): { line: number; text: string }[] {
   const blocks: { line: number; text: string }[] = [];
   const lines = markdown.split('\n');
   for (let i = 0; i < lines.length; i++) {

@@ -40,7 +40,7 @@ test('the same frames with the same counts as flamegraph.pl, on random stacks', 
   });
   await fc.assert(
     fc.asyncProperty(fc.array(line, { minLength: 1, maxLength: 60 }), async (lines) => {
-      const file = files.file(lines.map((l) => `${l.stack.join(';')} ${l.count}`).join('\n') + '\n');
+      const file = files.file(`${lines.map((l) => `${l.stack.join(';')} ${l.count}`).join('\n')}\n`);
       const perl = frameMultiset(execFileSync('perl', [PERL_SCRIPT, file], { encoding: 'utf8', maxBuffer: 1 << 26 }));
       const ours = frameMultiset(renderSvg(await importFolded(file)));
       assert.ok(perl.length > 1, 'flamegraph.pl drew frames');

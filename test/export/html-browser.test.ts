@@ -14,8 +14,10 @@ import { fixture, fixtureFile, ROOT, runCli } from '../helpers/paths.js';
 /** The HTML report in real Chromium: offline, every cost, zoom, search, hostile names. */
 
 // These run in the page, where the DOM exists; this project compiles without DOM types.
-declare const window: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-declare const document: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: the page's globals, untyped here
+declare const window: any;
+// biome-ignore lint/suspicious/noExplicitAny: the page's globals, untyped here
+declare const document: any;
 declare const devicePixelRatio: number;
 
 const { skip, files, open: openPage } = browserSuite('html');
@@ -95,7 +97,7 @@ test('the page opens on the main cost; the top table counts every stack, also th
   // "hot" is called from 3000 callers, each far below a pixel (pruned from the drawing)
   const lines = ['main;big 1000000000'];
   for (let i = 0; i < 3000; i++) lines.push(`main;caller${i};hot 7`);
-  const { page, seen } = await open(renderHtml(await importFolded(files.file(lines.join('\n') + '\n'))));
+  const { page, seen } = await open(renderHtml(await importFolded(files.file(`${lines.join('\n')}\n`))));
   const row = await page.$$eval('#top tr', (rows: { textContent: string }[]) =>
     rows.map((r) => r.textContent).find((t) => t.endsWith('hot')),
   );

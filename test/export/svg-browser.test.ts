@@ -11,8 +11,10 @@ import { renderSvg } from '../../src/export/svg.js';
  */
 
 // These run in the page, where the DOM exists; this project compiles without DOM types.
-declare const document: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-declare const window: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: the page's globals, untyped here
+declare const document: any;
+// biome-ignore lint/suspicious/noExplicitAny: the page's globals, untyped here
+declare const window: any;
 
 const { skip, files, open: openPage } = browserSuite('svg-browser');
 
@@ -20,9 +22,10 @@ const open = (svg: string) => openPage(svg, '.svg');
 
 const frameBox = (page: Page, name: string) =>
   page.evaluate((n) => {
+    // biome-ignore lint/suspicious/noExplicitAny: a page element, untyped here
     const g = [...document.querySelectorAll('#frames > g')].find((e: any) =>
       e.querySelector('title').textContent.startsWith(`${n} (`),
-    ); // eslint-disable-line @typescript-eslint/no-explicit-any
+    );
     const r = g.querySelector('rect');
     return {
       x: +r.getAttribute('x'),

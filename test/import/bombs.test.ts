@@ -21,6 +21,7 @@ const peakRss = join(files.dir, 'peak-rss.cjs');
 // from before exec (a test that had just built 512 MiB of input saw it in its child)
 writeFileSync(
   peakRss,
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the child's own template literal
   "process.on('exit', () => { let kb = process.resourceUsage().maxRSS; try { kb = Number(/VmHWM:\\s*(\\d+)/.exec(require('fs').readFileSync('/proc/self/status', 'utf8'))[1]); } catch {} process.stderr.write(`\\npeak-rss: ${kb * 1024}\\n`); });\n",
 );
 const GiB = 2 ** 30;

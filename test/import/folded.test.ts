@@ -117,7 +117,7 @@ test('property: any lines, any chunking: totals equal the sum of valid counts', 
       fc.array(line, { minLength: 1, maxLength: 40 }),
       fc.integer({ min: 1, max: 64 }),
       async (lines, chunk) => {
-        const text = lines.map(([fs, c]) => `${fs.join(';')} ${c}`).join('\n') + '\n';
+        const text = `${lines.map(([fs, c]) => `${fs.join(';')} ${c}`).join('\n')}\n`;
         const want = new Map<string, number>();
         for (const [fs, c] of lines) {
           // only the white space before the count separates; a frame of spaces is a frame
@@ -202,7 +202,7 @@ test('the WebAssembly loop past its first blocks: 100 k nodes, 3000 names', asyn
   const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % 3000;
   for (let i = 0; i < 4000; i++)
     lines.push(`${Array.from({ length: 30 }, () => `fn_${next()}::with::a::longer::name`).join(';')} ${i + 1}`);
-  const file = temp(lines.join('\n') + '\n');
+  const file = temp(`${lines.join('\n')}\n`);
   const [viaWasm, viaJs] = await Promise.all([true, false].map((wasm) => importFolded(file, { wasm }).then(plain)));
   assert.ok(viaWasm.parent.length > 100_000, `${viaWasm.parent.length} nodes`);
   assert.ok(viaWasm.frames.length > 2900);

@@ -57,7 +57,7 @@ test('a fresh node --heap-prof file: live bytes are the sum of its selfSize, the
   let selfSizes = 0;
   const walk = (n: { selfSize: number; children: unknown[] }) => {
     selfSizes += n.selfSize;
-    n.children.forEach((c) => walk(c as typeof n));
+    for (const c of n.children) walk(c as typeof n);
   };
   walk(raw.head);
   const p = await loadProfile(file);

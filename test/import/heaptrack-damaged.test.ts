@@ -180,7 +180,7 @@ test('hostile indices and shapes stay bounded', async () => {
   lines.push('t 5 9', 't 3 3', 't 1 ffffffff', 'i 2 0 1 0 0 1 0 0 1 0 0 1 0 0');
   lines.push('a ffffffffffff ffffffff', 'a 10 1', 'a 20 2');
   for (let i = 0; i < 20000; i++) lines.push('+ ffffffff', '- 7fffffff', '+ 1', '- 1');
-  const r = await outcome(temp(lines.join('\n') + '\n'));
+  const r = await outcome(temp(`${lines.join('\n')}\n`));
   assert.ok(r.profile);
   assert.equal(r.profile.totals.allocations, 20000);
   assert.equal(r.profile.totals.temporary, 20000);
@@ -192,7 +192,7 @@ test('a line longer than the limit is skipped, not buffered without end', async 
   const head = 'v 10400 3\nX p\nI 1000 100\na 10 0\n+ 0\n';
   const big = Buffer.alloc(20 << 20, 0x61);
   const before = process.memoryUsage().arrayBuffers;
-  const r = await outcome(temp(Buffer.concat([Buffer.from(head + 's 14 '), big, Buffer.from('\n- 0\n')])));
+  const r = await outcome(temp(Buffer.concat([Buffer.from(`${head}s 14 `), big, Buffer.from('\n- 0\n')])));
   assert.ok(r.profile);
   assert.ok(r.profile.warnings.some((w) => /longer than/.test(w)));
   assert.equal(r.profile.totals.temporary, 1);

@@ -73,7 +73,7 @@ function refLines(name: string, cost: string): string[] {
 function sectionLabels(report: string, title: string): string[] {
   const start = report.indexOf(`${title}\n`);
   if (start < 0) return [];
-  const body = '\n' + report.slice(start + title.length + 1);
+  const body = `\n${report.slice(start + title.length + 1)}`;
   const end = body.search(/\n\n\n|\n\n[A-Z ]+\n|\ntotal runtime/);
   return (end < 0 ? body : body.slice(0, end))
     .split('\n')

@@ -216,7 +216,7 @@ class FoldedParser {
       columns[diff ? 1 : 0].push(a);
     }
     const totalsById: Record<string, number> = {};
-    costs.forEach((c, i) => (totalsById[c.id] = totals[i]));
+    for (const [i, c] of costs.entries()) totalsById[c.id] = totals[i];
     return {
       ...tree,
       meta: { format: diff ? 'folded-diff' : 'folded', namesAsGiven: true },

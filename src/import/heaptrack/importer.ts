@@ -72,13 +72,11 @@ function resolveTime(t: TimePoint | undefined, runMs: number | undefined): numbe
   return ((runMs ?? 0) * t.percent) / 100;
 }
 
-function buildProfile(
-  p: HeaptrackParser,
-  options: HeaptrackImportOptions,
-  warnings: string[],
-  window: { fromMs?: number; toMs?: number },
-): Profile {
-  const builder = new ProfileBuilder(HEAPTRACK_COSTS);
+/**
+ * Trace index → stack node, cut above the stop frame (main), as heaptrack_print shows it: each
+ * trace's frames are interned once, and walks up the trace tree are iterative.
+ */
+function traceNodes(p: HeaptrackParser, builder: ProfileBuilder): (trace: number) => number {
   const ipFrames = new Map<number, number[]>();
   const framesOf = (ipIndex: number): number[] => {
     let ids = ipFrames.get(ipIndex);
@@ -90,10 +88,9 @@ function buildProfile(
   };
   const isStop = (ipIndex: number) => p.stopStrings.has(p.ips[ipIndex]?.fn ?? 0);
 
-  // Trace index → stack node, cut above the stop frame (main), as heaptrack_print shows it.
   const traceNode = new Int32Array(p.traceCount).fill(-1);
   const pending: number[] = [];
-  const nodeOf = (trace: number): number => {
+  return (trace: number): number => {
     if (trace <= 0 || trace >= p.traceCount) return ROOT_NODE;
     let cur = trace;
     let base = ROOT_NODE;
@@ -120,6 +117,16 @@ function buildProfile(
     }
     return traceNode[trace];
   };
+}
+
+function buildProfile(
+  p: HeaptrackParser,
+  options: HeaptrackImportOptions,
+  warnings: string[],
+  window: { fromMs?: number; toMs?: number },
+): Profile {
+  const builder = new ProfileBuilder(HEAPTRACK_COSTS);
+  const nodeOf = traceNodes(p, builder);
 
   const costs = p.recordCosts();
   const leaked = costs.leaked;

@@ -45,6 +45,7 @@ const STOP_FUNCTIONS = new Set(['main', '__libc_start_main', '__static_initializ
 /** The command line is read from /proc/self/cmdline, at most 4096 bytes. */
 const MAX_COMMAND_CONTINUATION = 8192;
 
+// biome-ignore lint/suspicious/noConstEnum: inlined as numbers in the per-line loop; never exported
 const enum Phase {
   Before = 0,
   Inside = 1,
@@ -680,7 +681,7 @@ export class HeaptrackParser {
       this.lineNo = lineNo;
       return;
     }
-    this.command += '\n' + c.lines.map((l) => l.toString('utf8')).join('\n');
+    this.command += `\n${c.lines.map((l) => l.toString('utf8')).join('\n')}`;
     this.warnings.add(
       'command',
       c.firstLine,

@@ -125,67 +125,80 @@ async function* stdinWithHead(): AsyncGenerator<Buffer> {
   if (!process.stdin.readableEnded) yield* process.stdin as AsyncIterable<Buffer>;
 }
 
+/** A file or standard input: its first chunk, the rest, its size when known. */
+interface RawInput {
+  head: Buffer;
+  /** The rest after `head`; `reuse` lets plain text recycle one buffer (the parser copies what it keeps). */
+  rest: (reuse: boolean) => AsyncIterator<Buffer>;
+  totalBytes?: number;
+  close: () => void;
+}
+
+async function openRaw(path: string, chunkBytes: number): Promise<RawInput> {
+  if (path !== '-') return openFile(path, chunkBytes);
+  const stdin = stdinWithHead()[Symbol.asyncIterator]();
+  const first = await stdin.next();
+  return { head: first.done ? Buffer.alloc(0) : first.value, rest: () => stdin, close: () => {} };
+}
+
+async function openFile(path: string, chunkBytes: number): Promise<RawInput> {
+  let fh: FileHandle;
+  let headBuf: Buffer;
+  let head: Buffer;
+  let totalBytes: number;
+  try {
+    fh = await fsp.open(path, 'r');
+    const st = await fh.stat();
+    if (st.isDirectory()) {
+      await fh.close();
+      throw new HeapflameError('is a directory, expected a recording file', { file: path });
+    }
+    totalBytes = st.size;
+    headBuf = Buffer.allocUnsafe(chunkBytes);
+    const { bytesRead } = await fh.read(headBuf, 0, chunkBytes, 0);
+    head = headBuf.subarray(0, bytesRead);
+  } catch (e) {
+    if (e instanceof HeapflameError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new HeapflameError(
+      code === 'ENOENT'
+        ? 'file not found'
+        : code === 'EISDIR'
+          ? 'is a directory, expected a recording file'
+          : `cannot read file (${code ?? String(e)})`,
+      { file: path },
+    );
+  }
+  let closed = false;
+  const close = () => {
+    if (!closed) void fh.close().catch(() => {});
+    closed = true;
+  };
+  const rest = (reuse: boolean) =>
+    (async function* () {
+      let pos = head.length;
+      try {
+        for (;;) {
+          const buf = reuse ? headBuf : Buffer.allocUnsafe(chunkBytes);
+          const { bytesRead } = await fh.read(buf, 0, chunkBytes, pos);
+          if (bytesRead === 0) return;
+          pos += bytesRead;
+          yield buf.subarray(0, bytesRead);
+        }
+      } finally {
+        // read to the end (or abandoned): closed now, not by the garbage collector, which
+        // Node 26 treats as an error that ends the process
+        close();
+      }
+    })();
+  return { head, rest, totalBytes, close };
+}
+
 export async function openInput(path: string, options: InputOptions = {}): Promise<Input> {
   const chunkBytes = options.chunkBytes ?? 1 << 20;
-  let totalBytes: number | undefined;
-  let closeRaw = () => {};
-  let head: Buffer;
-  /** The rest after `head`; `reuse` lets plain text recycle one buffer (the parser copies what it keeps). */
-  let rest: (reuse: boolean) => AsyncIterator<Buffer>;
-  if (path === '-') {
-    const stdin = stdinWithHead()[Symbol.asyncIterator]();
-    const first = await stdin.next();
-    head = first.done ? Buffer.alloc(0) : first.value;
-    rest = () => stdin;
-  } else {
-    let fh: FileHandle;
-    let headBuf: Buffer;
-    try {
-      fh = await fsp.open(path, 'r');
-      const st = await fh.stat();
-      if (st.isDirectory()) {
-        await fh.close();
-        throw new HeapflameError('is a directory, expected a recording file', { file: path });
-      }
-      totalBytes = st.size;
-      headBuf = Buffer.allocUnsafe(chunkBytes);
-      const { bytesRead } = await fh.read(headBuf, 0, chunkBytes, 0);
-      head = headBuf.subarray(0, bytesRead);
-    } catch (e) {
-      if (e instanceof HeapflameError) throw e;
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new HeapflameError(
-        code === 'ENOENT'
-          ? 'file not found'
-          : code === 'EISDIR'
-            ? 'is a directory, expected a recording file'
-            : `cannot read file (${code ?? String(e)})`,
-        { file: path },
-      );
-    }
-    let closed = false;
-    closeRaw = () => {
-      if (!closed) void fh.close().catch(() => {});
-      closed = true;
-    };
-    rest = (reuse) =>
-      (async function* () {
-        let pos = head.length;
-        try {
-          for (;;) {
-            const buf = reuse ? headBuf : Buffer.allocUnsafe(chunkBytes);
-            const { bytesRead } = await fh.read(buf, 0, chunkBytes, pos);
-            if (bytesRead === 0) return;
-            pos += bytesRead;
-            yield buf.subarray(0, bytesRead);
-          }
-        } finally {
-          // read to the end (or abandoned): closed now, not by the garbage collector, which
-          // Node 26 treats as an error that ends the process
-          closeRaw();
-        }
-      })();
-  }
+  const raw = await openRaw(path, chunkBytes);
+  const { head, rest, totalBytes } = raw;
+  const closeRaw = raw.close;
   if (head.length === 0) {
     closeRaw();
     throw new HeapflameError('file is empty, expected a recording', { file: path });
