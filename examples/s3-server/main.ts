@@ -25,51 +25,60 @@ const { values: options } = parseArgs({
   },
 });
 
-await mkdir(options.data, { recursive: true });
-const stale = await removeStaleUploads(options.data);
-// (without instrumentation: the baseline of the load benchmark)
-const metrics = options['no-instrument'] ? null : createMetrics();
-const tls =
-  options['tls-cert'] && options['tls-key']
-    ? { cert: readFileSync(options['tls-cert']), key: readFileSync(options['tls-key']) }
-    : undefined;
-const server = createS3Server({ dataDir: options.data, instrument: metrics?.http.middleware, tls });
-await new Promise<void>((resolve, reject) => {
-  server.once('error', reject);
-  server.listen(Number(options.port), options.host, () => resolve());
-});
-const metricsServer = metrics
-  ? await serveMetrics({
-      registry: metrics.registry,
-      port: Number(options['metrics-port']),
-      host: options.host,
-      profileToken: options['profile-token'],
-    })
-  : null;
-const address = server.address() as { port: number };
-process.stdout.write(
-  [
-    `heapflame demo: S3 server at ${tls ? 'https' : 'http'}://${options.host}:${address.port} (path-style, data in ${options.data})`,
-    ...(stale
-      ? [`  removed ${stale} temporary file${stale === 1 ? '' : 's'} of uploads cut short by an earlier run`]
-      : []),
-    metricsServer
-      ? `  metrics at ${metricsServer.url}/metrics${options['profile-token'] ? `, heap profiles at ${metricsServer.url}/debug/heapflame/heap (bearer token)` : ''}`
-      : '  not instrumented',
-    '',
-  ].join('\n'),
-);
+/** Serves until stopped; its failures (a port in use, an unreadable certificate) end it with one line. */
+async function serve(): Promise<void> {
+  await mkdir(options.data, { recursive: true });
+  const stale = await removeStaleUploads(options.data);
+  // (without instrumentation: the baseline of the load benchmark)
+  const metrics = options['no-instrument'] ? null : createMetrics();
+  const tls =
+    options['tls-cert'] && options['tls-key']
+      ? { cert: readFileSync(options['tls-cert']), key: readFileSync(options['tls-key']) }
+      : undefined;
+  const server = createS3Server({ dataDir: options.data, instrument: metrics?.http.middleware, tls });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(Number(options.port), options.host, () => resolve());
+  });
+  const metricsServer = metrics
+    ? await serveMetrics({
+        registry: metrics.registry,
+        port: Number(options['metrics-port']),
+        host: options.host,
+        profileToken: options['profile-token'],
+      })
+    : null;
+  const address = server.address() as { port: number };
+  process.stdout.write(
+    [
+      `heapflame demo: S3 server at ${tls ? 'https' : 'http'}://${options.host}:${address.port} (path-style, data in ${options.data})`,
+      ...(stale
+        ? [`  removed ${stale} temporary file${stale === 1 ? '' : 's'} of uploads cut short by an earlier run`]
+        : []),
+      metricsServer
+        ? `  metrics at ${metricsServer.url}/metrics${options['profile-token'] ? `, heap profiles at ${metricsServer.url}/debug/heapflame/heap (bearer token)` : ''}`
+        : '  not instrumented',
+      '',
+    ].join('\n'),
+  );
 
-let stopped = false;
-function stop() {
-  if (stopped) return;
-  stopped = true;
-  server.close();
-  metricsServer?.close();
-  metrics?.stop();
-  process.disconnect?.();
+  let stopped = false;
+  function stop() {
+    if (stopped) return;
+    stopped = true;
+    server.close();
+    metricsServer?.close();
+    metrics?.stop();
+    process.disconnect?.();
+  }
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  // started by heapflame (an IPC channel): end with it, even when it was killed
+  process.once('disconnect', stop);
 }
-process.once('SIGINT', stop);
-process.once('SIGTERM', stop);
-// started by heapflame (an IPC channel): end with it, even when it was killed
-process.once('disconnect', stop);
+
+serve().catch((e: unknown) => {
+  process.stderr.write(`heapflame demo: ${e instanceof Error ? e.message : String(e)}\n`);
+  // (a listener that did start would keep the process up)
+  process.exit(2);
+});

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -13,7 +13,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
-import { tempFiles } from '../helpers/paths.js';
+import { CLI, tempFiles } from '../helpers/paths.js';
 import { startDemoServer } from '../helpers/s3-demo.js';
 
 /** The monitored S3 demo server (heapflame demo --serve), driven by the real AWS SDK for JavaScript v3. */
@@ -190,6 +190,29 @@ test('demo --serve runs the server program: SIGTERM ends both with exit 0, and a
   const deadline = Date.now() + 10_000;
   while ((await answers(second.s3)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   assert.equal(await answers(second.s3), false, 'no server is left behind');
+});
+
+test('demo --serve on a port in use: one line and exit 2, no stack trace, nothing left running', async () => {
+  const { createServer } = await import('node:net');
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  const port = (taken.address() as { port: number }).port;
+  try {
+    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(
+        process.execPath,
+        [CLI, 'demo', '--serve', '--port', String(port), '--metrics-port', '0', '--data', join(files.dir, 'busy')],
+        { stdio: ['ignore', 'ignore', 'pipe'] },
+      );
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      child.once('exit', (code) => resolve({ code, stderr }));
+    });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /^heapflame demo: listen EADDRINUSE.*\n$/);
+  } finally {
+    taken.close();
+  }
 });
 
 test('aws-chunked bodies (signed and unsigned framing, trailers) decode to their bytes, any split', async () => {
