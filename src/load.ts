@@ -1,10 +1,8 @@
-import { filterStacks, type StackFilter } from './analyze/filter.js';
-import { type NameOptions, presentNames } from './analyze/names.js';
+import type { StackFilter } from './analyze/filter.js';
+import type { NameOptions } from './analyze/names.js';
 import type { ImportOptions } from './import/format.js';
-import { importProfile } from './import/registry.js';
+import { largeFileHead } from './import/io/head.js';
 import type { Profile } from './model/profile.js';
-
-export { warmUp } from './import/registry.js';
 
 export interface LoadOptions extends ImportOptions, NameOptions, StackFilter {
   /** The input's format (a name of the registry's); recognised from the content when not given. */
@@ -13,5 +11,22 @@ export interface LoadOptions extends ImportOptions, NameOptions, StackFilter {
 
 /** Reads a recording and prepares it for output: display names, then stack filters. */
 export async function loadProfile(path: string, options: LoadOptions = {}): Promise<Profile> {
+  const [{ importProfile }, { presentNames }, { filterStacks }] = await Promise.all([
+    import('./import/registry.js'),
+    import('./analyze/names.js'),
+    import('./analyze/filter.js'),
+  ]);
   return filterStacks(presentNames(await importProfile(path, options), options), options);
+}
+
+/**
+ * Lets the formats start their work for a large file (heaptrack's decoding thread) before the
+ * rest of a program loads. Cheap for anything else: a path that is no file, or a small one,
+ * loads no format at all.
+ */
+export async function warmUp(path: string): Promise<void> {
+  const head = largeFileHead(path);
+  if (!head) return;
+  const { FORMATS } = await import('./import/registry.js');
+  for (const format of FORMATS) format.warmUp?.(head);
 }

@@ -17,8 +17,6 @@ export type ExitStatus = number | { signal: NodeJS.Signals };
  */
 export interface CliCommand {
   readonly name: string;
-  /** Its first argument is a recording: the formats may start work for it early (main.ts). */
-  readonly readsRecording?: boolean;
   configure(cmd: Command): Command;
   // (commander passes the arguments, then the options, then the command)
   // biome-ignore lint/suspicious/noExplicitAny: each command types its own arguments

@@ -6,7 +6,7 @@ import { foldedFormat } from './folded/format.js';
 import type { ImportFormat, ImportOptions } from './format.js';
 import { heapflameFormat } from './heapflame.js';
 import { heaptrackFormat } from './heaptrack/format.js';
-import { largeFileHead, readHead } from './io/head.js';
+import { readHead } from './io/head.js';
 import { pprofFormat } from './pprof.js';
 import { speedscopeFormat } from './speedscope.js';
 import { v8Format } from './v8.js';
@@ -50,10 +50,4 @@ export async function detectFormat(path: string, options?: ImportOptions['input'
 export async function importProfile(path: string, options: ImportOptions & { format?: string } = {}): Promise<Profile> {
   const format = options.format === undefined ? await detectFormat(path, options.input) : formatNamed(options.format);
   return format.load(path, options);
-}
-
-/** Lets the formats start work for a large file before the rest of the program loads. */
-export function warmUp(path: string): void {
-  const head = largeFileHead(path);
-  if (head) for (const format of FORMATS) format.warmUp?.(head);
 }

@@ -16,7 +16,6 @@ interface DiffFlags extends ReadFlags {
 
 export const diff: CliCommand = {
   name: 'diff',
-  readsRecording: true,
   configure: (cmd: Command) =>
     readOptions(
       cmd

@@ -59,7 +59,6 @@ function graphOptions(cmd: Command): Command {
 
 export const flamegraph: CliCommand = {
   name: 'flamegraph',
-  readsRecording: true,
   configure: (cmd: Command) =>
     readOptions(
       graphOptions(

@@ -4,7 +4,6 @@ import { COST_HELP, type CliCommand, INPUT, type ReadFlags, readOptions, readPro
 
 export const folded: CliCommand = {
   name: 'folded',
-  readsRecording: true,
   configure: (cmd: Command) =>
     readOptions(
       cmd

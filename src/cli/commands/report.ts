@@ -14,7 +14,6 @@ interface ReportFlags extends ReadFlags {
 
 export const report: CliCommand = {
   name: 'report',
-  readsRecording: true,
   configure: (cmd: Command) =>
     readOptions(
       cmd

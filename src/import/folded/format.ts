@@ -1,5 +1,4 @@
 import type { ImportFormat } from '../format.js';
-import { importFolded } from './importer.js';
 
 /** A folded line: a stack, white space, a count, and for differential input a second count. */
 const FOLDED_LINE = /\S\s+\d+(\.\d*)?(\s+\d+(\.\d*)?)?\s*$/;
@@ -25,5 +24,10 @@ export const foldedFormat: ImportFormat = {
   name: 'folded',
   signature: 'folded stacks ("frame;frame count" lines)',
   sniff: looksFolded,
-  load: (path, o) => importFolded(path, { input: o.input, onProgress: o.onProgress, keepOrder: o.keepOrder }),
+  load: async (path, o) =>
+    (await import('./importer.js')).importFolded(path, {
+      input: o.input,
+      onProgress: o.onProgress,
+      keepOrder: o.keepOrder,
+    }),
 };

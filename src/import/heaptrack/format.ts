@@ -1,7 +1,6 @@
 import type { ImportFormat } from '../format.js';
 import { detectCompression } from '../io/input.js';
 import { prestartWorker } from './feed.js';
-import { importHeaptrack } from './importer.js';
 
 /**
  * heaptrack recordings start with `v <hex>` (the heaptrack version, then the file format);
@@ -11,7 +10,8 @@ export const heaptrackFormat: ImportFormat = {
   name: 'heaptrack',
   signature: 'heaptrack (first line "v <version> <format>")',
   sniff: (head) => /^v [0-9a-f]+( [0-9a-f]+)?\n/.test(head.toString('latin1')),
-  load: importHeaptrack,
+  // (the importer loads when a file is read: a warm-up needs only the decoding thread)
+  load: async (path, options) => (await import('./importer.js')).importHeaptrack(path, options),
   // A large compressed file, or text opening like a recording, boots the decoding thread now.
   warmUp(rawHead) {
     if (detectCompression(rawHead) !== 'none' || rawHead.length < 2 || (rawHead[0] === 0x76 && rawHead[1] === 0x20))
