@@ -14,6 +14,8 @@ interface Data {
   costs: { id: string; unit: 'count' | 'bytes'; label: string }[];
   /** The cost the page opens on (the profile's main cost). */
   main?: number;
+  /** What to look at first, ranked: its line, and the cost and label the graph opens on for it. */
+  findings?: { text: string; cost: number; label: number }[];
   /** Per cost: the top functions of the whole profile, [label, self, total]. */
   top?: [number, number, number][][];
   labels: string[];
@@ -372,6 +374,35 @@ class FlameView {
     window.matchMedia?.('(prefers-color-scheme: dark)').addEventListener?.('change', draw);
   }
 
+  /** The findings, each a button that opens the graph on its cost, zoomed to its function. */
+  listFindings(): void {
+    const list = this.data.findings ?? [];
+    $('findings-section').hidden = list.length === 0;
+    const ol = $('findings');
+    for (const f of list) {
+      const li = document.createElement('li');
+      const b = document.createElement('button');
+      b.textContent = f.text;
+      b.addEventListener('click', () => this.focus(f.cost, f.label));
+      li.appendChild(b);
+      ol.appendChild(li);
+    }
+  }
+
+  /** Shows one cost, zoomed to the occurrence of a function with the most of it. */
+  focus(cost: number, labelId: number): void {
+    const { tree } = this;
+    this.state.cost = cost;
+    this.ui.costSelect.value = String(cost);
+    const total = tree.total[cost];
+    let best = 0;
+    for (let n = 1; n < tree.count; n++)
+      if (tree.label[n] === labelId && (best === 0 || total[n] > total[best])) best = n;
+    this.table();
+    this.zoom(best);
+    this.ui.canvas.scrollIntoView({ block: 'nearest' });
+  }
+
   /** Top functions by self and total (a function counted once per stack), from the whole profile. */
   table(): void {
     const cost = this.data.costs[this.state.cost];
@@ -435,6 +466,7 @@ async function main(): Promise<void> {
   const tree = buildTree(data);
   const view = new FlameView(data, tree);
   view.fillPage();
+  view.listFindings();
   view.listen();
   view.draw();
   view.table();
@@ -452,6 +484,10 @@ async function main(): Promise<void> {
       costSelect.dispatchEvent(new Event('change'));
     },
     nodeCount: tree.count,
+    focusFinding: (i: number) => {
+      const f = data.findings?.[i];
+      if (f) view.focus(f.cost, f.label);
+    },
     sandwich: (name: string) => view.sandwich(tree.labels.indexOf(name)),
     ready: true,
   };

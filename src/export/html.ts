@@ -1,6 +1,8 @@
 import type { Exporter } from './exporter.js';
 import { gzipSync } from 'node:zlib';
-import { mergeByLabel, topLabels } from '../analyze/calltree.js';
+import { defaultLabel, mergeByLabel, topLabels } from '../analyze/calltree.js';
+import { findings } from '../analyze/findings.js';
+import { findingLine } from './report-text.js';
 import { mainCost, type Profile } from '../model/profile.js';
 import { formatBytes, formatInt, lineSafe } from './format.js';
 import { viewerFile } from './viewer-files.js';
@@ -95,6 +97,12 @@ export function renderHtml(profile: Profile, options: HtmlOptions = {}): string 
     parent: b64(parent),
     label: b64(label),
     self: self.map(b64),
+    // what to look at first, as the text report ranks it: a click opens the graph on its cost and function
+    findings: findings(profile).map((f) => ({
+      text: findingLine(profile, f),
+      cost: costs.findIndex((c) => c.id === f.cost),
+      label: tree.labels.indexOf(defaultLabel(profile.frames[f.frame])),
+    })),
     summary: summaryRows(profile),
     timeline: (profile.timeline ?? []).map((p) => [p.timeMs, p.heapBytes, p.rssBytes]),
   };

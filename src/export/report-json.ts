@@ -1,3 +1,4 @@
+import { findings } from '../analyze/findings.js';
 import { mainCost, type Profile, ROOT_NODE, stackOf } from '../model/profile.js';
 import { topEntries } from '../analyze/top.js';
 
@@ -68,6 +69,16 @@ export function buildJsonReport(profile: Profile, options: JsonReportOptions = {
     mainCost: mainCost(profile)?.id ?? null,
     filters: m.filters ?? {},
     suppressions: m.suppressions ?? [],
+    // what to look at first, ranked (the text report's FINDINGS)
+    findings: findings(profile).map((f) => ({
+      kind: f.kind,
+      cost: f.cost,
+      value: f.value,
+      share: f.share,
+      total: f.total,
+      ...frame(f.frame),
+      stack: leafFirst(f.node),
+    })),
     top,
     warnings: profile.warnings,
   };

@@ -1,6 +1,7 @@
 import { type CostId, type Frame, mainCost, type Profile, ROOT_NODE } from '../model/profile.js';
+import { type Finding, findings } from '../analyze/findings.js';
 import { type TopEntry, topEntries } from '../analyze/top.js';
-import { formatBytes, formatHeaptrackBytes, formatInt, percentF32, lineSafe } from './format.js';
+import { formatBytes, formatHeaptrackBytes, formatInt, frameWhere, percentF32, lineSafe } from './format.js';
 
 export interface TextReportOptions {
   /** Places per section (heaptrack_print -n; default 10). */
@@ -73,6 +74,8 @@ export function renderTextReport(profile: Profile, options: TextReportOptions = 
   const fb = options.heaptrackCompat ? formatHeaptrackBytes : formatBytes;
   const known = sections(fb);
   const main = mainCost(profile)?.id;
+  // what to look at first, unless the report imitates heaptrack_print or shows chosen sections
+  if (!options.heaptrackCompat && !options.sections) for (const line of renderFindings(profile)) out.push(line);
   const order = options.sections ?? [
     ...(main === undefined ? [] : [main]),
     ...SECTION_ORDER.filter((id) => id !== main),
@@ -91,6 +94,44 @@ export function renderTextReport(profile: Profile, options: TextReportOptions = 
   }
   for (const line of renderSummary(profile, fb, known)) out.push(line);
   return `${out.join('\n')}\n`;
+}
+
+/** How each kind of finding is named, before its function. */
+const FINDING_TITLES: Record<Finding['kind'], string> = {
+  leak: 'leak',
+  tasks: 'forgotten tasks',
+  temporary: 'temporary allocations',
+  peak: 'peak',
+  inuse: 'in use',
+  allocated: 'most allocated',
+};
+
+/** "FINDINGS" and a numbered line per finding, or nothing when the profile has none. */
+function renderFindings(profile: Profile): string[] {
+  const list = findings(profile);
+  if (list.length === 0) return [];
+  const lines = ['FINDINGS'];
+  list.forEach((f, i) => {
+    lines.push(`${i + 1}. ${findingLine(profile, f)}`);
+  });
+  lines.push('');
+  return lines;
+}
+
+/** `leak: readObjectBody (handler.ts:12): 1.20 MiB of 1.41 MiB leaked bytes (85.1%)` */
+export function findingLine(profile: Profile, f: Finding): string {
+  const cost = profile.costs.find((c) => c.id === f.cost)!;
+  const v = (n: number) => (cost.unit === 'bytes' ? formatBytes(n) : formatInt(Math.round(n)));
+  const frame = profile.frames[f.frame];
+  const name = frame.name || `0x${frame.address}`;
+  const at =
+    f.kind === 'peak' && profile.meta.peakTimeMs !== undefined
+      ? ` at ${(profile.meta.peakTimeMs / 1000).toFixed(3)} s`
+      : '';
+  const share = `${(100 * f.share).toFixed(1)}%`;
+  return lineSafe(
+    `${FINDING_TITLES[f.kind]}: ${name}${frameWhere(frame)}: ${v(f.value)} of ${v(f.total)} ${cost.label}${at} (${share})`,
+  );
 }
 
 /** A cost without heaptrack's wording (folded stacks, other formats): "N samples from". */

@@ -28,6 +28,43 @@ async function open(html: string) {
   return opened;
 }
 
+test('findings first: the native demo opens on its planted problems; a click shows one in the graph', {
+  skip,
+}, async () => {
+  const p = await loadProfile(join(ROOT, 'examples/demo/heaptrack.s3-get.zst'));
+  const { page, seen, url } = await open(renderHtml(p));
+  const items = await page.$$eval('#findings li', (ls: { textContent: string }[]) => ls.map((l) => l.textContent));
+  assert.match(items[0], /^leak: s3sim::cache_hot_object \(.*s3sim\.rs:243\): 300 KiB of 460 KiB leaked bytes/);
+  assert.ok(
+    items.some((t: string) => t.startsWith('temporary allocations: s3sim::read_object_body')),
+    items.join('\n'),
+  );
+  assert.ok(
+    items.some((t: string) => t.startsWith('peak: s3sim::assemble_multipart_object')),
+    items.join('\n'),
+  );
+  // the findings come before the graph
+  const above = await page.evaluate(
+    () =>
+      document.getElementById('findings-section').getBoundingClientRect().top <
+      document.getElementById('flame').getBoundingClientRect().top,
+  );
+  assert.ok(above);
+  // a click: the cost of the finding, zoomed to its function
+  await page.click('#findings li:nth-child(1) button');
+  const costs = await page.$$eval('#cost option', (os: { textContent: string }[]) => os.map((o) => o.textContent));
+  assert.equal(costs[Number(await page.inputValue('#cost'))], 'leaked bytes');
+  const crumbs = await page.$$eval('#crumbs button', (bs: { textContent: string }[]) => bs.map((b) => b.textContent));
+  assert.equal(crumbs.at(-1), 's3sim::cache_hot_object');
+  // a profile without problem costs (folded samples) has no findings section
+  const folded = await open(renderHtml(await importFolded(fixtureFile('folded/perf-example.folded'))));
+  assert.equal(await folded.page.isHidden('#findings-section'), true);
+  assert.deepEqual(seen.errors, []);
+  assert.deepEqual(seen.requests, [url]);
+  await page.close();
+  await folded.page.close();
+});
+
 test('a recording: every cost, summary, top table; search and zoom; nothing leaves the file', { skip }, async () => {
   const p = await importHeaptrack(fixture('heaptrack.leaks.zst'));
   const { page, seen, url } = await open(renderHtml(p));
