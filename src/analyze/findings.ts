@@ -42,10 +42,12 @@ export function findings(profile: Profile, options: FindingOptions = {}): Findin
   const perCost = options.perCost ?? 2;
   const minShare = options.minShare ?? 0.1;
   const out: Finding[] = [];
+  const charged = chargedFrames(profile);
+  const functionKey = profile.frames.map((f) => `${f.name}\0${f.file}\0${f.module}`);
   for (const [cost, kind] of PROBLEM_COSTS) {
     const c = costIndex(profile, cost);
     if (c < 0) continue;
-    const places = placesOf(profile, c);
+    const places = placesOf(profile, c, charged, functionKey);
     const total = places.total;
     if (!(total > 0)) continue;
     places.list.slice(0, perCost).forEach((p, i) => {
@@ -64,10 +66,10 @@ export function findings(profile: Profile, options: FindingOptions = {}): Findin
 function placesOf(
   profile: Profile,
   c: number,
+  charged: Int32Array,
+  functionKey: string[],
 ): { total: number; list: { frame: number; value: number; node: number }[] } {
   const column = profile.values[c];
-  const chargedOf = new Map<number, number>();
-  const functionKey = profile.frames.map((f) => `${f.name}\0${f.file}\0${f.module}`);
   const byFunction = new Map<string, { frame: number; value: number; node: number; largest: number }>();
   let total = 0;
   for (let i = 0; i < profile.sampleCount; i++) {
@@ -75,11 +77,7 @@ function placesOf(
     total += v;
     const node = profile.sampleNode[i];
     if (v <= 0 || node === ROOT_NODE) continue;
-    let frame = chargedOf.get(node);
-    if (frame === undefined) {
-      frame = chargedFrame(profile, node);
-      chargedOf.set(node, frame);
-    }
+    const frame = charged[node];
     const key = functionKey[frame];
     const place = byFunction.get(key);
     if (!place) byFunction.set(key, { frame, value: v, node, largest: v });
@@ -108,21 +106,29 @@ function isProgramFrame(f: Frame): boolean {
 }
 
 /**
- * The innermost frame of the program's own with a source file; where the stack has none, its
- * innermost frame of the program's own without one (code run without a script URL, binaries
- * without debug information: a builtin without a file cannot be told from them, so frames with
- * files come first); else the innermost frame with a file; else the leaf.
+ * For every node, the frame its stacks are charged to: the innermost frame of the program's
+ * own with a source file; where the path has none, its innermost frame of the program's own
+ * without one (code run without a script URL, binaries without debug information: a builtin
+ * without a file cannot be told from them, so frames with files come first); else the
+ * innermost frame with a file; else the leaf. One pass over the nodes, parents first (a walk
+ * up from every sample would be quadratic on deep stacks).
  */
-function chargedFrame(profile: Profile, node: number): number {
-  let withoutFile = -1;
-  let withFile = -1;
-  for (let n = node; n !== ROOT_NODE; n = profile.nodeParent[n]) {
+function chargedFrames(profile: Profile): Int32Array {
+  const count = profile.nodeCount;
+  const withFile = new Int32Array(count).fill(-1);
+  const withoutFile = new Int32Array(count).fill(-1);
+  const otherFile = new Int32Array(count).fill(-1);
+  const program = profile.frames.map(isProgramFrame);
+  const charged = new Int32Array(count).fill(-1);
+  for (let n = 1; n < count; n++) {
+    const p = profile.nodeParent[n];
     const frame = profile.nodeFrame[n];
-    const f = profile.frames[frame];
-    if (isProgramFrame(f)) {
-      if (f.file !== '') return frame;
-      if (withoutFile < 0) withoutFile = frame;
-    } else if (withFile < 0 && f.file !== '') withFile = frame;
+    const hasFile = profile.frames[frame].file !== '';
+    withFile[n] = program[frame] && hasFile ? frame : withFile[p];
+    withoutFile[n] = program[frame] && !hasFile ? frame : withoutFile[p];
+    otherFile[n] = !program[frame] && hasFile ? frame : otherFile[p];
+    charged[n] =
+      withFile[n] >= 0 ? withFile[n] : withoutFile[n] >= 0 ? withoutFile[n] : otherFile[n] >= 0 ? otherFile[n] : frame;
   }
-  return withoutFile >= 0 ? withoutFile : withFile >= 0 ? withFile : profile.nodeFrame[node];
+  return charged;
 }

@@ -116,3 +116,20 @@ test('a profile whose frames have no files (folded stacks) is charged to the lea
   ]);
   assert.deepEqual(named(p, findings(p)), ['allocated b']);
 });
+
+test('a 100,000-frame stack with a sample at every depth: one pass over the nodes, no walk per sample', () => {
+  const b = new ProfileBuilder(COSTS);
+  let node = 0;
+  for (let i = 0; i < 100_000; i++) {
+    // runtime frames with files until the leaf: the charged frame is found far from each sample
+    node = b.child(node, b.internFrame(frame(`f${i}`, i === 99_999 ? '/app/leaf.ts' : 'node:internal/x', i)));
+    b.addSample(node, [0, 1]);
+  }
+  const p = b.build({ format: 'test' }, {}, []);
+  const list = findings(p);
+  assert.deepEqual(
+    list.map((f) => [p.frames[f.frame].name, f.value, f.total]),
+    [['f0', 1, 100_000]],
+    'every sample charged to its own runtime frame: none holds a tenth',
+  );
+});
