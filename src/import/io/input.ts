@@ -334,15 +334,7 @@ async function* decodeWithCli(
   } finally {
     await feeding;
     const code = await exited;
-    if (code !== 0 && code !== null) {
-      const msg =
-        stderr
-          .trim()
-          .split('\n')
-          .pop()
-          ?.replace(/^zstd: /, '') || `zstd exited with code ${code}`;
-      warnings.push(`zstd data ends early or is corrupt (${msg}); using what could be decompressed`);
-    }
+    if (code !== 0 && code !== null) warnings.push(zstdFailure(stderr, code));
   }
 }
 
@@ -414,15 +406,7 @@ function decodeThroughFifo(
         closeSync(reader);
       }
       const code = await exited;
-      if (atEnd && code !== 0) {
-        const msg =
-          stderr
-            .trim()
-            .split('\n')
-            .pop()
-            ?.replace(/^zstd: /, '') || `zstd exited with code ${code}`;
-        warnings.push(`zstd data ends early or is corrupt (${msg}); using what could be decompressed`);
-      }
+      if (atEnd && code !== 0) warnings.push(zstdFailure(stderr, code));
     }
   })();
 }
@@ -497,4 +481,14 @@ export async function zstdHead(bytes: Buffer, max: number): Promise<Buffer> {
 
 function shortError(e: unknown): string {
   return (e as Error)?.message?.split('\n')[0] ?? String(e);
+}
+
+/** The warning for a zstd process that ended badly: its last line of complaint, or its exit code. */
+function zstdFailure(stderr: string, code: number | null): string {
+  const said = stderr
+    .trim()
+    .split('\n')
+    .pop()
+    ?.replace(/^zstd: /, '');
+  return `zstd data ends early or is corrupt (${said || `zstd exited with code ${code}`}); using what could be decompressed`;
 }
