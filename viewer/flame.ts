@@ -1,127 +1,24 @@
 /**
  * The HTML report's viewer: a canvas flame graph over every cost of a profile, with zoom,
- * breadcrumbs, regex search, tooltips, flame/icicle, a top-N table and the summary. It runs
- * from the one HTML file, offline: the data is in the page (gzip, base64), decoded with the
- * browser's DecompressionStream; it makes no request. Compiled as a plain script (no
- * imports) and inlined by src/export/html.ts.
+ * breadcrumbs, regex search over names and places, tooltips, flame/icicle, left-heavy order,
+ * keyboard navigation, merging by function name, differential colours, and the tables. It
+ * runs from the one HTML file, offline: the data is in the page (gzip, base64), decoded with
+ * the browser's DecompressionStream; it makes no request. Plain scripts (tree.ts, paint.ts,
+ * tables.ts, timeline.ts, this one last) inlined by src/export/html.ts into one element.
  */
-
-interface Data {
-  schema: string;
-  title: string;
-  /** Costs `before` and `after`: widths from `after`, colours from each frame's change. */
-  diff?: boolean;
-  costs: { id: string; unit: 'count' | 'bytes'; label: string }[];
-  /** The cost the page opens on (the profile's main cost). */
-  main?: number;
-  /** What to look at first, ranked: its line, and the cost and label the graph opens on for it. */
-  findings?: { text: string; cost: number; label: number }[];
-  /** Per cost: the top functions of the whole profile, [label, self, total]. */
-  top?: [number, number, number][][];
-  labels: string[];
-  parent: string;
-  label: string;
-  self: string[];
-  summary: [string, string][];
-  timeline: [number, number, number][];
-}
-
-interface Tree {
-  labels: string[];
-  parent: Int32Array;
-  label: Int32Array;
-  count: number;
-  /** first child and next sibling, siblings in label order */
-  firstChild: Int32Array;
-  nextSibling: Int32Array;
-  depth: Int32Array;
-  maxDepth: number;
-  self: Float64Array[];
-  total: Float64Array[];
-}
-
-const ROW = 18;
-const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-
-function fromBase64(text: string): Uint8Array {
-  const bin = atob(text);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
-async function loadData(): Promise<Data> {
-  const packed = fromBase64($('heapflame-data').textContent!.trim());
-  const stream = new Blob([packed as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip'));
-  return JSON.parse(await new Response(stream).text()) as Data;
-}
-
-function buildTree(d: Data): Tree {
-  const parent = new Int32Array(fromBase64(d.parent).buffer);
-  const label = new Int32Array(fromBase64(d.label).buffer);
-  const self = d.self.map((s) => new Float64Array(fromBase64(s).buffer));
-  const count = parent.length;
-  const total = self.map((s) => {
-    const t = s.slice();
-    for (let n = count - 1; n > 0; n--) t[parent[n]] += t[n];
-    return t;
-  });
-  const depth = new Int32Array(count);
-  let maxDepth = 0;
-  for (let n = 1; n < count; n++) {
-    depth[n] = depth[parent[n]] + 1;
-    if (depth[n] > maxDepth) maxDepth = depth[n];
-  }
-  // children in label order: sort node ids by (parent, label text), then link them
-  const rank = new Int32Array(d.labels.length);
-  d.labels
-    .map((_, i) => i)
-    .sort((a, b) => (d.labels[a] < d.labels[b] ? -1 : d.labels[a] > d.labels[b] ? 1 : 0))
-    .forEach((l, r) => {
-      rank[l] = r;
-    });
-  const order = Array.from({ length: count - 1 }, (_, i) => i + 1).sort(
-    (a, b) => parent[a] - parent[b] || rank[label[a]] - rank[label[b]],
-  );
-  const firstChild = new Int32Array(count).fill(-1);
-  const nextSibling = new Int32Array(count).fill(-1);
-  for (let i = order.length - 1; i >= 0; i--) {
-    const n = order[i];
-    nextSibling[n] = firstChild[parent[n]];
-    firstChild[parent[n]] = n;
-  }
-  return { labels: d.labels, parent, label, count, firstChild, nextSibling, depth, maxDepth, self, total };
-}
-
-function formatValue(v: number, unit: string): string {
-  if (unit !== 'bytes') return Math.round(v).toLocaleString('en-US');
-  // the rounded size to read, the exact count beside it
-  const size = formatBytes(v);
-  return Math.abs(v) < 1024 ? size : `${size} (${Math.round(v).toLocaleString('en-US')} B)`;
-}
-
-/** heapflame's one byte format: src/export/format.ts's formatBytes, put before this script by src/export/html.ts. */
-declare function formatBytes(bytes: number): string;
-
-/** A stable colour per name: warm for flame graphs, greens for memory costs. */
-function colorOf(name: string, bytes: boolean, dark: boolean): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
-  const v = ((h >>> 0) % 1000) / 1000;
-  const w = ((h >>> 10) % 1000) / 1000;
-  const hue = bytes ? 120 + v * 60 : 5 + v * 45;
-  return `hsl(${hue.toFixed(0)},${(60 + w * 25).toFixed(0)}%,${dark ? 35 + w * 10 : 55 + w * 12}%)`;
-}
 
 /** The page's controls, looked up once. */
 function controls() {
   return {
     canvas: $<HTMLCanvasElement>('flame'),
+    graph: $('graph'),
     tip: $('tip'),
     costSelect: $<HTMLSelectElement>('cost'),
     searchBox: $<HTMLInputElement>('search'),
     caseBox: $<HTMLInputElement>('case'),
     icicleBox: $<HTMLInputElement>('icicle'),
+    leftHeavyBox: $<HTMLInputElement>('left-heavy'),
+    byNameBox: $<HTMLInputElement>('by-name'),
     crumbs: $('crumbs'),
     matched: $('matched'),
   };
@@ -136,30 +33,51 @@ interface Paint {
   maxDelta: number;
 }
 
-const isDarkScheme = () => window.matchMedia?.('(prefers-color-scheme: dark)').matches === true;
-
 /** The flame graph and what it shows: the cost, the zoomed frame, the search; redrawn on each change. */
 class FlameView {
-  private readonly ui = controls();
+  readonly ui = controls();
   private readonly ctx: CanvasRenderingContext2D;
-  // the profile's main cost; differential data opens on `after`, whose widths the colours describe
-  readonly state = { cost: 0, zoom: 0, search: null as RegExp | null };
+  readonly state = { cost: 0, zoom: 0, selected: 0, search: null as RegExp | null };
+  /** The tree drawn: the data's, or a time range's, merged by name when asked. */
+  tree: Tree;
+  /** The label in `tree` of each label of the data (identity unless merged by name). */
+  labelOf: Int32Array | null = null;
   /** Drawn frames per row, for hit testing: [node, x0, x1] in px. */
   private rows: number[][] = [];
-  private readonly matches: Uint8Array;
+  private matches: Uint8Array;
   /** Per cost: the deepest frame with a value (the canvas is as tall as that). */
-  private readonly depthOfCost: number[] = [];
+  private depthOfCost: number[] = [];
+  /** Called after each change of tree or cost (the tables follow). */
+  onChange: () => void = () => {};
 
   constructor(
-    private readonly data: Data,
-    private readonly tree: Tree,
+    readonly data: Data,
+    /** The data's own tree, by name and file, over the whole recording. */
+    readonly located: Tree,
   ) {
     this.ctx = this.ui.canvas.getContext('2d')!;
-    this.matches = new Uint8Array(tree.count);
-    this.state.cost = data.main ?? (data.diff ? 1 : 0);
+    this.tree = located;
+    this.matches = new Uint8Array(located.count);
+    // differential data opens on the larger side of each frame, so a removed cost stays visible
+    this.state.cost = data.diff ? 2 : (data.main ?? 0);
   }
 
-  /** Title, the cost choice and the summary table. */
+  /** Shows another tree (a range's values, merged by name or not), from its root. */
+  setTree(values?: Float64Array[]): void {
+    const base = values ? withValues(this.located, values) : this.located;
+    const merged = this.ui.byNameBox.checked ? mergedByName(base) : null;
+    this.tree = merged ? merged.tree : base;
+    this.labelOf = merged ? merged.labelOf : null;
+    this.matches = new Uint8Array(this.tree.count);
+    this.depthOfCost = [];
+    this.state.zoom = 0;
+    this.state.selected = 0;
+    this.search();
+    this.onChange();
+    this.rootInView();
+  }
+
+  /** Title and the cost choice. */
   fillPage(): void {
     const { data, ui } = this;
     document.title = data.title;
@@ -170,17 +88,18 @@ class FlameView {
       o.textContent = c.label;
       ui.costSelect.appendChild(o);
     });
-    const summary = $('summary');
-    for (const [k, v] of data.summary) {
-      const row = document.createElement('tr');
-      const a = document.createElement('th');
-      a.textContent = k;
-      const b = document.createElement('td');
-      b.textContent = v;
-      row.append(a, b);
-      summary.appendChild(row);
-    }
     ui.costSelect.value = String(this.state.cost);
+    $('diff-legend').hidden = !data.diff;
+  }
+
+  setCost(cost: number): void {
+    this.state.cost = cost;
+    this.ui.costSelect.value = String(cost);
+    this.state.zoom = 0;
+    this.state.selected = 0;
+    this.draw();
+    this.onChange();
+    this.rootInView();
   }
 
   /** after - before, inclusive (differential data). */
@@ -199,6 +118,10 @@ class FlameView {
     return d;
   }
 
+  private rowY(depth: number, height: number): number {
+    return this.ui.icicleBox.checked ? depth * ROW : height - (depth + 1) * ROW;
+  }
+
   draw(): void {
     const { tree, state, data, ctx } = this;
     const total = tree.total[state.cost];
@@ -209,13 +132,12 @@ class FlameView {
     this.rows = Array.from({ length: this.shownDepth() + 1 }, () => []);
     const zw = total[state.zoom] || 1;
     const scale = width / zw;
-    const rowY = (d: number) => (this.ui.icicleBox.checked ? d * ROW : height - (d + 1) * ROW);
     let maxDelta = 0;
     if (data.diff) for (let n = 1; n < tree.count; n++) maxDelta = Math.max(maxDelta, Math.abs(this.delta(n)));
     const paint: Paint = { total, bytes: data.costs[state.cost].unit === 'bytes', isDark: isDarkScheme(), maxDelta };
     // ancestors of the zoomed frame: full width, faded
     for (let a = tree.parent[state.zoom]; a >= 0; a = tree.parent[a]) {
-      this.paint(paint, a, 0, width, rowY(tree.depth[a]), 0.5);
+      this.paint(paint, a, 0, width, this.rowY(tree.depth[a], height), 0.5);
       if (a === 0) break;
     }
     let matchedValue = 0;
@@ -226,40 +148,65 @@ class FlameView {
       const n = stack.pop()!;
       const w = total[n] * scale;
       if (w < 0.3) continue;
-      this.paint(paint, n, x, w, rowY(tree.depth[n]), 1);
+      this.paint(paint, n, x, w, this.rowY(tree.depth[n], height), 1);
       if (this.matches[n]) matchedValue += total[n];
       let cx = x;
-      const kids: number[] = [];
-      for (let c = tree.firstChild[n]; c >= 0; c = tree.nextSibling[c]) {
-        if (total[c] > 0) kids.push(c, cx);
+      const kids = this.children(n, total);
+      const at = kids.map((c) => {
+        const left = cx;
         cx += total[c] * scale;
-      }
-      for (let i = kids.length - 2; i >= 0; i -= 2) stack.push(kids[i], kids[i + 1]);
+        return left;
+      });
+      for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i], at[i]);
     }
+    this.outlineSelected(height);
     this.ui.matched.textContent = state.search ? `Matched: ${((100 * matchedValue) / zw).toFixed(1)}%` : '';
     this.crumbsFor();
+  }
+
+  /** Children with a value, left to right: in name order, or widest first (left heavy). */
+  private children(n: number, total: Float64Array): number[] {
+    const kids: number[] = [];
+    for (let c = this.tree.firstChild[n]; c >= 0; c = this.tree.nextSibling[c]) if (total[c] > 0) kids.push(c);
+    if (this.ui.leftHeavyBox.checked) kids.sort((a, b) => total[b] - total[a]);
+    return kids;
   }
 
   private paint(p: Paint, n: number, x: number, w: number, y: number, alpha: number): void {
     const { ctx, tree } = this;
     const name = n === 0 ? 'all' : tree.labels[tree.label[n]];
     ctx.globalAlpha = alpha;
-    ctx.fillStyle =
-      this.matches[n] && this.state.search
-        ? '#e600e6'
-        : this.data.diff
-          ? diffColor(this.delta(n), p.maxDelta)
-          : n === 0
-            ? p.isDark
-              ? '#444'
-              : '#ddd'
-            : colorOf(name, p.bytes, p.isDark);
-    drawFrame(ctx, name, x, y, w, p.isDark);
+    let text = p.isDark ? '#fff' : '#000';
+    if (this.matches[n] && this.state.search) {
+      ctx.fillStyle = '#e600e6';
+    } else if (this.data.diff) {
+      const c = diffColor(this.delta(n), p.maxDelta);
+      ctx.fillStyle = c.fill;
+      text = c.text;
+    } else ctx.fillStyle = n === 0 ? (p.isDark ? '#444' : '#ddd') : colorOf(name, p.bytes, p.isDark);
+    drawFrame(ctx, name, x, y, w, text);
     ctx.globalAlpha = 1;
     this.rows[tree.depth[n]].push(n, x, x + w);
   }
 
-  /** Marks matches; only the outermost match of a stack counts towards "Matched". */
+  private outlineSelected(height: number): void {
+    const n = this.state.selected;
+    const row = this.rows[this.tree.depth[n]];
+    if (n === 0 || !row) return;
+    for (let i = 0; i < row.length; i += 3) {
+      if (row[i] !== n) continue;
+      this.ctx.strokeStyle = isDarkScheme() ? '#fff' : '#000';
+      this.ctx.lineWidth = 2;
+      this.ctx.strokeRect(
+        row[i + 1] + 1,
+        this.rowY(this.tree.depth[n], height) + 1,
+        row[i + 2] - row[i + 1] - 2,
+        ROW - 3,
+      );
+    }
+  }
+
+  /** Marks matches of names and places; only the outermost match of a stack counts towards "Matched". */
   search(): void {
     const { tree, matches, ui } = this;
     matches.fill(0);
@@ -274,7 +221,7 @@ class FlameView {
       return;
     }
     this.state.search = re;
-    const hit = tree.labels.map((l) => re.test(l));
+    const hit = tree.labels.map((l, i) => re.test(l) || (tree.where[i] !== '' && re.test(tree.where[i])));
     const inside = new Uint8Array(tree.count);
     for (let n = 1; n < tree.count; n++) {
       const under = inside[tree.parent[n]] === 1;
@@ -301,10 +248,17 @@ class FlameView {
 
   zoom(n: number): void {
     this.state.zoom = n;
+    this.state.selected = n;
     this.draw();
   }
 
-  private nodeAt(ev: MouseEvent): number {
+  /** The root and the widest frames in view: a flame graph's bottom, an icicle's top. */
+  rootInView(): void {
+    const g = this.ui.graph;
+    g.scrollTop = this.ui.icicleBox.checked ? 0 : g.scrollHeight;
+  }
+
+  nodeAt(ev: MouseEvent): number {
     const r = this.ui.canvas.getBoundingClientRect();
     const x = ev.clientX - r.left;
     const y = ev.clientY - r.top;
@@ -316,6 +270,29 @@ class FlameView {
     return -1;
   }
 
+  /** The tooltip's lines for a frame: name, place, value and shares; before/after in a diff. */
+  describe(n: number): string[] {
+    const { tree, state, data } = this;
+    const cost = data.costs[state.cost];
+    const t = tree.total[state.cost];
+    const lines = [n === 0 ? 'all' : tree.labels[tree.label[n]]];
+    if (n > 0 && tree.where[tree.label[n]]) lines.push(tree.where[tree.label[n]]);
+    if (data.diff) {
+      const [b, a] = [tree.total[0][n], tree.total[1][n]];
+      const pct = b ? ` (${(((a - b) / b) * 100).toFixed(1)}%)` : '';
+      lines.push(
+        `before ${formatValue(b, cost.unit)}`,
+        `after ${formatValue(a, cost.unit)}`,
+        `change ${formatChange(a - b, cost.unit)}${pct}`,
+      );
+    } else lines.push(`${formatValue(t[n], cost.unit)} ${cost.unit === 'bytes' ? '' : cost.label}`.trim());
+    lines.push(
+      `${((100 * t[n]) / (t[0] || 1)).toFixed(2)}% of all, ${((100 * t[n]) / (t[state.zoom] || 1)).toFixed(2)}% of the zoomed frame`,
+      `self: ${formatValue(tree.self[state.cost][n], cost.unit)}`,
+    );
+    return lines;
+  }
+
   private showTip(ev: MouseEvent): void {
     const { tip } = this.ui;
     const n = this.nodeAt(ev);
@@ -323,29 +300,13 @@ class FlameView {
       tip.hidden = true;
       return;
     }
-    const { tree, state, data } = this;
-    const cost = data.costs[state.cost];
-    const t = tree.total[state.cost];
-    const name = n === 0 ? 'all' : tree.labels[tree.label[n]];
-    const d = this.delta(n);
-    const lines = [
-      name,
-      `${formatValue(t[n], cost.unit)} ${cost.unit === 'bytes' ? '' : cost.label}`.trim(),
-      ...(data.diff
-        ? [
-            `change: ${d >= 0 ? '+' : '-'}${formatValue(Math.abs(d), cost.unit)} (before ${formatValue(tree.total[0][n], cost.unit)})`,
-          ]
-        : []),
-      `${((100 * t[n]) / (t[0] || 1)).toFixed(2)}% of all, ${((100 * t[n]) / (t[state.zoom] || 1)).toFixed(2)}% of the zoomed frame`,
-      `self: ${formatValue(tree.self[state.cost][n], cost.unit)}`,
-    ];
-    tip.textContent = lines.join('\n');
+    tip.textContent = this.describe(n).join('\n');
     tip.hidden = false;
-    tip.style.left = `${Math.min(ev.clientX + 12, window.innerWidth - 320)}px`;
+    tip.style.left = `${Math.min(ev.clientX + 12, window.innerWidth - 420)}px`;
     tip.style.top = `${ev.clientY + 12}px`;
   }
 
-  /** The controls' events: click to zoom, hover for a tooltip, cost, search, icicle, reset. */
+  /** The controls' events: click to zoom, hover for a tooltip, cost, search, view switches, keys. */
   listen(): void {
     const { ui } = this;
     const draw = () => this.draw();
@@ -356,15 +317,15 @@ class FlameView {
     });
     ui.canvas.addEventListener('mousemove', (ev) => this.showTip(ev));
     ui.canvas.addEventListener('mouseleave', () => (ui.tip.hidden = true));
-    ui.costSelect.addEventListener('change', () => {
-      this.state.cost = Number(ui.costSelect.value);
-      this.state.zoom = 0;
-      this.draw();
-      this.table();
-    });
+    ui.canvas.addEventListener('keydown', (ev) => this.key(ev));
+    ui.costSelect.addEventListener('change', () => this.setCost(Number(ui.costSelect.value)));
     ui.searchBox.addEventListener('input', search);
     ui.caseBox.addEventListener('change', search);
-    ui.icicleBox.addEventListener('change', draw);
+    ui.icicleBox.addEventListener('change', () => {
+      draw();
+      this.rootInView();
+    });
+    ui.leftHeavyBox.addEventListener('change', draw);
     $('reset').addEventListener('click', () => {
       ui.searchBox.value = '';
       this.search();
@@ -372,6 +333,68 @@ class FlameView {
     });
     window.addEventListener('resize', draw);
     window.matchMedia?.('(prefers-color-scheme: dark)').addEventListener?.('change', draw);
+  }
+
+  /**
+   * Keys on the focused graph: arrows move the selection (up and down as drawn, left and right
+   * among visible siblings), Enter zooms to it, Escape zooms out one level, s shows its callers
+   * and callees.
+   */
+  key(ev: KeyboardEvent): void {
+    const { tree, state } = this;
+    const n = state.selected;
+    const towardsLeaf = this.ui.icicleBox.checked ? 'ArrowDown' : 'ArrowUp';
+    const towardsRoot = this.ui.icicleBox.checked ? 'ArrowUp' : 'ArrowDown';
+    let next = -1;
+    if (ev.key === towardsRoot && n > 0) next = tree.parent[n];
+    else if (ev.key === towardsLeaf) next = this.rowNeighbour(tree.depth[n] + 1, n, 0);
+    else if (ev.key === 'ArrowLeft') next = this.rowNeighbour(tree.depth[n], n, -1);
+    else if (ev.key === 'ArrowRight') next = this.rowNeighbour(tree.depth[n], n, 1);
+    else if (ev.key === 'Enter') return this.zoom(n);
+    else if (ev.key === 'Escape') return this.zoom(state.zoom > 0 ? tree.parent[state.zoom] : 0);
+    else if (ev.key === 's' && n > 0) return this.onSandwich(tree.label[n]);
+    else return;
+    ev.preventDefault();
+    if (next < 0) return;
+    state.selected = next;
+    this.draw();
+    $('selected').textContent = this.describe(next).join(' · ');
+  }
+
+  /** Called with a label when its callers and callees are asked for (set by the tables). */
+  onSandwich: (label: number) => void = () => {};
+
+  /**
+   * The drawn frame beside `n` in a row: step -1/+1 along the row, or 0 for the widest drawn
+   * frame of the row whose parent is `n`.
+   */
+  private rowNeighbour(depth: number, n: number, step: number): number {
+    const row = this.rows[depth];
+    if (!row) return -1;
+    if (step === 0) {
+      let best = -1;
+      for (let i = 0; i < row.length; i += 3)
+        if (this.tree.parent[row[i]] === n && (best < 0 || row[i + 2] - row[i + 1] > row[best + 2] - row[best + 1]))
+          best = i;
+      return best < 0 ? -1 : row[best];
+    }
+    const nodes: number[] = [];
+    for (let i = 0; i < row.length; i += 3) nodes.push(row[i]);
+    const at = nodes.indexOf(n);
+    return nodes[at + step] ?? -1;
+  }
+
+  /** Shows one cost, zoomed to the occurrence of a function (a label of the data) with the most of it. */
+  focus(cost: number, dataLabel: number): void {
+    const { tree } = this;
+    const labelId = this.labelOf ? this.labelOf[dataLabel] : dataLabel;
+    this.setCost(cost);
+    const total = tree.total[cost];
+    let best = 0;
+    for (let n = 1; n < tree.count; n++)
+      if (tree.label[n] === labelId && (best === 0 || total[n] > total[best])) best = n;
+    this.zoom(best);
+    this.ui.canvas.scrollIntoView({ block: 'nearest' });
   }
 
   /** The findings, each a button that opens the graph on its cost, zoomed to its function. */
@@ -388,249 +411,54 @@ class FlameView {
       ol.appendChild(li);
     }
   }
-
-  /** Shows one cost, zoomed to the occurrence of a function with the most of it. */
-  focus(cost: number, labelId: number): void {
-    const { tree } = this;
-    this.state.cost = cost;
-    this.ui.costSelect.value = String(cost);
-    const total = tree.total[cost];
-    let best = 0;
-    for (let n = 1; n < tree.count; n++)
-      if (tree.label[n] === labelId && (best === 0 || total[n] > total[best])) best = n;
-    this.table();
-    this.zoom(best);
-    this.ui.canvas.scrollIntoView({ block: 'nearest' });
-  }
-
-  /** Top functions by self and total (a function counted once per stack), from the whole profile. */
-  table(): void {
-    const cost = this.data.costs[this.state.cost];
-    const labels = this.tree.labels;
-    const body = $('top');
-    body.textContent = '';
-    for (const [id, self, total] of this.data.top?.[this.state.cost] ?? []) {
-      const tr = document.createElement('tr');
-      for (const text of [formatValue(self, cost.unit), formatValue(total, cost.unit), labels[id]]) {
-        const td = document.createElement('td');
-        td.textContent = text;
-        tr.appendChild(td);
-      }
-      tr.addEventListener('click', () => {
-        this.ui.searchBox.value = `^${labels[id].replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
-        this.search();
-        this.sandwich(id);
-      });
-      body.appendChild(tr);
-    }
-  }
-
-  /** Callers and callees of one function, each merged over all its (outermost) occurrences. */
-  sandwich(labelId: number): void {
-    const { tree } = this;
-    const cost = this.state.cost;
-    const total = tree.total[cost];
-    const self = tree.self[cost];
-    const outer = (n: number) => {
-      for (let a = tree.parent[n]; a > 0; a = tree.parent[a]) if (tree.label[a] === labelId) return false;
-      return true;
-    };
-    const callers = new SmallTree(labelId);
-    const callees = new SmallTree(labelId);
-    for (let n = 1; n < tree.count; n++) {
-      if (tree.label[n] !== labelId || !outer(n)) continue;
-      // callers: the path up to the root, ending in this occurrence's whole value
-      let c = 0;
-      for (let a = tree.parent[n]; a > 0; a = tree.parent[a]) c = callers.child(c, tree.label[a]);
-      callers.self[c] += total[n];
-      // callees: the occurrence's subtree, merged
-      const stack = [n, 0];
-      while (stack.length) {
-        const into = stack.pop()!;
-        const m = stack.pop()!;
-        callees.self[into] += self[m];
-        for (let k = tree.firstChild[m]; k >= 0; k = tree.nextSibling[k])
-          stack.push(k, callees.child(into, tree.label[k]));
-      }
-    }
-    $('sandwich-section').hidden = false;
-    $('sandwich-name').textContent = tree.labels[labelId];
-    const bytes = this.data.costs[cost].unit === 'bytes';
-    paintSmall($<HTMLCanvasElement>('callers'), callers, tree.labels, true, bytes);
-    paintSmall($<HTMLCanvasElement>('callees'), callees, tree.labels, false, bytes);
-  }
 }
 
 async function main(): Promise<void> {
   const data = await loadData();
-  const tree = buildTree(data);
-  const view = new FlameView(data, tree);
+  const view = new FlameView(data, treeOfData(data));
+  const tables = new Tables(view);
+  view.onChange = () => tables.fill();
+  view.onSandwich = (label) => tables.sandwich(label);
   view.fillPage();
   view.listFindings();
   view.listen();
+  view.ui.byNameBox.addEventListener('change', () => view.setTree(timeline?.values()));
+  const timeline = Timeline.create(data, view);
   view.draw();
-  view.table();
-  timeline(data);
+  tables.fill();
+  tables.summary();
+  view.rootInView();
   // what the browser tests drive
-  (window as unknown as { heapflame: unknown }).heapflame = {
+  (window as unknown as { heapflame: unknown }).heapflame = testApi(view, tables, timeline);
+}
+
+function testApi(view: FlameView, tables: Tables, timeline: Timeline | null) {
+  return {
     zoom: (n: number) => view.zoom(n),
     search: (t: string) => {
-      $<HTMLInputElement>('search').value = t;
+      view.ui.searchBox.value = t;
       view.search();
     },
-    setCost: (i: number) => {
-      const costSelect = $<HTMLSelectElement>('cost');
-      costSelect.value = String(i);
-      costSelect.dispatchEvent(new Event('change'));
+    setCost: (i: number) => view.setCost(i),
+    get nodeCount() {
+      return view.tree.count;
     },
-    nodeCount: tree.count,
     focusFinding: (i: number) => {
-      const f = data.findings?.[i];
+      const f = view.data.findings?.[i];
       if (f) view.focus(f.cost, f.label);
     },
-    sandwich: (name: string) => view.sandwich(tree.labels.indexOf(name)),
+    sandwich: (name: string) => tables.sandwich(view.tree.labels.indexOf(name)),
+    describe: (n: number) => view.describe(n),
+    /** Node ids of a name in the drawn tree. */
+    nodesOf: (name: string) => {
+      const ids: number[] = [];
+      for (let n = 1; n < view.tree.count; n++) if (view.tree.labels[view.tree.label[n]] === name) ids.push(n);
+      return ids;
+    },
+    total: (cost: number, n = 0) => view.tree.total[cost][n],
+    range: (fromMs: number, toMs: number) => timeline?.select(fromMs, toMs),
     ready: true,
   };
-}
-
-/** White at no change, red for growth, blue for shrinkage (as the SVG). */
-function diffColor(delta: number, max: number): string {
-  if (max <= 0 || delta === 0) return 'rgb(255,255,255)';
-  const v = Math.trunc((210 * (max - Math.min(Math.abs(delta), max))) / max);
-  return delta > 0 ? `rgb(255,${v},${v})` : `rgb(${v},${v},255)`;
-}
-
-/** A small tree built by merging paths: node 0 is the selected function. */
-class SmallTree {
-  parent: number[] = [-1];
-  label: number[];
-  self: number[] = [0];
-  private index = new Map<string, number>();
-  constructor(rootLabel: number) {
-    this.label = [rootLabel];
-  }
-  child(parent: number, label: number): number {
-    const key = `${parent},${label}`;
-    let id = this.index.get(key);
-    if (id === undefined) {
-      id = this.parent.length;
-      this.parent.push(parent);
-      this.label.push(label);
-      this.self.push(0);
-      this.index.set(key, id);
-    }
-    return id;
-  }
-}
-
-/** Sizes the canvas to its CSS width and `height` in device pixels, cleared; returns the width. */
-function fitCanvas(canvas: HTMLCanvasElement, ctx: CanvasRenderingContext2D, height: number): number {
-  const width = canvas.clientWidth;
-  const ratio = window.devicePixelRatio || 1;
-  canvas.width = width * ratio;
-  canvas.height = height * ratio;
-  canvas.style.height = `${height}px`;
-  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-  ctx.clearRect(0, 0, width, height);
-  return width;
-}
-
-/** A frame's box in the fill style set, and its name when it fits (cut with ".."). */
-function drawFrame(ctx: CanvasRenderingContext2D, name: string, x: number, y: number, w: number, dark: boolean): void {
-  ctx.fillRect(x, y, Math.max(w - 0.5, 0.5), ROW - 1);
-  if (w <= 30) return;
-  ctx.fillStyle = dark ? '#fff' : '#000';
-  const chars = Math.floor((w - 6) / 7);
-  ctx.fillText(name.length <= chars ? name : `${name.slice(0, Math.max(chars - 2, 0))}..`, x + 3, y + ROW / 2, w - 6);
-}
-
-/** Draws a small tree (no zoom): children by label, the root full width. */
-function paintSmall(canvas: HTMLCanvasElement, t: SmallTree, labels: string[], icicle: boolean, bytes: boolean): void {
-  const count = t.parent.length;
-  const total = t.self.slice();
-  for (let n = count - 1; n > 0; n--) total[t.parent[n]] += total[n];
-  const depth = new Array<number>(count).fill(0);
-  let maxDepth = 0;
-  const kids: number[][] = Array.from({ length: count }, () => []);
-  for (let n = 1; n < count; n++) {
-    depth[n] = depth[t.parent[n]] + 1;
-    maxDepth = Math.max(maxDepth, depth[n]);
-    kids[t.parent[n]].push(n);
-  }
-  const isDark = window.matchMedia?.('(prefers-color-scheme: dark)').matches === true;
-  const height = (maxDepth + 1) * ROW;
-  const ctx = canvas.getContext('2d')!;
-  const width = fitCanvas(canvas, ctx, height);
-  ctx.font = '12px system-ui, sans-serif';
-  ctx.textBaseline = 'middle';
-  const scale = width / (total[0] || 1);
-  const stack = [0, 0];
-  while (stack.length) {
-    const x = stack.pop()!;
-    const n = stack.pop()!;
-    const w = total[n] * scale;
-    if (w < 0.3) continue;
-    const y = icicle ? depth[n] * ROW : height - (depth[n] + 1) * ROW;
-    const name = labels[t.label[n]];
-    ctx.fillStyle = colorOf(name, bytes, isDark);
-    drawFrame(ctx, name, x, y, w, isDark);
-    let cx = x;
-    kids[n].sort((a, b) => (labels[t.label[a]] < labels[t.label[b]] ? -1 : 1));
-    for (const k of kids[n]) {
-      stack.push(k, cx);
-      cx += total[k] * scale;
-    }
-  }
-  canvas.dataset.frames = String(count);
-  canvas.dataset.total = String(total[0]);
-}
-
-/** Heap (and RSS) over time with the peak marked, in the spirit of heaptrack_gui. */
-function timeline(data: Data): void {
-  const points = data.timeline;
-  const section = $('timeline-section');
-  if (points.length < 2) {
-    section.hidden = true;
-    return;
-  }
-  section.hidden = false;
-  const canvas = $<HTMLCanvasElement>('timeline');
-  const ctx = canvas.getContext('2d')!;
-  const caption = $('timeline-caption');
-  const t0 = points[0][0];
-  const t1 = points[points.length - 1][0];
-  let peakAt = 0;
-  let maxY = 0;
-  points.forEach(([, heap, rss], i) => {
-    if (heap > points[peakAt][1]) peakAt = i;
-    maxY = Math.max(maxY, heap, rss);
-  });
-  const [peakT, peakHeap] = points[peakAt];
-  caption.textContent = `peak heap ${formatValue(peakHeap, 'bytes')} at ${((peakT - t0) / 1000).toFixed(3)} s of ${((t1 - t0) / 1000).toFixed(3)} s; RSS up to ${formatValue(
-    points.reduce((m, p) => Math.max(m, p[2]), 0),
-    'bytes',
-  )}`;
-  const render = () => {
-    const height = 140;
-    const width = fitCanvas(canvas, ctx, height);
-    const x = (t: number) => ((t - t0) / (t1 - t0 || 1)) * (width - 2) + 1;
-    const y = (v: number) => height - 4 - (v / (maxY || 1)) * (height - 8);
-    const line = (k: 1 | 2, color: string) => {
-      ctx.strokeStyle = color;
-      ctx.lineWidth = 1.5;
-      ctx.beginPath();
-      for (const [i, p] of points.entries()) i ? ctx.lineTo(x(p[0]), y(p[k])) : ctx.moveTo(x(p[0]), y(p[k]));
-      ctx.stroke();
-    };
-    line(2, '#8888cc');
-    line(1, '#2a9d4b');
-    ctx.fillStyle = '#d62728';
-    ctx.beginPath();
-    ctx.arc(x(peakT), y(peakHeap), 4, 0, 2 * Math.PI);
-    ctx.fill();
-  };
-  render();
-  window.addEventListener('resize', render);
 }
 
 main().catch((e: unknown) => {

@@ -53,6 +53,8 @@ export interface MergedTree {
   /** self[c][node]: value of cost column c for stacks ending at the node. */
   self: Float64Array[];
   count: number;
+  /** The merged node of each node of the profile. */
+  nodeOf: Int32Array;
 }
 
 /** Interns the display label of every frame; returns the labels and each frame's label id. */
@@ -93,7 +95,14 @@ export function mergeByLabel(profile: Profile, labelOf: (f: Frame) => string = d
     const node = map[profile.sampleNode[i]];
     for (let c = 0; c < self.length; c++) self[c][node] += profile.values[c][i];
   }
-  return { labels, label: t.label.slice(0, t.count), parent: t.parent.slice(0, t.count), self, count: t.count };
+  return {
+    labels,
+    label: t.label.slice(0, t.count),
+    parent: t.parent.slice(0, t.count),
+    self,
+    count: t.count,
+    nodeOf: map,
+  };
 }
 
 /** A function (label) of a merged tree: its own value and its inclusive one, in one cost. */

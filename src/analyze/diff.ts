@@ -4,8 +4,8 @@ import { type CostId, costIndex, type CostInfo, costList, type Profile, requireC
 import { defaultLabel } from './calltree.js';
 
 /**
- * Two profiles as one, for differential graphs: stacks matched by their frame labels (names,
- * not addresses, which differ between runs), costs `before` (BASE) and `after` (NEW), of the
+ * Two profiles as one, for differential graphs: stacks matched by their frames' names, files
+ * and modules (not addresses, which differ between runs, nor lines, which edits move), costs `before` (BASE) and `after` (NEW), of the
  * cost asked for or BASE's main cost.
  */
 export function diffProfiles(base: Profile, next: Profile, costId?: CostId): Profile {
@@ -21,7 +21,15 @@ export function diffProfiles(base: Profile, next: Profile, costId?: CostId): Pro
   const builder = new ProfileBuilder(costs);
   const add = (p: Profile, c: number, column: number) => {
     const frameIds = p.frames.map((f) =>
-      builder.internFrame({ name: defaultLabel(f), file: '', line: 0, module: '', address: '', inlined: false }),
+      // lines move when code is edited: a function is matched by name and file
+      builder.internFrame({
+        name: defaultLabel(f),
+        file: f.file,
+        line: 0,
+        module: f.module,
+        address: '',
+        inlined: false,
+      }),
     );
     const map = new Int32Array(p.nodeCount);
     for (let n = 1; n < p.nodeCount; n++) map[n] = builder.child(map[p.nodeParent[n]], frameIds[p.nodeFrame[n]]);

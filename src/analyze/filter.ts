@@ -1,4 +1,4 @@
-import type { Profile } from '../model/profile.js';
+import type { Lifetimes, Profile } from '../model/profile.js';
 
 export interface StackFilter {
   /** Keep only samples with a frame whose name matches. */
@@ -46,6 +46,26 @@ export function filterStacks(profile: Profile, filter: StackFilter): Profile {
     values,
     sampleCount: keep.length,
     sampleLabels: profile.sampleLabels && keep.map((i) => profile.sampleLabels![i]),
+    lifetimes: profile.lifetimes && keptLifetimes(profile.lifetimes, keep, profile.sampleCount),
     totals,
+  };
+}
+
+/** The lifetime rows of the kept samples, renumbered as the samples are. */
+function keptLifetimes(l: Lifetimes, keep: number[], sampleCount: number): Lifetimes {
+  const renumbered = new Int32Array(sampleCount).fill(-1);
+  keep.forEach((old, i) => {
+    renumbered[old] = i;
+  });
+  const rows: number[] = [];
+  for (let r = 0; r < l.sample.length; r++) if (renumbered[l.sample[r]] >= 0) rows.push(r);
+  return {
+    edgesMs: l.edgesMs,
+    sample: Int32Array.from(rows, (r) => renumbered[l.sample[r]]),
+    born: Int32Array.from(rows, (r) => l.born[r]),
+    died: Int32Array.from(rows, (r) => l.died[r]),
+    flags: Uint8Array.from(rows, (r) => l.flags[r]),
+    count: Float64Array.from(rows, (r) => l.count[r]),
+    bytes: Float64Array.from(rows, (r) => l.bytes[r]),
   };
 }

@@ -63,8 +63,9 @@ export async function runDemo(outDir: string): Promise<void> {
   }
 
   // the native version, recorded with heaptrack
-  const native = await loadProfile(DEMO_RECORDING);
+  const native = await loadProfile(DEMO_RECORDING, { lifetimes: true });
   await write('native/report.txt', [renderTextReport(native)]);
+  await write('native/report.html', [renderHtml(native, { title: 'heapflame demo: the native S3 GET (heaptrack)' })]);
   await write('native/report.json', [renderJsonReport(native, { file: DEMO_RECORDING })]);
   for (const cost of native.costs) await write(`native/${cost.id}.folded`, foldedChunks(native, { cost: cost.id }));
 

@@ -18,6 +18,11 @@ export interface Exporter {
   readonly suffixes: readonly string[];
   /** How the format is named in messages and help. */
   readonly label: string;
+  /**
+   * What it asks of the import beyond the profile every format gives: `lifetimes`, when blocks
+   * were allocated and freed (for time ranges), from the formats that have them.
+   */
+  readonly wants?: { readonly lifetimes?: boolean };
   /** The defaults of its options, defined once (the command line shows and passes them). */
   readonly defaults?: Readonly<Partial<ExportOptions>>;
   /** The file's bytes, in chunks so large outputs stream to disk. */

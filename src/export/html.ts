@@ -1,9 +1,9 @@
 import type { Exporter } from './exporter.js';
 import { gzipSync } from 'node:zlib';
-import { defaultLabel, mergeByLabel, topLabels } from '../analyze/calltree.js';
+import { defaultLabel, type MergedTree, mergeByLabel, topLabels } from '../analyze/calltree.js';
 import { findings } from '../analyze/findings.js';
 import { findingLine } from './report-text.js';
-import { mainCost, type Profile } from '../model/profile.js';
+import { type Frame, type Lifetimes, mainCost, type Profile, type TimelinePoint } from '../model/profile.js';
 import { formatBytes, formatInt, lineSafe } from './format.js';
 import { viewerFile } from './viewer-files.js';
 import { xmlEscape } from './xml.js';
@@ -23,16 +23,20 @@ export const htmlExporter: Exporter = {
   kind: 'graph',
   suffixes: ['.html', '.htm'],
   label: '.html (every cost, interactive)',
+  wants: { lifetimes: true },
   chunks: (profile, options) => [renderHtml(profile, { title: options.title, minShare: options.minShare })],
 };
 
 /** Rows of the "Top functions" table, per cost. */
 const TOP_FUNCTIONS = 50;
 
+/** The viewer's plain scripts, in the order they are put into the page's one script element. */
+const VIEWER_SCRIPTS = ['tree.js', 'paint.js', 'tables.js', 'timeline.js', 'flame.js'];
+
 let viewerScript: string | undefined;
 function viewer(): string {
   // the viewer formats bytes with the very function the text outputs use (it needs nothing else)
-  viewerScript ??= `${formatBytes.toString()}\n${viewerFile('flame.js')}`;
+  viewerScript ??= [formatBytes.toString(), ...VIEWER_SCRIPTS.map(viewerFile)].join('\n');
   return viewerScript;
 }
 
@@ -42,58 +46,27 @@ function viewer(): string {
  * resource is loaded from anywhere; every text is in the data, set as text by the viewer.
  */
 export function renderHtml(profile: Profile, options: HtmlOptions = {}): string {
-  const tree = mergeByLabel(profile);
-  const minShare = options.minShare ?? 1e-5;
+  const tree = mergeByLabel(profile, placeKey);
+  const places = labelPlaces(profile, tree.labels);
   const costs = profile.costs;
-  // inclusive values per cost, then keep what is visible in some cost
-  const totals = tree.self.map((s) => {
-    const t = s.slice();
-    for (let n = tree.count - 1; n > 0; n--) t[tree.parent[n]] += t[n];
-    return t;
-  });
-  const keep = new Uint8Array(tree.count);
-  keep[0] = 1;
-  for (let n = 1; n < tree.count; n++) {
-    for (let c = 0; c < costs.length; c++) {
-      if (Math.abs(totals[c][n]) >= Math.abs(totals[c][0]) * minShare && totals[c][n] !== 0) {
-        keep[n] = 1;
-        break;
-      }
-    }
-  }
-  const id = new Int32Array(tree.count).fill(-1);
-  let kept = 0;
-  for (let n = 0; n < tree.count; n++) if (keep[n] && (n === 0 || keep[tree.parent[n]])) id[n] = kept++;
-  const parent = new Int32Array(kept);
-  const label = new Int32Array(kept);
-  const self = costs.map(() => new Float64Array(kept));
-  parent[0] = -1;
-  label[0] = -1;
-  for (let n = 0; n < tree.count; n++) {
-    // a dropped frame's values stay in the total: they go to its nearest kept ancestor
-    let target = n;
-    while (id[target] < 0) target = tree.parent[target];
-    const i = id[target];
-    if (target === n && n > 0) {
-      parent[i] = id[tree.parent[n]];
-      label[i] = tree.label[n];
-    }
-    for (let c = 0; c < costs.length; c++) self[c][i] += tree.self[c][n];
-  }
-  const b64 = (a: Int32Array | Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+  const { parent, label, self, keptOf, share, dropped } = prunedTree(tree, options.minShare ?? 1e-5);
+  const lifetimes = profile.lifetimes && embeddedLifetimes(profile, profile.lifetimes, tree.nodeOf, keptOf);
   const title = options.title ?? `heapflame: ${profile.meta.command?.split('\n')[0] ?? profile.meta.format}`;
   const diff = isDiffProfile(profile);
   const data = {
     schema: 'heapflame.html/1',
     title,
     diff,
-    // the cost the page opens on: the profile's main one (differential: `after`, whose widths the colours describe)
+    // the cost the page opens on: the profile's main one (differential data opens on the viewer's
+    // third cost, the larger of before and after)
     main: diff ? 1 : Math.max(0, costs.indexOf(mainCost(profile))),
     costs: costs.map((c) => ({ id: c.id, unit: c.unit, label: c.label })),
     // the table of top functions, from every stack (the drawing leaves out frames too small to see)
     top: costs.map((_, c) => topLabels(tree, c, TOP_FUNCTIONS).map((t) => [t.label, t.self, t.total])),
     // names as text output shows them: control and bidi characters escaped (a U+202E turned "rtl\u202eexe.txt" into "rtltxt.exe")
-    labels: tree.labels.map((l) => lineSafe(l)),
+    labels: places.names,
+    // where each function is: file:line (or the module of a frame without a file), '' unknown
+    where: places.where,
     parent: b64(parent),
     label: b64(label),
     self: self.map(b64),
@@ -101,10 +74,13 @@ export function renderHtml(profile: Profile, options: HtmlOptions = {}): string 
     findings: findings(profile).map((f) => ({
       text: findingLine(profile, f),
       cost: costs.findIndex((c) => c.id === f.cost),
-      label: tree.labels.indexOf(defaultLabel(profile.frames[f.frame])),
+      label: tree.labels.indexOf(placeKey(profile.frames[f.frame])),
     })),
     summary: summaryRows(profile),
-    timeline: (profile.timeline ?? []).map((p) => [p.timeMs, p.heapBytes, p.rssBytes]),
+    timeline: chartPoints(profile.timeline ?? []),
+    lifetimes,
+    // what was left out or rounded to bound the file, said on the page
+    pruned: prunedNote(tree.count, dropped, share, places.cut, lifetimes),
   };
   const packed = gzipSync(JSON.stringify(data), { level: 6 }).toString('base64');
   const parts: Record<string, string> = {
@@ -115,6 +91,218 @@ export function renderHtml(profile: Profile, options: HtmlOptions = {}): string 
   };
   // one pass: a value is never searched for placeholders (a title "{{script}}" stays text)
   return viewerFile('page.html').replace(/\{\{(title|style|data|script)\}\}/g, (_, name: string) => parts[name]);
+}
+
+const b64 = (a: Int32Array | Float64Array | Uint8Array) =>
+  Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+
+/**
+ * At most this many frames go into a page (about 50 MB before compression with five costs):
+ * beyond, the share below which frames are folded into their parent doubles until they fit.
+ */
+const MAX_FRAMES = 1_000_000;
+
+/**
+ * The merged tree without the frames too small to see in any cost (below `minShare` of its
+ * total, raised until at most MAX_FRAMES remain), whose values go to their nearest kept
+ * ancestor: the drawing's tree, the kept node standing for each merged node, and the share used.
+ */
+function prunedTree(tree: MergedTree, minShare: number) {
+  const costs = tree.self.length;
+  // inclusive values per cost, then keep what is visible in some cost
+  const totals = tree.self.map((s) => {
+    const t = s.slice();
+    for (let n = tree.count - 1; n > 0; n--) t[tree.parent[n]] += t[n];
+    return t;
+  });
+  const id = new Int32Array(tree.count);
+  let share = minShare;
+  let kept = keptFrames(tree, totals, share, id);
+  while (kept > MAX_FRAMES) {
+    share = share > 0 ? share * 2 : 1e-7;
+    kept = keptFrames(tree, totals, share, id);
+  }
+  const parent = new Int32Array(kept);
+  const label = new Int32Array(kept);
+  const self = tree.self.map(() => new Float64Array(kept));
+  const keptOf = new Int32Array(tree.count);
+  parent[0] = -1;
+  label[0] = -1;
+  for (let n = 0; n < tree.count; n++) {
+    // a dropped frame's values stay in the total: they go to its nearest kept ancestor
+    keptOf[n] = id[n] >= 0 ? id[n] : keptOf[tree.parent[n]];
+    const i = keptOf[n];
+    if (id[n] >= 0 && n > 0) {
+      parent[i] = id[tree.parent[n]];
+      label[i] = tree.label[n];
+    }
+    for (let c = 0; c < costs; c++) self[c][i] += tree.self[c][n];
+  }
+  return { parent, label, self, keptOf, share, dropped: tree.count - kept };
+}
+
+/** Numbers the frames at or above `share` of some cost's total (whose parent is kept) into `id` (-1: dropped). */
+function keptFrames(tree: MergedTree, totals: Float64Array[], share: number, id: Int32Array): number {
+  let kept = 1;
+  id[0] = 0;
+  for (let n = 1; n < tree.count; n++) {
+    id[n] = -1;
+    if (id[tree.parent[n]] < 0) continue;
+    for (let c = 0; c < totals.length; c++) {
+      if (totals[c][n] !== 0 && Math.abs(totals[c][n]) >= Math.abs(totals[c][0]) * share) {
+        id[n] = kept++;
+        break;
+      }
+    }
+  }
+  return kept;
+}
+
+/** At most this many lifetime rows go into a page; beyond, slices are merged in pairs. */
+const MAX_LIFETIME_ROWS = 200_000;
+
+/**
+ * What the page recomputes a time range from: the profile's lifetimes by drawn node, slice of
+ * birth and of death, merged; slices halved in number until the rows fit MAX_LIFETIME_ROWS.
+ */
+function embeddedLifetimes(profile: Profile, l: Lifetimes, mergedOf: Int32Array, keptOf: Int32Array) {
+  let edges = l.edgesMs;
+  let shift = 0;
+  let rows = lifetimeRows(l, (i) => keptOf[mergedOf[profile.sampleNode[l.sample[i]]]], 0);
+  while (rows.node.length > MAX_LIFETIME_ROWS && edges.length > 2) {
+    shift++;
+    edges = edges.filter((_, i) => i % 2 === 0 || i === edges.length - 1);
+    rows = lifetimeRows(l, (i) => keptOf[mergedOf[profile.sampleNode[l.sample[i]]]], shift);
+  }
+  const column = (id: string) => profile.costs.findIndex((c) => c.id === id);
+  return {
+    edges,
+    slices: l.edgesMs.length - 1,
+    node: b64(Int32Array.from(rows.node)),
+    born: b64(Int32Array.from(rows.born)),
+    died: b64(Int32Array.from(rows.died)),
+    flags: b64(Int32Array.from(rows.flags)),
+    count: b64(Float64Array.from(rows.count)),
+    bytes: b64(Float64Array.from(rows.bytes)),
+    costs: {
+      allocations: column('allocations'),
+      allocated: column('allocated'),
+      temporary: column('temporary'),
+      leaked: column('leaked'),
+    },
+  };
+}
+
+/** Lifetime rows merged by (node, born, died, flags), slices coarsened by `shift` halvings. */
+function lifetimeRows(l: Lifetimes, nodeOfRow: (i: number) => number, shift: number) {
+  const slices = l.edgesMs.length - 1;
+  const never = Math.ceil(slices / 2 ** shift);
+  const index = new Map<number, number>();
+  const out = { node: [] as number[], born: [] as number[], died: [] as number[], flags: [] as number[] };
+  const count: number[] = [];
+  const bytes: number[] = [];
+  for (let i = 0; i < l.sample.length; i++) {
+    const node = nodeOfRow(i);
+    const born = l.born[i] >> shift;
+    const died = l.died[i] >= slices ? never : l.died[i] >> shift;
+    const key = ((node * (never + 1) + born) * (never + 1) + died) * 4 + l.flags[i];
+    let row = index.get(key);
+    if (row === undefined) {
+      row = out.node.length;
+      index.set(key, row);
+      out.node.push(node);
+      out.born.push(born);
+      out.died.push(died);
+      out.flags.push(l.flags[i]);
+      count.push(0);
+      bytes.push(0);
+    }
+    count[row] += l.count[i];
+    bytes[row] += l.bytes[i];
+  }
+  return { ...out, count, bytes };
+}
+
+/**
+ * Frames merge by function and file: two `(anonymous)` functions of two files are two frames,
+ * while the call sites (lines) of one function stay one frame, as flame graphs draw functions.
+ */
+const placeKey = (f: Frame) => `${defaultLabel(f)}\u0000${f.file || f.module}`;
+
+/** Lines of one function listed in its place before "and N more". */
+const LINES_SHOWN = 4;
+
+/** Longer names and places are cut (a C++ template name can be megabytes): the file stays bounded. */
+const MAX_NAME = 2000;
+
+function cutName(text: string): string {
+  return text.length > MAX_NAME ? `${text.slice(0, MAX_NAME)}…` : text;
+}
+
+/** Display name and place of every label (a placeKey) of the merged tree, escaped as text output. */
+function labelPlaces(profile: Profile, keys: string[]): { names: string[]; where: string[]; cut: number } {
+  const id = new Map(keys.map((k, i) => [k, i]));
+  const names = keys.map(() => '');
+  const files = keys.map(() => '');
+  const lines: number[][] = keys.map(() => []);
+  for (const f of profile.frames) {
+    const i = id.get(placeKey(f));
+    if (i === undefined) continue;
+    names[i] = defaultLabel(f);
+    files[i] = f.file || (f.module ? `${f.module}` : '');
+    if (f.file && f.line > 0 && !lines[i].includes(f.line) && lines[i].length <= LINES_SHOWN) lines[i].push(f.line);
+  }
+  const where = files.map((file, i) => {
+    if (!file) return '';
+    const ls = lines[i].sort((a, b) => a - b);
+    if (ls.length === 0) return lineSafe(file);
+    const more = ls.length > LINES_SHOWN ? ` and more` : '';
+    return lineSafe(`${file}:${ls.slice(0, LINES_SHOWN).join(', ')}${more}`);
+  });
+  const shown = names.map((n) => lineSafe(n));
+  const cut = shown.filter((n) => n.length > MAX_NAME).length + where.filter((w) => w.length > MAX_NAME).length;
+  return { names: shown.map(cutName), where: where.map(cutName), cut };
+}
+
+/** The heap chart draws at most this many points (a few per pixel of a wide screen). */
+const MAX_CHART_POINTS = 8192;
+
+/** Points of the heap chart; beyond MAX_CHART_POINTS, each covers several, keeping their largest values. */
+function chartPoints(points: TimelinePoint[]): [number, number, number][] {
+  const step = Math.ceil(points.length / MAX_CHART_POINTS);
+  const out: [number, number, number][] = [];
+  for (let i = 0; i < points.length; i += step) {
+    let heap = 0;
+    let rss = 0;
+    const end = Math.min(i + step, points.length);
+    for (let k = i; k < end; k++) {
+      heap = Math.max(heap, points[k].heapBytes);
+      rss = Math.max(rss, points[k].rssBytes);
+    }
+    out.push([points[i].timeMs, heap, rss]);
+  }
+  return out;
+}
+
+function prunedNote(
+  frames: number,
+  dropped: number,
+  share: number,
+  cut: number,
+  lifetimes: { edges: number[]; slices: number } | undefined,
+): string {
+  const notes = [
+    dropped === 0
+      ? `All ${formatInt(frames - 1)} frames are in this file.`
+      : `${formatInt(frames - 1 - dropped)} of ${formatInt(frames - 1)} frames are in this file: the ${formatInt(dropped)} below ${+(share * 100).toPrecision(2)}% of every cost's total are counted in their caller (their values stay in every total).`,
+  ];
+  if (cut > 0) notes.push(`${formatInt(cut)} names longer than ${formatInt(MAX_NAME)} characters are cut.`);
+  if (lifetimes) {
+    const width = lifetimes.edges[1] - lifetimes.edges[0];
+    const merged = lifetimes.edges.length - 1 < lifetimes.slices ? ' (merged to bound the file)' : '';
+    notes.push(`Time ranges are chosen in steps of ${width} ms${merged}.`);
+  }
+  return notes.join(' ');
 }
 
 function summaryRows(profile: Profile): [string, string][] {

@@ -15,6 +15,11 @@ export interface ImportOptions {
   from?: TimePoint;
   /** Only events up to this time count; leaked = allocated in the window and live at its end. */
   to?: TimePoint;
+  /**
+   * Note when blocks are allocated and freed, by time slice (profile.lifetimes), for outputs
+   * that recompute a time range (the HTML report). Not with a time window.
+   */
+  lifetimes?: boolean;
   /** LSan-style suppression file (`leak:<pattern>` lines). */
   suppressionsFile?: string;
   /** heaptrack_print's built-in suppressions (libc, ld.so, GLib one-time allocations). Default true. */

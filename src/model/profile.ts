@@ -121,8 +121,35 @@ export interface Profile {
   /** Whole-profile totals per cost id (may differ from column sums, e.g. a global peak). */
   totals: Record<string, number>;
   timeline?: TimelinePoint[];
+  /** When blocks were allocated and freed, by time slice (see Lifetimes); absent unless asked for. */
+  lifetimes?: Lifetimes;
   warnings: string[];
 }
+
+/**
+ * The blocks of each sample row by the time slice they were allocated in and the one they
+ * were freed in: what a time range recomputes from (allocations made in the range, and what of
+ * them was still alive at its end, as an import with a time window counts). Importers of
+ * per-allocation data fill it when asked (ImportOptions.lifetimes).
+ */
+export interface Lifetimes {
+  /** Slice edges, ms since the recording's start: slice i is [edgesMs[i], edgesMs[i + 1]). */
+  edgesMs: number[];
+  /** Per row: the sample row (allocation site), the slice allocated in, the slice freed in (slices: never). */
+  sample: Int32Array;
+  born: Int32Array;
+  died: Int32Array;
+  /** Per row: LIFETIME_TEMPORARY, LIFETIME_LEAK_SUPPRESSED. */
+  flags: Uint8Array;
+  /** Per row: blocks, and their bytes. */
+  count: Float64Array;
+  bytes: Float64Array;
+}
+
+/** The blocks were freed right after their allocation (heaptrack's temporary allocations). */
+export const LIFETIME_TEMPORARY = 1;
+/** The site's leaks are suppressed: still alive at the end does not count as leaked. */
+export const LIFETIME_LEAK_SUPPRESSED = 2;
 
 export type SampleLabels = Record<string, string | number>;
 

@@ -1,7 +1,6 @@
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
-import { findSourceMap, type SourceMap } from 'node:module';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { encodeHeapflame } from '../export/heapflame.js';
 import { frameOfV8, type V8CallFrame, V8ProfileBuilder, type V8SamplingProfile } from '../v8/sampling-profile.js';
@@ -11,6 +10,7 @@ import { peakRssBytes } from '../v8/peak-rss.js';
 import type { RecorderConfig } from './config.js';
 import { heapSampler } from '../v8/sampler.js';
 import { type AliveTask, trackTasks } from './tasks.js';
+import { originalPosition } from './source-maps.js';
 
 const MAX_TIMELINE = 20_000;
 /**
@@ -317,31 +317,6 @@ function frameOfCallSite(c: NodeJS.CallSite): Frame {
       columnNumber: column ? column - 1 : -1,
     }),
   );
-}
-
-/**
- * The frame in its original source where the program has a source map for it (tsx, or
- * --enable-source-maps with compiled TypeScript). The recorder never turns source maps on
- * itself: that would change the program's own stack traces.
- */
-const sourceMaps = new Map<string, SourceMap | null>();
-function originalPosition(cf: V8CallFrame): V8CallFrame {
-  if (!cf.url.startsWith('file:') && !cf.url.startsWith('/')) return cf;
-  try {
-    let map = sourceMaps.get(cf.url);
-    if (map === undefined) {
-      map =
-        findSourceMap(cf.url) ??
-        (cf.url.startsWith('file:') ? findSourceMap(fileURLToPath(cf.url)) : undefined) ??
-        null;
-      sourceMaps.set(cf.url, map);
-    }
-    const entry = map?.findEntry(Math.max(cf.lineNumber, 0), Math.max(cf.columnNumber, 0));
-    if (!entry || !('originalSource' in entry)) return cf;
-    return { ...cf, url: entry.originalSource, lineNumber: entry.originalLine, columnNumber: entry.originalColumn };
-  } catch {
-    return cf;
-  }
 }
 
 /** The leaf of a task's stack names what was left running. */

@@ -202,19 +202,26 @@ test('many frames: 435k merged nodes stay responsive', { skip, timeout: 120_000 
   await page.close();
 });
 
-test('differential report: colours from the inclusive change, the change in tooltips', { skip }, async () => {
+test('differential report: colours from the inclusive change, a legend, before/after/change in tooltips', {
+  skip,
+}, async () => {
   const out = join(files.dir, 'diff.html');
   const base = files.file('main;a;x 10\nmain;b 10\n');
   const next = files.file('main;a;x 30\nmain;b 5\n');
   const r = runCli(['diff', base, next, '--cost', 'samples', '-o', out]);
   assert.equal(r.code, 0, r.stderr);
   const { page, seen } = await open(readFileSync(out, 'utf8'));
-  assert.equal(await page.inputValue('#cost'), '1', 'opens on after');
+  const costs = await page.$$eval('#cost option', (os: { textContent: string }[]) => os.map((o) => o.textContent));
+  assert.deepEqual(costs, ['samples before', 'samples after', 'before or after, whichever is larger']);
+  assert.equal(await page.inputValue('#cost'), '2', 'opens on the larger side of each frame');
+  assert.equal(await page.isVisible('#diff-legend'), true);
+  assert.match((await page.textContent('#diff-legend'))!, /grew.*shrank/);
+  await page.selectOption('#cost', '1');
   const box = (await page.$('#flame'))!;
   const bb = (await box.boundingBox())!;
-  // row 3 from the bottom holds x (30 of 35 samples, at the left)
+  // after: row 3 from the bottom holds x (30 of 35 samples, at the left)
   await box.hover({ position: { x: 20, y: bb.height - 3 * 18 - 9 } });
-  assert.match((await page.textContent('#tip'))!, /^x\n30 samples after\nchange: \+20 \(before 10\)/);
+  assert.match((await page.textContent('#tip'))!, /^x\nbefore 10\nafter 30\nchange \+20 \(200\.0%\)/);
   const color = await page.evaluate(() => {
     const c = document.getElementById('flame');
     const d = c
@@ -223,6 +230,45 @@ test('differential report: colours from the inclusive change, the change in tool
     return [d[0], d[1], d[2]];
   });
   assert.deepEqual(color, [255, 0, 0], 'the largest growth is full red');
+  // functions by change: x +20 first; by percent, b (-50%) comes after a and x (+200%)
+  const rows = () => page.$$eval('#changes tr', (trs: { textContent: string }[]) => trs.map((t) => t.textContent));
+  assert.deepEqual(await page.isVisible('#changes-section'), true);
+  assert.match((await rows())[0], /^1030\+20\+200\.0%(a|x)/);
+  await page.click('#changes-by-percent');
+  assert.match((await rows()).at(-1)!, /^105-5-50\.0%b/);
+  assert.deepEqual(seen.errors, []);
+  await page.close();
+});
+
+test('differential widths: a removed cost keeps its width on the larger side, in blue', { skip }, async () => {
+  const out = join(files.dir, 'removed.html');
+  const r = runCli([
+    'diff',
+    files.file('main;gone 90\nmain;kept 10\n'),
+    files.file('main;kept 10\n'),
+    '--cost',
+    'samples',
+    '-o',
+    out,
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const { page, seen } = await open(readFileSync(out, 'utf8'));
+  const api = 'window.heapflame';
+  const gone = await page.evaluate(`${api}.nodesOf('gone')[0]`);
+  // larger side: "gone" is 90% of the width; on "after" it has none
+  assert.equal(await page.evaluate(`${api}.total(2, ${gone}) / ${api}.total(2, 0)`), 0.9);
+  assert.equal(await page.evaluate(`${api}.total(1, ${gone})`), 0);
+  const color = await page.evaluate(() => {
+    const c = document.getElementById('flame');
+    const d = c
+      .getContext('2d')
+      .getImageData(400 * devicePixelRatio, c.height - (2 * 18 + 9) * devicePixelRatio, 1, 1).data;
+    return [d[0], d[1], d[2]];
+  });
+  assert.deepEqual(color, [0, 0, 255], 'the largest shrinkage is full blue');
+  const rows = await page.$$eval('#changes tr', (trs: { textContent: string }[]) => trs.map((t) => t.textContent));
+  // the two largest changes, -90 each: main (-90%) and gone (-100%)
+  assert.deepEqual(rows.slice(0, 2).sort(), ['10010-90-90.0%main', '900-90-100.0%gone']);
   assert.deepEqual(seen.errors, []);
   await page.close();
 });
@@ -234,7 +280,7 @@ test('the canvas is as tall as the deepest frame of the shown cost', { skip }, a
   assert.equal(r.code, 0, r.stderr);
   const { page, seen } = await open(readFileSync(out, 'utf8'));
   const height = () => page.evaluate(() => document.getElementById('flame')!.clientHeight);
-  assert.equal(await page.inputValue('#cost'), '1');
+  await page.selectOption('#cost', '1');
   const after = await height();
   await page.selectOption('#cost', '0');
   const before = await height();
@@ -249,4 +295,46 @@ test('flamegraph -o report.html writes the report', { skip }, () => {
   const r = runCli(['flamegraph', fixture('heaptrack.s3sim.zst'), '-o', out]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(readFileSync(out, 'utf8'), /^<!DOCTYPE html>/);
+});
+
+test('a time range recomputes graph and totals as --from/--to do; jump to peak', { skip }, async () => {
+  const recording = join(ROOT, 'examples/demo/heaptrack.s3-get.zst');
+  const out = join(files.dir, 'range.html');
+  const r = runCli(['flamegraph', recording, '-o', out]);
+  assert.equal(r.code, 0, r.stderr);
+  const { page, seen } = await open(readFileSync(out, 'utf8'));
+  assert.match((await page.textContent('#range-help'))!, /^Drag over the chart/);
+  const costs: string[] = await page.$$eval('#cost option', (os: { value: string }[]) => os.map((o) => o.value));
+  const ids = ['allocations', 'temporary', 'leaked', 'peak', 'allocated'];
+  assert.equal(costs.length, ids.length);
+  const totals = () =>
+    page.evaluate((n: number) => [...Array(n).keys()].map((c) => window.heapflame.total(c)), ids.length);
+  const whole = await totals();
+  // drag over the chart from about 20% to 45% of the run
+  const chart = (await page.$('#timeline'))!;
+  const box = (await chart.boundingBox())!;
+  const plot = (f: number) => box.x + 64 + f * (box.width - 66);
+  await page.mouse.move(plot(0.2), box.y + 40);
+  await page.mouse.down();
+  await page.mouse.move(plot(0.45), box.y + 40);
+  await page.mouse.up();
+  const text = (await page.textContent('#range'))!;
+  const [, from, to] = /--from (\d+)ms --to (\d+)ms/.exec(text)!;
+  const inRange = await totals();
+  const report = runCli(['report', '--json', '--from', `${from}ms`, '--to', `${to}ms`, recording]);
+  assert.equal(report.code, 0, report.stderr);
+  const windowed = JSON.parse(report.stdout).costs as { id: string; total: number }[];
+  for (const [c, id] of ids.entries()) {
+    if (id === 'peak') assert.equal(inRange[c], 0, 'no peak for a range');
+    else assert.equal(inRange[c], windowed.find((w) => w.id === id)!.total, `${id} in ${from}..${to} ms`);
+  }
+  assert.ok(inRange[0] < whole[0]);
+  // jump to peak: from the start to the peak, by what was still alive then
+  await page.click('#jump-to-peak');
+  assert.equal(costs[Number(await page.inputValue('#cost'))], String(ids.indexOf('leaked')));
+  assert.match((await page.textContent('#range'))!, /^Range 0\.000 s to /);
+  await page.click('#whole-run');
+  assert.deepEqual(await totals(), whole);
+  assert.deepEqual(seen.errors, []);
+  await page.close();
 });

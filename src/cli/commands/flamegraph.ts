@@ -75,7 +75,11 @@ export const flamegraph: CliCommand = {
   async run(file: string, flags: FlameGraphFlags) {
     const { graphExporter } = await import('../../export/registry.js');
     const exporter = graphExporter(flags.output);
-    const profile = await readProfile(file, flags, { keepOrder: flags.flamechart });
+    const profile = await readProfile(file, flags, {
+      keepOrder: flags.flamechart,
+      // time ranges need each block's lifetime, not with a window already chosen
+      lifetimes: exporter.wants?.lifetimes && flags.from === undefined && flags.to === undefined,
+    });
     const {
       fontsize: fontSize,
       fonttype: fontType,

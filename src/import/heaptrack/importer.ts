@@ -1,6 +1,14 @@
 import { ProfileBuilder } from '../../model/builder.js';
 import { HeapflameError } from '../../model/errors.js';
-import { type CostInfo, type Frame, type Profile, ROOT_NODE, type TimePoint } from '../../model/profile.js';
+import {
+  type CostInfo,
+  type Frame,
+  LIFETIME_LEAK_SUPPRESSED,
+  type Lifetimes,
+  type Profile,
+  ROOT_NODE,
+  type TimePoint,
+} from '../../model/profile.js';
 import { HeaptrackParser, type IpEntry } from './parser.js';
 import { BUILTIN_SUPPRESSIONS, matchesSuppression, parseSuppressionLine, readSuppressionFile } from './suppressions.js';
 import type { ImportOptions } from '../format.js';
@@ -49,7 +57,13 @@ export async function importHeaptrack(path: string, options: HeaptrackImportOpti
     throw new HeapflameError(`the time window ends (${toMs} ms) before it starts (${fromMs} ms)`);
   }
 
-  const parser = new HeaptrackParser(path, { minSize: options.minSize, maxSize: options.maxSize, fromMs, toMs });
+  const parser = new HeaptrackParser(path, {
+    minSize: options.minSize,
+    maxSize: options.maxSize,
+    fromMs,
+    toMs,
+    lifetimes: options.lifetimes,
+  });
   const inputWarnings = await feedParser(path, parser, { input: options.input, onProgress: options.onProgress });
   if (parser.lineNo === 0 && inputWarnings.length) {
     throw new HeapflameError(`nothing could be decompressed: ${inputWarnings[0]}`, { file: path });
@@ -179,7 +193,7 @@ function buildProfile(
       allocated: sum(costs.allocated),
     },
     warnings,
-    { timeline: p.timelinePoints },
+    { timeline: p.timelinePoints, lifetimes: lifetimesOf(p, supp.suppressed) },
   );
 }
 
@@ -248,7 +262,9 @@ function applySuppressions(
   }
   const used = patterns.map((pattern) => ({ pattern, matches: 0, leakedBytes: 0 }));
   let suppressedBytes = 0;
-  if (patterns.length === 0) return { suppressedBytes, used: undefined };
+  /** 1 for the records whose leaks are suppressed. */
+  const suppressed = new Uint8Array(p.recordCount);
+  if (patterns.length === 0) return { suppressedBytes, used: undefined, suppressed };
 
   const stringMatch = new Int32Array(p.strings.length).fill(-1);
   let any = false;
@@ -260,7 +276,7 @@ function applySuppressions(
       any = true;
     }
   }
-  if (!any) return { suppressedBytes, used: undefined };
+  if (!any) return { suppressedBytes, used: undefined, suppressed };
   const str = (i: number) => (i > 0 && i < stringMatch.length ? stringMatch[i] : -1);
   const ipMatch = new Int32Array(p.ips.length).fill(-1);
   for (let i = 1; i < p.ips.length; i++) {
@@ -289,10 +305,19 @@ function applySuppressions(
     const t = p.recordTrace[r];
     const m = t > 0 && t < traceMatch.length ? traceMatch[t] : -1;
     if (m < 0) continue;
+    suppressed[r] = 1;
     used[m].matches++;
     used[m].leakedBytes += leaked[r];
     suppressedBytes += leaked[r];
     leaked[r] = 0;
   }
-  return { suppressedBytes, used: used.filter((u) => u.matches > 0) };
+  return { suppressedBytes, used: used.filter((u) => u.matches > 0), suppressed };
+}
+
+/** The parser's lifetimes (when asked for), suppressed sites marked: alive at a range's end is no leak there. */
+function lifetimesOf(p: HeaptrackParser, suppressed: Uint8Array): Lifetimes | undefined {
+  if (!p.slices) return undefined;
+  const l = p.slices.lifetimes(p.infoCount, p.infoRecord, p.infoSize, p.infoIncluded);
+  for (let i = 0; i < l.sample.length; i++) if (suppressed[l.sample[i]]) l.flags[i] |= LIFETIME_LEAK_SUPPRESSED;
+  return l;
 }

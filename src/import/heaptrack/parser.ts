@@ -3,6 +3,7 @@ import type { TimelinePoint } from '../../model/profile.js';
 import { ALLOCS, EFF_SIZE, LIVE, PeakTracker, STRIDE, TEMPS } from '../peak-tracker.js';
 import { Timeline } from '../timeline.js';
 import { Warnings } from '../warnings.js';
+import { SliceLog } from './slices.js';
 import { BLANK_RUN, HEX, MAX_LINE, SKIPPED } from './tokens.js';
 import { grown } from '../../model/typed-arrays.js';
 
@@ -21,6 +22,8 @@ export interface ParserFilters {
   /** Only events in [fromMs, toMs] (recording time) count. */
   fromMs?: number;
   toMs?: number;
+  /** Note when blocks are allocated and freed, by time slice (profile.lifetimes); not with a window. */
+  lifetimes?: boolean;
 }
 
 export interface IpEntry {
@@ -112,6 +115,8 @@ export class HeaptrackParser {
   /** Windowed imports: live blocks per info allocated before the window. */
   private preLive: Uint32Array<ArrayBuffer> | null = null;
   private tickMax = 0;
+  /** Lifetimes asked for: allocations and frees per info and time slice. */
+  readonly slices: SliceLog | null = null;
 
   constructor(
     private readonly file: string,
@@ -125,6 +130,7 @@ export class HeaptrackParser {
     this.windowed = filters.fromMs !== undefined || filters.toMs !== undefined;
     this.phase = this.fromMs > 0 ? Phase.Before : Phase.Inside;
     if (this.windowed) this.preLive = new Uint32Array(4096);
+    else if (filters.lifetimes) this.slices = new SliceLog();
     this.peak = new PeakTracker();
   }
 
@@ -183,6 +189,7 @@ export class HeaptrackParser {
     let peakPos = -1;
     let tickMax = this.tickMax;
     let lastInfo = this.lastInfo;
+    const slices = this.slices;
     let k = start;
     for (; k < end; k++) {
       const t = tokens[k];
@@ -190,6 +197,7 @@ export class HeaptrackParser {
         const v = t - 1;
         if (v >= infoCount) break;
         const o = v * STRIDE;
+        if (slices !== null) slices.alloc(v);
         info[o + ALLOCS]++;
         info[o + LIVE]++;
         leaked += info[o + EFF_SIZE];
@@ -203,6 +211,7 @@ export class HeaptrackParser {
         const v = -t - 1;
         if (t === 0 || v >= infoCount) break;
         const o = v * STRIDE;
+        if (slices !== null) slices.free(v, lastInfo === v);
         info[o + LIVE]--;
         leaked -= info[o + EFF_SIZE];
         // heaptrack's temporary rule: a free directly after an allocation of the same info
@@ -272,7 +281,8 @@ export class HeaptrackParser {
     if (this.command !== undefined && this.continuation !== null) this.endContinuation(false);
     if (!this.sawHeader)
       throw new HeapflameError('not a heaptrack recording: the file has no data', { file: this.file });
-    if (!this.closed) {
+    // a time window stops reading at its end: the rest of the file is not missing
+    if (!this.closed && this.phase !== Phase.After) {
       this.warnings.add(
         'end',
         this.lineNo,
@@ -597,6 +607,7 @@ export class HeaptrackParser {
     const included = size >= this.minSize && size <= this.maxSize;
     this.infoIncluded[i] = included ? 1 : 0;
     this.peak.ensureInfos(i + 1);
+    this.slices?.ensureInfos(i + 1);
     this.peak.info[i * STRIDE + EFF_SIZE] = included ? size : 0;
   }
 
@@ -640,6 +651,7 @@ export class HeaptrackParser {
     // Decreasing stamps (clock trouble) must not move the window backwards.
     if (t > this.effectiveTime) this.effectiveTime = t;
     this.timeline.tick(this.effectiveTime, this.tickMax);
+    this.slices?.tick(this.effectiveTime);
     this.tickMax = this.leaked;
     if (this.windowed) {
       if (this.effectiveTime > this.toMs) {
