@@ -123,14 +123,11 @@ class Tables {
     const cost = this.view.state.cost;
     const total = tree.total[cost];
     const self = tree.self[cost];
-    const outer = (n: number) => {
-      for (let a = tree.parent[n]; a > 0; a = tree.parent[a]) if (tree.label[a] === labelId) return false;
-      return true;
-    };
+    const outer = outermost(tree);
     const callers = new SmallTree(labelId);
     const callees = new SmallTree(labelId);
     for (let n = 1; n < tree.count; n++) {
-      if (tree.label[n] !== labelId || !outer(n)) continue;
+      if (tree.label[n] !== labelId || !outer[n]) continue;
       // callers: the path up to the root, ending in this occurrence's whole value
       let c = 0;
       for (let a = tree.parent[n]; a > 0; a = tree.parent[a]) c = callers.child(c, tree.label[a]);

@@ -8,23 +8,17 @@
 interface Lifetimes {
   /** Slice edges, ms since the start: slice i is [edges[i], edges[i+1]). */
   edges: number[];
-  /** Per row (base64 int32): tree node, slice allocated in, slice freed in (slices = never), flags. */
-  node: string;
-  born: string;
-  died: string;
-  flags: string;
-  /** Per row (base64 float64): blocks and their bytes. */
-  count: string;
-  bytes: string;
+  /** Slices before any were merged to bound the file. */
+  slices: number;
   /** Cost indexes the rows recompute (-1: the profile has no such cost). */
   costs: { allocations: number; allocated: number; temporary: number; leaked: number };
 }
 
 interface LifetimeRows {
   node: Int32Array;
-  born: Int32Array;
-  died: Int32Array;
-  flags: Int32Array;
+  born: Uint8Array;
+  died: Uint8Array;
+  flags: Uint8Array;
   count: Float64Array;
   bytes: Float64Array;
 }
@@ -77,12 +71,13 @@ class Timeline {
     const l = data.lifetimes;
     this.rows = l
       ? {
-          node: new Int32Array(fromBase64(l.node).buffer),
-          born: new Int32Array(fromBase64(l.born).buffer),
-          died: new Int32Array(fromBase64(l.died).buffer),
-          flags: new Int32Array(fromBase64(l.flags).buffer),
-          count: new Float64Array(fromBase64(l.count).buffer),
-          bytes: new Float64Array(fromBase64(l.bytes).buffer),
+          // per row: tree node, slice allocated in, slice freed in (slices: never), flags; blocks and bytes
+          node: ungapped(int32s(data, 'lifetimes.nodeGap')),
+          born: bytes(data, 'lifetimes.born'),
+          died: bytes(data, 'lifetimes.died'),
+          flags: bytes(data, 'lifetimes.flags'),
+          count: float64s(data, 'lifetimes.count'),
+          bytes: float64s(data, 'lifetimes.bytes'),
         }
       : null;
     this.caption();
@@ -196,6 +191,9 @@ class Timeline {
     this.view.setTree(values);
   }
 
+  /** The range's total per cost (set by values()). */
+  private sums = new Map<number, number>();
+
   /** The own values of every cost in the selected range (undefined: the whole recording). */
   values(): Float64Array[] | undefined {
     const l = this.lifetimes;
@@ -203,24 +201,32 @@ class Timeline {
     if (!this.range || !r || !l) return undefined;
     const [a, b] = this.range;
     const n = this.view.located.count;
-    const self = this.data.costs.map(() => new Float64Array(n));
+    // the costs a range recomputes; the others (peak) are none in a range
     const zero = new Float64Array(n);
+    const ranged = Object.values(l.costs);
+    const self = this.data.costs.map((_, c) => (ranged.includes(c) ? new Float64Array(n) : zero));
     const col = (i: number) => (i >= 0 ? self[i] : zero);
-    const [allocations, allocated, temporary, leaked] = [
-      col(l.costs.allocations),
-      col(l.costs.allocated),
-      col(l.costs.temporary),
-      col(l.costs.leaked),
-    ];
+    const [allocations, allocated, temporary, leaked] = ranged.map(col);
+    const sums = [0, 0, 0, 0];
     for (let i = 0; i < r.node.length; i++) {
       const born = r.born[i];
       if (born < a || born > b) continue;
       const node = r.node[i];
       allocations[node] += r.count[i];
       allocated[node] += r.bytes[i];
-      if (r.flags[i] & TEMPORARY && r.died[i] <= b) temporary[node] += r.count[i];
-      if (r.died[i] > b && !(r.flags[i] & LEAK_SUPPRESSED)) leaked[node] += r.bytes[i];
+      sums[0] += r.count[i];
+      sums[1] += r.bytes[i];
+      // counted when freed, so only when freed in the range
+      if (r.flags[i] & TEMPORARY && r.died[i] <= b) {
+        temporary[node] += r.count[i];
+        sums[2] += r.count[i];
+      }
+      if (r.died[i] > b && !(r.flags[i] & LEAK_SUPPRESSED)) {
+        leaked[node] += r.bytes[i];
+        sums[3] += r.bytes[i];
+      }
     }
+    this.sums = new Map(ranged.map((c, i) => [c, sums[i]]));
     return self;
   }
 
@@ -231,15 +237,9 @@ class Timeline {
       out.textContent = 'Whole recording.';
       return;
     }
-    const totals = Object.entries(l.costs)
-      .filter(([, c]) => c >= 0)
-      .map(([, c]) => {
-        const cost = this.data.costs[c];
-        return `${cost.label} ${formatValue(
-          values[c].reduce((a, b) => a + b, 0),
-          cost.unit,
-        )}`;
-      });
+    const totals = [...this.sums]
+      .filter(([c]) => c >= 0)
+      .map(([c, sum]) => `${this.data.costs[c].label} ${formatValue(sum, this.data.costs[c].unit)}`);
     const from = l.edges[this.range[0]];
     const to = l.edges[this.range[1] + 1];
     // heaptrack stamps are whole milliseconds: the range ends just before its last edge

@@ -21,9 +21,12 @@ interface Data {
   labels: string[];
   /** Per label: file:line(s), or the module of a frame without a file; '' when unknown. */
   where?: string[];
-  parent: string;
-  label: string;
-  self: string[];
+  /**
+   * The typed arrays after the header, [byte offset, length, type]: per node its distance back
+   * to its parent (parentGap) and its label; per cost the nodes with an own value, each as the
+   * gap from the one before (selfGap.<cost>), and those values (self.<cost>); lifetimes.<field>.
+   */
+  arrays: Record<string, [number, number, 'i32' | 'u8' | 'f64']>;
   summary: [string, string][];
   timeline: [number, number, number][];
   /** What was left out to bound the file, in words (absent: nothing). */
@@ -48,35 +51,77 @@ interface Tree {
   depth: Int32Array;
   maxDepth: number;
   self: Float64Array[];
+  /** Inclusive values per cost, each computed when first read (a range redraws one cost). */
   total: Float64Array[];
+  /** Per node, 1 when no ancestor has its label (computed when first asked, shared by range trees). */
+  outermost: { flags?: Uint8Array };
 }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
 function fromBase64(text: string): Uint8Array {
+  // the browser's own decoder where it has one (Chromium 140, Firefox 133, Safari 18.2)
+  const native = (Uint8Array as unknown as { fromBase64?: (t: string) => Uint8Array }).fromBase64;
+  if (native) return native(text);
   const bin = atob(text);
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
   return out;
 }
 
+/** The decompressed data: the header's JSON, then its arrays from `arraysAt` (src/export/html.ts's packData). */
+let dataBytes = new ArrayBuffer(0);
+let arraysAt = 0;
+
 async function loadData(): Promise<Data> {
   const packed = fromBase64($('heapflame-data').textContent!.trim());
   const stream = new Blob([packed as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip'));
-  return JSON.parse(await new Response(stream).text()) as Data;
+  dataBytes = await new Response(stream).arrayBuffer();
+  const length = new DataView(dataBytes).getUint32(0, true);
+  arraysAt = Math.ceil((4 + length) / 8) * 8;
+  return JSON.parse(new TextDecoder().decode(new Uint8Array(dataBytes, 4, length))) as Data;
+}
+
+function int32s(d: Data, name: string): Int32Array {
+  const [offset, length] = d.arrays[name];
+  return new Int32Array(dataBytes, arraysAt + offset, length);
+}
+
+function bytes(d: Data, name: string): Uint8Array {
+  const [offset, length] = d.arrays[name];
+  return new Uint8Array(dataBytes, arraysAt + offset, length);
+}
+
+/** Numbers stored as gaps from the one before (or from their index: `fromIndex`), restored. */
+function ungapped(gaps: Int32Array, fromIndex = false): Int32Array {
+  const out = new Int32Array(gaps.length);
+  for (let i = 0; i < gaps.length; i++) out[i] = fromIndex ? i - gaps[i] : (i ? out[i - 1] : 0) + gaps[i];
+  return out;
+}
+
+function float64s(d: Data, name: string): Float64Array {
+  const [offset, length] = d.arrays[name];
+  return new Float64Array(dataBytes, arraysAt + offset, length);
 }
 
 /** The tree of the page's data; differential data gains a third cost, the larger side per frame. */
 function treeOfData(d: Data): Tree {
-  const parent = new Int32Array(fromBase64(d.parent).buffer);
-  const label = new Int32Array(fromBase64(d.label).buffer);
-  const self = d.self.map((s) => new Float64Array(fromBase64(s).buffer));
+  const parent = ungapped(int32s(d, 'parentGap'), true);
+  const label = int32s(d, 'label');
+  const self = d.costs.map((_, c) => {
+    const dense = new Float64Array(parent.length);
+    const at = ungapped(int32s(d, `selfGap.${c}`));
+    const values = float64s(d, `self.${c}`);
+    for (let i = 0; i < at.length; i++) dense[at[i]] = values[i];
+    return dense;
+  });
   if (d.diff && self.length === 2) {
     // each frame's own value on the side where it is larger, so a removed cost keeps its width
     self.push(self[0].map((b, n) => Math.max(b, self[1][n])));
     d.costs.push({ ...d.costs[1], id: 'larger', label: 'before or after, whichever is larger' });
   }
-  return makeTree(d.labels, d.where ?? d.labels.map(() => ''), parent, label, self);
+  // the data's nodes come depth first with siblings in name order: linked as they are
+  return makeTree(d.labels, d.where ?? d.labels.map(() => ''), parent, label, self, true);
 }
 
 /** Inclusive values, depths and children in name order of a tree given by parents (parents first). */
@@ -86,16 +131,47 @@ function makeTree(
   parent: Int32Array,
   label: Int32Array,
   self: Float64Array[],
+  inNameOrder = false,
 ): Tree {
   const count = parent.length;
-  const total = self.map((s) => inclusive(s, parent));
+  const total = lazyTotals(self, parent);
   const depth = new Int32Array(count);
   let maxDepth = 0;
   for (let n = 1; n < count; n++) {
     depth[n] = depth[parent[n]] + 1;
     if (depth[n] > maxDepth) maxDepth = depth[n];
   }
-  // children in name order (then place): sort node ids by (parent, label rank), then link them
+  const firstChild = new Int32Array(count).fill(-1);
+  const nextSibling = new Int32Array(count).fill(-1);
+  const order = inNameOrder ? null : nameOrder(labels, where, parent, label);
+  // linked from the last child back, so each list runs in order
+  for (let i = count - 2; i >= 0; i--) {
+    const n = order ? order[i] : i + 1;
+    nextSibling[n] = firstChild[parent[n]];
+    firstChild[parent[n]] = n;
+  }
+  return { labels, where, parent, label, count, firstChild, nextSibling, depth, maxDepth, self, total, outermost: {} };
+}
+
+/** Inclusive values of each cost, computed on first read of `total[c]` and kept. */
+function lazyTotals(self: Float64Array[], parent: Int32Array): Float64Array[] {
+  const total: Float64Array[] = [];
+  self.forEach((s, c) => {
+    Object.defineProperty(total, c, {
+      configurable: true,
+      enumerable: true,
+      get() {
+        const value = inclusive(s, parent);
+        Object.defineProperty(total, c, { value, enumerable: true });
+        return value;
+      },
+    });
+  });
+  return total;
+}
+
+/** Node ids 1.. sorted by (parent, name, place): children in name order, each parent's together. */
+function nameOrder(labels: string[], where: string[], parent: Int32Array, label: Int32Array): number[] {
   const rank = new Int32Array(labels.length);
   labels
     .map((_, i) => i)
@@ -103,17 +179,9 @@ function makeTree(
     .forEach((l, r) => {
       rank[l] = r;
     });
-  const order = Array.from({ length: count - 1 }, (_, i) => i + 1).sort(
+  return Array.from({ length: parent.length - 1 }, (_, i) => i + 1).sort(
     (a, b) => parent[a] - parent[b] || rank[label[a]] - rank[label[b]],
   );
-  const firstChild = new Int32Array(count).fill(-1);
-  const nextSibling = new Int32Array(count).fill(-1);
-  for (let i = order.length - 1; i >= 0; i--) {
-    const n = order[i];
-    nextSibling[n] = firstChild[parent[n]];
-    firstChild[parent[n]] = n;
-  }
-  return { labels, where, parent, label, count, firstChild, nextSibling, depth, maxDepth, self, total };
 }
 
 const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -126,7 +194,7 @@ function inclusive(self: Float64Array, parent: Int32Array): Float64Array {
 
 /** The same tree with new own values (a time range's), structure shared. */
 function withValues(t: Tree, self: Float64Array[]): Tree {
-  return { ...t, self, total: self.map((s) => inclusive(s, t.parent)) };
+  return { ...t, self, total: lazyTotals(self, t.parent) };
 }
 
 /**
@@ -176,6 +244,16 @@ function mergedByName(t: Tree): { tree: Tree; labelOf: Int32Array } {
  */
 function labelTotals(t: Tree, costs: number[]): Float64Array[] {
   const out = costs.map(() => new Float64Array(t.labels.length));
+  const outer = outermost(t);
+  for (let n = 1; n < t.count; n++)
+    if (outer[n]) for (let i = 0; i < costs.length; i++) out[i][t.label[n]] += t.total[costs[i]][n];
+  return out;
+}
+
+/** Per node, 1 when no ancestor has its label: the occurrences a function's inclusive value sums. */
+function outermost(t: Tree): Uint8Array {
+  if (t.outermost.flags) return t.outermost.flags;
+  const flags = new Uint8Array(t.count);
   const open = new Int32Array(t.labels.length);
   // depth-first, counting the open occurrences of each label on the path
   const stack: number[] = [];
@@ -188,11 +266,12 @@ function labelTotals(t: Tree, costs: number[]): Float64Array[] {
       continue;
     }
     const l = t.label[n];
-    if (open[l] === 0) for (let i = 0; i < costs.length; i++) out[i][l] += t.total[costs[i]][n];
+    if (open[l] === 0) flags[n] = 1;
     open[l]++;
     path.push(n);
     stack.push(-1);
     for (let c = t.firstChild[n]; c >= 0; c = t.nextSibling[c]) stack.push(c);
   }
-  return out;
+  t.outermost.flags = flags;
+  return flags;
 }

@@ -49,8 +49,10 @@ export function renderHtml(profile: Profile, options: HtmlOptions = {}): string 
   const tree = mergeByLabel(profile, placeKey);
   const places = labelPlaces(profile, tree.labels);
   const costs = profile.costs;
-  const { parent, label, self, keptOf, share, dropped } = prunedTree(tree, options.minShare ?? 1e-5);
-  const lifetimes = profile.lifetimes && embeddedLifetimes(profile, profile.lifetimes, tree.nodeOf, keptOf);
+  const rank = nameRanks(places.names, places.where);
+  const pruned = prunedTree(tree, options.minShare ?? 1e-5, rank);
+  const { parent, label, self } = pruned;
+  const lifetimes = profile.lifetimes && embeddedLifetimes(profile, profile.lifetimes, pruned);
   const title = options.title ?? `heapflame: ${profile.meta.command?.split('\n')[0] ?? profile.meta.format}`;
   const diff = isDiffProfile(profile);
   const data = {
@@ -67,9 +69,6 @@ export function renderHtml(profile: Profile, options: HtmlOptions = {}): string 
     labels: places.names,
     // where each function is: file:line (or the module of a frame without a file), '' unknown
     where: places.where,
-    parent: b64(parent),
-    label: b64(label),
-    self: self.map(b64),
     // what to look at first, as the text report ranks it: a click opens the graph on its cost and function
     findings: findings(profile).map((f) => ({
       text: findingLine(profile, f),
@@ -80,9 +79,18 @@ export function renderHtml(profile: Profile, options: HtmlOptions = {}): string 
     timeline: chartPoints(profile.timeline ?? []),
     lifetimes,
     // what was left out or rounded to bound the file, said on the page
-    pruned: prunedNote(tree.count, dropped, share, places.cut, lifetimes),
+    pruned: prunedNote(tree.count, pruned.dropped, pruned.minShare, places.cut, lifetimes?.header),
   };
-  const packed = gzipSync(JSON.stringify(data), { level: 6 }).toString('base64');
+  // small numbers compress best: a parent as its distance back (depth first, often 1)
+  const arrays: Record<string, Packable> = { parentGap: parent.map((p, n) => n - p), label };
+  self.forEach((column, c) => {
+    // sparse: own values sit on few frames (the allocation sites), most are 0; the frames as gaps
+    const at = Int32Array.from(column.keys()).filter((n) => column[n] !== 0);
+    arrays[`selfGap.${c}`] = at.map((n, i) => (i ? n - at[i - 1] : n));
+    arrays[`self.${c}`] = Float64Array.from(at, (n) => column[n]);
+  });
+  if (lifetimes) for (const [name, a] of Object.entries(lifetimes.arrays)) arrays[`lifetimes.${name}`] = a;
+  const packed = packData({ ...data, lifetimes: lifetimes?.header }, arrays);
   const parts: Record<string, string> = {
     title: xmlEscape(title),
     style: viewerFile('flame.css'),
@@ -93,8 +101,29 @@ export function renderHtml(profile: Profile, options: HtmlOptions = {}): string 
   return viewerFile('page.html').replace(/\{\{(title|style|data|script)\}\}/g, (_, name: string) => parts[name]);
 }
 
-const b64 = (a: Int32Array | Float64Array | Uint8Array) =>
-  Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+/**
+ * The page's data as one gzip stream, base64: a little-endian u32 length, the JSON header, then
+ * the typed arrays it lists under `arrays` ([byte offset, length, 'i32' | 'u8' | 'f64']), each 8-byte
+ * aligned, so the viewer reads them in place.
+ */
+type Packable = Int32Array | Float64Array | Uint8Array;
+
+function packData(header: object, arrays: Record<string, Packable>): string {
+  const index: Record<string, [number, number, string]> = {};
+  let offset = 0;
+  for (const [name, a] of Object.entries(arrays)) {
+    index[name] = [offset, a.length, a instanceof Int32Array ? 'i32' : a instanceof Uint8Array ? 'u8' : 'f64'];
+    offset += Math.ceil(a.byteLength / 8) * 8;
+  }
+  const json = Buffer.from(JSON.stringify({ ...header, arrays: index }));
+  const start = Math.ceil((4 + json.length) / 8) * 8;
+  const bytes = Buffer.alloc(start + offset);
+  bytes.writeUInt32LE(json.length, 0);
+  json.copy(bytes, 4);
+  for (const [name, a] of Object.entries(arrays))
+    bytes.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), start + index[name][0]);
+  return gzipSync(bytes, { level: 6 }).toString('base64');
+}
 
 /**
  * At most this many frames go into a page (about 50 MB before compression with five costs):
@@ -107,7 +136,7 @@ const MAX_FRAMES = 1_000_000;
  * total, raised until at most MAX_FRAMES remain), whose values go to their nearest kept
  * ancestor: the drawing's tree, the kept node standing for each merged node, and the share used.
  */
-function prunedTree(tree: MergedTree, minShare: number) {
+function prunedTree(tree: MergedTree, minShare: number, rank: Int32Array) {
   const costs = tree.self.length;
   // inclusive values per cost, then keep what is visible in some cost
   const totals = tree.self.map((s) => {
@@ -122,6 +151,7 @@ function prunedTree(tree: MergedTree, minShare: number) {
     share = share > 0 ? share * 2 : 1e-7;
     kept = keptFrames(tree, totals, share, id);
   }
+  inNameOrder(tree, id, kept, rank);
   const parent = new Int32Array(kept);
   const label = new Int32Array(kept);
   const self = tree.self.map(() => new Float64Array(kept));
@@ -138,7 +168,69 @@ function prunedTree(tree: MergedTree, minShare: number) {
     }
     for (let c = 0; c < costs; c++) self[c][i] += tree.self[c][n];
   }
-  return { parent, label, self, keptOf, share, dropped: tree.count - kept };
+  // each kept frame's largest share of a cost's total
+  const keptShare = new Float64Array(kept);
+  for (let n = 0; n < tree.count; n++) {
+    if (id[n] < 0) continue;
+    for (let c = 0; c < costs; c++)
+      if (totals[c][0] !== 0) keptShare[id[n]] = Math.max(keptShare[id[n]], Math.abs(totals[c][n] / totals[c][0]));
+  }
+  keptShare[0] = 1;
+  /** Per kept frame, itself if at or above `least` share, else its nearest such ancestor. */
+  const standIns = (least: number) => {
+    const out = new Int32Array(kept);
+    for (let k = 1; k < kept; k++) out[k] = keptShare[k] >= least ? k : out[parent[k]];
+    return out;
+  };
+  return { parent, label, self, keptOf, mergedOf: tree.nodeOf, minShare: share, dropped: tree.count - kept, standIns };
+}
+
+type PrunedTree = ReturnType<typeof prunedTree>;
+
+/** Each label's place in name order (then place order). */
+function nameRanks(names: string[], where: string[]): Int32Array {
+  const order = names.map((_, i) => i);
+  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  order.sort((a, b) => cmp(names[a], names[b]) || cmp(where[a], where[b]));
+  const rank = new Int32Array(names.length);
+  order.forEach((l, r) => {
+    rank[l] = r;
+  });
+  return rank;
+}
+
+/**
+ * Renumbers the kept frames (`id`, in place) depth first with siblings in name order: the
+ * viewer then links children in id order, with no sort of its own.
+ */
+function inNameOrder(tree: MergedTree, id: Int32Array, kept: number, rank: Int32Array): void {
+  const nodeOfId = new Int32Array(kept);
+  for (let n = 0; n < tree.count; n++) if (id[n] >= 0) nodeOfId[id[n]] = n;
+  const ids = Int32Array.from({ length: kept - 1 }, (_, i) => i + 1);
+  // kept frames by label rank, then (stable) by parent: each parent's children in name order
+  const byRank = countingSort(ids, (k) => rank[tree.label[nodeOfId[k]]], rank.length);
+  const parentOf = (k: number) => id[tree.parent[nodeOfId[k]]];
+  const byParent = countingSort(byRank.sorted, parentOf, kept);
+  const renumbered = new Int32Array(kept);
+  let next = 0;
+  const stack = [0];
+  while (stack.length) {
+    const k = stack.pop()!;
+    renumbered[k] = next++;
+    for (let i = byParent.start[k + 1] - 1; i >= byParent.start[k]; i--) stack.push(byParent.sorted[i]);
+  }
+  for (let n = 0; n < tree.count; n++) if (id[n] >= 0) id[n] = renumbered[id[n]];
+}
+
+/** `items` stably sorted by an integer key in [0, keys); start[k]: where key k's items begin. */
+function countingSort(items: Int32Array, key: (item: number) => number, keys: number) {
+  const start = new Int32Array(keys + 1);
+  for (const item of items) start[key(item) + 1]++;
+  for (let k = 0; k < keys; k++) start[k + 1] += start[k];
+  const fill = start.slice(0, keys);
+  const sorted = new Int32Array(items.length);
+  for (const item of items) sorted[fill[key(item)]++] = item;
+  return { sorted, start };
 }
 
 /** Numbers the frames at or above `share` of some cost's total (whose parent is kept) into `id` (-1: dropped). */
@@ -158,43 +250,73 @@ function keptFrames(tree: MergedTree, totals: Float64Array[], share: number, id:
   return kept;
 }
 
-/** At most this many lifetime rows go into a page; beyond, slices are merged in pairs. */
+/** At most this many lifetime rows go into a page (about 7 MB before compression). */
 const MAX_LIFETIME_ROWS = 200_000;
+/** Lifetimes keep frames down to this share of every cost before they give up time precision. */
+const MAX_LIFETIME_SHARE = 0.01;
 
 /**
  * What the page recomputes a time range from: the profile's lifetimes by drawn node, slice of
- * birth and of death, merged; slices halved in number until the rows fit MAX_LIFETIME_ROWS.
+ * birth and of death, merged. Beyond MAX_LIFETIME_ROWS, a range counts the frames below a
+ * growing share in their caller; beyond MAX_LIFETIME_SHARE, slices merge in pairs.
  */
-function embeddedLifetimes(profile: Profile, l: Lifetimes, mergedOf: Int32Array, keptOf: Int32Array) {
+function embeddedLifetimes(profile: Profile, l: Lifetimes, pruned: PrunedTree) {
+  const nodeOfRow = l.sample.map((s) => pruned.keptOf[pruned.mergedOf[profile.sampleNode[s]]]);
   let edges = l.edgesMs;
   let shift = 0;
-  let rows = lifetimeRows(l, (i) => keptOf[mergedOf[profile.sampleNode[l.sample[i]]]], 0);
+  let share = 0;
+  let rows = lifetimeRows(l, nodeOfRow, 0);
+  while (rows.node.length > MAX_LIFETIME_ROWS && share < MAX_LIFETIME_SHARE) {
+    share = share ? share * 4 : pruned.minShare * 4;
+    const standIn = pruned.standIns(share);
+    rows = lifetimeRows(
+      l,
+      nodeOfRow.map((n) => standIn[n]),
+      0,
+    );
+  }
+  const standIn = pruned.standIns(share);
   while (rows.node.length > MAX_LIFETIME_ROWS && edges.length > 2) {
     shift++;
     edges = edges.filter((_, i) => i % 2 === 0 || i === edges.length - 1);
-    rows = lifetimeRows(l, (i) => keptOf[mergedOf[profile.sampleNode[l.sample[i]]]], shift);
+    rows = lifetimeRows(
+      l,
+      nodeOfRow.map((n) => standIn[n]),
+      shift,
+    );
   }
   const column = (id: string) => profile.costs.findIndex((c) => c.id === id);
   return {
-    edges,
-    slices: l.edgesMs.length - 1,
-    node: b64(Int32Array.from(rows.node)),
-    born: b64(Int32Array.from(rows.born)),
-    died: b64(Int32Array.from(rows.died)),
-    flags: b64(Int32Array.from(rows.flags)),
-    count: b64(Float64Array.from(rows.count)),
-    bytes: b64(Float64Array.from(rows.bytes)),
-    costs: {
-      allocations: column('allocations'),
-      allocated: column('allocated'),
-      temporary: column('temporary'),
-      leaked: column('leaked'),
+    header: {
+      edges,
+      slices: l.edgesMs.length - 1,
+      share,
+      costs: {
+        allocations: column('allocations'),
+        allocated: column('allocated'),
+        temporary: column('temporary'),
+        leaked: column('leaked'),
+      },
     },
+    arrays: lifetimeArrays(rows),
+  };
+}
+
+/** The rows by node, nodes as gaps from the row before; slices and flags in a byte each (at most 255 slices). */
+function lifetimeArrays(rows: ReturnType<typeof lifetimeRows>): Record<string, Packable> {
+  const order = Int32Array.from(rows.node.keys()).sort((a, b) => rows.node[a] - rows.node[b]);
+  return {
+    nodeGap: order.map((r, i) => (i ? rows.node[r] - rows.node[order[i - 1]] : rows.node[r])),
+    born: Uint8Array.from(order, (r) => rows.born[r]),
+    died: Uint8Array.from(order, (r) => rows.died[r]),
+    flags: Uint8Array.from(order, (r) => rows.flags[r]),
+    count: Float64Array.from(order, (r) => rows.count[r]),
+    bytes: Float64Array.from(order, (r) => rows.bytes[r]),
   };
 }
 
 /** Lifetime rows merged by (node, born, died, flags), slices coarsened by `shift` halvings. */
-function lifetimeRows(l: Lifetimes, nodeOfRow: (i: number) => number, shift: number) {
+function lifetimeRows(l: Lifetimes, nodeOfRow: Int32Array, shift: number) {
   const slices = l.edgesMs.length - 1;
   const never = Math.ceil(slices / 2 ** shift);
   const index = new Map<number, number>();
@@ -202,7 +324,7 @@ function lifetimeRows(l: Lifetimes, nodeOfRow: (i: number) => number, shift: num
   const count: number[] = [];
   const bytes: number[] = [];
   for (let i = 0; i < l.sample.length; i++) {
-    const node = nodeOfRow(i);
+    const node = nodeOfRow[i];
     const born = l.born[i] >> shift;
     const died = l.died[i] >= slices ? never : l.died[i] >> shift;
     const key = ((node * (never + 1) + born) * (never + 1) + died) * 4 + l.flags[i];
@@ -289,7 +411,7 @@ function prunedNote(
   dropped: number,
   share: number,
   cut: number,
-  lifetimes: { edges: number[]; slices: number } | undefined,
+  lifetimes: { edges: number[]; slices: number; share: number } | undefined,
 ): string {
   const notes = [
     dropped === 0
@@ -301,6 +423,10 @@ function prunedNote(
     const width = lifetimes.edges[1] - lifetimes.edges[0];
     const merged = lifetimes.edges.length - 1 < lifetimes.slices ? ' (merged to bound the file)' : '';
     notes.push(`Time ranges are chosen in steps of ${width} ms${merged}.`);
+    if (lifetimes.share > 0)
+      notes.push(
+        `In a time range, frames below ${+(lifetimes.share * 100).toPrecision(2)}% of every cost's total are counted in their caller.`,
+      );
   }
   return notes.join(' ');
 }

@@ -140,6 +140,11 @@ test('the page opens on the main cost; the top table counts every stack, also th
   );
   assert.equal(row, '21,00021,000hot', 'self and total of hot: 3000 × 7');
   assert.ok((await page.evaluate(() => window.heapflame.nodeCount)) < 100, 'the callers are not drawn');
+  // the page says what it left out
+  assert.match(
+    (await page.textContent('#pruned'))!,
+    /^2 of 6,002 frames are in this file: the 6,000 below 0\.001% of every cost's total are counted in their caller/,
+  );
   await page.close();
 
   // a V8 heap profile has one cost, in use; a pprof heap profile opens on its default (last) sample type

@@ -1,8 +1,11 @@
 import { grown } from '../../model/typed-arrays.js';
 import { LIFETIME_TEMPORARY, type Lifetimes } from '../../model/profile.js';
 
-/** At most this many time slices: a range is chosen at this precision, and the data stays bounded. */
-export const MAX_SLICES = 256;
+/**
+ * At most this many time slices: a range is chosen at this precision, and the data stays
+ * bounded (a slice, or "never freed", fits a byte).
+ */
+export const MAX_SLICES = 255;
 /** The first slice width (ms); it doubles whenever the recording outgrows MAX_SLICES slices. */
 const FIRST_WIDTH_MS = 4;
 
