@@ -265,9 +265,14 @@ class FlameView {
     this.draw();
   }
 
-  /** The root and the widest frames in view: a flame graph's bottom, an icicle's top. */
+  /**
+   * The root and the widest frames in view: the graph scrolls within the rest of the first
+   * screen (whatever stands above it), to a flame graph's bottom or an icicle's top.
+   */
   rootInView(): void {
     const g = this.ui.graph;
+    const top = g.getBoundingClientRect().top + window.scrollY;
+    g.style.maxHeight = `${Math.max(240, window.innerHeight - top - 8)}px`;
     g.scrollTop = this.ui.icicleBox.checked ? 0 : g.scrollHeight;
   }
 

@@ -94,6 +94,9 @@ class Timeline {
     const rss = this.points.reduce((m, p) => Math.max(m, p[2]), 0);
     $('timeline-caption').textContent =
       `peak heap ${formatValue(peakHeap, 'bytes')} at ${seconds(peakT - this.t0)} of ${seconds(this.t1 - this.t0)}; RSS up to ${formatValue(rss, 'bytes')}.`;
+    // without lifetimes there is no range, and the peak is only a cost to switch to, if there is one
+    $('whole-run').hidden = !this.rows;
+    $('jump-to-peak').hidden = !this.rows && !this.data.costs.some((c) => c.id === 'peak');
     $('range-help').textContent = this.rows
       ? 'Drag over the chart to see a time range: allocations made in it, and what of them was still alive at its end.'
       : 'This recording has no allocation times, so the graph cannot be narrowed to a time range (heaptrack recordings can).';

@@ -7,6 +7,7 @@ import { type Frame, type Lifetimes, mainCost, type Profile, type TimelinePoint 
 import { formatBytes, formatInt, lineSafe } from './format.js';
 import { viewerFile } from './viewer-files.js';
 import { xmlEscape } from './xml.js';
+import { LifetimeBuilder } from '../model/lifetime-builder.js';
 import { isDiffProfile } from './svg.js';
 
 export interface HtmlOptions {
@@ -250,41 +251,37 @@ function keptFrames(tree: MergedTree, totals: Float64Array[], share: number, id:
   return kept;
 }
 
-/** At most this many lifetime rows go into a page (about 7 MB before compression). */
+/** At most this many lifetime rows go into a page (about 5 MB before compression). */
 const MAX_LIFETIME_ROWS = 200_000;
-/** Lifetimes keep frames down to this share of every cost before they give up time precision. */
-const MAX_LIFETIME_SHARE = 0.01;
 
 /**
  * What the page recomputes a time range from: the profile's lifetimes by drawn node, slice of
- * birth and of death, merged. Beyond MAX_LIFETIME_ROWS, a range counts the frames below a
- * growing share in their caller; beyond MAX_LIFETIME_SHARE, slices merge in pairs.
+ * birth and of death, merged. Beyond MAX_LIFETIME_ROWS, slices merge in pairs down to 32, then
+ * a range counts frames below 0.1% in their caller, then slices merge down to 8, then frames
+ * below 1% go to their caller, then slices merge further.
  */
 function embeddedLifetimes(profile: Profile, l: Lifetimes, pruned: PrunedTree) {
-  const nodeOfRow = l.sample.map((s) => pruned.keptOf[pruned.mergedOf[profile.sampleNode[s]]]);
-  let edges = l.edgesMs;
+  const byNode = regrouped(
+    l,
+    l.sample.map((s) => pruned.keptOf[pruned.mergedOf[profile.sampleNode[s]]]),
+    0,
+  );
   let shift = 0;
   let share = 0;
-  let rows = lifetimeRows(l, nodeOfRow, 0);
-  while (rows.node.length > MAX_LIFETIME_ROWS && share < MAX_LIFETIME_SHARE) {
-    share = share ? share * 4 : pruned.minShare * 4;
+  let rows = byNode;
+  const slices = () => Math.ceil((l.edgesMs.length - 1) / 2 ** shift);
+  while (rows.sample.length > MAX_LIFETIME_ROWS) {
+    if (slices() > 32 || (share >= 1e-3 && slices() > 8) || (share >= 1e-2 && slices() > 1)) shift++;
+    else if (share < 1e-2) share = share ? share * 10 : 1e-3;
+    else break;
     const standIn = pruned.standIns(share);
-    rows = lifetimeRows(
-      l,
-      nodeOfRow.map((n) => standIn[n]),
-      0,
-    );
-  }
-  const standIn = pruned.standIns(share);
-  while (rows.node.length > MAX_LIFETIME_ROWS && edges.length > 2) {
-    shift++;
-    edges = edges.filter((_, i) => i % 2 === 0 || i === edges.length - 1);
-    rows = lifetimeRows(
-      l,
-      nodeOfRow.map((n) => standIn[n]),
+    rows = regrouped(
+      byNode,
+      byNode.sample.map((n) => standIn[n]),
       shift,
     );
   }
+  const edges = l.edgesMs.filter((_, i) => i % 2 ** shift === 0 || i === l.edgesMs.length - 1);
   const column = (id: string) => profile.costs.findIndex((c) => c.id === id);
   return {
     header: {
@@ -303,10 +300,10 @@ function embeddedLifetimes(profile: Profile, l: Lifetimes, pruned: PrunedTree) {
 }
 
 /** The rows by node, nodes as gaps from the row before; slices and flags in a byte each (at most 255 slices). */
-function lifetimeArrays(rows: ReturnType<typeof lifetimeRows>): Record<string, Packable> {
-  const order = Int32Array.from(rows.node.keys()).sort((a, b) => rows.node[a] - rows.node[b]);
+function lifetimeArrays(rows: Lifetimes): Record<string, Packable> {
+  const order = Int32Array.from(rows.sample.keys()).sort((a, b) => rows.sample[a] - rows.sample[b]);
   return {
-    nodeGap: order.map((r, i) => (i ? rows.node[r] - rows.node[order[i - 1]] : rows.node[r])),
+    nodeGap: order.map((r, i) => (i ? rows.sample[r] - rows.sample[order[i - 1]] : rows.sample[r])),
     born: Uint8Array.from(order, (r) => rows.born[r]),
     died: Uint8Array.from(order, (r) => rows.died[r]),
     flags: Uint8Array.from(order, (r) => rows.flags[r]),
@@ -315,34 +312,19 @@ function lifetimeArrays(rows: ReturnType<typeof lifetimeRows>): Record<string, P
   };
 }
 
-/** Lifetime rows merged by (node, born, died, flags), slices coarsened by `shift` halvings. */
-function lifetimeRows(l: Lifetimes, nodeOfRow: Int32Array, shift: number) {
+/**
+ * Rows with new sites (`siteOf[row]`) and slices coarsened by `shift` halvings (relative to
+ * the recording's own slices), merged.
+ */
+function regrouped(l: Lifetimes, siteOf: Int32Array, shift: number): Lifetimes {
   const slices = l.edgesMs.length - 1;
   const never = Math.ceil(slices / 2 ** shift);
-  const index = new Map<number, number>();
-  const out = { node: [] as number[], born: [] as number[], died: [] as number[], flags: [] as number[] };
-  const count: number[] = [];
-  const bytes: number[] = [];
+  const out = new LifetimeBuilder(Math.min(l.sample.length, 1 << 20));
   for (let i = 0; i < l.sample.length; i++) {
-    const node = nodeOfRow[i];
-    const born = l.born[i] >> shift;
     const died = l.died[i] >= slices ? never : l.died[i] >> shift;
-    const key = ((node * (never + 1) + born) * (never + 1) + died) * 4 + l.flags[i];
-    let row = index.get(key);
-    if (row === undefined) {
-      row = out.node.length;
-      index.set(key, row);
-      out.node.push(node);
-      out.born.push(born);
-      out.died.push(died);
-      out.flags.push(l.flags[i]);
-      count.push(0);
-      bytes.push(0);
-    }
-    count[row] += l.count[i];
-    bytes[row] += l.bytes[i];
+    out.add(siteOf[i], l.born[i] >> shift, died, l.flags[i], l.count[i], l.bytes[i]);
   }
-  return { ...out, count, bytes };
+  return out.build(l.edgesMs);
 }
 
 /**

@@ -121,7 +121,9 @@ test('names with line breaks, bidi overrides and escape sequences: escaped in th
     /<script type="application\/octet-stream" id="heapflame-data">([^<]*)<\/script>/.exec(
       readFileSync(htmlFile, 'utf8'),
     )?.[1] ?? '';
-  const labels = (JSON.parse(gunzipSync(Buffer.from(packed, 'base64')).toString('utf8')) as { labels: string[] })
+  // the page's data: a u32 length, the JSON header, then typed arrays (src/export/html.ts)
+  const data = gunzipSync(Buffer.from(packed, 'base64'));
+  const labels = (JSON.parse(data.subarray(4, 4 + data.readUInt32LE(0)).toString('utf8')) as { labels: string[] })
     .labels;
   assert.ok(labels.includes('rtl\\u202eexe.txt') && labels.includes('evil\\x0afake;stack 999999'), labels.join(' | '));
   assert.ok(!labels.some((l) => /[\u001b\r\n\u202e]/.test(l)));

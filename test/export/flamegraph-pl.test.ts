@@ -5,7 +5,9 @@ import { after, test } from 'node:test';
 import fc from 'fast-check';
 import { importFolded } from '../../src/import/folded/importer.js';
 import { renderSvg } from '../../src/export/svg.js';
-import { tempFiles } from '../helpers/paths.js';
+import { renderHtml } from '../../src/export/html.js';
+import { ROOT, tempFiles } from '../helpers/paths.js';
+import { join } from 'node:path';
 
 /**
  * Differential test against flamegraph.pl itself (the copy Debian's libdevel-nytprof-perl
@@ -48,4 +50,17 @@ test('the same frames with the same counts as flamegraph.pl, on random stacks', 
     }),
     { numRuns: 40 },
   );
+});
+
+test("the HTML report of every frame is at most a quarter of flamegraph.pl's SVG of one cost", { skip }, async () => {
+  // the 20k-stack synthetic input (generated): 435k merged frames
+  const folded = files.file(
+    execFileSync(process.execPath, [join(ROOT, 'bench/gen-folded.mjs'), '--stacks', '20000', '--seed', '11'], {
+      maxBuffer: 1 << 28,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }),
+  );
+  const svg = execFileSync('perl', [PERL_SCRIPT, folded], { maxBuffer: 1 << 30 });
+  const html = renderHtml(await importFolded(folded));
+  assert.ok(html.length <= svg.length / 4, `HTML ${html.length} bytes, SVG ${svg.length} bytes`);
 });

@@ -9,6 +9,7 @@ import { renderHtml } from '../../src/export/html.js';
 import { renderSvg } from '../../src/export/svg.js';
 import { formatBytes } from '../../src/export/format.js';
 import { loadProfile } from '../../src/load.js';
+import { ProfileBuilder } from '../../src/model/builder.js';
 import { fixture, fixtureFile, ROOT, runCli } from '../helpers/paths.js';
 
 /** The HTML report in real Chromium: offline, every cost, zoom, search, hostile names. */
@@ -180,6 +181,24 @@ test('hostile names are text, never markup or script', { skip }, async () => {
   assert.deepEqual(seen.dialogs, []);
   assert.deepEqual(seen.errors, []);
   await page.close();
+
+  // hostile files too: in places, tooltips, findings and the callers/callees title
+  const b = new ProfileBuilder([{ id: 'leaked', unit: 'bytes', label: 'leaked bytes', description: '' }]);
+  const frame = (name: string, file: string) =>
+    b.internFrame({ name, file, line: 7, module: '', address: '', inlined: false });
+  const leaf = b.child(b.child(0, frame('main', '/src/<b>main</b>.c')), frame(names[1], names[0]));
+  b.addSample(leaf, [4096]);
+  const hostile = b.build({ format: 'test' }, { leaked: 4096 }, []);
+  const second = await open(renderHtml(hostile));
+  assert.match((await second.page.textContent('#findings'))!, /<img src=x onerror=alert\(2\)> \(<script>/);
+  assert.match((await second.page.textContent('#top'))!, /<script>alert\(1\)<\/script>:7/);
+  await second.page.evaluate((n: string) => window.heapflame.sandwich(n), names[1]);
+  assert.match((await second.page.textContent('#sandwich-section h2'))!, /<script>alert\(1\)<\/script>:7/);
+  assert.equal(await second.page.evaluate(() => document.querySelectorAll('script').length), 2);
+  assert.equal(await second.page.evaluate(() => document.querySelectorAll('img, svg, b').length), 0);
+  assert.deepEqual(second.seen.dialogs, []);
+  assert.deepEqual(second.seen.errors, []);
+  await second.page.close();
 });
 
 test('many frames: 435k merged nodes stay responsive', { skip, timeout: 120_000 }, async () => {
@@ -342,4 +361,50 @@ test('a time range recomputes graph and totals as --from/--to do; jump to peak',
   assert.deepEqual(await totals(), whole);
   assert.deepEqual(seen.errors, []);
   await page.close();
+});
+
+test('views: keyboard navigation, left heavy, a tall graph opens with its root in view', { skip }, async () => {
+  const { page, seen } = await open(renderHtml(await importFolded(files.file('main;a;x 10\nmain;b 25\n'))));
+  const selected = () => page.textContent('#selected');
+  await page.focus('#flame');
+  // flame graph: up goes towards the leaves (the widest child), right to the next sibling
+  await page.keyboard.press('ArrowUp');
+  assert.match((await selected())!, /^main · /);
+  await page.keyboard.press('ArrowUp');
+  assert.match((await selected())!, /^b · /, 'the widest child');
+  await page.keyboard.press('ArrowLeft');
+  assert.match((await selected())!, /^a · /);
+  await page.keyboard.press('Enter');
+  const crumbs = () => page.$$eval('#crumbs button', (bs: { textContent: string }[]) => bs.map((b) => b.textContent));
+  assert.deepEqual(await crumbs(), ['all', 'main', 'a']);
+  await page.keyboard.press('Escape');
+  assert.deepEqual(await crumbs(), ['all', 'main']);
+  await page.keyboard.press('s');
+  assert.equal(await page.isVisible('#sandwich-section'), true);
+  // names in order: a left of b; left heavy: b (25) first
+  const box = (await (await page.$('#flame'))!.boundingBox())!;
+  const leftName = async () => {
+    await page.mouse.move(box.x + 5, box.y + box.height - 2 * 18 - 9);
+    return (await page.textContent('#tip'))!.split('\n')[0];
+  };
+  assert.equal(await leftName(), 'a');
+  await page.check('#left-heavy');
+  assert.equal(await leftName(), 'b');
+  await page.close();
+
+  // 400 frames deep: taller than the screen, opened on its root (flame) or its top (icicle)
+  const deep = Array.from({ length: 400 }, (_, i) => `f${i}`).join(';');
+  const tall = await open(renderHtml(await importFolded(files.file(`${deep} 5\n`))));
+  const rootRowVisible = () =>
+    tall.page.evaluate(() => {
+      const c = document.getElementById('flame').getBoundingClientRect();
+      const rootTop = document.getElementById('icicle').checked ? c.top : c.bottom - 18;
+      return rootTop >= 0 && rootTop + 18 <= window.innerHeight;
+    });
+  assert.ok((await tall.page.evaluate(() => document.getElementById('flame').clientHeight)) > 900);
+  assert.equal(await rootRowVisible(), true, 'the root row is on the first screen');
+  await tall.page.check('#icicle');
+  assert.equal(await rootRowVisible(), true, 'icicle: the root at the top');
+  await tall.page.close();
+  assert.deepEqual(seen.errors, []);
 });

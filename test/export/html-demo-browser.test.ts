@@ -83,7 +83,9 @@ test('the demo diff of allocated bytes shows the removed readObjectBody cost', {
   assert.ok(share > 0.9, `readObjectBody is ${share} of the width`);
   assert.equal(await sum(1), 0);
   const rows = await rowsOf(page, 'changes');
-  assert.match(rows[0], /^\d+ MiB \([\d,]+ B\)0 B-\d+ MiB.*-100\.0%readObjectBody.*handler\.ts$/);
+  // among the largest changes (its callers lose as much, a sample more or less)
+  const row = rows.slice(0, 5).find((r: string) => r.includes('readObjectBody'));
+  assert.match(row ?? rows.join('\n'), /^\d+ MiB \([\d,]+ B\)0 B-\d+ MiB.*-100\.0%readObjectBody.*handler\.ts$/);
   assert.deepEqual(seen.errors, []);
   await page.close();
 });

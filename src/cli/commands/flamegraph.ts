@@ -29,6 +29,8 @@ interface FlameGraphFlags extends ReadFlags {
   notes?: string;
   total?: number;
   sort: 'name' | 'weight';
+  /** --no-time-ranges: false. */
+  timeRanges: boolean;
 }
 
 function graphOptions(cmd: Command): Command {
@@ -69,7 +71,11 @@ export const flamegraph: CliCommand = {
             '-o, --output <file>',
             'output file: .svg (one cost) or .html (every cost, interactive report)',
           )
-          .option('-c, --cost <cost>', `SVG: ${COST_HELP}`),
+          .option('-c, --cost <cost>', `SVG: ${COST_HELP}`)
+          .option(
+            '--no-time-ranges',
+            'HTML: without the lifetimes a time range is recomputed from (heaptrack recordings; faster)',
+          ),
       ),
     ),
   async run(file: string, flags: FlameGraphFlags) {
@@ -78,7 +84,7 @@ export const flamegraph: CliCommand = {
     const profile = await readProfile(file, flags, {
       keepOrder: flags.flamechart,
       // time ranges need each block's lifetime, not with a window already chosen
-      lifetimes: exporter.wants?.lifetimes && flags.from === undefined && flags.to === undefined,
+      lifetimes: exporter.wants?.lifetimes && flags.timeRanges && flags.from === undefined && flags.to === undefined,
     });
     const {
       fontsize: fontSize,

@@ -317,7 +317,7 @@ function applySuppressions(
 /** The parser's lifetimes (when asked for), suppressed sites marked: alive at a range's end is no leak there. */
 function lifetimesOf(p: HeaptrackParser, suppressed: Uint8Array): Lifetimes | undefined {
   if (!p.slices) return undefined;
-  const l = p.slices.lifetimes(p.infoCount, p.infoRecord, p.infoSize, p.infoIncluded);
+  const l = p.slices.lifetimes();
   for (let i = 0; i < l.sample.length; i++) if (suppressed[l.sample[i]]) l.flags[i] |= LIFETIME_LEAK_SUPPRESSED;
   return l;
 }

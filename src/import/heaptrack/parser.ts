@@ -130,7 +130,7 @@ export class HeaptrackParser {
     this.windowed = filters.fromMs !== undefined || filters.toMs !== undefined;
     this.phase = this.fromMs > 0 ? Phase.Before : Phase.Inside;
     if (this.windowed) this.preLive = new Uint32Array(4096);
-    else if (filters.lifetimes) this.slices = new SliceLog();
+    else if (filters.lifetimes) this.slices = new SliceLog(this);
     this.peak = new PeakTracker();
   }
 
@@ -189,7 +189,6 @@ export class HeaptrackParser {
     let peakPos = -1;
     let tickMax = this.tickMax;
     let lastInfo = this.lastInfo;
-    const slices = this.slices;
     let k = start;
     for (; k < end; k++) {
       const t = tokens[k];
@@ -197,7 +196,6 @@ export class HeaptrackParser {
         const v = t - 1;
         if (v >= infoCount) break;
         const o = v * STRIDE;
-        if (slices !== null) slices.alloc(v);
         info[o + ALLOCS]++;
         info[o + LIVE]++;
         leaked += info[o + EFF_SIZE];
@@ -211,7 +209,6 @@ export class HeaptrackParser {
         const v = -t - 1;
         if (t === 0 || v >= infoCount) break;
         const o = v * STRIDE;
-        if (slices !== null) slices.free(v, lastInfo === v);
         info[o + LIVE]--;
         leaked -= info[o + EFF_SIZE];
         // heaptrack's temporary rule: a free directly after an allocation of the same info

@@ -1,201 +1,263 @@
-import { grown } from '../../model/typed-arrays.js';
 import { LIFETIME_TEMPORARY, type Lifetimes } from '../../model/profile.js';
+import { grown } from '../../model/typed-arrays.js';
+import { ALLOCS, LIVE, STRIDE, TEMPS } from '../peak-tracker.js';
 
 /**
- * At most this many time slices: a range is chosen at this precision, and the data stays
- * bounded (a slice, or "never freed", fits a byte).
+ * At most this many time slices: a range is chosen at this precision (a 128th of the run
+ * or better), and the rows stay bounded: sites × slices, not events.
  */
-export const MAX_SLICES = 255;
+export const MAX_SLICES = 128;
 /** The first slice width (ms); it doubles whenever the recording outgrows MAX_SLICES slices. */
 const FIRST_WIDTH_MS = 4;
 
+/** The parser's per-info tables (read through it: they are replaced as they grow). */
+export interface InfoTable {
+  infoCount: number;
+  infoRecord: Int32Array;
+  infoSize: Float64Array;
+  /** 0 for infos a size filter leaves out. */
+  infoIncluded: Uint8Array;
+  /** Per info, STRIDE fields: allocations, temporary frees and live blocks so far (peak-tracker.ts). */
+  peak: { info: Float64Array };
+}
+
 /**
- * Counts allocations and frees per allocation info and time slice while a recording streams,
- * then matches frees to blocks the way an import with a time window does (a free right after
- * its allocation releases that youngest block, any other the oldest live one) to tell each
- * block's slice of birth and of death. Memory: a few counters per info and one entry per info
- * and slice it was active in, however many events there are.
+ * When blocks are allocated and freed, by time slice, while a recording streams. The parser
+ * counts each info's allocations, temporary frees and live blocks anyway; when a slice ends,
+ * what changed since the last one is its events (no work per event), and frees are matched to
+ * blocks the way an import with a time window does (a free right after its allocation releases
+ * that youngest block, any other the oldest live one); each block released is counted by
+ * (site, slice born, slice died). Memory: the live blocks per info, as runs of one slice, and
+ * the rows; not the events.
  */
 export class SliceLog {
   private widthMs = FIRST_WIDTH_MS;
-  /** Start (ms) of the slice events now fall in. */
-  private start = 0;
+  /** How often the slices doubled: rows keep the scale they were counted at until the end. */
+  private scale = 0;
+  private current = 0;
   private lastMs = 0;
-  // per info: the start of the slice its counters are for, and its allocations, temporary frees, other frees
-  private infoStart = new Float64Array(1024).fill(-1);
-  private allocs = new Uint32Array(1024);
-  private temps = new Uint32Array(1024);
-  private frees = new Uint32Array(1024);
-  // entries, one per (info, slice) with events, in time order per info
-  private eInfo = new Int32Array(4096);
-  private eStart = new Float64Array(4096);
-  private eCounts = new Uint32Array(4096 * 3);
-  private entries = 0;
+  // per info: its allocations, temporary frees and all frees when the last slice ended
+  private allocsBefore = new Float64Array(1024);
+  private tempsBefore = new Float64Array(1024);
+  private freesBefore = new Float64Array(1024);
+  /** Live blocks per info: [slice, count]* oldest first, from `heads[info]`. */
+  private heads = new Int32Array(1024);
+  private readonly queues: (number[] | undefined)[] = new Array(1024).fill(undefined);
+  /** Blocks released, as they come (merged once, at the end: cheaper than a table per release). */
+  private readonly released = new ReleaseLog();
+
+  constructor(private readonly infos: InfoTable) {}
+
+  /** Room for infos below `n`. */
+  ensureInfos(n: number): void {
+    if (n <= this.heads.length) return;
+    this.allocsBefore = grown(this.allocsBefore, n);
+    this.tempsBefore = grown(this.tempsBefore, n);
+    this.freesBefore = grown(this.freesBefore, n);
+    this.heads = grown(this.heads, n);
+    // grown in order, never by a far index: an array assigned far past its end turns into a dictionary
+    while (this.queues.length < this.heads.length) this.queues.push(undefined);
+  }
 
   /** Time moved on (a heaptrack `c` line): later events fall in the slice of `ms`. */
   tick(ms: number): void {
     this.lastMs = ms;
-    while (ms >= this.widthMs * MAX_SLICES) this.widthMs *= 2;
-    this.start = Math.floor(ms / this.widthMs) * this.widthMs;
+    const slice = Math.floor(ms / this.widthMs);
+    if (slice === this.current) return;
+    this.endSlice();
+    while (ms >= this.widthMs * MAX_SLICES) this.coarsen();
+    this.current = Math.floor(ms / this.widthMs);
   }
 
-  alloc(info: number): void {
-    if (this.infoStart[info] !== this.start) this.flush(info);
-    this.allocs[info]++;
-  }
-
-  free(info: number, temporary: boolean): void {
-    if (this.infoStart[info] !== this.start) this.flush(info);
-    if (temporary) this.temps[info]++;
-    else this.frees[info]++;
-  }
-
-  /** Room for infos below `n`. */
-  ensureInfos(n: number): void {
-    if (n <= this.infoStart.length) return;
-    const old = this.infoStart.length;
-    this.infoStart = grown(this.infoStart, n);
-    this.infoStart.fill(-1, old);
-    this.allocs = grown(this.allocs, n);
-    this.temps = grown(this.temps, n);
-    this.frees = grown(this.frees, n);
-  }
-
-  /** The info's counters of its last slice become an entry; they restart for the current slice. */
-  private flush(info: number): void {
-    const a = this.allocs[info];
-    const t = this.temps[info];
-    const f = this.frees[info];
-    if (a + t + f > 0) {
-      const e = this.entries++;
-      if (e === this.eInfo.length) {
-        this.eInfo = grown(this.eInfo, e + 1);
-        this.eStart = grown(this.eStart, e + 1);
-        this.eCounts = grown(this.eCounts, (e + 1) * 3);
-      }
-      this.eInfo[e] = info;
-      this.eStart[e] = this.infoStart[info];
-      this.eCounts[e * 3] = a;
-      this.eCounts[e * 3 + 1] = t;
-      this.eCounts[e * 3 + 2] = f;
-      this.allocs[info] = this.temps[info] = this.frees[info] = 0;
-    }
-    this.infoStart[info] = this.start;
-  }
-
-  /**
-   * The blocks of every sample row by slice of birth and death. `record[i]` and `size[i]`:
-   * the sample row and block size of info i; `counted[i]` 0 for infos a size filter leaves out.
-   */
-  lifetimes(infoCount: number, record: Int32Array, size: Float64Array, counted: Uint8Array): Lifetimes {
-    for (let i = 0; i < infoCount && i < this.infoStart.length; i++) this.flush(i);
-    const width = this.widthMs;
-    const slices = Math.floor(this.lastMs / width) + 1;
-    const rows = new LifetimeRows(slices);
-    const byInfo = this.entriesByInfo(infoCount);
-    const queue: number[] = [];
+  /** The events of the slice ending (each info's counts since the last), matched to blocks. */
+  private endSlice(): void {
+    const { infoCount, infoIncluded } = this.infos;
+    const counts = this.infos.peak.info;
     for (let i = 0; i < infoCount; i++) {
-      if (!counted[i]) continue;
-      queue.length = 0;
-      const add = (born: number, died: number, flags: number, n: number) =>
-        rows.add(record[i], born, died, flags, n, n * size[i]);
-      for (let k = byInfo.first[i]; k < byInfo.first[i + 1]; k++) {
-        const e = byInfo.order[k];
-        const slice = Math.floor(this.eStart[e] / width);
-        matchFrees(queue, slice, this.eCounts, e * 3, add);
-      }
-      for (let q = 0; q < queue.length; q += 2) if (queue[q + 1] > 0) add(queue[q], slices, 0, queue[q + 1]);
+      if (!infoIncluded[i]) continue;
+      const o = i * STRIDE;
+      const allocs = counts[o + ALLOCS] - this.allocsBefore[i];
+      const temps = counts[o + TEMPS] - this.tempsBefore[i];
+      // every free takes a live block (below zero for blocks never seen)
+      const frees = counts[o + ALLOCS] - counts[o + LIVE] - this.freesBefore[i] - temps;
+      if (allocs === 0 && temps === 0 && frees === 0) continue;
+      this.allocsBefore[i] += allocs;
+      this.tempsBefore[i] += temps;
+      this.freesBefore[i] += frees + temps;
+      this.match(i, allocs, temps, frees);
     }
-    const edgesMs = Array.from({ length: slices + 1 }, (_, s) => s * width);
-    return rows.build(edgesMs);
   }
 
-  /** Entry indexes grouped by info (a counting sort: time order within an info is kept). */
-  private entriesByInfo(infoCount: number): { first: Int32Array; order: Int32Array } {
-    const first = new Int32Array(infoCount + 1);
-    for (let e = 0; e < this.entries; e++) if (this.eInfo[e] < infoCount) first[this.eInfo[e] + 1]++;
-    for (let i = 0; i < infoCount; i++) first[i + 1] += first[i];
-    const fill = first.slice(0, infoCount);
-    const order = new Int32Array(first[infoCount]);
-    for (let e = 0; e < this.entries; e++) if (this.eInfo[e] < infoCount) order[fill[this.eInfo[e]]++] = e;
-    return { first, order };
+  /** One info's slice: allocations join its live blocks, temporary frees release the youngest, others the oldest. */
+  private match(info: number, allocs: number, temps: number, frees: number): void {
+    const slice = this.current;
+    let q = this.queues[info];
+    if (q === undefined) q = this.queues[info] = [];
+    let head = this.heads[info];
+    if (allocs > 0) {
+      if (q.length > head && q[q.length - 2] === slice) q[q.length - 1] += allocs;
+      else q.push(slice, allocs);
+    }
+    for (let left = temps; left > 0 && q.length > head; ) {
+      const n = Math.min(left, q[q.length - 1]);
+      this.released.add(info, q[q.length - 2], slice, LIFETIME_TEMPORARY, this.scale, n);
+      left -= n;
+      q[q.length - 1] -= n;
+      if (q[q.length - 1] === 0) q.length -= 2;
+    }
+    // frees of blocks never seen (a recording attached late) release nothing
+    for (let left = frees; left > 0 && head < q.length; ) {
+      const n = Math.min(left, q[head + 1]);
+      this.released.add(info, q[head], slice, 0, this.scale, n);
+      left -= n;
+      q[head + 1] -= n;
+      if (q[head + 1] === 0) head += 2;
+    }
+    if (head === q.length) {
+      q.length = 0;
+      head = 0;
+    } else if (head > 64 && head * 2 > q.length) {
+      q.splice(0, head);
+      head = 0;
+    }
+    this.heads[info] = head;
+  }
+
+  /** Slices twice as wide: live blocks re-counted in them now, rows at the end. */
+  private coarsen(): void {
+    this.widthMs *= 2;
+    this.scale++;
+    for (const q of this.queues) if (q) for (let k = 0; k < q.length; k += 2) q[k] >>= 1;
+  }
+
+  /** The blocks of every sample row (site) by slice of birth and death; the still live never die (died = slices). */
+  lifetimes(): Lifetimes {
+    this.endSlice();
+    const slices = Math.floor(this.lastMs / this.widthMs) + 1;
+    this.queues.forEach((q, info) => {
+      if (!q) return;
+      for (let k = this.heads[info]; k < q.length; k += 2)
+        if (q[k + 1] > 0) this.released.add(info, q[k], slices, 0, this.scale, q[k + 1]);
+    });
+    const edgesMs = Array.from({ length: slices + 1 }, (_, s) => s * this.widthMs);
+    return this.released.merged(this.infos, this.scale, slices, edgesMs);
   }
 }
 
 /**
- * One slice of one info: its allocations join the live blocks (queue: [slice, count]*), its
- * temporary frees release the youngest, its other frees the oldest; each release is a row.
- * Frees of blocks never seen (the recording attached late) release nothing.
+ * Releases (info, slice born, slice died, flags, scale, blocks) appended as they come; merged
+ * at the end per site (sample row) with a scratch table over (born, died, flags): sequential
+ * writes while reading, one sort by site, no hash probe per release.
  */
-function matchFrees(
-  queue: number[],
-  slice: number,
-  counts: Uint32Array,
-  at: number,
-  add: (born: number, died: number, flags: number, n: number) => void,
-): void {
-  const [allocs, temps, frees] = [counts[at], counts[at + 1], counts[at + 2]];
-  if (allocs > 0) {
-    if (queue.length > 0 && queue[queue.length - 2] === slice) queue[queue.length - 1] += allocs;
-    else queue.push(slice, allocs);
+class ReleaseLog {
+  // in chunks of CHUNK releases: appending never copies what is there
+  private readonly infos: Int32Array[] = [];
+  /** scale << 18 | born << 10 | died << 2 | flags */
+  private readonly keys: Int32Array[] = [];
+  private readonly counts: Float64Array[] = [];
+  private size = 0;
+
+  add(info: number, born: number, died: number, flags: number, scale: number, n: number): void {
+    const at = this.size & (CHUNK - 1);
+    if (at === 0) {
+      this.infos.push(new Int32Array(CHUNK));
+      this.keys.push(new Int32Array(CHUNK));
+      this.counts.push(new Float64Array(CHUNK));
+    }
+    const c = this.infos.length - 1;
+    this.infos[c][at] = info;
+    this.keys[c][at] = (scale << 18) | (born << 10) | (died << 2) | flags;
+    this.counts[c][at] = n;
+    this.size++;
   }
-  for (let left = temps; left > 0 && queue.length > 0; ) {
-    const n = Math.min(left, queue[queue.length - 1]);
-    add(queue[queue.length - 2], slice, LIFETIME_TEMPORARY, n);
-    left -= n;
-    queue[queue.length - 1] -= n;
-    if (queue[queue.length - 1] === 0) queue.length -= 2;
+
+  /** Rows by (site, born, died, flags) in the final slices (`scale` doublings; `slices` of them). */
+  merged(infos: InfoTable, scale: number, slices: number, edgesMs: number[]): Lifetimes {
+    const { infoRecord, infoSize } = infos;
+    const n = this.size;
+    const info = flat(this.infos, n, Int32Array);
+    const keys = flat(this.keys, n, Int32Array);
+    const counts = flat(this.counts, n, Float64Array);
+    // releases grouped by site (a counting sort)
+    let sites = 0;
+    for (let i = 0; i < n; i++) sites = Math.max(sites, infoRecord[info[i]] + 1);
+    const start = new Int32Array(sites + 1);
+    for (let i = 0; i < n; i++) start[infoRecord[info[i]] + 1]++;
+    for (let s = 0; s < sites; s++) start[s + 1] += start[s];
+    const fill = start.slice(0, sites);
+    const order = new Int32Array(n);
+    for (let i = 0; i < n; i++) order[fill[infoRecord[info[i]]]++] = i;
+    // per site: the row of each (born, died, flags), from a scratch table cleared after the site
+    const span = slices + 1;
+    const rowOf = new Int32Array(span * span * 4).fill(-1);
+    const out = new RowArrays();
+    for (let s = 0; s < sites; s++) {
+      const first = out.rows;
+      for (let k = start[s]; k < start[s + 1]; k++) {
+        const i = order[k];
+        const key = keys[i];
+        const shift = scale - (key >>> 18);
+        const born = ((key >>> 10) & 255) >> shift;
+        const died = Math.min(((key >>> 2) & 255) >> shift, slices);
+        const cell = (born * span + died) * 4 + (key & 3);
+        if (rowOf[cell] < 0) rowOf[cell] = out.add(s, born, died, key & 3);
+        out.count[rowOf[cell]] += counts[i];
+        out.bytes[rowOf[cell]] += counts[i] * infoSize[info[i]];
+      }
+      for (let r = first; r < out.rows; r++) rowOf[(out.born[r] * span + out.died[r]) * 4 + out.flags[r]] = -1;
+    }
+    return out.build(edgesMs);
   }
-  let head = 0;
-  for (let left = frees; left > 0 && head < queue.length; ) {
-    const n = Math.min(left, queue[head + 1]);
-    add(queue[head], slice, 0, n);
-    left -= n;
-    queue[head + 1] -= n;
-    if (queue[head + 1] === 0) head += 2;
-  }
-  if (head > 0) queue.splice(0, head);
 }
 
-/** Rows merged by (sample, born, died, flags). */
-class LifetimeRows {
-  private readonly index = new Map<number, number>();
-  private sample: number[] = [];
-  private born: number[] = [];
-  private died: number[] = [];
-  private flags: number[] = [];
-  private count: number[] = [];
-  private bytes: number[] = [];
+/** Releases per chunk of the log. */
+const CHUNK = 1 << 20;
 
-  constructor(private readonly slices: number) {}
+/** The first `n` values of equal-sized chunks as one array (the chunks are let go). */
+function flat<T extends Int32Array | Float64Array>(chunks: T[], n: number, Kind: { new (n: number): T }): T {
+  const out = new Kind(n);
+  for (let c = 0; c < chunks.length; c++) out.set(chunks[c].subarray(0, Math.min(CHUNK, n - c * CHUNK)), c * CHUNK);
+  chunks.length = 0;
+  return out;
+}
 
-  add(sample: number, born: number, died: number, flags: number, count: number, bytes: number): void {
-    const s = this.slices + 1;
-    const key = ((sample * s + born) * s + died) * 4 + flags;
-    let row = this.index.get(key);
-    if (row === undefined) {
-      row = this.sample.length;
-      this.index.set(key, row);
-      this.sample.push(sample);
-      this.born.push(born);
-      this.died.push(died);
-      this.flags.push(flags);
-      this.count.push(0);
-      this.bytes.push(0);
+/** Growing columns of lifetime rows. */
+class RowArrays {
+  sample = new Int32Array(1 << 12);
+  born = new Int32Array(1 << 12);
+  died = new Int32Array(1 << 12);
+  flags = new Uint8Array(1 << 12);
+  count = new Float64Array(1 << 12);
+  bytes = new Float64Array(1 << 12);
+  rows = 0;
+
+  add(sample: number, born: number, died: number, flags: number): number {
+    const r = this.rows++;
+    if (r === this.sample.length) {
+      this.sample = grown(this.sample);
+      this.born = grown(this.born);
+      this.died = grown(this.died);
+      this.flags = grown(this.flags);
+      this.count = grown(this.count);
+      this.bytes = grown(this.bytes);
     }
-    this.count[row] += count;
-    this.bytes[row] += bytes;
+    this.sample[r] = sample;
+    this.born[r] = born;
+    this.died[r] = died;
+    this.flags[r] = flags;
+    return r;
   }
 
   build(edgesMs: number[]): Lifetimes {
+    const n = this.rows;
     return {
       edgesMs,
-      sample: Int32Array.from(this.sample),
-      born: Int32Array.from(this.born),
-      died: Int32Array.from(this.died),
-      flags: Uint8Array.from(this.flags),
-      count: Float64Array.from(this.count),
-      bytes: Float64Array.from(this.bytes),
+      sample: this.sample.slice(0, n),
+      born: this.born.slice(0, n),
+      died: this.died.slice(0, n),
+      flags: this.flags.slice(0, n),
+      count: this.count.slice(0, n),
+      bytes: this.bytes.slice(0, n),
     };
   }
 }
