@@ -40,15 +40,25 @@ const rowsOf = (page: import('playwright-core').Page, body: string) =>
 test('the demo before the fix: findings name the planted problems at their TypeScript lines', { skip }, async () => {
   const { page, seen, url } = await openDemo('before.html');
   const findings = await page.$$eval('#findings li', (ls: { textContent: string }[]) => ls.map((l) => l.textContent));
+  // Node 20: the forgotten tasks first. Node 26 also sees what is alive at exit, so a sampled leak
+  // comes first: the bodies the tasks hold, or the object catalog (alive by design), by a sample.
+  const at = (name: string) => new RegExp(`^[a-z ]+: ${name} \\(.*examples/s3-get/[a-z]+\\.ts:\\d+\\): `);
   assert.match(
     findings[0],
-    /^forgotten tasks: startAccessLogTask \(.*examples\/s3-get\/handler\.ts:\d+\): 1,012 of 1,012/,
+    process.versions.node.startsWith('20.') ? at('startAccessLogTask') : /^(leak|forgotten tasks): /,
   );
-  assert.match(findings[1], /^most allocated: readObjectBody \(.*examples\/s3-get\/handler\.ts:\d+\)/);
-  // the first finding opens the graph on forgotten tasks, zoomed to the function
+  assert.ok(
+    findings.some((f: string) => /^forgotten tasks: startAccessLogTask \(.*handler\.ts:\d+\): ([\d,]+) of \1/.test(f)),
+    findings.join('\n'),
+  );
+  assert.ok(
+    findings.some((f: string) => at('readObjectBody').test(f) && f.startsWith('most allocated')),
+    findings.join('\n'),
+  );
+  // the first finding opens the graph on its cost, zoomed to its function
   await page.click('#findings li:nth-child(1) button');
   const crumbs = await page.$$eval('#crumbs button', (bs: { textContent: string }[]) => bs.map((b) => b.textContent));
-  assert.equal(crumbs.at(-1), 'startAccessLogTask');
+  assert.equal(crumbs.at(-1), /^[a-z ]+: (\S+) /.exec(findings[0])![1]);
   // tables and tooltips say where: the source map's TypeScript file and line
   await page.selectOption('#cost', '0');
   const top = await rowsOf(page, 'top');
@@ -90,13 +100,16 @@ test('the demo diff of allocated bytes shows the removed readObjectBody cost', {
   await page.close();
 });
 
-test('the demo diff of forgotten tasks is drawn: 1,012 before, none after', { skip }, async () => {
+test('the demo diff of forgotten tasks is drawn: all of them before, none after', { skip }, async () => {
   const { page, seen } = await openDemo('diff-tasks.html');
   const api = (js: string) => page.evaluate(`window.heapflame.${js}`) as Promise<number>;
-  assert.equal(await api('total(0, 0)'), 1012);
+  // 500 intervals and 500 promises (Node 26 samples promises, 1 in 16, each counting 16)
+  const before = await api('total(0, 0)');
+  assert.ok(before > 900, `${before} tasks before`);
   assert.equal(await api('total(1, 0)'), 0);
-  assert.equal(await api('total(2, 0)'), 1012, 'the graph has the removed tasks to draw');
-  assert.ok((await rowsOf(page, 'changes')).some((r: string) => /^1,0120-1,012-100\.0%startAccessLogTask/.test(r)));
+  assert.equal(await api('total(2, 0)'), before, 'the graph has the removed tasks to draw');
+  const n = before.toLocaleString('en-US');
+  assert.ok((await rowsOf(page, 'changes')).some((r: string) => r.startsWith(`${n}0-${n}-100.0%startAccessLogTask`)));
   assert.deepEqual(seen.errors, []);
   await page.close();
 });

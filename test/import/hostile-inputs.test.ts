@@ -68,7 +68,8 @@ async function throughEveryOutput(bytes: Buffer, label: string, everything: bool
   const file = files.file(bytes);
   try {
     await withDeadline(20_000, async () => {
-      const p = await loadProfile(file, { input: { chunkBytes: 4096 } });
+      // with every output, the lifetimes too (the HTML report's time ranges)
+      const p = await loadProfile(file, { input: { chunkBytes: 4096 }, lifetimes: everything });
       renderTextReport(p);
       renderJsonReport(p);
       for (const c of p.costs) for (const _ of foldedChunks(p, { cost: c.id }));
