@@ -161,19 +161,20 @@ class Timeline {
   }
 
   /**
-   * What was live at the peak: the range from the start to the peak, shown by what of it was
-   * still alive at the range's end; without lifetimes, the peak cost if the profile has one.
+   * What was live at the peak: the profile's peak cost over the whole recording (exact, at
+   * the moment itself); without one, the range from the start to the peak, shown by what of
+   * it was still alive at the end of the peak's time slice.
    */
   jumpToPeak(): void {
-    const peakT = this.points[this.peakAt][0];
-    const l = this.lifetimes;
-    if (this.rows && l && l.costs.leaked >= 0) {
-      this.select(-Infinity, peakT);
-      this.view.setCost(l.costs.leaked);
-      return;
-    }
     const peak = this.data.costs.findIndex((c) => c.id === 'peak');
-    if (peak >= 0) this.view.setCost(peak);
+    const l = this.lifetimes;
+    if (peak >= 0) {
+      if (this.range) this.select(-Infinity, Infinity);
+      this.view.setCost(peak);
+    } else if (this.rows && l && l.costs.leaked >= 0) {
+      this.select(-Infinity, this.points[this.peakAt][0]);
+      this.view.setCost(l.costs.leaked);
+    }
   }
 
   /** Selects the slices that cover [fromMs, toMs] (all of them for ±Infinity) and redraws. */

@@ -353,11 +353,12 @@ test('a time range recomputes graph and totals as --from/--to do; jump to peak',
     else assert.equal(inRange[c], windowed.find((w) => w.id === id)!.total, `${id} in ${from}..${to} ms`);
   }
   assert.ok(inRange[0] < whole[0]);
-  // jump to peak: from the start to the peak, by what was still alive then
+  // jump to peak: the whole recording by its peak cost, what was live at that moment
   await page.click('#jump-to-peak');
-  assert.equal(costs[Number(await page.inputValue('#cost'))], String(ids.indexOf('leaked')));
-  assert.match((await page.textContent('#range'))!, /^Range 0\.000 s to /);
-  await page.click('#whole-run');
+  assert.equal(costs[Number(await page.inputValue('#cost'))], String(ids.indexOf('peak')));
+  assert.equal(await page.textContent('#range'), 'Whole recording.');
+  const peakBytes = JSON.parse(runCli(['report', '--json', recording]).stdout).summary.peakBytes;
+  assert.equal((await totals())[ids.indexOf('peak')], peakBytes);
   assert.deepEqual(await totals(), whole);
   assert.deepEqual(seen.errors, []);
   await page.close();
