@@ -61,7 +61,7 @@ test('the demo before the fix: findings name the planted problems at their TypeS
   // "kind: name (place): …"; a name may hold spaces ("(unknown stack)")
   const named = findings[0].slice(findings[0].indexOf(': ') + 2);
   assert.ok(
-    (crumbs.length > 1 && (named.startsWith(`${crumbs.at(-1)} (`) || named.startsWith(`${crumbs.at(-1)}: `)),
+    crumbs.length > 1 && (named.startsWith(`${crumbs.at(-1)} (`) || named.startsWith(`${crumbs.at(-1)}: `)),
     `${crumbs.at(-1)} vs ${findings[0]}`,
   );
   // tables and tooltips say where: the source map's TypeScript file and line
