@@ -44,13 +44,18 @@ export function findings(profile: Profile, options: FindingOptions = {}): Findin
   const out: Finding[] = [];
   const charged = chargedFrames(profile);
   const functionKey = profile.frames.map((f) => `${f.name}\0${f.file}\0${f.module}`);
+  const namesCode = profile.frames.map((f) => f.file !== '' || isProgramFrame(f));
   for (const [cost, kind] of PROBLEM_COSTS) {
     const c = costIndex(profile, cost);
     if (c < 0) continue;
     const places = placesOf(profile, c, charged, functionKey);
     const total = places.total;
     if (!(total > 0)) continue;
-    places.list.slice(0, perCost).forEach((p, i) => {
+    // a place that names no code (V8's "(unknown stack)", a task without its creator) cannot
+    // be fixed: it ranks after every place that does, and still counts in the total
+    const ranked = places.list.filter((p) => namesCode[p.frame]);
+    ranked.push(...places.list.filter((p) => !namesCode[p.frame]));
+    ranked.slice(0, perCost).forEach((p, i) => {
       const share = p.value / total;
       if (p.value > 0 && (i === 0 || share >= minShare)) out.push({ kind, cost, ...p, share, total });
     });

@@ -3,22 +3,20 @@ import type { Lifetimes } from './profile.js';
 import { grown } from './typed-arrays.js';
 
 /**
- * Lifetime rows merged by (site, slice born, slice died, flags) on typed arrays: a site is a
- * sample row or a drawn node. Slices are below 256, flags below 4.
+ * Growing columns of lifetime rows: a site (a sample row or a drawn node), its slices of birth
+ * and death, flags, and the count and bytes summed into the row.
  */
-export class LifetimeBuilder {
-  private readonly index: PairTable;
-  private site: Int32Array<ArrayBuffer>;
-  private born: Int32Array<ArrayBuffer>;
-  private died: Int32Array<ArrayBuffer>;
-  private flags: Uint8Array<ArrayBuffer>;
-  private count: Float64Array<ArrayBuffer>;
-  private bytes: Float64Array<ArrayBuffer>;
+export class LifetimeRows {
+  site: Int32Array<ArrayBuffer>;
+  born: Int32Array<ArrayBuffer>;
+  died: Int32Array<ArrayBuffer>;
+  flags: Uint8Array<ArrayBuffer>;
+  count: Float64Array<ArrayBuffer>;
+  bytes: Float64Array<ArrayBuffer>;
   rows = 0;
 
-  /** `capacity`: the rows expected (growing past it costs copies and rehashes). */
+  /** `capacity`: the rows expected (growing past it costs copies). */
   constructor(capacity = 1024) {
-    this.index = new PairTable(capacity);
     this.site = new Int32Array(capacity);
     this.born = new Int32Array(capacity);
     this.died = new Int32Array(capacity);
@@ -27,20 +25,15 @@ export class LifetimeBuilder {
     this.bytes = new Float64Array(capacity);
   }
 
-  add(site: number, born: number, died: number, flags: number, count: number, bytes: number): void {
-    const key = (born << 10) | (died << 2) | flags;
-    let row = this.index.get(site, key);
-    if (row < 0) {
-      row = this.rows++;
-      if (row === this.site.length) this.grow(row + 1);
-      this.index.set(site, key, row);
-      this.site[row] = site;
-      this.born[row] = born;
-      this.died[row] = died;
-      this.flags[row] = flags;
-    }
-    this.count[row] += count;
-    this.bytes[row] += bytes;
+  /** A new row with nothing counted yet; returns its index. */
+  append(site: number, born: number, died: number, flags: number): number {
+    const row = this.rows++;
+    if (row === this.site.length) this.grow(row + 1);
+    this.site[row] = site;
+    this.born[row] = born;
+    this.died[row] = died;
+    this.flags[row] = flags;
+    return row;
   }
 
   private grow(n: number): void {
@@ -63,5 +56,35 @@ export class LifetimeBuilder {
       count: this.count.slice(0, n),
       bytes: this.bytes.slice(0, n),
     };
+  }
+}
+
+/**
+ * Lifetime rows merged by (site, slice born, slice died, flags) through a hash table, for
+ * rows that arrive in any order. Slices are below 256, flags below 4.
+ */
+export class LifetimeBuilder {
+  private readonly index: PairTable;
+  private readonly out: LifetimeRows;
+
+  /** `capacity`: the rows expected (growing past it costs copies and rehashes). */
+  constructor(capacity = 1024) {
+    this.index = new PairTable(capacity);
+    this.out = new LifetimeRows(capacity);
+  }
+
+  add(site: number, born: number, died: number, flags: number, count: number, bytes: number): void {
+    const key = (born << 10) | (died << 2) | flags;
+    let row = this.index.get(site, key);
+    if (row < 0) {
+      row = this.out.append(site, born, died, flags);
+      this.index.set(site, key, row);
+    }
+    this.out.count[row] += count;
+    this.out.bytes[row] += bytes;
+  }
+
+  build(edgesMs: number[]): Lifetimes {
+    return this.out.build(edgesMs);
   }
 }

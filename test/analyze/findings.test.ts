@@ -117,6 +117,21 @@ test('a profile whose frames have no files (folded stacks) is charged to the lea
   assert.deepEqual(named(p, findings(p)), ['allocated b']);
 });
 
+test('a place that names no code ranks after those that do, and still counts in the share', () => {
+  // V8 names a sample whose stack it no longer has "(unknown stack)": the larger part here
+  const p = synthetic([
+    [[frame('(unknown stack)')], [0, 600]],
+    [
+      [frame('main', '/app/main.ts'), frame('cacheObject', '/app/cache.ts', 7)],
+      [0, 400],
+    ],
+  ]);
+  const list = findings(p);
+  assert.deepEqual(named(p, list), ['allocated cacheObject', 'allocated (unknown stack)']);
+  assert.equal(list[0].share, 0.4);
+  assert.deepEqual(named(p, findings(p, { perCost: 1 })), ['allocated cacheObject']);
+});
+
 test('a 100,000-frame stack with a sample at every depth: one pass over the nodes, no walk per sample', () => {
   const b = new ProfileBuilder(COSTS);
   let node = 0;

@@ -1,3 +1,4 @@
+import { LifetimeRows } from '../../model/lifetime-builder.js';
 import { LIFETIME_TEMPORARY, type Lifetimes } from '../../model/profile.js';
 import { grown } from '../../model/typed-arrays.js';
 import { ALLOCS, LIVE, STRIDE, TEMPS } from '../peak-tracker.js';
@@ -190,7 +191,7 @@ class ReleaseLog {
     // per site: the row of each (born, died, flags), from a scratch table cleared after the site
     const span = slices + 1;
     const rowOf = new Int32Array(span * span * 4).fill(-1);
-    const out = new RowArrays();
+    const out = new LifetimeRows(1 << 12);
     for (let s = 0; s < sites; s++) {
       const first = out.rows;
       for (let k = start[s]; k < start[s + 1]; k++) {
@@ -200,7 +201,7 @@ class ReleaseLog {
         const born = ((key >>> 10) & 255) >> shift;
         const died = Math.min(((key >>> 2) & 255) >> shift, slices);
         const cell = (born * span + died) * 4 + (key & 3);
-        if (rowOf[cell] < 0) rowOf[cell] = out.add(s, born, died, key & 3);
+        if (rowOf[cell] < 0) rowOf[cell] = out.append(s, born, died, key & 3);
         out.count[rowOf[cell]] += counts[i];
         out.bytes[rowOf[cell]] += counts[i] * infoSize[info[i]];
       }
@@ -219,45 +220,4 @@ function flat<T extends Int32Array | Float64Array>(chunks: T[], n: number, Kind:
   for (let c = 0; c < chunks.length; c++) out.set(chunks[c].subarray(0, Math.min(CHUNK, n - c * CHUNK)), c * CHUNK);
   chunks.length = 0;
   return out;
-}
-
-/** Growing columns of lifetime rows. */
-class RowArrays {
-  sample = new Int32Array(1 << 12);
-  born = new Int32Array(1 << 12);
-  died = new Int32Array(1 << 12);
-  flags = new Uint8Array(1 << 12);
-  count = new Float64Array(1 << 12);
-  bytes = new Float64Array(1 << 12);
-  rows = 0;
-
-  add(sample: number, born: number, died: number, flags: number): number {
-    const r = this.rows++;
-    if (r === this.sample.length) {
-      this.sample = grown(this.sample);
-      this.born = grown(this.born);
-      this.died = grown(this.died);
-      this.flags = grown(this.flags);
-      this.count = grown(this.count);
-      this.bytes = grown(this.bytes);
-    }
-    this.sample[r] = sample;
-    this.born[r] = born;
-    this.died[r] = died;
-    this.flags[r] = flags;
-    return r;
-  }
-
-  build(edgesMs: number[]): Lifetimes {
-    const n = this.rows;
-    return {
-      edgesMs,
-      sample: this.sample.slice(0, n),
-      born: this.born.slice(0, n),
-      died: this.died.slice(0, n),
-      flags: this.flags.slice(0, n),
-      count: this.count.slice(0, n),
-      bytes: this.bytes.slice(0, n),
-    };
-  }
 }
