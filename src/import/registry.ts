@@ -6,6 +6,7 @@ import { foldedFormat } from './folded/format.js';
 import type { ImportFormat, ImportOptions } from './format.js';
 import { heapflameFormat } from './heapflame.js';
 import { heaptrackFormat } from './heaptrack/format.js';
+import { heapSnapshotFormat } from './heapsnapshot/format.js';
 import { readHead } from './io/head.js';
 import { pprofFormat } from './pprof.js';
 import { speedscopeFormat } from './speedscope.js';
@@ -20,6 +21,7 @@ export const FORMATS: readonly ImportFormat[] = [
   heapflameFormat,
   dhatFormat,
   v8Format,
+  heapSnapshotFormat,
   pprofFormat,
   speedscopeFormat,
   bytehoundFormat,
