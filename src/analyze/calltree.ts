@@ -115,28 +115,60 @@ export interface LabelCost {
 
 /**
  * The functions with the largest own value in cost column `column`, over the whole tree (not
- * a pruned drawing of it). Each node with a value adds it to every distinct label on its path.
+ * a pruned drawing of it). A function's total is what passes through it, each stack once: the
+ * sum of the inclusive values of its outermost occurrences (none of whose ancestors is it).
+ * Linear in the nodes, however deep the tree.
  */
 export function topLabels(tree: MergedTree, column: number, limit: number): LabelCost[] {
   const self = tree.self[column];
   const bySelf = new Float64Array(tree.labels.length);
   const byTotal = new Float64Array(tree.labels.length);
-  const seenAt = new Int32Array(tree.labels.length).fill(-1);
+  const inclusive = Float64Array.from(self.subarray(0, tree.count));
+  // parents come before their children: one backward pass sums subtrees
+  for (let n = tree.count - 1; n > 0; n--) inclusive[tree.parent[n]] += inclusive[n];
+  const outer = outermost(tree);
   for (let n = 1; n < tree.count; n++) {
-    const v = self[n];
-    if (v === 0) continue;
-    bySelf[tree.label[n]] += v;
-    for (let a = n; a > 0; a = tree.parent[a]) {
-      const l = tree.label[a];
-      if (seenAt[l] === n) continue;
-      seenAt[l] = n;
-      byTotal[l] += v;
-    }
+    bySelf[tree.label[n]] += self[n];
+    if (outer[n]) byTotal[tree.label[n]] += inclusive[n];
   }
   const ids: number[] = [];
   for (let l = 1; l < tree.labels.length; l++) if (bySelf[l] !== 0 || byTotal[l] !== 0) ids.push(l);
   ids.sort((x, y) => Math.abs(bySelf[y]) - Math.abs(bySelf[x]) || Math.abs(byTotal[y]) - Math.abs(byTotal[x]) || x - y);
   return ids.slice(0, limit).map((l) => ({ label: l, self: bySelf[l], total: byTotal[l] }));
+}
+
+/**
+ * 1 for each node whose label none of its ancestors has: a depth-first walk (iterative, over
+ * child lists) that counts the labels on the current path.
+ */
+export function outermost(tree: Pick<MergedTree, 'count' | 'parent' | 'label' | 'labels'>): Uint8Array {
+  const { count, parent, label } = tree;
+  const firstChild = new Int32Array(count).fill(-1);
+  const nextSibling = new Int32Array(count).fill(-1);
+  for (let n = count - 1; n > 0; n--) {
+    nextSibling[n] = firstChild[parent[n]];
+    firstChild[parent[n]] = n;
+  }
+  const onPath = new Int32Array(tree.labels.length + 1);
+  const out = new Uint8Array(count);
+  const stack = new Int32Array(count + 1);
+  const entered = new Uint8Array(count);
+  let top = 0;
+  stack[top++] = 0;
+  while (top > 0) {
+    const n = stack[top - 1];
+    const l = label[n] + 1; // the root's -1 becomes 0
+    if (!entered[n]) {
+      entered[n] = 1;
+      out[n] = onPath[l] === 0 ? 1 : 0;
+      onPath[l]++;
+      for (let c = firstChild[n]; c >= 0; c = nextSibling[c]) stack[top++] = c;
+      continue;
+    }
+    onPath[l]--;
+    top--;
+  }
+  return out;
 }
 
 /** The tree merged by label (step 1 of buildCallTree): self values per node, the other cost's too. */

@@ -26,6 +26,7 @@ import {
   deepSpeedscope,
   deepV8,
 } from '../helpers/deep-inputs.js';
+import { heapSnapshotJson } from '../helpers/heap-snapshots.js';
 import { fixture, fixtureBytes, tempFiles, zstdText } from '../helpers/paths.js';
 
 /**
@@ -57,6 +58,39 @@ const SEEDS: Record<string, Buffer> = {
     ev.allocEx([1, 1], 1020, { pointer: 0x2000, size: 128, backtrace: 1 }),
     ev.freeEx([1, 0], 1030, 0x1000),
   ]),
+  'V8 heap snapshot': Buffer.from(
+    heapSnapshotJson([
+      { type: 'synthetic', name: '', size: 0, edges: [['element', 1, 1]] },
+      {
+        type: 'synthetic',
+        name: '(GC roots)',
+        size: 0,
+        edges: [
+          ['property', 'cache', 2],
+          ['weak', 'w', 3],
+        ],
+      },
+      {
+        type: 'object',
+        name: 'Map',
+        size: 32,
+        edges: [
+          ['internal', 'table', 3],
+          ['shortcut', 's', 4],
+        ],
+      },
+      {
+        type: 'array',
+        name: '(object elements)',
+        size: 64,
+        edges: [
+          ['element', 0, 4],
+          ['element', 1, 2],
+        ],
+      },
+      { type: 'string', name: 'a "quoted" \\ name', size: 24 },
+    ]),
+  ),
 };
 // heapflame's own format and speedscope, written by heapflame from a real recording
 const leaks = await loadProfile(fixture('heaptrack.leaks.zst'));

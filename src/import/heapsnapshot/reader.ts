@@ -66,7 +66,7 @@ export class SnapshotReader {
       const next = this.reader!.feed(buf, i);
       if (next < 0) return buf.length;
       if (this.state === 'readingKey') {
-        this.key = String(JSON.parse((this.reader as AnyValueReader).text()));
+        this.key = this.keyText(next);
         this.state = 'colon';
       } else this.valueDone();
       return next;
@@ -92,6 +92,14 @@ export class SnapshotReader {
       this.state = 'value';
     }
     return i + 1;
+  }
+
+  private keyText(at: number): string {
+    try {
+      return String(JSON.parse((this.reader as AnyValueReader).text()));
+    } catch {
+      throw formatError(this.pos, at, 'a key of the top-level object is not a valid JSON string');
+    }
   }
 
   private readerFor(key: string, at: number): ValueReader {
