@@ -2,6 +2,8 @@ import type { StackFilter } from './analyze/filter.js';
 import type { NameOptions } from './analyze/names.js';
 import type { ImportOptions } from './import/format.js';
 import { largeFileHead } from './import/io/head.js';
+import { HeapflameError } from './model/errors.js';
+import type { HeapGraph, Retention } from './model/heap-graph.js';
 import type { Profile } from './model/profile.js';
 
 export interface LoadOptions extends ImportOptions, NameOptions, StackFilter {
@@ -29,4 +31,37 @@ export async function warmUp(path: string): Promise<void> {
   if (!head) return;
   const { FORMATS } = await import('./import/registry.js');
   for (const format of FORMATS) format.warmUp?.(head);
+}
+
+/** A heap snapshot's object graph and who retains what in it (the `leaks` command's input). */
+export async function loadHeapSnapshot(
+  path: string,
+  options: Pick<ImportOptions, 'input' | 'onProgress'> = {},
+): Promise<{ graph: HeapGraph; retention: Retention; warnings: string[] }> {
+  const { computeRetention } = await import('./import/heapsnapshot/retention.js');
+  const { graph, warnings } = await snapshotGraph(path, options);
+  return { graph, retention: computeRetention(graph), warnings };
+}
+
+async function snapshotGraph(
+  path: string,
+  options: Pick<ImportOptions, 'input' | 'onProgress'>,
+): Promise<{ graph: HeapGraph; warnings: string[] }> {
+  const [{ detectFormat }, { readHeapSnapshot }] = await Promise.all([
+    import('./import/registry.js'),
+    import('./import/heapsnapshot/reader.js'),
+  ]);
+  const format = await detectFormat(path, options.input);
+  if (format.name !== 'heapsnapshot')
+    throw new HeapflameError(`a V8 heap snapshot is needed here; this is ${format.signature}`, { file: path });
+  return readHeapSnapshot(path, options);
+}
+
+/** The ids of every object of a heap snapshot, sorted (what `leaks` needs of BASE and TARGET). */
+export async function loadSnapshotIds(
+  path: string,
+  options: Pick<ImportOptions, 'input'> = {},
+): Promise<{ ids: Uint32Array; warnings: string[] }> {
+  const { graph, warnings } = await snapshotGraph(path, options);
+  return { ids: graph.nodeId.slice().sort(), warnings };
 }

@@ -67,3 +67,98 @@ export interface Retention {
   /** The reference (edge index) through which that path reaches the node; -1 for the root and unreachable nodes. */
   pathEdge: Int32Array;
 }
+
+/** What the class of an object is called, for types whose name is not one (a string's name is its text). */
+const KIND_NAMES: Record<string, string> = {
+  string: '(string)',
+  'concatenated string': '(string)',
+  'sliced string': '(string)',
+  number: '(number)',
+  bigint: '(bigint)',
+  symbol: '(symbol)',
+  code: '(compiled code)',
+};
+
+/** Longest class or reference name shown (a property name can be any string). */
+const MAX_LABEL = 200;
+
+function clip(s: string): string {
+  return s.length > MAX_LABEL ? `${s.slice(0, MAX_LABEL)}…` : s;
+}
+
+/**
+ * How objects and references are named to people: a class (constructor, `closure()`, or a
+ * kind such as "(string)"), and a reference by its name, with elements and V8's numbered
+ * hash-table slots as "[]" so that the entries of one collection read alike.
+ */
+export class HeapNames {
+  /** Per edge type: its edges are named by a string (not an element or hidden index). */
+  readonly namedType: Uint8Array;
+  /** Per node type: the kind it is called by, when its name is not a class. */
+  readonly kindOfType: (string | undefined)[];
+  private readonly closure: number;
+
+  constructor(readonly g: HeapGraph) {
+    this.namedType = new Uint8Array(256);
+    g.edgeTypeNames.forEach((t, i) => {
+      this.namedType[i] = t === 'element' || t === 'hidden' ? 0 : 1;
+    });
+    this.kindOfType = g.nodeTypeNames.map((t) => KIND_NAMES[t]);
+    this.closure = g.nodeTypeNames.indexOf('closure');
+  }
+
+  /** Whether a reference is named by a string of its own (not an element, not a numbered slot). */
+  namedEdge(edge: number): boolean {
+    const g = this.g;
+    if (!this.namedType[g.edgeType[edge]]) return false;
+    const name = g.strings[g.edgeName[edge]];
+    return !(name.length > 0 && name.length < 16 && /^\d+$/.test(name));
+  }
+
+  classOf(node: number): string {
+    const type = this.g.nodeType[node];
+    const kind = this.kindOfType[type];
+    if (kind !== undefined) return kind;
+    const name = clip(this.g.strings[this.g.nodeName[node]]);
+    if (type === this.closure) return `${name || '(anonymous)'}()`;
+    return name || `(${this.g.nodeTypeNames[type] ?? 'unknown'})`;
+  }
+
+  /** A reference's name: "[]" for elements and slots; V8's ids in internal names ("Key @21") as "@…". */
+  edgeOf(edge: number): string {
+    if (!this.namedEdge(edge)) return '[]';
+    return clip(this.g.strings[this.g.edgeName[edge]]).replace(/@\d+/g, '@…');
+  }
+
+  /** A reference exactly as V8 names it: the index of an element, the type in parentheses. */
+  exactEdge(edge: number): string {
+    const g = this.g;
+    const type = g.edgeTypeNames[g.edgeType[edge]] ?? 'unknown';
+    const name = this.namedType[g.edgeType[edge]] ? clip(g.strings[g.edgeName[edge]]) : `[${g.edgeName[edge]}]`;
+    return `${name} (${type})`;
+  }
+}
+
+/** The node an edge leaves (edges are grouped by it: a binary search of firstEdge). */
+export function edgeSource(g: HeapGraph, edge: number): number {
+  let lo = 0;
+  let hi = g.nodeCount - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (g.firstEdge[mid] <= edge) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** The shortest retainer path of a node: from the root, each step a node and the reference into it (-1 at the root). */
+export function retainerPath(g: HeapGraph, r: Retention, node: number): { node: number; edge: number }[] {
+  const steps: { node: number; edge: number }[] = [];
+  for (let n = node, guard = 0; guard <= g.nodeCount; guard++) {
+    const e = r.pathEdge[n];
+    steps.push({ node: n, edge: e });
+    if (e < 0) break;
+    n = edgeSource(g, e);
+  }
+  return steps.reverse();
+}

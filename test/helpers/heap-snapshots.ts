@@ -139,3 +139,40 @@ const { utils, analysis } = require('@memlab/core');
   };
   return { retained: Float64Array.from(out.retained), dominator: Int32Array.from(out.dominator) };
 }
+
+/**
+ * memlab's leak clusters for BASE/TARGET/FINAL (@memlab/core: the objects new in TARGET and
+ * alive in FINAL, clustered by its retainer-trace similarity), largest first: each with its
+ * size and the path of its representative, as (reference, class, V8 id) from the root.
+ */
+export function memlabLeakClusters(
+  base: string,
+  target: string,
+  final: string,
+): { count: number; retained: number; path: { edge: string; name: string; id: number }[] }[] {
+  const script = `
+const { utils, analysis, config } = require('@memlab/core');
+(async () => {
+  config.verbose = false;
+  const [b, t, f] = process.argv.slice(1);
+  const baseIds = await utils.getSnapshotNodeIdsFromFile(b, {});
+  const targetIds = await utils.getSnapshotNodeIdsFromFile(t, {});
+  const heap = await utils.getSnapshotFromFile(f, { buildNodeIdIndex: true, verbose: false });
+  const leaked = new Set();
+  heap.nodes.forEach((n) => { if (targetIds.has(n.id) && !baseIds.has(n.id)) leaked.add(n.id); });
+  const clusters = analysis.clusterHeapObjects(leaked, heap).map((c) => {
+    const path = [];
+    for (let p = c.path; p; p = p.next) path.push({ edge: p.edge ? String(p.edge.name_or_index) : '', name: p.node.name, id: p.node.id });
+    return { count: c.count, retained: c.retainedSize, path };
+  });
+  process.stdout.write('\\n' + JSON.stringify(clusters));
+})();`;
+  const run = spawnSync(process.execPath, ['-e', script, base, target, final], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+    timeout: 300_000,
+  });
+  if (run.status !== 0) throw new Error(`memlab failed: ${run.stderr}`);
+  return JSON.parse(run.stdout.slice(run.stdout.lastIndexOf('\n[')));
+}

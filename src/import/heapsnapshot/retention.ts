@@ -1,4 +1,4 @@
-import type { HeapGraph, Retention } from '../../model/heap-graph.js';
+import { type HeapGraph, HeapNames, type Retention } from '../../model/heap-graph.js';
 
 /**
  * Who retains what in a heap snapshot: the dominator tree (Lengauer and Tarjan, "A fast
@@ -260,7 +260,7 @@ function shortestPaths(g: HeapGraph): { distance: Uint32Array; pathEdge: Int32Ar
   const distance = new Uint32Array(N).fill(UNREACHED);
   const pathEdge = new Int32Array(N).fill(-1);
   const weak = edgeTypeIndex(g, 'weak');
-  const named = namedEdgeTypes(g);
+  const named = new HeapNames(g).namedType;
   const queue = new Uint32Array(N);
   let head = 0;
   let tail = 0;
@@ -281,15 +281,6 @@ function shortestPaths(g: HeapGraph): { distance: Uint32Array; pathEdge: Int32Ar
 }
 
 export const UNREACHED = 0xffffffff;
-
-/** Per edge type: whether its edges are named by a string (not an element or hidden index). */
-export function namedEdgeTypes(g: HeapGraph): Uint8Array {
-  const named = new Uint8Array(256);
-  g.edgeTypeNames.forEach((t, i) => {
-    named[i] = t === 'element' || t === 'hidden' ? 0 : 1;
-  });
-  return named;
-}
 
 const WEAK_MAP_KEY = /@(\d+)\) ->/;
 

@@ -1,0 +1,186 @@
+import { type HeapGraph, HeapNames, type Retention, retainerPath } from '../model/heap-graph.js';
+
+/**
+ * Leaks the three-snapshot way (memlab's): objects allocated between BASE and TARGET (their
+ * ids are in TARGET, not in BASE) that are still alive in FINAL, after the work that made them
+ * was over. V8 keeps an object's id for its life, so ids say "the same object".
+ *
+ * What is reported: the program's leaked objects (not V8's internals: shapes, code, internal
+ * arrays) that no other reported leaked object keeps alive — what the others hang from —
+ * grouped by their shortest retainer path read as classes and reference names (the 200
+ * sessions of one cache are one cluster), largest retained size first. Each cluster names
+ * what its objects hold, the path of its largest one, and its allocation stack when the
+ * snapshot was taken with allocation tracking.
+ */
+export interface LeakReport {
+  /** Leaked objects (any kind) and what they retain, not counting one inside another twice. */
+  objects: number;
+  retained: number;
+  /** What the clusters retain together: the program's share of `retained` (the rest is V8's). */
+  clustersRetained: number;
+  clusters: LeakCluster[];
+}
+
+export interface LeakCluster {
+  /** The class of its objects, and the path they share (classes and references, from the root). */
+  className: string;
+  signature: string[];
+  count: number;
+  /** Retained by its objects together (one never counts inside another: see above). */
+  retained: number;
+  /** Leaked objects inside them, by class, largest count first (at most 5). */
+  holds: { className: string; count: number }[];
+  /** Its largest object: node index in FINAL, V8's id, retained size, and shortest path. */
+  example: { node: number; id: number; retained: number; path: PathStep[] };
+  /** The example's allocation stack, innermost first, when allocation tracking was on. */
+  allocatedAt: { name: string; file: string; line: number; column: number }[] | null;
+}
+
+export interface PathStep {
+  /** The reference into this object, as V8 names it (absent for the root). */
+  edge: string | null;
+  className: string;
+  id: number;
+  retained: number;
+}
+
+/**
+ * Node types that are V8's own structures, never the program's objects. Objects whose
+ * shortest path passes through compiled code are V8's too (allocation-site boilerplates).
+ */
+const INTERNAL_TYPES = new Set(['hidden', 'array', 'code', 'synthetic', 'object shape']);
+
+/**
+ * `baseIds`, `targetIds`: sorted ids of every object in BASE and TARGET; `final` the graph
+ * (and retention) the leaks are looked for in. Without a FINAL, TARGET itself is searched.
+ */
+export function findLeaks(
+  baseIds: Uint32Array,
+  targetIds: Uint32Array,
+  final: { graph: HeapGraph; retention: Retention },
+  options: { maxClusters?: number } = {},
+): LeakReport {
+  const { graph: g, retention: r } = final;
+  const leaked = new Uint8Array(g.nodeCount);
+  for (let n = 1; n < g.nodeCount; n++)
+    leaked[n] = r.distance[n] !== 0xffffffff && has(targetIds, g.nodeId[n]) && !has(baseIds, g.nodeId[n]) ? 1 : 0;
+  const internal = g.nodeTypeNames.map((t) => INTERNAL_TYPES.has(t));
+  // V8 names its own objects "system / Context", "system / Map"…
+  const system = g.strings.map((s) => s.startsWith('system / '));
+  const reported = (n: number) => leaked[n] === 1 && !internal[g.nodeType[n]] && !system[g.nodeName[n]];
+  // the reported leaked object each leaked object hangs from (itself if none): dominators first
+  const top = new Int32Array(g.nodeCount).fill(-1);
+  let objects = 0;
+  let retained = 0;
+  for (let i = 1; i < r.order.length; i++) {
+    const n = r.order[i];
+    if (!leaked[n]) continue;
+    objects++;
+    const above = top[r.dominator[n]];
+    top[n] = above >= 0 ? above : reported(n) ? n : -1;
+    if (!leaked[r.dominator[n]]) retained += r.retained[n];
+  }
+  const clusters = clustersOf(g, r, top, reported);
+  const clustersRetained = clusters.reduce((sum, c) => sum + c.retained, 0);
+  return { objects, retained, clustersRetained, clusters: clusters.slice(0, options.maxClusters ?? clusters.length) };
+}
+
+function has(sorted: Uint32Array, id: number): boolean {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = sorted[mid];
+    if (v === id) return true;
+    if (v < id) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
+/** Cluster roots (reported objects that hang from no other) grouped by retainer path signature. */
+function clustersOf(g: HeapGraph, r: Retention, top: Int32Array, reported: (n: number) => boolean): LeakCluster[] {
+  const names = new HeapNames(g);
+  const byRoot = new Map<number, Map<string, number>>();
+  const bySignature = new Map<string, { roots: number[]; signature: string[] }>();
+  const code = g.nodeTypeNames.indexOf('code');
+  for (let n = 1; n < g.nodeCount; n++) {
+    const root = top[n];
+    if (root < 0) continue;
+    if (root === n) {
+      const path = retainerPath(g, r, n);
+      if (path.some((s) => g.nodeType[s.node] === code)) continue;
+      const signature = path.map((s) =>
+        s.edge < 0 ? names.classOf(s.node) : `${names.edgeOf(s.edge)} → ${names.classOf(s.node)}`,
+      );
+      const key = signature.join('\n');
+      let c = bySignature.get(key);
+      if (!c) bySignature.set(key, (c = { roots: [], signature }));
+      c.roots.push(n);
+    } else if (reported(n)) {
+      let held = byRoot.get(root);
+      if (!held) byRoot.set(root, (held = new Map()));
+      const cls = names.classOf(n);
+      held.set(cls, (held.get(cls) ?? 0) + 1);
+    }
+  }
+  const out = [...bySignature.values()].map(({ roots, signature }) => cluster(g, r, names, roots, signature, byRoot));
+  return out.sort((a, b) => b.retained - a.retained || b.count - a.count);
+}
+
+function cluster(
+  g: HeapGraph,
+  r: Retention,
+  names: HeapNames,
+  roots: number[],
+  signature: string[],
+  byRoot: Map<number, Map<string, number>>,
+): LeakCluster {
+  let retained = 0;
+  let example = roots[0];
+  const holds = new Map<string, number>();
+  for (const n of roots) {
+    retained += r.retained[n];
+    if (r.retained[n] > r.retained[example]) example = n;
+    for (const [cls, count] of byRoot.get(n) ?? []) holds.set(cls, (holds.get(cls) ?? 0) + count);
+  }
+  const path = retainerPath(g, r, example).map((s) => ({
+    edge: s.edge < 0 ? null : names.exactEdge(s.edge),
+    className: s.node === 0 ? '(root)' : names.classOf(s.node),
+    id: g.nodeId[s.node],
+    retained: r.retained[s.node],
+  }));
+  return {
+    className: names.classOf(example),
+    signature,
+    count: roots.length,
+    retained,
+    holds: [...holds]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 5)
+      .map(([className, count]) => ({ className, count })),
+    example: { node: example, id: g.nodeId[example], retained: r.retained[example], path },
+    allocatedAt: allocationStack(g, example),
+  };
+}
+
+/** A node's allocation stack from the snapshot's allocation tracking tree, innermost first. */
+export function allocationStack(g: HeapGraph, node: number): LeakCluster['allocatedAt'] {
+  const t = g.trace;
+  const traceId = g.traceNode?.[node] ?? 0;
+  if (!t || traceId === 0) return null;
+  const at = t.id.indexOf(traceId);
+  if (at < 0) return null;
+  const frames: NonNullable<LeakCluster['allocatedAt']> = [];
+  for (let i = at; i >= 0 && frames.length < 1000; i = t.parent[i]) {
+    const f = t.functionInfo[i];
+    if (f >= t.functionName.length) continue;
+    frames.push({
+      name: g.strings[t.functionName[f]] || '(anonymous)',
+      file: g.strings[t.scriptName[f]] ?? '',
+      line: t.line[f],
+      column: t.column[f],
+    });
+  }
+  return frames;
+}
