@@ -25,7 +25,7 @@ export interface CliCommand {
 
 /** What every reading command accepts, for its help. */
 export const INPUT =
-  'any profile heapflame reads: heaptrack, Bytehound, DHAT, V8 heap profile, pprof, speedscope, folded stacks or .heapflame (zstd, gzip or plain; - for stdin)';
+  'any profile heapflame reads: heaptrack, Bytehound, DHAT, V8 heap profile or heap snapshot, pprof, speedscope, folded stacks or .heapflame (zstd, gzip or plain; - for stdin)';
 export const COST_HELP =
   "a cost of the profile (default: its main one; heaptrack: allocations, a Node recording: allocated); an unknown one lists the profile's costs";
 

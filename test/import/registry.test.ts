@@ -65,6 +65,7 @@ test('each format recognises its own kind of head and no other format claims it 
     heapflame: Buffer.from('{"format":"heapflame","version":1,'),
     dhat: Buffer.from('{"dhatFileVersion":2,"mode":"heap",'),
     v8: Buffer.from('{"head":{"callFrame":{"functionName":"(root)"'),
+    heapsnapshot: Buffer.from('{"snapshot":{"meta":{"node_fields":["type","name"'),
     pprof: Buffer.from([0x0a, 0x04, 0x08, 0x01, 0x10, 0x02, 0x12]),
     speedscope: Buffer.from('{"$schema":"https://www.speedscope.app/file-format-schema.json","shared":{}}'),
     bytehound: Buffer.from([2, 16, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3]),
