@@ -83,7 +83,7 @@ export class SnapshotReader {
         return i + 1;
       }
       if (b !== 34) throw formatError(this.pos, i, 'expected a key of the top-level object');
-      this.reader = new AnyValueReader(this.pos, true, 4096);
+      this.reader = new AnyValueReader(this.pos, true, 4096, 'a key of the top-level object');
       this.state = 'readingKey';
       return i;
     } else if (this.state === 'colon') {

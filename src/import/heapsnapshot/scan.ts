@@ -193,10 +193,12 @@ export class AnyValueReader implements ValueReader {
   private kept: Buffer[] = [];
   private keptBytes = 0;
 
+  /** `what`: the value kept, for the error when it is longer than `maxBytes`. */
   constructor(
     private readonly pos: Position,
     private readonly keepBytes: boolean,
     private readonly maxBytes = 16 << 20,
+    private readonly what = 'the "snapshot" header',
   ) {}
 
   feed(buf: Buffer, start: number): number {
@@ -242,7 +244,7 @@ export class AnyValueReader implements ValueReader {
     if (!this.keepBytes || to <= from) return;
     this.keptBytes += to - from;
     if (this.keptBytes > this.maxBytes)
-      throw formatError(this.pos, to, `the "snapshot" header is larger than ${this.maxBytes >> 20} MiB`);
+      throw formatError(this.pos, to, `${this.what} is longer than ${this.maxBytes.toLocaleString('en')} bytes`);
     this.kept.push(Buffer.from(buf.subarray(from, to)));
   }
 }
