@@ -54,12 +54,16 @@ type HeapWatch = ReturnType<typeof heapWatch>;
 /** The heap now and its true peak, RSS and its peak, the cgroup limit, memory outside the heap. */
 function memoryGauges(registry: Registry, watch: HeapWatch): void {
   let rssPeak = 0;
+  // what the used gauge reported in this scrape: a collection between the two reads must not
+  // show a peak below the heap in use on the same page
+  let usedShown = 0;
   new Gauge({
     name: 'heapflame_heap_used_bytes',
     help: 'JavaScript heap in use now (V8 used_heap_size), garbage not yet collected included.',
     registers: [registry],
     collect() {
-      this.set(watch.read().used);
+      usedShown = watch.read().used;
+      this.set(usedShown);
     },
   });
   new Gauge({
@@ -67,7 +71,7 @@ function memoryGauges(registry: Registry, watch: HeapWatch): void {
     help: 'Highest JavaScript heap in use since the process started metrics: read by V8 before every collection, so no peak between scrapes is missed.',
     registers: [registry],
     collect() {
-      this.set(watch.read().max);
+      this.set(Math.max(watch.read().max, usedShown));
     },
   });
   new Gauge({
