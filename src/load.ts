@@ -47,21 +47,25 @@ async function snapshotGraph(
   path: string,
   options: Pick<ImportOptions, 'input' | 'onProgress'>,
 ): Promise<{ graph: HeapGraph; warnings: string[] }> {
-  const [{ detectFormat }, { readHeapSnapshot }] = await Promise.all([
-    import('./import/registry.js'),
-    import('./import/heapsnapshot/reader.js'),
-  ]);
-  const format = await detectFormat(path, options.input);
-  if (format.name !== 'heapsnapshot')
-    throw new HeapflameError(`a V8 heap snapshot is needed here; this is ${format.signature}`, { file: path });
+  await requireSnapshot(path, options);
+  const { readHeapSnapshot } = await import('./import/heapsnapshot/reader.js');
   return readHeapSnapshot(path, options);
 }
 
-/** The ids of every object of a heap snapshot, sorted (what `leaks` needs of BASE and TARGET). */
+/** One clear error for a file that is some other format. */
+async function requireSnapshot(path: string, options: Pick<ImportOptions, 'input'>): Promise<void> {
+  const { detectFormat } = await import('./import/registry.js');
+  const format = await detectFormat(path, options.input);
+  if (format.name !== 'heapsnapshot')
+    throw new HeapflameError(`a V8 heap snapshot is needed here; this is ${format.signature}`, { file: path });
+}
+
+/** The ids of every object of a heap snapshot, sorted (what `leaks` needs of BASE and TARGET): nothing else is kept. */
 export async function loadSnapshotIds(
   path: string,
   options: Pick<ImportOptions, 'input'> = {},
 ): Promise<{ ids: Uint32Array; warnings: string[] }> {
-  const { graph, warnings } = await snapshotGraph(path, options);
-  return { ids: graph.nodeId.slice().sort(), warnings };
+  await requireSnapshot(path, options);
+  const { readSnapshotIds } = await import('./import/heapsnapshot/reader.js');
+  return readSnapshotIds(path, options);
 }

@@ -1,4 +1,5 @@
-import { type HeapGraph, HeapNames, type Retention, retainerPath } from '../model/heap-graph.js';
+import { edgeSource, type HeapGraph, HeapNames, type Retention, retainerPath } from '../model/heap-graph.js';
+import { PairTable } from '../model/hash-tables.js';
 
 /**
  * Leaks the three-snapshot way (memlab's): objects allocated between BASE and TARGET (their
@@ -52,18 +53,20 @@ const INTERNAL_TYPES = new Set(['hidden', 'array', 'code', 'synthetic', 'object 
 
 /**
  * `baseIds`, `targetIds`: sorted ids of every object in BASE and TARGET; `final` the graph
- * (and retention) the leaks are looked for in. Without a FINAL, TARGET itself is searched.
+ * (and retention) the leaks are looked for in. Without a FINAL, TARGET itself is searched:
+ * `targetIds` null, every object of `final` is TARGET's.
  */
 export function findLeaks(
   baseIds: Uint32Array,
-  targetIds: Uint32Array,
+  targetIds: Uint32Array | null,
   final: { graph: HeapGraph; retention: Retention },
   options: { maxClusters?: number } = {},
 ): LeakReport {
   const { graph: g, retention: r } = final;
   const leaked = new Uint8Array(g.nodeCount);
   for (let n = 1; n < g.nodeCount; n++)
-    leaked[n] = r.distance[n] !== 0xffffffff && has(targetIds, g.nodeId[n]) && !has(baseIds, g.nodeId[n]) ? 1 : 0;
+    leaked[n] =
+      r.distance[n] !== 0xffffffff && (!targetIds || has(targetIds, g.nodeId[n])) && !has(baseIds, g.nodeId[n]) ? 1 : 0;
   const internal = g.nodeTypeNames.map((t) => INTERNAL_TYPES.has(t));
   // V8 names its own objects "system / Context", "system / Map"…
   const system = g.strings.map((s) => s.startsWith('system / '));
@@ -98,33 +101,82 @@ function has(sorted: Uint32Array, id: number): boolean {
   return false;
 }
 
+/**
+ * Retainer-path signatures as ids: a node's is its holder's (on its shortest path) and the
+ * step into it, interned, so a million leaked objects make no strings. -2: the path passes
+ * through compiled code.
+ */
+class Signatures {
+  private readonly stepIds = new Map<number, number>();
+  private readonly table = new PairTable(1024);
+  private readonly of: Int32Array;
+  private readonly code: number;
+  private count = 0;
+
+  constructor(
+    private readonly g: HeapGraph,
+    private readonly r: Retention,
+    private readonly names: HeapNames,
+  ) {
+    this.of = new Int32Array(g.nodeCount).fill(-1);
+    this.code = g.nodeTypeNames.indexOf('code');
+  }
+
+  signature(node: number): number {
+    const chain: number[] = [];
+    let n = node;
+    // up to a node already known, or the root
+    while (this.of[n] === -1) {
+      chain.push(n);
+      const e = this.r.pathEdge[n];
+      if (e < 0) break;
+      n = edgeSource(this.g, e);
+    }
+    let sig = this.of[n] === -1 ? -1 : this.of[n];
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const m = chain[i];
+      sig = sig === -2 || this.g.nodeType[m] === this.code ? -2 : this.intern(sig, m);
+      this.of[m] = sig;
+    }
+    return sig;
+  }
+
+  private intern(holder: number, node: number): number {
+    const key = this.names.stepKey(node, this.r.pathEdge[node]);
+    let step = this.stepIds.get(key);
+    if (step === undefined) this.stepIds.set(key, (step = this.stepIds.size));
+    let id = this.table.get(holder, step);
+    if (id < 0) this.table.set(holder, step, (id = this.count++));
+    return id;
+  }
+}
+
 /** Cluster roots (reported objects that hang from no other) grouped by retainer path signature. */
 function clustersOf(g: HeapGraph, r: Retention, top: Int32Array, reported: (n: number) => boolean): LeakCluster[] {
   const names = new HeapNames(g);
-  const byRoot = new Map<number, Map<string, number>>();
-  const bySignature = new Map<string, { roots: number[]; signature: string[] }>();
-  const code = g.nodeTypeNames.indexOf('code');
+  const signatures = new Signatures(g, r, names);
+  const rootsBySignature = new Map<number, number[]>();
+  // per cluster root: the leaked objects it holds, by class (a node of the class names it)
+  const held = new Map<number, Map<number, { node: number; count: number }>>();
   for (let n = 1; n < g.nodeCount; n++) {
     const root = top[n];
     if (root < 0) continue;
     if (root === n) {
-      const path = retainerPath(g, r, n);
-      if (path.some((s) => g.nodeType[s.node] === code)) continue;
-      const signature = path.map((s) =>
-        s.edge < 0 ? names.classOf(s.node) : `${names.edgeOf(s.edge)} → ${names.classOf(s.node)}`,
-      );
-      const key = signature.join('\n');
-      let c = bySignature.get(key);
-      if (!c) bySignature.set(key, (c = { roots: [], signature }));
-      c.roots.push(n);
+      const sig = signatures.signature(n);
+      if (sig === -2) continue;
+      const roots = rootsBySignature.get(sig);
+      if (roots) roots.push(n);
+      else rootsBySignature.set(sig, [n]);
     } else if (reported(n)) {
-      let held = byRoot.get(root);
-      if (!held) byRoot.set(root, (held = new Map()));
-      const cls = names.classOf(n);
-      held.set(cls, (held.get(cls) ?? 0) + 1);
+      let classes = held.get(root);
+      if (!classes) held.set(root, (classes = new Map()));
+      const key = names.stepKey(n, -1);
+      const c = classes.get(key);
+      if (c) c.count++;
+      else classes.set(key, { node: n, count: 1 });
     }
   }
-  const out = [...bySignature.values()].map(({ roots, signature }) => cluster(g, r, names, roots, signature, byRoot));
+  const out = [...rootsBySignature.values()].map((roots) => cluster(g, r, names, roots, held));
   return out.sort((a, b) => b.retained - a.retained || b.count - a.count);
 }
 
@@ -133,18 +185,22 @@ function cluster(
   r: Retention,
   names: HeapNames,
   roots: number[],
-  signature: string[],
-  byRoot: Map<number, Map<string, number>>,
+  held: Map<number, Map<number, { node: number; count: number }>>,
 ): LeakCluster {
   let retained = 0;
   let example = roots[0];
-  const holds = new Map<string, number>();
+  const holds = new Map<number, { node: number; count: number }>();
   for (const n of roots) {
     retained += r.retained[n];
     if (r.retained[n] > r.retained[example]) example = n;
-    for (const [cls, count] of byRoot.get(n) ?? []) holds.set(cls, (holds.get(cls) ?? 0) + count);
+    for (const [key, c] of held.get(n) ?? []) {
+      const sum = holds.get(key);
+      if (sum) sum.count += c.count;
+      else holds.set(key, { ...c });
+    }
   }
-  const path = retainerPath(g, r, example).map((s) => ({
+  const steps = retainerPath(g, r, example);
+  const path = steps.map((s) => ({
     edge: s.edge < 0 ? null : names.exactEdge(s.edge),
     className: s.node === 0 ? '(root)' : names.classOf(s.node),
     id: g.nodeId[s.node],
@@ -152,13 +208,13 @@ function cluster(
   }));
   return {
     className: names.classOf(example),
-    signature,
+    signature: steps.map((s) => names.stepLabel(s.node, s.edge)),
     count: roots.length,
     retained,
-    holds: [...holds]
-      .sort((a, b) => b[1] - a[1])
+    holds: [...holds.values()]
+      .sort((a, b) => b.count - a.count)
       .slice(0, 5)
-      .map(([className, count]) => ({ className, count })),
+      .map((c) => ({ className: names.classOf(c.node), count: c.count })),
     example: { node: example, id: g.nodeId[example], retained: r.retained[example], path },
     allocatedAt: allocationStack(g, example),
   };

@@ -96,6 +96,7 @@ export class HeapNames {
   readonly namedType: Uint8Array;
   /** Per node type: the kind it is called by, when its name is not a class. */
   readonly kindOfType: (string | undefined)[];
+  private readonly kindKey: number[];
   private readonly closure: number;
 
   constructor(readonly g: HeapGraph) {
@@ -104,6 +105,8 @@ export class HeapNames {
       this.namedType[i] = t === 'element' || t === 'hidden' ? 0 : 1;
     });
     this.kindOfType = g.nodeTypeNames.map((t) => KIND_NAMES[t]);
+    // types called by one kind ("(string)": three string types) share a key
+    this.kindKey = this.kindOfType.map((k) => (k === undefined ? -1 : this.kindOfType.indexOf(k)));
     this.closure = g.nodeTypeNames.indexOf('closure');
   }
 
@@ -128,6 +131,28 @@ export class HeapNames {
   edgeOf(edge: number): string {
     if (!this.namedEdge(edge)) return '[]';
     return clip(this.g.strings[this.g.edgeName[edge]]).replace(/@\d+/g, '@…');
+  }
+
+  /**
+   * A step of a retainer path as one number, equal for steps named alike: the reference's
+   * name (none, "[]", or a string) and the object's class (a string, or a kind by type).
+   */
+  stepKey(node: number, edge: number): number {
+    const g = this.g;
+    const strings = g.strings.length;
+    const type = g.nodeType[node];
+    // a class is named by its string (a closure's apart: "f()"), by its kind, or, unnamed, by its type
+    let classKey: number;
+    if (this.kindKey[type] >= 0) classKey = 2 * strings + this.kindKey[type];
+    else if (g.strings[g.nodeName[node]] === '' && type !== this.closure) classKey = 2 * strings + 256 + type;
+    else classKey = 2 * g.nodeName[node] + (type === this.closure ? 1 : 0);
+    const edgeKey = edge < 0 ? 0 : this.namedEdge(edge) ? g.edgeName[edge] + 2 : 1;
+    return edgeKey * (2 * strings + 512) + classKey;
+  }
+
+  /** A step of a retainer path as people read it: `sessionCache → Map`, `[] → Session`, or the class alone. */
+  stepLabel(node: number, edge: number): string {
+    return edge < 0 ? this.classOf(node) : `${this.edgeOf(edge)} → ${this.classOf(node)}`;
   }
 
   /** A reference exactly as V8 names it: the index of an element, the type in parentheses. */

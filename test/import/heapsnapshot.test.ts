@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { SnapshotReader } from '../../src/import/heapsnapshot/reader.js';
-import { readHeapSnapshot } from '../../src/import/heapsnapshot/reader.js';
+import { readHeapSnapshot, readSnapshotIds } from '../../src/import/heapsnapshot/reader.js';
 import { buildGraph } from '../../src/import/heapsnapshot/graph.js';
 import { computeRetention } from '../../src/import/heapsnapshot/retention.js';
 import { detectFormat } from '../../src/import/registry.js';
@@ -362,4 +362,28 @@ test('a linked list of one class is one frame, however long', async () => {
   assert.equal(p.values[1][rows[0]], 4999);
   assert.deepEqual(stackOf(p, p.sampleNode[rows[0]]), ['[] → (GC roots)', 'head → Node', 'next → Node']);
   assert.deepEqual(p.warnings, []);
+});
+
+test('BASE and TARGET of `leaks` are read for their ids only: the same ids, sorted; a cut file says so', async () => {
+  const { graph } = await readHeapSnapshot(snaps.base);
+  const { ids, warnings } = await readSnapshotIds(snaps.base);
+  assert.deepEqual(ids, graph.nodeId.slice().sort());
+  assert.deepEqual(warnings, []);
+  const bytes = readFileSync(snaps.base);
+  const cut = await readSnapshotIds(files.file(bytes.subarray(0, bytes.indexOf('"edges":') - 1000)));
+  assert.match(cut.warnings.join('\n'), /ends early \(inside "nodes"\)/);
+  assert.ok(cut.ids.length > 0 && cut.ids.length < ids.length);
+});
+
+test('a name longer than 1 MiB is cut there, with a warning', async () => {
+  const long = `${'é'.repeat(400_000)}${'x'.repeat(500_000)}`;
+  const json = heapSnapshotJson([
+    { type: 'synthetic', name: '', size: 0, edges: [['property', 'p', 1]] },
+    { type: 'string', name: long, size: 16 },
+  ]);
+  const { graph, warnings } = await readHeapSnapshot(files.file(Buffer.from(json)), { input: { chunkBytes: 65536 } });
+  assert.match(warnings.join('\n'), /1 strings longer than 1 MiB were cut/);
+  const kept = graph.strings[graph.nodeName[1]];
+  assert.equal(Buffer.byteLength(kept), 2 ** 20);
+  assert.ok(long.startsWith(kept));
 });

@@ -32,16 +32,13 @@ export const leaks: CliCommand = {
         import('../../analyze/heap-leaks.js'),
         import('../../export/leaks-report.js'),
       ]);
-    // one snapshot in memory at a time: of BASE and TARGET only their ids are kept
+    // one graph in memory: of BASE and TARGET (when FINAL is searched) only the ids are read
     const base = await loadSnapshotIds(baseFile);
     const target = finalFile === undefined ? null : await loadSnapshotIds(targetFile);
     const searched = await loadHeapSnapshot(finalFile ?? targetFile);
-    const targetIds = target?.ids ?? searched.graph.nodeId.slice().sort();
-    const warnings = [base, target ?? { warnings: [] }, searched].flatMap((s, i) =>
-      s.warnings.map((w) => `${[baseFile, targetFile, finalFile ?? targetFile][i]}: ${w}`),
-    );
+    const warnings = [...base.warnings, ...(target?.warnings ?? []), ...searched.warnings];
     for (const w of warnings) process.stderr.write(`heapflame: warning: ${terminalSafe(w)}\n`);
-    const report = findLeaks(base.ids, targetIds, searched);
+    const report = findLeaks(base.ids, target?.ids ?? null, searched);
     const inputs = { base: baseFile, target: targetFile, final: finalFile, warnings };
     const text = flags.json ? renderLeaksJson(report, inputs) : renderLeaksText(report, inputs, flags.top);
     await writeOutput(flags.output ?? '-', [text]);

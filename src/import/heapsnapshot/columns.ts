@@ -1,3 +1,4 @@
+import { grown } from '../../model/typed-arrays.js';
 import type { IntSink, NestedSink } from './scan.js';
 
 const U32_MAX = 0xffffffff;
@@ -5,9 +6,11 @@ const U32_MAX = 0xffffffff;
 /**
  * The rows of a flat integer array with `fields` values per row, one Uint32Array per field.
  * A value past 32 bits (a self size of 4 GiB or more) is kept aside exactly, by position.
+ * Fields not `kept` get an empty column: a typed array ignores writes past its end, so the
+ * hot loop stores every value without asking which to keep.
  */
 export class RowColumns implements IntSink {
-  columns: Uint32Array[];
+  columns: Uint32Array<ArrayBuffer>[];
   /** Complete rows so far. */
   rows = 0;
   private field = 0;
@@ -17,9 +20,10 @@ export class RowColumns implements IntSink {
   constructor(
     readonly fields: number,
     capacity: number,
+    kept: (field: number) => boolean = () => true,
   ) {
     this.capacity = Math.max(16, capacity);
-    this.columns = Array.from({ length: fields }, () => new Uint32Array(this.capacity));
+    this.columns = Array.from({ length: fields }, (_, f) => new Uint32Array(kept(f) ? this.capacity : 0));
   }
 
   add(value: number): void {
@@ -50,12 +54,8 @@ export class RowColumns implements IntSink {
   }
 
   private grow(): void {
-    this.capacity = Math.ceil(this.capacity * 1.5);
-    this.columns = this.columns.map((c) => {
-      const n = new Uint32Array(this.capacity);
-      n.set(c);
-      return n;
-    });
+    this.columns = this.columns.map((c) => (c.length ? grown(c) : c));
+    this.capacity *= 2;
   }
 }
 

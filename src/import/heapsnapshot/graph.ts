@@ -14,6 +14,8 @@ export interface SnapshotHeader {
   locationFields: string[];
   nodeCount: number;
   edgeCount: number;
+  /** Functions of the allocation trace: 0 when the snapshot was taken without allocation tracking. */
+  traceFunctionCount: number;
 }
 
 const NODE_FIELDS = ['type', 'name', 'id', 'self_size', 'edge_count'];
@@ -50,6 +52,7 @@ export function parseHeader(text: string, file: string): SnapshotHeader {
     locationFields: strings(meta.location_fields, 'location_fields', []),
     nodeCount: count(snapshot.node_count),
     edgeCount: count(snapshot.edge_count),
+    traceFunctionCount: count(snapshot.trace_function_count),
   };
 }
 
@@ -60,7 +63,12 @@ export function parseHeader(text: string, file: string): SnapshotHeader {
  */
 export function buildGraph(parts: SnapshotParts, file: string, warnings: string[]): HeapGraph {
   const { header: h, nodes, edges } = parts;
-  warnCut(parts, warnings);
+  warnCut(parts, file, warnings);
+  const own: string[] = [];
+  if (edges.rows < h.edgeCount && parts.complete.has('nodes'))
+    own.push(`${edges.rows} of the ${h.edgeCount} edges its header declares were read`);
+  if (!parts.strings) own.push('it has no strings: objects and references have no names');
+  if (parts.stringsCut) own.push(`${parts.stringsCut} strings longer than 1 MiB were cut`);
   const nodeCount = nodes.rows;
   if (nodeCount === 0) throw new HeapflameError('not a valid heap snapshot: it has no nodes', { file });
   const strings = parts.strings ?? [];
@@ -74,8 +82,10 @@ export function buildGraph(parts: SnapshotParts, file: string, warnings: string[
   const firstEdge = new Uint32Array(nodeCount + 1);
   for (let n = 0; n < nodeCount; n++) firstEdge[n + 1] = Math.min(firstEdge[n] + edgeCounts[n], edges.rows);
   const edgeTypeNames = h.edgeTypes;
-  const kept = keepValidEdges(edges, h, firstEdge, nodeCount, names, edgeTypeNames, warnings);
-  names.warn(warnings);
+  const kept = keepValidEdges(edges, h, firstEdge, nodeCount, names, edgeTypeNames, own);
+  names.warn(own);
+  warnings.push(...own.map((w) => `${file}: ${w}`));
+  const trace = allocationTrace(parts, names);
   return {
     nodeCount,
     edgeCount: kept,
@@ -87,24 +97,24 @@ export function buildGraph(parts: SnapshotParts, file: string, warnings: string[
     nodeId: nodes.columns[nf('id')].subarray(0, nodeCount),
     selfSize,
     firstEdge,
-    traceNode: traceField >= 0 ? nodes.columns[traceField].subarray(0, nodeCount) : null,
+    // without allocation tracking every trace node id is 0: not kept
+    traceNode: trace && traceField >= 0 ? nodes.columns[traceField].subarray(0, nodeCount) : null,
     edgeType: bytes(edges.columns[h.edgeFields.indexOf('type')], kept),
     edgeName: edges.columns[h.edgeFields.indexOf('name_or_index')].subarray(0, kept),
     edgeTo: edges.columns[h.edgeFields.indexOf('to_node')].subarray(0, kept),
-    trace: allocationTrace(parts, names),
+    trace,
   };
 }
 
-function warnCut(parts: SnapshotParts, warnings: string[]): void {
-  const { header: h, nodes, edges } = parts;
+/** What a cut file lost, for a graph or for ids only. */
+export function warnCut(parts: SnapshotParts, file: string, warnings: string[]): void {
+  const { header: h, nodes } = parts;
   if (parts.cutIn !== null)
-    warnings.push(`the snapshot ends early${parts.cutIn ? ` (inside "${parts.cutIn}")` : ''}: what was read is shown`);
+    warnings.push(
+      `${file}: the snapshot ends early${parts.cutIn ? ` (inside "${parts.cutIn}")` : ''}: what was read is shown`,
+    );
   if (nodes.rows < h.nodeCount)
-    warnings.push(`${nodes.rows} of the ${h.nodeCount} nodes its header declares were read`);
-  if (edges.rows < h.edgeCount && parts.complete.has('nodes'))
-    warnings.push(`${edges.rows} of the ${h.edgeCount} edges its header declares were read`);
-  if (!parts.strings) warnings.push('it has no strings: objects and references have no names');
-  if (parts.stringsCut) warnings.push(`${parts.stringsCut} strings longer than 1 MiB were cut`);
+    warnings.push(`${file}: ${nodes.rows} of the ${h.nodeCount} nodes its header declares were read`);
 }
 
 /** A column as bytes (types are few); a value past 254 becomes 255, a type without a name. */
@@ -116,26 +126,29 @@ function bytes(column: Uint32Array, n: number): Uint8Array {
 
 /** String indices out of range point at a "?" added to the strings, counted for one warning. */
 class NameCheck {
+  /** The strings the file has (the "?" comes after them). */
+  private readonly valid: number;
   private unknown = -1;
   bad = 0;
 
-  constructor(private readonly strings: string[]) {}
+  constructor(private readonly strings: string[]) {
+    this.valid = strings.length;
+  }
 
   index(i: number): number {
-    if (i < this.strings.length && (this.unknown < 0 || i !== this.unknown)) return i;
+    if (i < this.valid) return i;
     this.bad++;
     if (this.unknown < 0) this.unknown = this.strings.push('?') - 1;
     return this.unknown;
   }
 
   checked(column: Uint32Array): Uint32Array {
-    const n = this.strings.length;
-    for (let i = 0; i < column.length; i++) if (column[i] >= n) column[i] = this.index(column[i]);
+    for (let i = 0; i < column.length; i++) if (column[i] >= this.valid) column[i] = this.index(column[i]);
     return column;
   }
 
   warn(warnings: string[]): void {
-    if (this.bad && this.strings.length > 1) warnings.push(`${this.bad} names point past the strings; shown as "?"`);
+    if (this.bad && this.valid > 0) warnings.push(`${this.bad} names point past the strings; shown as "?"`);
   }
 }
 

@@ -90,24 +90,17 @@ class FrameNames {
   private readonly names: HeapNames;
 
   constructor(
-    private readonly g: HeapGraph,
+    g: HeapGraph,
     private readonly builder: ProfileBuilder,
   ) {
     this.names = new HeapNames(g);
   }
 
   of(node: number, edge: number): number {
-    const { g, names } = this;
-    const type = g.nodeType[node];
-    // class: a string index, or past every string a per-type constant; reference: none (0),
-    // an index (1), or a string index + 2
-    const span = g.strings.length + 256;
-    const classKey = names.kindOfType[type] !== undefined ? g.strings.length + type : g.nodeName[node];
-    const edgeKey = edge < 0 ? 0 : names.namedEdge(edge) ? g.edgeName[edge] + 2 : 1;
-    const key = edgeKey * span + classKey;
+    const key = this.names.stepKey(node, edge);
     let id = this.cache.get(key);
     if (id === undefined) {
-      const name = edge < 0 ? names.classOf(node) : `${names.edgeOf(edge)} → ${names.classOf(node)}`;
+      const name = this.names.stepLabel(node, edge);
       id = this.builder.internFrame({ name, file: '', line: 0, module: '', address: '', inlined: false });
       this.cache.set(key, id);
     }

@@ -2,7 +2,7 @@ import { HeapflameError } from '../../model/errors.js';
 import type { HeapGraph } from '../../model/heap-graph.js';
 import { type InputOptions, openInput } from '../io/input.js';
 import { RowColumns, TraceTreeColumns } from './columns.js';
-import { buildGraph, type SnapshotHeader, parseHeader } from './graph.js';
+import { buildGraph, parseHeader, type SnapshotHeader, warnCut } from './graph.js';
 import {
   AnyValueReader,
   formatError,
@@ -22,7 +22,6 @@ export interface SnapshotParts {
   strings: string[] | null;
   functionInfos: RowColumns | null;
   traceTree: TraceTreeColumns | null;
-  locations: RowColumns | null;
   /** Keys read whole; the key being read when the input ended, if it did. */
   complete: Set<string>;
   cutIn: string | null;
@@ -45,10 +44,14 @@ export class SnapshotReader {
   private stringReader: StringArrayReader | null = null;
   private readonly complete = new Set<string>();
 
-  /** `sizeHint`: the document's size in bytes when known, else 0. */
+  /**
+   * `sizeHint`: the document's size in bytes when known, else 0. `idsOnly`: only the nodes'
+   * ids are kept (what `leaks` needs of BASE and TARGET); everything else is skipped unread.
+   */
   constructor(
     file: string,
     private readonly sizeHint: number,
+    private readonly idsOnly = false,
   ) {
     this.pos = { file, chunkOffset: 0 };
   }
@@ -110,14 +113,25 @@ export class SnapshotReader {
     const rows = (fields: number, declared: number) => new RowColumns(fields, Math.min(declared, bound(fields)));
     if ((key === 'nodes' || key === 'edges') && !h)
       throw formatError(this.pos, at, `"${key}" comes before the "snapshot" header that describes it`);
-    if (h && key === 'nodes')
-      return new IntArrayReader((this.parts.nodes = rows(h.nodeFields.length, h.nodeCount)), this.pos, key);
+    if (h && key === 'nodes' && this.idsOnly) {
+      const id = h.nodeFields.indexOf('id');
+      const declared = Math.min(h.nodeCount, bound(h.nodeFields.length));
+      this.parts.nodes = new RowColumns(h.nodeFields.length, declared, (f) => f === id);
+      return new IntArrayReader(this.parts.nodes, this.pos, key);
+    }
+    if (this.idsOnly) return new AnyValueReader(this.pos, false);
+    if (h && key === 'nodes') {
+      // what the graph uses: not `detachedness`, nor trace node ids without allocation tracking
+      const used = new Set(['type', 'name', 'id', 'self_size', 'edge_count']);
+      if (h.traceFunctionCount > 0) used.add('trace_node_id');
+      const declared = Math.min(h.nodeCount, bound(h.nodeFields.length));
+      this.parts.nodes = new RowColumns(h.nodeFields.length, declared, (f) => used.has(h.nodeFields[f]));
+      return new IntArrayReader(this.parts.nodes, this.pos, key);
+    }
     if (h && key === 'edges')
       return new IntArrayReader((this.parts.edges = rows(h.edgeFields.length, h.edgeCount)), this.pos, key);
     if (h && key === 'trace_function_infos' && h.functionInfoFields.length)
       return new IntArrayReader((this.parts.functionInfos = rows(h.functionInfoFields.length, 1024)), this.pos, key);
-    if (h && key === 'locations' && h.locationFields.length)
-      return new IntArrayReader((this.parts.locations = rows(h.locationFields.length, 1024)), this.pos, key);
     if (h && key === 'trace_tree' && h.traceNodeFields.length) {
       const f = h.traceNodeFields;
       this.parts.traceTree = new TraceTreeColumns(f.indexOf('id'), f.indexOf('function_info_index'), f.length);
@@ -148,7 +162,6 @@ export class SnapshotReader {
       strings: this.stringReader?.strings ?? null,
       functionInfos: this.parts.functionInfos ?? null,
       traceTree: this.parts.traceTree ?? null,
-      locations: this.parts.locations ?? null,
       complete: this.complete,
       cutIn: this.state === 'end' ? null : this.state === 'value' ? this.key : '',
       stringsCut: this.stringReader?.cut ?? 0,
@@ -161,8 +174,29 @@ export async function readHeapSnapshot(
   path: string,
   options: { input?: InputOptions; onProgress?: (read: number, total: number | undefined) => void } = {},
 ): Promise<{ graph: HeapGraph; warnings: string[] }> {
+  const { parts, warnings } = await readParts(path, false, options);
+  const graph = buildGraph(parts, path, warnings);
+  return { graph, warnings };
+}
+
+/** The ids of every object of a heap snapshot, sorted; nothing else of the file is kept. */
+export async function readSnapshotIds(
+  path: string,
+  options: { input?: InputOptions } = {},
+): Promise<{ ids: Uint32Array; warnings: string[] }> {
+  const { parts, warnings } = await readParts(path, true, options);
+  warnCut(parts, path, warnings);
+  const { nodes, header } = parts;
+  return { ids: nodes.columns[header.nodeFields.indexOf('id')].slice(0, nodes.rows).sort(), warnings };
+}
+
+async function readParts(
+  path: string,
+  idsOnly: boolean,
+  options: { input?: InputOptions; onProgress?: (read: number, total: number | undefined) => void },
+): Promise<{ parts: SnapshotParts; warnings: string[] }> {
   const input = await openInput(path, options.input);
-  const reader = new SnapshotReader(path, input.compression === 'none' ? (input.totalBytes ?? 0) : 0);
+  const reader = new SnapshotReader(path, input.compression === 'none' ? (input.totalBytes ?? 0) : 0, idsOnly);
   try {
     for await (const chunk of input.chunks()) {
       reader.push(chunk);
@@ -171,7 +205,5 @@ export async function readHeapSnapshot(
   } finally {
     input.close();
   }
-  const warnings = [...input.warnings];
-  const graph = buildGraph(reader.finish(), path, warnings);
-  return { graph, warnings };
+  return { parts: reader.finish(), warnings: [...input.warnings] };
 }

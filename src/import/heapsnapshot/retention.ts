@@ -11,9 +11,8 @@ import { type HeapGraph, HeapNames, type Retention } from '../../model/heap-grap
  * references). Objects nothing reachable holds hang under the root, as they do there.
  */
 export function computeRetention(g: HeapGraph): Retention {
-  const retainers = retainersOf(g);
-  const owned = ownedByRoot(g);
-  const { dominator, order } = dominators(g, retainers, owned);
+  // the retainer lists and the search's arrays are let go before the paths' are made
+  const { dominator, order } = dominators(g, retainersOf(g), ownedByRoot(g));
   const retained = Float64Array.from(g.selfSize);
   for (let i = order.length - 1; i > 0; i--) retained[dominator[order[i]]] += retained[order[i]];
   const { distance, pathEdge } = shortestPaths(g);

@@ -101,6 +101,7 @@ export class StringArrayReader implements ValueReader {
   private hasEscape = false;
   private parts: Buffer[] = [];
   private partBytes = 0;
+  private overflow = false;
   cut = 0;
 
   constructor(private readonly pos: Position) {}
@@ -147,20 +148,19 @@ export class StringArrayReader implements ValueReader {
     return -1;
   }
 
+  /** Keeps the string's bytes up to MAX_STRING_BYTES; past them it is marked cut. */
   private keep(buf: Buffer, from: number, to: number): void {
-    const room = MAX_STRING_BYTES - this.partBytes;
-    const n = Math.min(room, to - from);
-    if (n < to - from && room >= 0) this.partBytes = MAX_STRING_BYTES + 1;
+    const n = Math.min(MAX_STRING_BYTES - this.partBytes, to - from);
+    if (n < to - from) this.overflow = true;
     if (n <= 0) return;
     this.parts.push(buf.subarray(from, from + n));
-    if (this.partBytes <= MAX_STRING_BYTES) this.partBytes += n;
+    this.partBytes += n;
   }
 
   private finishString(): void {
     const bytes = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts);
-    const whole = this.partBytes <= MAX_STRING_BYTES;
     let s = bytes.toString('utf8');
-    if (!whole) this.cut++;
+    if (this.overflow) this.cut++;
     else if (this.hasEscape) {
       try {
         s = JSON.parse(`"${s}"`);
@@ -171,6 +171,7 @@ export class StringArrayReader implements ValueReader {
     this.strings.push(s);
     this.parts = [];
     this.partBytes = 0;
+    this.overflow = false;
     this.inString = false;
     this.hasEscape = false;
   }
