@@ -220,7 +220,10 @@ function cluster(
   };
 }
 
-/** A node's allocation stack from the snapshot's allocation tracking tree, innermost first. */
+/**
+ * A node's allocation stack from the snapshot's allocation tracking tree, innermost first.
+ * V8 places each function where it begins (its line and column), not at the call.
+ */
 export function allocationStack(g: HeapGraph, node: number): LeakCluster['allocatedAt'] {
   const t = g.trace;
   const traceId = g.traceNode?.[node] ?? 0;
@@ -228,7 +231,8 @@ export function allocationStack(g: HeapGraph, node: number): LeakCluster['alloca
   const at = t.id.indexOf(traceId);
   if (at < 0) return null;
   const frames: NonNullable<LeakCluster['allocatedAt']> = [];
-  for (let i = at; i >= 0 && frames.length < 1000; i = t.parent[i]) {
+  // (the tree's root is V8's "(root)", no frame)
+  for (let i = at; i >= 0 && t.parent[i] >= 0 && frames.length < 1000; i = t.parent[i]) {
     const f = t.functionInfo[i];
     if (f >= t.functionName.length) continue;
     frames.push({

@@ -36,3 +36,10 @@ export function parseCount(text: string): number {
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a whole number, got "${text}"`);
   return n;
 }
+
+/** A number of seconds, at least 0.1 (a period: not so short it does nothing else). */
+export function parseSeconds(text: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 0.1) throw new InvalidArgumentError(`expected seconds, at least 0.1, got "${text}"`);
+  return n;
+}

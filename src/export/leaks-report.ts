@@ -41,7 +41,7 @@ export function renderLeaksText(report: LeakReport, inputs: LeakInputs, limit = 
   });
   if (report.clusters.length > limit)
     lines.push(`and ${report.clusters.length - limit} more clusters (--top to show more, --json for all)`, '');
-  return `${lines.join('\n')}`;
+  return lines.join('\n');
 }
 
 function clusterLines(c: LeakCluster, rank: number, total: number): string[] {

@@ -23,6 +23,9 @@ export interface RecorderConfig {
   tickMs: number;
   /** alloc mode: samples are collected and merged this often, which bounds their memory. */
   windowMs: number;
+  /** Heap snapshots (see snapshots.ts): one at exit; one every this many ms (0: none). */
+  snapshotAtExit: boolean;
+  snapshotEveryMs: number;
 }
 
 export const RECORDER_ENV = 'HEAPFLAME_RECORD';
@@ -48,5 +51,7 @@ export function loadRecorderConfig(env: NodeJS.ProcessEnv): RecorderConfig | nul
     precise: c.precise === true,
     tickMs: Number(c.tickMs) > 0 ? Number(c.tickMs) : 100,
     windowMs: Number(c.windowMs) > 0 ? Number(c.windowMs) : 2000,
+    snapshotAtExit: c.snapshotAtExit === true,
+    snapshotEveryMs: Math.max(Number(c.snapshotEveryMs) || 0, 0),
   };
 }

@@ -1,4 +1,5 @@
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { SnapshotTaker, snapshotStem } from './snapshots.js';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import { PerformanceObserver } from 'node:perf_hooks';
@@ -104,6 +105,7 @@ class Recorder {
   private timer: NodeJS.Timeout | undefined;
   private gcObserver: PerformanceObserver | undefined;
   private tasks: ReturnType<typeof trackTasks> | undefined;
+  private snapshots: SnapshotTaker | undefined;
 
   constructor(private readonly config: RecorderConfig) {
     this.sampler = heapSampler(config.mode, config.interval);
@@ -126,6 +128,12 @@ class Recorder {
     this.gcObserver.observe({ entryTypes: ['gc'] });
     // after the recorder's own timer and observer exist: they are not the program's
     this.tasks = trackTasks((file) => isOwnFrame({ url: file, functionName: '', lineNumber: 0, columnNumber: 0 }));
+    if (this.config.snapshotAtExit || this.config.snapshotEveryMs > 0) {
+      const top = process.ppid === this.config.parentPid;
+      const stem = snapshotStem(this.config.out);
+      this.snapshots = new SnapshotTaker(top ? stem : `${stem}.${process.pid}`);
+      if (this.config.snapshotEveryMs > 0) this.snapshots.every(this.config.snapshotEveryMs, snapshotsFailed);
+    }
     process.on('exit', () => this.finish());
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
       const onSignal = () => {
@@ -218,6 +226,7 @@ class Recorder {
     if (this.failed) return;
     this.failed = true;
     clearInterval(this.timer);
+    this.snapshots?.stop();
     this.gcObserver?.disconnect();
     process.stderr.write(`heapflame: recorder stopped: ${e instanceof Error ? e.message : String(e)}\n`);
   }
@@ -231,6 +240,15 @@ class Recorder {
       writeAtomically(outputFile(this.config), encodeHeapflame(profile));
       this.written = true;
     });
+    // after the sampler stopped: the snapshot shows the program, not the recording's work
+    this.snapshots?.stop();
+    if (this.config.snapshotAtExit && this.written) {
+      try {
+        this.snapshots?.atExit();
+      } catch (e) {
+        snapshotsFailed(e);
+      }
+    }
   }
 
   private allocProfile(): Profile {
@@ -294,6 +312,11 @@ class Recorder {
       { timeline: this.timeline },
     );
   }
+}
+
+/** A snapshot that cannot be written (disk full, no memory) stops the snapshots, not the recording. */
+function snapshotsFailed(e: unknown): void {
+  process.stderr.write(`heapflame: heap snapshots stopped: ${e instanceof Error ? e.message : String(e)}\n`);
 }
 
 export function startRecorder(config: RecorderConfig): void {

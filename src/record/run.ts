@@ -16,6 +16,11 @@ export interface RecordOptions {
   env?: NodeJS.ProcessEnv;
   /** Attach to this running native process instead (heaptrack -p). */
   pid?: number;
+  /** Node: a heap snapshot at exit; one every this many ms (see record/snapshots.ts). */
+  snapshotAtExit?: boolean;
+  snapshotEveryMs?: number;
+  /** Node: V8's allocation tracking, so the snapshots carry allocation stacks (much slower). */
+  trackAllocations?: boolean;
 }
 
 export interface RecordResult {
@@ -27,6 +32,8 @@ export interface RecordResult {
   exitCode: number | null;
   signal: NodeJS.Signals | null;
   kind: 'node' | 'native';
+  /** Heap snapshots the run wrote (Node, when asked), oldest first, the exit snapshot last. */
+  snapshots: string[];
 }
 
 /**
@@ -37,12 +44,25 @@ export interface RecordResult {
  */
 export async function record(options: RecordOptions): Promise<RecordResult> {
   const env = options.env ?? process.env;
-  if (options.pid !== undefined) return attachNative(options, env);
+  if (options.pid !== undefined) {
+    if (options.snapshotAtExit || options.snapshotEveryMs)
+      throw new HeapflameError('--snapshot and --snapshot-every take heap snapshots of Node programs, not with --pid');
+    return attachNative(options, env);
+  }
   const [program] = options.command;
   if (!program) throw new HeapflameError('no command to record: heapflame record [options] -- COMMAND [ARGS...]');
   const executable = resolveExecutable(program, env);
   if (!executable) throw new HeapflameError(`command not found: ${program}`);
-  return isNodeProgram(executable) ? recordNode(options, env) : recordNative(options, env, executable);
+  if (options.trackAllocations && !options.snapshotAtExit && !options.snapshotEveryMs)
+    throw new HeapflameError(
+      '--track-allocations gives allocation stacks to heap snapshots: add --snapshot exit or --snapshot-every',
+    );
+  const node = isNodeProgram(executable);
+  if (!node && (options.snapshotAtExit || options.snapshotEveryMs))
+    throw new HeapflameError(
+      `--snapshot and --snapshot-every take V8 heap snapshots of Node programs; ${program} is not one (the program was not run)`,
+    );
+  return node ? recordNode(options, env) : recordNative(options, env, executable);
 }
 
 async function recordNode(options: RecordOptions, env: NodeJS.ProcessEnv): Promise<RecordResult> {
@@ -57,12 +77,18 @@ async function recordNode(options: RecordOptions, env: NodeJS.ProcessEnv): Promi
     precise: options.precise === true,
     tickMs: 100,
     windowMs: 2000,
+    snapshotAtExit: options.snapshotAtExit === true,
+    snapshotEveryMs: options.snapshotEveryMs ?? 0,
   };
+  const started = Date.now();
   const preload = new URL('./preload.js', import.meta.url).href;
   const childEnv = {
     ...env,
     [RECORDER_ENV]: JSON.stringify(config),
-    NODE_OPTIONS: `${env.NODE_OPTIONS ?? ''} --import=${preload}`.trim(),
+    // V8's allocation tracking from the first allocation on, with no inspector session (whose
+    // tracking timer would keep the program from ever exiting): 60–78 × slower allocation
+    NODE_OPTIONS:
+      `${env.NODE_OPTIONS ?? ''}${options.trackAllocations ? ' --track-heap-objects' : ''} --import=${preload}`.trim(),
   };
   const { exitCode, signal } = await runInherited(options.command, childEnv);
   // each process wrote its run and command line first in its file (loaded now: the program started sooner)
@@ -70,7 +96,14 @@ async function recordNode(options: RecordOptions, env: NodeJS.ProcessEnv): Promi
   const metas = candidates(out)
     .map((f) => ({ f, meta: readHeapflameMeta(f) }))
     .filter((c) => c.meta?.recordRun === run);
-  return { files: metas.map((c) => c.f), commands: metas.map((c) => c.meta?.command), exitCode, signal, kind: 'node' };
+  return {
+    files: metas.map((c) => c.f),
+    commands: metas.map((c) => c.meta?.command),
+    exitCode,
+    signal,
+    kind: 'node',
+    snapshots: snapshotsOf(out, started),
+  };
 }
 
 function recordNative(options: RecordOptions, env: NodeJS.ProcessEnv, executable: string): Promise<RecordResult> {
@@ -110,7 +143,7 @@ async function underHeaptrack(
   const files = [`${stem}.zst`, `${stem}.gz`, stem].filter(
     (f) => existsSync(f) && statSync(f).mtimeMs >= started - 1000,
   );
-  return { files, commands: files.map(() => args.join(' ')), exitCode, signal, kind: 'native' };
+  return { files, commands: files.map(() => args.join(' ')), exitCode, signal, kind: 'native', snapshots: [] };
 }
 
 /**
@@ -165,6 +198,31 @@ function writableOutput(file: string): string {
     throw new HeapflameError(`-o ${file}: the folder ${dir} cannot be written; the program was not run`);
   }
   return out;
+}
+
+/**
+ * The heap snapshots a run wrote beside its recording `out` (STEM[.pid].exit|every-N.heapsnapshot,
+ * see record/snapshots.ts), written since `since`: per process, periodic ones in order, then
+ * the exit one.
+ */
+function snapshotsOf(out: string, since: number): string[] {
+  const dir = dirname(out);
+  const stem = basename(out).replace(/\.heapflame$/, '');
+  const pattern = /^(?:\.(\d+))?\.(?:every-(\d+)|exit)\.heapsnapshot$/;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const found: { file: string; pid: number; order: number }[] = [];
+  for (const name of names) {
+    const m = name.startsWith(stem) ? pattern.exec(name.slice(stem.length)) : null;
+    const file = join(dir, name);
+    if (!m || statSync(file).mtimeMs < since - 1000) continue;
+    found.push({ file, pid: m[1] ? Number(m[1]) : 0, order: m[2] ? Number(m[2]) : Number.MAX_SAFE_INTEGER });
+  }
+  return found.sort((a, b) => a.pid - b.pid || a.order - b.order).map((f) => f.file);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
 import { terminalSafe } from '../../export/format.js';
 import type { CliCommand } from '../command.js';
-import { parseCount, parseSize } from '../values.js';
+import { parseCount, parseSeconds, parseSize } from '../values.js';
 
 interface RecordFlags {
   output?: string;
@@ -9,6 +9,9 @@ interface RecordFlags {
   interval: number;
   precise?: boolean;
   pid?: number;
+  snapshot?: 'exit';
+  snapshotEvery?: number;
+  trackAllocations?: boolean;
 }
 
 export const record: CliCommand = {
@@ -38,6 +41,21 @@ export const record: CliCommand = {
         'Node: turn off V8 inlining so allocations are charged to the function that makes them (slower)',
       )
       .option('--pid <pid>', 'attach to a running native process (heaptrack -p)', parseCount)
+      .addOption(
+        new Option(
+          '--snapshot <when>',
+          'Node: a V8 heap snapshot beside the recording (FILE.exit.heapsnapshot)',
+        ).choices(['exit']),
+      )
+      .option(
+        '--snapshot-every <seconds>',
+        'Node: a heap snapshot every SECONDS; the first and the last two are kept (BASE, TARGET, FINAL for `leaks`). Each pauses the program while V8 writes it',
+        parseSeconds,
+      )
+      .option(
+        '--track-allocations',
+        "Node: V8's allocation tracking, so each snapshot's objects carry the stack that allocated them (allocation-heavy code runs tens of times slower)",
+      )
       .passThroughOptions(),
   async run(command: string[], flags: RecordFlags) {
     const { record: recordProgram } = await import('../../record/run.js');
@@ -48,6 +66,9 @@ export const record: CliCommand = {
       interval: flags.interval,
       precise: flags.precise,
       pid: flags.pid,
+      snapshotAtExit: flags.snapshot === 'exit',
+      snapshotEveryMs: flags.snapshotEvery === undefined ? undefined : flags.snapshotEvery * 1000,
+      trackAllocations: flags.trackAllocations,
     });
     if (result.files.length === 0) process.stderr.write('heapflame: no recording was written\n');
     // every Node process of the run writes a file: say which holds which
@@ -57,6 +78,7 @@ export const record: CliCommand = {
         `heapflame: wrote ${terminalSafe(f)}${line ? `: ${terminalSafe(line.split('\n')[0].slice(0, 200))}` : ''}\n`,
       );
     });
+    for (const f of result.snapshots) process.stderr.write(`heapflame: wrote ${terminalSafe(f)}\n`);
     // the program's own status, as if it had run alone
     return result.signal ? { signal: result.signal } : (result.exitCode ?? 1);
   },
