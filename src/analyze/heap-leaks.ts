@@ -7,7 +7,7 @@ import { PairTable } from '../model/hash-tables.js';
  * was over. V8 keeps an object's id for its life, so ids say "the same object".
  *
  * What is reported: the program's leaked objects (not V8's internals: shapes, code, internal
- * arrays) that no other reported leaked object keeps alive — what the others hang from —
+ * arrays; nor Node's native objects) that no other reported leaked object keeps alive — what the others hang from —
  * grouped by their shortest retainer path read as classes and reference names (the 200
  * sessions of one cache are one cluster), largest retained size first. Each cluster names
  * what its objects hold, the path of its largest one, and its allocation stack when the
@@ -49,7 +49,8 @@ export interface PathStep {
  * Node types that are V8's own structures, never the program's objects. Objects whose
  * shortest path passes through compiled code are V8's too (allocation-site boilerplates).
  */
-const INTERNAL_TYPES = new Set(['hidden', 'array', 'code', 'synthetic', 'object shape']);
+// (native: the embedder's objects, whose ids V8 derives afresh for each snapshot, so they look new)
+const INTERNAL_TYPES = new Set(['hidden', 'array', 'code', 'synthetic', 'object shape', 'native']);
 
 /**
  * `baseIds`, `targetIds`: sorted ids of every object in BASE and TARGET; `final` the graph
