@@ -180,10 +180,13 @@ export interface MetricsServerOptions {
   host?: string;
   registry: Registry;
   /**
-   * Enables /debug/heapflame/heap (on-demand heap profiles) behind this bearer token; also
+   * Enables /debug/heapflame/heap (on-demand heap profiles) and /debug/heapflame/snapshot
+   * (heap snapshots) behind this bearer token; also
    * taken from HEAPFLAME_PROFILE_TOKEN. Without a token the endpoint answers 404.
    */
   profileToken?: string;
+  /** Heap snapshots needing more memory than this are refused (default: what is available). */
+  snapshotMemoryLimit?: number;
   /** More routes on the same listener (the on-demand profiles); return true when handled. */
   extra?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
 }
@@ -191,7 +194,10 @@ export interface MetricsServerOptions {
 /** `/metrics` on its own listener, OpenMetrics when the scraper asks for it, classic text otherwise. */
 export async function serveMetrics(options: MetricsServerOptions): Promise<Server & { url: string }> {
   const token = options.profileToken ?? process.env.HEAPFLAME_PROFILE_TOKEN;
-  const profiles = (await import('./profile-endpoint.js')).profileEndpoint({ token });
+  const profiles = (await import('./profile-endpoint.js')).profileEndpoint({
+    token,
+    snapshotMemoryLimit: options.snapshotMemoryLimit,
+  });
   const server = createServer(async (req, res) => {
     try {
       if (await profiles(req, res)) return;

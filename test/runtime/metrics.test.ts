@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { createMetrics, serveMetrics } from 'heapflame/metrics';
 import { forceGc } from '../../src/v8/gc.js';
-import { requireOrSkip } from '../helpers/paths.js';
+import { requireOrSkip, runCli } from '../helpers/paths.js';
 
 /** heapflame/metrics: names promtool accepts, a true heap peak, TTFB by route template, bounded labels. */
 
@@ -356,4 +359,38 @@ test("Pyroscope push: gzipped pprof to /ingest with the app's name and labels, r
   await new Promise((resolve) => setTimeout(resolve, 200));
   await nowhere.stop();
   assert.ok(failures.length >= 1);
+});
+
+test('on-demand heap snapshots: behind the token, refused when the memory is not there; leaks reads them', async () => {
+  const m = createMetrics();
+  const server = await serveMetrics({ registry: m.registry, port: 0, profileToken: 's3cret' });
+  const refusing = await serveMetrics({
+    registry: m.registry,
+    port: 0,
+    profileToken: 's3cret',
+    snapshotMemoryLimit: 1,
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'heapflame-endpoint-'));
+  try {
+    const url = `${server.url}/debug/heapflame/snapshot`;
+    assert.equal((await fetch(url)).status, 401);
+    const auth = { headers: { authorization: 'Bearer s3cret' } };
+    // (one at a time is the profiles' rule, tested above: V8 writes a snapshot synchronously,
+    // so a second request is not even read while the first is written)
+    const res = await fetch(url, auth);
+    assert.equal(res.status, 200);
+    const file = join(dir, 'a.heapsnapshot');
+    writeFileSync(file, Buffer.from(await res.arrayBuffer()));
+    const report = runCli(['report', file, '--top', '1']);
+    assert.equal(report.code, 0, report.stderr);
+    assert.match(report.stdout, /retained bytes/);
+    const refused = await fetch(`${refusing.url}/debug/heapflame/snapshot`, auth);
+    assert.equal(refused.status, 507);
+    assert.match(await refused.text(), /needs about \d+ MiB/);
+  } finally {
+    server.close();
+    refusing.close();
+    m.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
