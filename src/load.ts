@@ -60,6 +60,12 @@ async function requireSnapshot(path: string, options: Pick<ImportOptions, 'input
     throw new HeapflameError(`a V8 heap snapshot is needed here; this is ${format.signature}`, { file: path });
 }
 
+/** Whether a file is a V8 heap snapshot (by its content; an unreadable file is an error). */
+export async function isHeapSnapshot(path: string, options: Pick<ImportOptions, 'input'> = {}): Promise<boolean> {
+  const { detectFormat } = await import('./import/registry.js');
+  return (await detectFormat(path, options.input)).name === 'heapsnapshot';
+}
+
 /** The ids of every object of a heap snapshot, sorted (what `leaks` needs of BASE and TARGET): nothing else is kept. */
 export async function loadSnapshotIds(
   path: string,

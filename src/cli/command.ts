@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { terminalSafe } from '../export/format.js';
 import type { LoadOptions } from '../load.js';
+import { HeapflameError } from '../model/errors.js';
 import { DEFAULT_MAX_WHOLE_BYTES } from '../model/limits.js';
 import type { Profile } from '../model/profile.js';
 import { progressReporter } from './progress.js';
@@ -35,6 +36,8 @@ export interface ReadFlags {
   maxSize?: number;
   from?: LoadOptions['from'];
   to?: LoadOptions['to'];
+  /** --at T: --to T alone (the heap at T). */
+  at?: LoadOptions['to'];
   focus?: RegExp;
   exclude?: RegExp;
   rawNames?: boolean;
@@ -53,6 +56,11 @@ export function readOptions(cmd: Command): Command {
     .option('--max-size <bytes>', 'only allocations of at most this size', parseSize)
     .option('--from <time>', 'only events from this time on (2.5s, 1500ms, 40%)', parseTime)
     .option('--to <time>', 'only events up to this time; leaked = allocated in the window, live at its end', parseTime)
+    .option(
+      '--at <time>',
+      'the heap at this time, a snapshot in time of a recording: leaked = allocated before it and alive then (--to alone)',
+      parseTime,
+    )
     .option('--focus <regex>', 'only stacks with a frame matching this', parseRegex)
     .option('--exclude <regex>', 'drop stacks with a frame matching this', parseRegex)
     .option(
@@ -74,6 +82,8 @@ export function readOptions(cmd: Command): Command {
 
 /** Loads a profile as the read options say, with progress on a terminal and its warnings on stderr. */
 export async function readProfile(file: string, flags: ReadFlags, extra: Partial<LoadOptions> = {}): Promise<Profile> {
+  if (flags.at !== undefined && (flags.from !== undefined || flags.to !== undefined))
+    throw new HeapflameError('--at T is the heap at T (--to T alone): give --at, or --from/--to');
   const progress = progressReporter(terminalSafe(file), !flags.quiet);
   try {
     const { loadProfile } = await import('../load.js');
@@ -81,7 +91,7 @@ export async function readProfile(file: string, flags: ReadFlags, extra: Partial
       minSize: flags.minSize,
       maxSize: flags.maxSize,
       from: flags.from,
-      to: flags.to,
+      to: flags.at ?? flags.to,
       focus: flags.focus,
       exclude: flags.exclude,
       raw: flags.rawNames,

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { heapSnapshotJson, type SnapshotNode } from '../helpers/heap-snapshots.js';
-import { fixture, runCli, tempFiles } from '../helpers/paths.js';
+import { fixture, ROOT, runCli, tempFiles } from '../helpers/paths.js';
 
 /** heapflame leaks BASE TARGET [FINAL]: the report, its JSON, the CI verdict, and bad input. */
 
@@ -72,12 +73,43 @@ test('two snapshots: what is new in TARGET', () => {
 });
 
 test('a file that is no heap snapshot, or a damaged one: one clear error, exit 2', () => {
-  const notSnapshot = runCli(['leaks', fixture('heaptrack.leaks.zst'), TARGET, FINAL]);
+  const notSnapshot = runCli(['leaks', BASE, fixture('heaptrack.leaks.zst'), FINAL]);
   assert.equal(notSnapshot.code, 2);
   assert.match(notSnapshot.stderr, /a V8 heap snapshot is needed here/);
+  const mixed = runCli(['leaks', fixture('heaptrack.leaks.zst'), TARGET, FINAL]);
+  assert.equal(mixed.code, 2);
+  assert.match(mixed.stderr, /is a recording, not a heap snapshot: its leaks are in one file, over a window/);
   const broken = files.file(Buffer.from('{"snapshot":{"meta":{}}, "nodes":[]}'));
   const bad = runCli(['leaks', BASE, broken]);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /meta\.node_fields/);
   assert.doesNotMatch(bad.stderr, /at .*\.js/);
+});
+
+test("a recording: its leaks over a window (--from/--to, or --at T: the heap at T) are report's leaked section", () => {
+  // the native S3 demo: its cache and task leaks grow through the run
+  const rec = join(ROOT, 'examples/demo/heaptrack.s3-get.zst');
+  const json = (args: string[]) => {
+    const r = runCli(args);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout);
+  };
+  const leaks = json(['leaks', rec, '--json', '-q']);
+  const report = json(['report', rec, '--cost', 'leaked', '--json', '-q']);
+  assert.equal(leaks.summary.leakedBytes, report.summary.leakedBytes);
+  assert.ok(leaks.summary.leakedBytes > 0);
+  // --at T is the heap at T: --to T alone
+  const at = json(['leaks', rec, '--at', '50%', '--json', '-q']);
+  const to = json(['report', rec, '--to', '50%', '--json', '-q']);
+  assert.equal(at.summary.leakedBytes, to.summary.leakedBytes);
+  assert.notEqual(
+    at.summary.leakedBytes,
+    leaks.summary.leakedBytes,
+    'the heap at half time is not the heap at the end',
+  );
+  assert.match(runCli(['leaks', rec, '-q']).stdout, /leaked/i);
+  assert.equal(runCli(['leaks', rec, '--fail-on-leaks', '-q']).code, 1);
+  const both = runCli(['report', rec, '--at', '1s', '--from', '0s']);
+  assert.equal(both.code, 2);
+  assert.match(both.stderr, /give --at, or --from\/--to/);
 });

@@ -84,7 +84,12 @@ export const flamegraph: CliCommand = {
     const profile = await readProfile(file, flags, {
       keepOrder: flags.flamechart,
       // time ranges need each block's lifetime, not with a window already chosen
-      lifetimes: exporter.wants?.lifetimes && flags.timeRanges && flags.from === undefined && flags.to === undefined,
+      lifetimes:
+        exporter.wants?.lifetimes &&
+        flags.timeRanges &&
+        flags.from === undefined &&
+        flags.to === undefined &&
+        flags.at === undefined,
     });
     const {
       fontsize: fontSize,
