@@ -83,14 +83,11 @@ export async function expectNoLeaks(fn: () => unknown, options: NoLeaksOptions =
   const detached = new AsyncResource('heapflame.expectNoLeaks', { triggerAsyncId: 1 });
   const kept = await detached.runInAsyncScope(() => bytesKeptPerRun(fn, runs, tolerance));
   if (kept <= tolerance) return;
-  const { allocated, held } = await detached.runInAsyncScope(() => whoKeepsIt(fn, options.sampleInterval ?? 1024));
+  const where = await detached.runInAsyncScope(() => retainingFunctions(fn, options.sampleInterval ?? 1024));
   const name = fn.name ? ` ${fn.name}` : '';
-  const list = (title: string, lines: string[]) =>
-    lines.length ? `\n${title}:\n${lines.map((w) => `  ${w}`).join('\n')}` : '';
   throw new Error(
     `expectNoLeaks: each run of${name || ' the function'} keeps ${kept} bytes (counted over ${WINDOWS} × ${5 * runs} runs; tolerance ${tolerance})` +
-      list('allocated by (sampled, live after the run)', allocated) +
-      list(`held by (new objects still alive after ${EXTRA_RUNS} more runs, by retainer path)`, held),
+      (where.length ? `\nallocated by (sampled, live after the run):\n${where.map((w) => `  ${w}`).join('\n')}` : ''),
   );
 }
 
@@ -210,71 +207,34 @@ function programHeapBytes(): number {
   }
 }
 
-/** Runs after a failure that show what fn keeps: enough that a small leak is many samples. */
-const EXTRA_RUNS = 32;
-
-/**
- * EXTRA_RUNS more runs under V8's heap sampler (live objects only), between two heap
- * snapshots: who allocated what stayed, and who holds it (the objects new in the second
- * snapshot, clustered by retainer path as `heapflame leaks` does). Best effort: a part that
- * fails is left out of the message.
- */
-async function whoKeepsIt(fn: () => unknown, interval: number): Promise<{ allocated: string[]; held: string[] }> {
+/** More runs under V8's heap sampler (live objects only): who allocated what stayed. */
+async function retainingFunctions(fn: () => unknown, interval: number): Promise<string[]> {
   const sampler = heapSampler('live', interval);
-  const before = join(tmpdir(), `heapflame-${process.pid}-before.heapsnapshot`);
-  const after = join(tmpdir(), `heapflame-${process.pid}-after.heapsnapshot`);
-  let allocated: string[] = [];
-  let held: string[] = [];
   try {
-    await settle();
-    v8.writeHeapSnapshot(before);
     sampler.start();
-    for (let i = 0; i < EXTRA_RUNS; i++) await runOnce(fn);
+    // a run may keep less than a sample's worth: enough runs make what stays visible
+    for (let i = 0; i < 32; i++) await runOnce(fn);
     await settle();
-    v8.writeHeapSnapshot(after);
-    allocated = allocationSites(sampler.stop());
-    held = await holders(before, after);
+    const profile = sampler.stop();
+    const bySite = new Map<string, number>();
+    const pending = [profile.head as SamplingNode];
+    for (let n = pending.pop(); n; n = pending.pop()) {
+      const f = n.callFrame;
+      if (n.selfSize > 0 && f.url && !f.url.startsWith('node:') && !f.url.startsWith(OWN_ROOT)) {
+        const site = `${f.functionName || '(anonymous)'} (${f.url.replace(/^file:\/\//, '')}:${f.lineNumber + 1})`;
+        bySite.set(site, (bySite.get(site) ?? 0) + n.selfSize);
+      }
+      for (const child of n.children) pending.push(child);
+    }
+    return [...bySite]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 5)
+      .map(([site, bytes]) => `${site}: about ${bytes} bytes`);
   } catch {
-    // what was found so far is said
+    return [];
   } finally {
     sampler.close();
-    rmSync(before, { force: true });
-    rmSync(after, { force: true });
   }
-  return { allocated, held };
-}
-
-/** The five sites of the program's own code with the most sampled live bytes. */
-function allocationSites(profile: { head: unknown }): string[] {
-  const bySite = new Map<string, number>();
-  const pending = [profile.head as SamplingNode];
-  for (let n = pending.pop(); n; n = pending.pop()) {
-    const f = n.callFrame;
-    if (n.selfSize > 0 && f.url && !f.url.startsWith('node:') && !f.url.startsWith(OWN_ROOT)) {
-      const site = `${f.functionName || '(anonymous)'} (${f.url.replace(/^file:\/\//, '')}:${f.lineNumber + 1})`;
-      bySite.set(site, (bySite.get(site) ?? 0) + n.selfSize);
-    }
-    for (const child of n.children) pending.push(child);
-  }
-  return [...bySite]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, 5)
-    .map(([site, bytes]) => `${site}: about ${bytes} bytes`);
-}
-
-/** The three largest clusters of objects new in `after` and alive there, each with the end of its retainer path. */
-async function holders(before: string, after: string): Promise<string[]> {
-  const [{ loadHeapSnapshot, loadSnapshotIds }, { findLeaks }, { formatBytes }] = await Promise.all([
-    import('../load.js'),
-    import('../analyze/heap-leaks.js'),
-    import('../export/format.js'),
-  ]);
-  const base = await loadSnapshotIds(before);
-  const report = findLeaks(base.ids, null, await loadHeapSnapshot(after), { maxClusters: 3 });
-  return report.clusters.map((c) => {
-    const path = c.signature.length > 6 ? ['…', ...c.signature.slice(-6)] : c.signature;
-    return `${c.count} × ${c.className} (${formatBytes(c.retained)} retained): ${path.join(' → ')}`;
-  });
 }
 
 interface SamplingNode {
