@@ -445,6 +445,7 @@ async function main(): Promise<void> {
   view.draw();
   tables.fill();
   tables.summary();
+  if (data.heap) new HeapTables(view, data.heap).show();
   view.rootInView();
   // while the user reads: what a first cost switch, table or range needs (and warm code for it)
   const idle = window.requestIdleCallback ?? ((f: () => void) => setTimeout(f, 50));

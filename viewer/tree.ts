@@ -31,6 +31,8 @@ interface Data {
   timeline: [number, number, number][];
   /** What was left out to bound the file, in words (absent: nothing). */
   pruned?: string;
+  /** A heap snapshot's classes and leak clusters (see heap.ts). */
+  heap?: HeapData;
 }
 
 interface CostMeta {

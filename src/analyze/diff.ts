@@ -1,6 +1,14 @@
 import { ProfileBuilder } from '../model/builder.js';
 import { HeapflameError } from '../model/errors.js';
-import { type CostId, costIndex, type CostInfo, costList, type Profile, requireCost } from '../model/profile.js';
+import {
+  type CostId,
+  costIndex,
+  type CostInfo,
+  costList,
+  type HeapClass,
+  type Profile,
+  requireCost,
+} from '../model/profile.js';
 import { defaultLabel } from './calltree.js';
 
 /**
@@ -46,7 +54,53 @@ export function diffProfiles(base: Profile, next: Profile, costId?: CostId): Pro
     ...base.warnings,
     ...next.warnings,
   ]);
+  // two heap snapshots: their classes too (the growth by constructor, beside the growth by path)
+  if (base.heap && next.heap) profile.heap = { classes: next.heap.classes, before: base.heap.classes };
   return profile;
+}
+
+/** One class in two snapshots. */
+export interface ClassChange {
+  name: string;
+  internal: boolean;
+  objects: [before: number, after: number];
+  self: [before: number, after: number];
+  retained: [before: number, after: number];
+}
+
+/**
+ * The classes of two heap snapshots side by side (DevTools' "Comparison"), the largest growth
+ * of retained bytes first, then of own bytes and objects; classes that did not change left out.
+ */
+export function classChanges(diff: Profile): ClassChange[] {
+  const heap = diff.heap;
+  if (!heap?.before) return [];
+  const byName = new Map<string, ClassChange>();
+  const add = (classes: HeapClass[], side: 0 | 1) => {
+    for (const c of classes) {
+      let change = byName.get(c.name);
+      if (!change)
+        byName.set(
+          c.name,
+          (change = { name: c.name, internal: c.internal, objects: [0, 0], self: [0, 0], retained: [0, 0] }),
+        );
+      change.objects[side] = c.objects;
+      change.self[side] = c.self;
+      change.retained[side] = c.retained;
+    }
+  };
+  add(heap.before, 0);
+  add(heap.classes, 1);
+  const delta = (pair: [number, number]) => pair[1] - pair[0];
+  return [...byName.values()]
+    .filter((c) => delta(c.objects) !== 0 || delta(c.self) !== 0 || delta(c.retained) !== 0)
+    .sort(
+      (x, y) =>
+        delta(y.retained) - delta(x.retained) ||
+        delta(y.self) - delta(x.self) ||
+        delta(y.objects) - delta(x.objects) ||
+        (x.name < y.name ? -1 : 1),
+    );
 }
 
 export interface FunctionChange {

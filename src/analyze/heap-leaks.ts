@@ -1,5 +1,6 @@
 import { edgeSource, type HeapGraph, HeapNames, type Retention, retainerPath } from '../model/heap-graph.js';
 import { PairTable } from '../model/hash-tables.js';
+import type { LeakCluster, LeakReport } from '../model/profile.js';
 
 /**
  * Leaks the three-snapshot way (memlab's): objects allocated between BASE and TARGET (their
@@ -11,48 +12,9 @@ import { PairTable } from '../model/hash-tables.js';
  * grouped by their shortest retainer path read as classes and reference names (the 200
  * sessions of one cache are one cluster), largest retained size first. Each cluster names
  * what its objects hold, the path of its largest one, and its allocation stack when the
- * snapshot was taken with allocation tracking.
- */
-export interface LeakReport {
-  /** Leaked objects (any kind) and what they retain, not counting one inside another twice. */
-  objects: number;
-  retained: number;
-  /** What the clusters retain together: the program's share of `retained` (the rest is V8's). */
-  clustersRetained: number;
-  clusters: LeakCluster[];
-}
-
-export interface LeakCluster {
-  /** The class of its objects, and the path they share (classes and references, from the root). */
-  className: string;
-  signature: string[];
-  count: number;
-  /** Retained by its objects together (one never counts inside another: see above). */
-  retained: number;
-  /** Leaked objects inside them, by class, largest count first (at most 5). */
-  holds: { className: string; count: number }[];
-  /** Its largest object: node index in FINAL, V8's id, retained size, and shortest path. */
-  example: { node: number; id: number; retained: number; path: PathStep[] };
-  /** The example's allocation stack, innermost first, when allocation tracking was on. */
-  allocatedAt: { name: string; file: string; line: number; column: number }[] | null;
-}
-
-export interface PathStep {
-  /** The reference into this object, as V8 names it (absent for the root). */
-  edge: string | null;
-  className: string;
-  id: number;
-  retained: number;
-}
-
-/**
- * Node types that are V8's own structures, never the program's objects. Objects whose
- * shortest path passes through compiled code are V8's too (allocation-site boilerplates).
- */
-// (native: the embedder's objects, whose ids V8 derives afresh for each snapshot, so they look new)
-const INTERNAL_TYPES = new Set(['hidden', 'array', 'code', 'synthetic', 'object shape', 'native']);
-
-/**
+ * snapshot was taken with allocation tracking. Objects whose shortest path passes through
+ * compiled code are V8's too (allocation-site boilerplates).
+ *
  * `baseIds`, `targetIds`: sorted ids of every object in BASE and TARGET; `final` the graph
  * (and retention) the leaks are looked for in. Without a FINAL, TARGET itself is searched:
  * `targetIds` null, every object of `final` is TARGET's.
@@ -68,10 +30,8 @@ export function findLeaks(
   for (let n = 1; n < g.nodeCount; n++)
     leaked[n] =
       r.distance[n] !== 0xffffffff && (!targetIds || has(targetIds, g.nodeId[n])) && !has(baseIds, g.nodeId[n]) ? 1 : 0;
-  const internal = g.nodeTypeNames.map((t) => INTERNAL_TYPES.has(t));
-  // V8 names its own objects "system / Context", "system / Map"…
-  const system = g.strings.map((s) => s.startsWith('system / '));
-  const reported = (n: number) => leaked[n] === 1 && !internal[g.nodeType[n]] && !system[g.nodeName[n]];
+  const names = new HeapNames(g);
+  const reported = (n: number) => leaked[n] === 1 && !names.isInternal(n);
   // the reported leaked object each leaked object hangs from (itself if none): dominators first
   const top = new Int32Array(g.nodeCount).fill(-1);
   let objects = 0;
@@ -84,7 +44,7 @@ export function findLeaks(
     top[n] = above >= 0 ? above : reported(n) ? n : -1;
     if (!leaked[r.dominator[n]]) retained += r.retained[n];
   }
-  const clusters = clustersOf(g, r, top, reported);
+  const clusters = clustersOf(names, r, top, reported);
   const clustersRetained = clusters.reduce((sum, c) => sum + c.retained, 0);
   return { objects, retained, clustersRetained, clusters: clusters.slice(0, options.maxClusters ?? clusters.length) };
 }
@@ -153,8 +113,8 @@ class Signatures {
 }
 
 /** Cluster roots (reported objects that hang from no other) grouped by retainer path signature. */
-function clustersOf(g: HeapGraph, r: Retention, top: Int32Array, reported: (n: number) => boolean): LeakCluster[] {
-  const names = new HeapNames(g);
+function clustersOf(names: HeapNames, r: Retention, top: Int32Array, reported: (n: number) => boolean): LeakCluster[] {
+  const g = names.g;
   const signatures = new Signatures(g, r, names);
   const rootsBySignature = new Map<number, number[]>();
   // per cluster root: the leaked objects it holds, by class (a node of the class names it)
@@ -206,6 +166,7 @@ function cluster(
     className: s.node === 0 ? '(root)' : names.classOf(s.node),
     id: g.nodeId[s.node],
     retained: r.retained[s.node],
+    internal: s.node === 0 || names.isInternal(s.node),
   }));
   return {
     className: names.classOf(example),

@@ -1,6 +1,6 @@
-import { growthPercent, topChanges, type FunctionChange } from '../analyze/diff.js';
+import { type ClassChange, classChanges, growthPercent, topChanges, type FunctionChange } from '../analyze/diff.js';
 import type { Profile } from '../model/profile.js';
-import { formatBytes, lineSafe } from './format.js';
+import { formatBytes, formatInt, lineSafe } from './format.js';
 
 export const DIFF_SCHEMA = 'heapflame.diff/1';
 
@@ -9,6 +9,7 @@ export function buildDiffReport(diff: Profile, cost: string, limit = 10) {
   const before = diff.totals.before ?? 0;
   const after = diff.totals.after ?? 0;
   const changes = topChanges(diff, limit);
+  const classes = classChanges(diff).filter((c) => !c.internal);
   return {
     schema: DIFF_SCHEMA,
     cost,
@@ -19,6 +20,10 @@ export function buildDiffReport(diff: Profile, cost: string, limit = 10) {
     deltaPercent: before !== 0 ? growthPercent(diff) : null,
     growing: changes.growing,
     shrinking: changes.shrinking,
+    // two heap snapshots: the program's classes that grew most, and those that shrank most
+    ...(diff.heap?.before && {
+      classes: { growing: classes.slice(0, limit), shrinking: classes.filter(shrank).reverse().slice(0, limit) },
+    }),
     warnings: diff.warnings,
   };
 }
@@ -40,7 +45,30 @@ export function renderDiffText(diff: Profile, cost: string, limit = 10): string 
   };
   list('GROWING (inclusive change)', r.growing);
   list('SHRINKING (inclusive change)', r.shrinking);
+  if (r.classes) lines.push(...classLines(r.classes.growing.filter((c) => !shrank(c))));
   return lines.join('\n');
+}
+
+/** A class shrank when its retained bytes did (or, retained unchanged, its own bytes or objects). */
+function shrank(c: ClassChange): boolean {
+  const d = (p: [number, number]) => p[1] - p[0];
+  return d(c.retained) < 0 || (d(c.retained) === 0 && (d(c.self) < 0 || (d(c.self) === 0 && d(c.objects) < 0)));
+}
+
+/** The program's classes that grew, as DevTools' Comparison: objects, own and retained bytes, each before → after. */
+function classLines(growing: ClassChange[]): string[] {
+  const signed = (n: number, v: (n: number) => string) => (n >= 0 ? '+' : '-') + v(Math.abs(n));
+  const lines = [
+    "CLASSES THAT GREW (the program's; objects, own and retained bytes)",
+    `${'objects'.padStart(10)} ${'self'.padStart(12)} ${'retained'.padStart(12)}  class`,
+  ];
+  if (growing.length === 0) lines.push('  (none)');
+  for (const c of growing)
+    lines.push(
+      `${signed(c.objects[1] - c.objects[0], formatInt).padStart(10)} ${signed(c.self[1] - c.self[0], formatBytes).padStart(12)} ${signed(c.retained[1] - c.retained[0], formatBytes).padStart(12)}  ${lineSafe(c.name)}  (${formatInt(c.objects[0])} -> ${formatInt(c.objects[1])})`,
+    );
+  lines.push('');
+  return lines;
 }
 
 export function renderDiffJson(diff: Profile, cost: string, limit = 10): string {

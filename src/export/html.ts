@@ -9,6 +9,7 @@ import { viewerFile } from './viewer-files.js';
 import { xmlEscape } from './xml.js';
 import { LifetimeBuilder } from '../model/lifetime-builder.js';
 import { isDiffProfile } from './svg.js';
+import { heapPageData } from './html-heap.js';
 
 export interface HtmlOptions {
   title?: string;
@@ -32,7 +33,7 @@ export const htmlExporter: Exporter = {
 const TOP_FUNCTIONS = 50;
 
 /** The viewer's plain scripts, in the order they are put into the page's one script element. */
-const VIEWER_SCRIPTS = ['tree.js', 'paint.js', 'tables.js', 'timeline.js', 'flame.js'];
+const VIEWER_SCRIPTS = ['tree.js', 'paint.js', 'tables.js', 'heap.js', 'timeline.js', 'flame.js'];
 
 let viewerScript: string | undefined;
 function viewer(): string {
@@ -77,6 +78,8 @@ export function renderHtml(profile: Profile, options: HtmlOptions = {}): string 
       label: tree.labels.indexOf(placeKey(profile.frames[f.frame])),
     })),
     summary: summaryRows(profile),
+    // heap snapshots: the objects by class, and the leak clusters with their paths and stacks
+    heap: heapPageData(profile),
     timeline: chartPoints(profile.timeline ?? []),
     lifetimes,
     // what was left out or rounded to bound the file, said on the page

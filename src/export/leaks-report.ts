@@ -1,4 +1,4 @@
-import type { LeakCluster, LeakReport } from '../analyze/heap-leaks.js';
+import type { LeakCluster, LeakReport } from '../model/profile.js';
 import { formatBytes, formatInt, lineSafe } from './format.js';
 
 export const LEAKS_SCHEMA = 'heapflame.leaks/1';

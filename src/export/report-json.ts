@@ -1,6 +1,7 @@
 import { findings } from '../analyze/findings.js';
 import { mainCost, type Profile, ROOT_NODE, stackOf } from '../model/profile.js';
 import { topEntries } from '../analyze/top.js';
+import { programClasses } from './heap-classes.js';
 
 /**
  * The machine-readable report. Schema `heapflame.report/1`, documented in
@@ -80,6 +81,8 @@ export function buildJsonReport(profile: Profile, options: JsonReportOptions = {
       stack: leafFirst(f.node),
     })),
     top,
+    // heap snapshots: the program's classes by retained size, and V8's and Node's own summed
+    ...(profile.heap && { heap: programClasses(profile, options.limit ?? 10) }),
     warnings: profile.warnings,
   };
 }

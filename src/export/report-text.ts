@@ -2,6 +2,7 @@ import { type CostId, type Frame, mainCost, type Profile, ROOT_NODE } from '../m
 import { type Finding, findings } from '../analyze/findings.js';
 import { type TopEntry, topEntries } from '../analyze/top.js';
 import { formatBytes, formatHeaptrackBytes, formatInt, frameWhere, percentF32, lineSafe } from './format.js';
+import { heapClassLines } from './heap-classes.js';
 
 export interface TextReportOptions {
   /** Places per section (heaptrack_print -n; default 10). */
@@ -75,7 +76,10 @@ export function renderTextReport(profile: Profile, options: TextReportOptions = 
   const known = sections(fb);
   const main = mainCost(profile)?.id;
   // what to look at first, unless the report imitates heaptrack_print or shows chosen sections
-  if (!options.heaptrackCompat && !options.sections) for (const line of renderFindings(profile)) out.push(line);
+  if (!options.heaptrackCompat && !options.sections) {
+    for (const line of renderFindings(profile)) out.push(line);
+    for (const line of heapClassLines(profile, options.limit ?? 10)) out.push(line);
+  }
   const order = options.sections ?? [
     ...(main === undefined ? [] : [main]),
     ...SECTION_ORDER.filter((id) => id !== main),

@@ -77,7 +77,15 @@ const KIND_NAMES: Record<string, string> = {
   bigint: '(bigint)',
   symbol: '(symbol)',
   code: '(compiled code)',
+  // (V8 names a regular expression by its source, which can be kilobytes)
+  regexp: '(regexp)',
 };
+
+/**
+ * Node types that are V8's own structures, never the program's objects ("native": Node's and
+ * the embedder's objects, whose ids V8 derives afresh for each snapshot).
+ */
+const INTERNAL_TYPES = new Set(['hidden', 'array', 'code', 'synthetic', 'object shape', 'native']);
 
 /** Longest class or reference name shown (a property name can be any string). */
 const MAX_LABEL = 200;
@@ -98,6 +106,9 @@ export class HeapNames {
   readonly kindOfType: (string | undefined)[];
   private readonly kindKey: number[];
   private readonly closure: number;
+  private readonly internalType: boolean[];
+  /** Per string: a name V8 gives its own objects ("system / Context", "system / Map"…). */
+  private readonly systemName: Uint8Array;
 
   constructor(readonly g: HeapGraph) {
     this.namedType = new Uint8Array(256);
@@ -108,6 +119,13 @@ export class HeapNames {
     // types called by one kind ("(string)": three string types) share a key
     this.kindKey = this.kindOfType.map((k) => (k === undefined ? -1 : this.kindOfType.indexOf(k)));
     this.closure = g.nodeTypeNames.indexOf('closure');
+    this.internalType = g.nodeTypeNames.map((t) => INTERNAL_TYPES.has(t));
+    this.systemName = Uint8Array.from(g.strings, (s) => (s.startsWith('system / ') ? 1 : 0));
+  }
+
+  /** An object of V8's or Node's own (code, shapes, internal arrays, native objects, "system / …"), not the program's. */
+  isInternal(node: number): boolean {
+    return this.internalType[this.g.nodeType[node]] || this.systemName[this.g.nodeName[node]] === 1;
   }
 
   /** Whether a reference is named by a string of its own (not an element, not a numbered slot). */

@@ -123,7 +123,71 @@ export interface Profile {
   timeline?: TimelinePoint[];
   /** When blocks were allocated and freed, by time slice (see Lifetimes); absent unless asked for. */
   lifetimes?: Lifetimes;
+  /** Heap snapshots: the objects by class, and the leaks found in them (see HeapSummary). */
+  heap?: HeapSummary;
   warnings: string[];
+}
+
+/**
+ * What a heap snapshot holds, beside its dominator tree: the objects by class (DevTools'
+ * "Summary" view), and, when the `leaks` command looked for them, the leak clusters.
+ */
+export interface HeapSummary {
+  /** Largest retained size first. */
+  classes: HeapClass[];
+  /** A comparison of two snapshots (`diff`): the classes of BASE (`classes` are NEW's). */
+  before?: HeapClass[];
+  leaks?: LeakReport;
+}
+
+export interface HeapClass {
+  /** Constructor, `f()` for closures, or a kind such as "(string)". */
+  name: string;
+  /** V8's or Node's own structures (code, shapes, internal arrays, "system / …", native objects), not the program's. */
+  internal: boolean;
+  objects: number;
+  /** Bytes of the objects themselves. */
+  self: number;
+  /** What they keep alive, an object inside another of the class counted once (as DevTools counts). */
+  retained: number;
+}
+
+/**
+ * Leaks the three-snapshot way (memlab's): objects allocated between BASE and TARGET still
+ * alive in FINAL, grouped by retainer path (analyze/heap-leaks.ts finds them).
+ */
+export interface LeakReport {
+  /** Leaked objects (any kind) and what they retain, not counting one inside another twice. */
+  objects: number;
+  retained: number;
+  /** What the clusters retain together: the program's share of `retained` (the rest is V8's). */
+  clustersRetained: number;
+  clusters: LeakCluster[];
+}
+
+export interface LeakCluster {
+  /** The class of its objects, and the path they share (classes and references, from the root). */
+  className: string;
+  signature: string[];
+  count: number;
+  /** Retained by its objects together (one never counts inside another). */
+  retained: number;
+  /** Leaked objects inside them, by class, largest count first (at most 5). */
+  holds: { className: string; count: number }[];
+  /** Its largest object: node index in FINAL, V8's id, retained size, and shortest path. */
+  example: { node: number; id: number; retained: number; path: PathStep[] };
+  /** The example's allocation stack, innermost first, when allocation tracking was on. */
+  allocatedAt: { name: string; file: string; line: number; column: number }[] | null;
+}
+
+export interface PathStep {
+  /** The reference into this object, as V8 names it (absent for the root). */
+  edge: string | null;
+  className: string;
+  id: number;
+  retained: number;
+  /** An object of V8's or Node's own (see HeapClass.internal). */
+  internal: boolean;
 }
 
 /**

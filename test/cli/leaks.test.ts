@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { heapSnapshotJson, type SnapshotNode } from '../helpers/heap-snapshots.js';
@@ -112,4 +113,41 @@ test("a recording: its leaks over a window (--from/--to, or --at T: the heap at 
   const both = runCli(['report', rec, '--at', '1s', '--from', '0s']);
   assert.equal(both.code, 2);
   assert.match(both.stderr, /give --at, or --from\/--to/);
+});
+
+test('diff of two snapshots: the classes that grew, by objects, own and retained bytes', () => {
+  const r = runCli(['diff', BASE, TARGET]);
+  assert.equal(r.code, 0, r.stderr);
+  const section = r.stdout.split('CLASSES THAT GREW')[1];
+  assert.ok(section, r.stdout);
+  assert.match(section, /\+3\s+\+300 B\s+\+300 B\s+Session\s+\(0 -> 3\)/);
+  assert.match(section, /\+2\s+\+100 B\s+\+100 B\s+Request\s+\(0 -> 2\)/);
+  assert.ok(section.indexOf('Session') < section.indexOf('Request'), 'the largest growth first');
+  const json = JSON.parse(runCli(['diff', BASE, TARGET, '--json']).stdout);
+  assert.deepEqual(
+    json.classes.growing.map((c: { name: string; objects: number[] }) => [c.name, c.objects]),
+    [
+      ['Session', [0, 3]],
+      ['Map', [1, 1]],
+      ['Request', [0, 2]],
+      ['Array', [1, 1]],
+    ],
+  );
+  const shrinking = JSON.parse(runCli(['diff', TARGET, FINAL, '--json']).stdout).classes.shrinking;
+  assert.deepEqual(
+    shrinking.map((c: { name: string; objects: number[] }) => [c.name, c.objects]),
+    [
+      ['Request', [2, 0]],
+      ['Array', [1, 1]],
+    ],
+  );
+});
+
+test('leaks -o page.html: the page of the leak clusters, the classes and the dominator tree', () => {
+  const html = join(files.dir, 'leaks.html');
+  const r = runCli(['leaks', BASE, TARGET, FINAL, '-o', html]);
+  assert.equal(r.code, 0, r.stderr);
+  const page = readFileSync(html, 'utf8');
+  assert.match(page, /<title>heapflame leaks: [^<]+ since [^<]+<\/title>/);
+  assert.match(page, /id="leaks-section"/);
 });

@@ -18,7 +18,7 @@ import { renderTextReport } from '../../src/export/report-text.js';
 import { renderSpeedscope } from '../../src/export/speedscope.js';
 import { renderSvg } from '../../src/export/svg.js';
 import { HeapflameError } from '../../src/model/errors.js';
-import type { HeapGraph } from '../../src/model/heap-graph.js';
+import { type HeapGraph, HeapNames } from '../../src/model/heap-graph.js';
 import type { Profile } from '../../src/model/profile.js';
 import {
   deepHeapSnapshot,
@@ -386,4 +386,89 @@ test('a name longer than 1 MiB is cut there, with a warning', async () => {
   const kept = graph.strings[graph.nodeName[1]];
   assert.equal(Buffer.byteLength(kept), 2 ** 20);
   assert.ok(long.startsWith(kept));
+});
+
+/** Per class, by the definition: objects, own bytes, and the retained sizes of those no object of the class dominates. */
+function classesByDefinition(graph: HeapGraph, r: ReturnType<typeof computeRetention>) {
+  const names = new HeapNames(graph);
+  const out = new Map<string, { objects: number; self: number; retained: number }>();
+  for (let i = 1; i < r.order.length; i++) {
+    const n = r.order[i];
+    const name = names.classOf(n);
+    const c = out.get(name) ?? { objects: 0, self: 0, retained: 0 };
+    out.set(name, c);
+    c.objects++;
+    c.self += graph.selfSize[n];
+    let nested = false;
+    for (let d = r.dominator[n]; d !== 0 && !nested; d = r.dominator[d]) nested = names.classOf(d) === name;
+    if (!nested) c.retained += r.retained[n];
+  }
+  return out;
+}
+
+test('objects by class: counts, own and retained bytes as defined (one inside another of its class counted once)', async () => {
+  const { graph } = await readHeapSnapshot(snaps.target);
+  const r = computeRetention(graph);
+  const p = await loadProfile(snaps.target);
+  const classes = p.heap?.classes ?? [];
+  const expected = classesByDefinition(graph, r);
+  assert.equal(classes.length, expected.size);
+  for (const c of classes) {
+    const e = expected.get(c.name);
+    assert.ok(e, c.name);
+    assert.deepEqual([c.objects, c.self, c.retained], [e.objects, e.self, e.retained], c.name);
+    assert.ok(c.retained >= c.self, c.name);
+  }
+  for (let i = 1; i < classes.length; i++) assert.ok(classes[i - 1].retained >= classes[i].retained);
+  assert.equal(
+    classes.reduce((a, c) => a + c.objects, 0),
+    p.totals.objects,
+  );
+  // the planted leaks are the program's, V8's code and shapes are not
+  const byName = new Map(classes.map((c) => [c.name, c]));
+  assert.equal(byName.get('LeakedSession')?.objects, 200);
+  assert.equal(byName.get('LeakedSession')?.internal, false);
+  assert.equal(byName.get('(compiled code)')?.internal, true);
+  assert.equal(byName.get('system / Context')?.internal, true);
+  const report = renderTextReport(p, { limit: 50 });
+  assert.match(report, /OBJECTS BY CLASS/);
+  assert.match(report, /\n\s+200\s+\S+ \S+\s+\S+ \S+\s+LeakedSession\n/);
+  assert.doesNotMatch(report.split('MOST RETAINED')[0], /\(compiled code\)/);
+});
+
+test('a 5,000-long list of one class retains the list once; a class inside another counts apart', async () => {
+  const nodes: SnapshotNode[] = [
+    { type: 'synthetic', name: '', size: 0, edges: [['element', 1, 1]] },
+    { type: 'synthetic', name: '(GC roots)', size: 0, edges: [['property', 'head', 2]] },
+  ];
+  for (let i = 0; i < 5000; i++)
+    nodes.push({
+      type: 'object',
+      name: 'Node',
+      size: 24,
+      edges:
+        i < 4999
+          ? [
+              ['property', 'next', i + 3],
+              ['property', 'value', 5002 + i],
+            ]
+          : [],
+    });
+  for (let i = 0; i < 4999; i++) nodes.push({ type: 'object', name: 'Value', size: 8 });
+  const p = await loadProfile(files.file(Buffer.from(heapSnapshotJson(nodes))));
+  const byName = new Map(p.heap?.classes.map((c) => [c.name, c]));
+  assert.deepEqual(byName.get('Node'), {
+    name: 'Node',
+    internal: false,
+    objects: 5000,
+    self: 120_000,
+    retained: 159_992,
+  });
+  assert.deepEqual(byName.get('Value'), {
+    name: 'Value',
+    internal: false,
+    objects: 4999,
+    self: 39_992,
+    retained: 39_992,
+  });
 });

@@ -1,4 +1,8 @@
 import type { Command } from 'commander';
+import { basename } from 'node:path';
+import type { LeakInputs } from '../../export/leaks-report.js';
+import type { HeapGraph, Retention } from '../../model/heap-graph.js';
+import type { LeakReport } from '../../model/profile.js';
 import { terminalSafe } from '../../export/format.js';
 import { writeOutput } from '../../export/write-file.js';
 import { HeapflameError } from '../../model/errors.js';
@@ -24,7 +28,10 @@ export const leaks: CliCommand = {
         .argument('[target]', 'a snapshot after the action that may leak')
         .argument('[final]', 'a snapshot after the action was undone or finished (without it, TARGET is searched)')
         .option('--json', 'as JSON (snapshots: schema heapflame.leaks/1; a recording: heapflame.report/1)')
-        .option('-o, --output <file>', 'write to a file instead of stdout')
+        .option(
+          '-o, --output <file>',
+          'write to a file instead of stdout; snapshots to .html: the page with the leak clusters (path beside stack), the classes and the flame graph of who holds what',
+        )
         .option('-n, --top <n>', 'clusters (or places) shown', parseCount, 10)
         .option('--fail-on-leaks', 'exit 1 when anything stayed (CI)'),
     ),
@@ -54,9 +61,30 @@ async function snapshotLeaks(baseFile: string, targetFile: string, finalFile: st
   for (const w of warnings) process.stderr.write(`heapflame: warning: ${terminalSafe(w)}\n`);
   const report = findLeaks(base.ids, target?.ids ?? null, searched);
   const inputs = { base: baseFile, target: targetFile, final: finalFile, warnings };
-  const text = flags.json ? renderLeaksJson(report, inputs) : renderLeaksText(report, inputs, flags.top);
-  await writeOutput(flags.output ?? '-', [text]);
+  if (flags.output && /\.html?$/i.test(flags.output) && !flags.json)
+    await leaksPage(report, searched, inputs, flags.output);
+  else {
+    const text = flags.json ? renderLeaksJson(report, inputs) : renderLeaksText(report, inputs, flags.top);
+    await writeOutput(flags.output ?? '-', [text]);
+  }
   return flags.failOnLeaks && report.clusters.length > 0 ? 1 : 0;
+}
+
+/** The HTML page of the searched snapshot (its dominator tree and classes) with the leak clusters. */
+async function leaksPage(
+  report: LeakReport,
+  searched: { graph: HeapGraph; retention: Retention },
+  inputs: LeakInputs,
+  output: string,
+) {
+  const [{ profileOfSnapshot }, { renderHtml }] = await Promise.all([
+    import('../../import/heapsnapshot/profile.js'),
+    import('../../export/html.js'),
+  ]);
+  const profile = profileOfSnapshot(searched.graph, searched.retention, [...inputs.warnings]);
+  profile.heap = { ...profile.heap!, leaks: report };
+  const title = `heapflame leaks: ${basename(inputs.final ?? inputs.target)} since ${basename(inputs.base)}`;
+  await writeOutput(output, [renderHtml(profile, { title })]);
 }
 
 /**

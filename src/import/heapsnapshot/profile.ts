@@ -2,6 +2,7 @@ import { ProfileBuilder } from '../../model/builder.js';
 import { type HeapGraph, HeapNames, type Retention } from '../../model/heap-graph.js';
 import type { CostInfo, Profile } from '../../model/profile.js';
 import { grown } from '../../model/typed-arrays.js';
+import { heapClasses } from './classes.js';
 
 export const SNAPSHOT_COSTS: CostInfo[] = [
   {
@@ -52,11 +53,13 @@ export function profileOfSnapshot(g: HeapGraph, r: Retention, warnings: string[]
     if (tree.objects[ct] > 0) builder.addSample(ct, [tree.bytes[ct], tree.objects[ct]]);
   if (cut)
     warnings.push(`${cut} objects are held by chains over ${MAX_CHAIN} deep: they count at the ${MAX_CHAIN}th holder`);
-  return builder.build(
+  const profile = builder.build(
     { format: 'heapsnapshot', toolVersion, memoryEvents: true },
     { retained: r.retained[0], objects: r.order.length - 1 },
     warnings,
   );
+  profile.heap = { classes: heapClasses(g, r) };
+  return profile;
 }
 
 /** Holders shown in a chain at most (see profileOfSnapshot). */
