@@ -25,11 +25,38 @@ export function findLeaks(
   final: { graph: HeapGraph; retention: Retention },
   options: { maxClusters?: number } = {},
 ): LeakReport {
-  const { graph: g, retention: r } = final;
+  const g = final.graph;
   const leaked = new Uint8Array(g.nodeCount);
   for (let n = 1; n < g.nodeCount; n++)
-    leaked[n] =
-      r.distance[n] !== 0xffffffff && (!targetIds || has(targetIds, g.nodeId[n])) && !has(baseIds, g.nodeId[n]) ? 1 : 0;
+    leaked[n] = (!targetIds || has(targetIds, g.nodeId[n])) && !has(baseIds, g.nodeId[n]) ? 1 : 0;
+  return leaksOf(leaked, final, options);
+}
+
+/**
+ * The objects of `final` V8 first saw after an earlier snapshot of the same process whose
+ * largest object id was `maxBaseId` (V8 numbers objects in the order it first sees them): the
+ * leaks since then, without reading that snapshot. Node's native objects get their ids afresh
+ * each snapshot: they are left out of the clusters anyway.
+ */
+export function findLeaksSince(
+  maxBaseId: number,
+  final: { graph: HeapGraph; retention: Retention },
+  options: { maxClusters?: number } = {},
+): LeakReport {
+  const g = final.graph;
+  const leaked = new Uint8Array(g.nodeCount);
+  for (let n = 1; n < g.nodeCount; n++) leaked[n] = g.nodeId[n] > maxBaseId ? 1 : 0;
+  return leaksOf(leaked, final, options);
+}
+
+/** The report of the objects marked leaked (reachable ones only). */
+function leaksOf(
+  leaked: Uint8Array,
+  final: { graph: HeapGraph; retention: Retention },
+  options: { maxClusters?: number },
+): LeakReport {
+  const { graph: g, retention: r } = final;
+  for (let n = 1; n < g.nodeCount; n++) if (r.distance[n] === 0xffffffff) leaked[n] = 0;
   const names = new HeapNames(g);
   const reported = (n: number) => leaked[n] === 1 && !names.isInternal(n);
   // the reported leaked object each leaked object hangs from (itself if none): dominators first

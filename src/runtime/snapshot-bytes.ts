@@ -8,7 +8,16 @@
  * `"nodes":[n,n,...]` of node_fields.length numbers per node, other arrays, and
  * `"strings":["...",...]` whose indices the nodes' name field holds.
  */
-export function snapshotSelfBytes(bytes: Buffer, excludedTypes: readonly string[], excludedName: string): number {
+export function snapshotSelfBytes(
+  bytes: Buffer,
+  excludedTypes: readonly string[],
+  excludedName: string,
+  /**
+   * When given, [0] is set to the largest id of a heap object (V8 numbers them as it first sees
+   * them; Node's native objects and the roots are numbered otherwise, and left out).
+   */
+  maxId?: Float64Array,
+): number {
   const nodesAt = bytes.indexOf('"nodes":[');
   if (nodesAt < 0) throw new Error('not a V8 heap snapshot: no nodes');
   const header = bytes.subarray(0, nodesAt).toString('utf8').trimEnd().replace(/,$/, '}');
@@ -18,6 +27,10 @@ export function snapshotSelfBytes(bytes: Buffer, excludedTypes: readonly string[
   const typeField = meta.node_fields.indexOf('type');
   const nameField = meta.node_fields.indexOf('name');
   const sizeField = meta.node_fields.indexOf('self_size');
+  const idField = maxId ? meta.node_fields.indexOf('id') : -1;
+  const native = meta.node_types[0].indexOf('native');
+  const synthetic = meta.node_types[0].indexOf('synthetic');
+  let largestId = 0;
   const excluded = new Uint8Array(meta.node_types[0].length);
   for (const t of excludedTypes) if (meta.node_types[0].includes(t)) excluded[meta.node_types[0].indexOf(t)] = 1;
   const name = stringIndex(bytes, excludedName);
@@ -39,11 +52,17 @@ export function snapshotSelfBytes(bytes: Buffer, excludedTypes: readonly string[
       if (field === typeField) type = value;
       else if (field === nameField) nodeName = value;
       else if (field === sizeField) sum += excluded[type] || nodeName === name ? 0 : value;
+      else if (field === idField && value > largestId && type !== native && type !== synthetic)
+        largestId = value;
       field = field + 1 === stride ? 0 : field + 1;
       value = 0;
       inNumber = false;
     }
-    if (c === 0x5d) return sum; // ]
+    if (c === 0x5d) {
+      // ]
+      if (maxId) maxId[0] = largestId;
+      return sum;
+    }
   }
   throw new Error('not a V8 heap snapshot: its nodes do not end');
 }

@@ -12,7 +12,7 @@ import { snapshotSelfBytes } from './snapshot-bytes.js';
 /** This file: its frames are not the caller's. */
 const OWN_FILE = fileURLToPath(import.meta.url);
 /** heapflame's compiled sources: their frames (the harness, the sampler) are not the caller's either. */
-const OWN_ROOT = new URL('../', import.meta.url).href;
+const OWN_ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 /**
  * heapflame/testing: dhat-style heap assertions for Node test files (node:test, vitest, jest:
@@ -81,13 +81,24 @@ export async function expectNoLeaks(fn: () => unknown, options: NoLeaksOptions =
   const tolerance = options.toleranceBytes ?? 0;
   // (AsyncLocalStorage stores still reach fn: they follow the running resource, not the trigger)
   const detached = new AsyncResource('heapflame.expectNoLeaks', { triggerAsyncId: 1 });
-  const kept = await detached.runInAsyncScope(() => bytesKeptPerRun(fn, runs, tolerance));
+  let held: string[] = [];
+  let kept: number;
+  try {
+    kept = await detached.runInAsyncScope(() => bytesKeptPerRun(fn, runs, tolerance));
+    // who holds it: the last window's snapshot, read before it goes (no more snapshots)
+    if (kept > tolerance) held = await holders();
+  } finally {
+    if (snapshotFile) rmSync(snapshotFile, { force: true });
+  }
   if (kept <= tolerance) return;
   const where = await detached.runInAsyncScope(() => retainingFunctions(fn, options.sampleInterval ?? 1024));
   const name = fn.name ? ` ${fn.name}` : '';
+  const list = (title: string, lines: string[]) =>
+    lines.length ? `\n${title}:\n${lines.map((w) => `  ${w}`).join('\n')}` : '';
   throw new Error(
     `expectNoLeaks: each run of${name || ' the function'} keeps ${kept} bytes (counted over ${WINDOWS} × ${5 * runs} runs; tolerance ${tolerance})` +
-      (where.length ? `\nallocated by (sampled, live after the run):\n${where.map((w) => `  ${w}`).join('\n')}` : ''),
+      list('allocated by (sampled, live after the run)', where) +
+      list('held by (objects made in the last window and still alive, by retainer path)', held),
   );
 }
 
@@ -191,19 +202,52 @@ const NOT_PROGRAM_HEAP = ['hidden', 'code', 'object shape', 'synthetic', 'native
 const PROPERTY_STORE = '(object properties)';
 
 let snapshotFile: string | undefined;
+/** The largest object id of the last window's snapshot [0], and of the one before [1]. */
+let windowIds: Float64Array | undefined;
 
-/** The self sizes of the program's values in a heap snapshot (reachable only: a snapshot collects first). */
+/**
+ * The self sizes of the program's values in a heap snapshot (reachable only: a snapshot
+ * collects first). The snapshot is kept until the next one (see holders).
+ */
 function programHeapBytes(): number {
   // Written by V8 itself: a stream of it would put Node's stream objects into what is
   // measured. One name for every snapshot of the process: a new name each time was a new
   // string in each snapshot, now flat, now in pieces, which moved windows by 88 bytes.
   snapshotFile ??= join(tmpdir(), `heapflame-${process.pid}.heapsnapshot`);
-  const file = snapshotFile;
+  windowIds ??= new Float64Array(2);
+  windowIds[1] = windowIds[0];
+  v8.writeHeapSnapshot(snapshotFile);
+  return snapshotSelfBytes(readFileSync(snapshotFile), NOT_PROGRAM_HEAP, PROPERTY_STORE, windowIds);
+}
+
+/** References of a retainer path shown in the message (its end: the program's side). */
+const HELD_STEPS = 4;
+
+/**
+ * The three largest clusters of objects made in the last window, each with the end of its
+ * retainer path, as `heapflame leaks` clusters them. Made in the window: V8 numbers objects
+ * in the order it first sees them, so they are the last snapshot's objects with ids above the
+ * largest of the snapshot before. Best effort: a failure leaves the lines out.
+ */
+async function holders(): Promise<string[]> {
+  if (!snapshotFile || !windowIds) return [];
+  const since = windowIds[1];
   try {
-    v8.writeHeapSnapshot(file);
-    return snapshotSelfBytes(readFileSync(file), NOT_PROGRAM_HEAP, PROPERTY_STORE);
-  } finally {
-    rmSync(file, { force: true });
+    const [{ loadHeapSnapshot }, { findLeaksSince }, { formatBytes, formatInt }] = await Promise.all([
+      import('../load.js'),
+      import('../analyze/heap-leaks.js'),
+      import('../export/format.js'),
+    ]);
+    const report = findLeaksSince(since, await loadHeapSnapshot(snapshotFile), { maxClusters: 3 });
+    // the end of the path as `leaks` prints it: a class, then each reference and what it reaches
+    return report.clusters.map((c) => {
+      const steps = c.example.path.slice(-(HELD_STEPS + 1));
+      const path = steps.map((step, i) => (i === 0 ? step.className : `--${step.edge}--> ${step.className}`));
+      const more = c.example.path.length > steps.length ? '… ' : '';
+      return `${formatInt(c.count)} × ${c.className} (${formatBytes(c.retained)} retained): ${more}${path.join(' ')}`;
+    });
+  } catch {
+    return [];
   }
 }
 
@@ -220,8 +264,10 @@ async function retainingFunctions(fn: () => unknown, interval: number): Promise<
     const pending = [profile.head as SamplingNode];
     for (let n = pending.pop(); n; n = pending.pop()) {
       const f = n.callFrame;
-      if (n.selfSize > 0 && f.url && !f.url.startsWith('node:') && !f.url.startsWith(OWN_ROOT)) {
-        const site = `${f.functionName || '(anonymous)'} (${f.url.replace(/^file:\/\//, '')}:${f.lineNumber + 1})`;
+      // (a script's url is a file: URL, or under vitest a path)
+      const path = f.url.startsWith('file:') ? fileURLToPath(f.url) : f.url;
+      if (n.selfSize > 0 && path && !path.startsWith('node:') && !path.startsWith(OWN_ROOT)) {
+        const site = `${f.functionName || '(anonymous)'} (${path}:${f.lineNumber + 1})`;
         bySite.set(site, (bySite.get(site) ?? 0) + n.selfSize);
       }
       for (const child of n.children) pending.push(child);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, test } from 'node:test';
-import { findLeaks } from '../../src/analyze/heap-leaks.js';
+import { findLeaks, findLeaksSince } from '../../src/analyze/heap-leaks.js';
 import { loadHeapSnapshot, loadSnapshotIds } from '../../src/load.js';
 import { leakyServerSnapshots, memlabLeakClusters } from '../helpers/heap-snapshots.js';
 
@@ -79,4 +79,20 @@ test('each planted leak memlab clusters is a cluster of ours, and the two larges
   }
   assert.deepEqual(theirs.slice(0, 2).sort(), ['cache', 'closure'], "memlab's two largest");
   assert.deepEqual(mine.slice(0, 2).sort(), ['cache', 'closure'], 'ours');
+});
+
+test("since an earlier snapshot's largest id (expectNoLeaks' way): the same clusters as by BASE's ids", async () => {
+  const base = await loadHeapSnapshot(snaps.base);
+  const types = base.graph.nodeTypeNames;
+  let maxId = 0;
+  for (let n = 0; n < base.graph.nodeCount; n++) {
+    const type = types[base.graph.nodeType[n]];
+    if (type !== 'native' && type !== 'synthetic') maxId = Math.max(maxId, base.graph.nodeId[n]);
+  }
+  const target = await loadHeapSnapshot(snaps.target);
+  const byIds = findLeaks((await loadSnapshotIds(snaps.base)).ids, null, target);
+  const since = findLeaksSince(maxId, target);
+  const clusters = (r: typeof byIds) => r.clusters.map((c) => [c.signature.join(' / '), c.count, c.retained]);
+  assert.deepEqual(clusters(since), clusters(byIds));
+  assert.ok(since.clusters.some((c) => c.className === 'LeakedSession' && c.count === 100));
 });

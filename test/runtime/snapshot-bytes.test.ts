@@ -50,5 +50,18 @@ test('snapshotSelfBytes: the sum JSON.parse gives, on this process, with strings
     );
   }
   assert.ok(decoys.length);
+  // the largest id of a heap object: not of Node's natives nor of the roots, numbered otherwise
+  const maxId = new Float64Array(1);
+  snapshotSelfBytes(bytes, [], '', maxId);
+  const doc = JSON.parse(bytes.toString('utf8'));
+  const fields: string[] = doc.snapshot.meta.node_fields;
+  const types: string[] = doc.snapshot.meta.node_types[0];
+  let expected = 0;
+  for (let i = 0; i < doc.nodes.length; i += fields.length) {
+    const type = types[doc.nodes[i + fields.indexOf('type')]];
+    if (type !== 'native' && type !== 'synthetic') expected = Math.max(expected, doc.nodes[i + fields.indexOf('id')]);
+  }
+  assert.equal(maxId[0], expected);
+  assert.ok(expected > 0 && expected < 2 ** 31);
   assert.throws(() => snapshotSelfBytes(Buffer.from('{"snapshot":{}}'), [], ''), /not a V8 heap snapshot/);
 });

@@ -16,7 +16,7 @@ function cleanHandler() {
   return sum;
 }
 
-test('expectNoLeaks: a clean function passes, a leaking one fails and names where it allocated', async () => {
+test('expectNoLeaks: a clean function passes, a leaking one fails and names who allocated and who holds it', async () => {
   await expectNoLeaks(cleanHandler);
   await expectNoLeaks(async () => {
     await new Promise((resolve) => setImmediate(resolve));
@@ -26,6 +26,11 @@ test('expectNoLeaks: a clean function passes, a leaking one fails and names wher
     assert.match(e.message, /each run of leakyHandler keeps \d+ bytes \(counted over 5 × 50 runs; tolerance 0\)/);
     assert.match(e.message, /leakyHandler \(.*testing\.test\.js:\d+\)/);
     assert.doesNotMatch(e.message, /sampler\.js|runtime\/testing\.js/, "heapflame's own frames are not named");
+    // who holds it: the 50 runs of the last window made 50 × 64 objects, all in the cache
+    assert.match(
+      e.message,
+      /held by [^\n]*:\n {2}3,200 × Object \([^)]*retained\): … .*--cache \(context\)--> Array --\[\d+\] \(element\)--> Object\n/,
+    );
     return true;
   });
   // a tolerance above what it keeps lets it pass
