@@ -52,8 +52,7 @@ export function snapshotSelfBytes(
       if (field === typeField) type = value;
       else if (field === nameField) nodeName = value;
       else if (field === sizeField) sum += excluded[type] || nodeName === name ? 0 : value;
-      else if (field === idField && value > largestId && type !== native && type !== synthetic)
-        largestId = value;
+      else if (field === idField && value > largestId && type !== native && type !== synthetic) largestId = value;
       field = field + 1 === stride ? 0 : field + 1;
       value = 0;
       inNumber = false;
