@@ -18,7 +18,8 @@ export interface HeapGraph {
   nodeName: Uint32Array;
   /** V8's object id: stable across the snapshots of one process. */
   nodeId: Uint32Array;
-  selfSize: Float64Array;
+  /** 32-bit unless an object of 4 GiB or more is in the snapshot. */
+  selfSize: Uint32Array | Float64Array;
   /** Node n's edges are firstEdge[n] .. firstEdge[n + 1] - 1. */
   firstEdge: Uint32Array;
   /** The allocation stack's node in `trace`, 0 when none (allocation tracking off). */

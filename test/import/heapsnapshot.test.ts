@@ -242,7 +242,7 @@ test('the dominator tree as a profile: each planted leak under what holds it; to
   const sum = (c: number) => p.values[c].reduce((a, b) => a + b, 0);
   assert.equal(
     sum(0),
-    graph.selfSize.reduce((a, b) => a + b, 0),
+    Array.from(graph.selfSize).reduce((a, b) => a + b, 0),
     'every object counted once',
   );
   assert.equal(p.totals.retained, sum(0));
@@ -471,4 +471,17 @@ test('a 5,000-long list of one class retains the list once; a class inside anoth
     self: 39_992,
     retained: 39_992,
   });
+});
+
+test('an object of 4 GiB or more keeps its exact size (the column widens to float64)', async () => {
+  const nodes: SnapshotNode[] = [
+    { type: 'synthetic', name: '', size: 0, edges: [['element', 1, 1]] },
+    { type: 'synthetic', name: '(GC roots)', size: 0, edges: [['property', 'big', 2], ['property', 'small', 3]] },
+    { type: 'object', name: 'ArrayBuffer', size: 6_000_000_123 },
+    { type: 'object', name: 'Small', size: 24 },
+  ];
+  const { graph } = await readHeapSnapshot(files.file(Buffer.from(heapSnapshotJson(nodes))));
+  assert.ok(graph.selfSize instanceof Float64Array);
+  assert.deepEqual(Array.from(graph.selfSize), [0, 0, 6_000_000_123, 24]);
+  assert.equal(computeRetention(graph).retained[0], 6_000_000_147);
 });

@@ -4,48 +4,58 @@ import type { IntSink, NestedSink } from './scan.js';
 const U32_MAX = 0xffffffff;
 
 /**
- * The rows of a flat integer array with `fields` values per row, one Uint32Array per field.
- * A value past 32 bits (a self size of 4 GiB or more) is kept aside exactly, by position.
- * Fields not `kept` get an empty column: a typed array ignores writes past its end, so the
- * hot loop stores every value without asking which to keep.
+ * How a field is kept: 32-bit integers; bytes (types: few, a value past 254 becomes 255, a
+ * type without a name); sizes (32 bits, the column turned to float64 by the first value
+ * past them: an object of 4 GiB is exact); or not at all.
+ */
+export type ColumnKind = 'u32' | 'u8' | 'size' | 'none';
+const KIND_CODES: Record<ColumnKind, number> = { u32: 0, u8: 1, size: 2, none: 3 };
+
+/**
+ * The rows of a flat integer array with `fields` values per row, each field in a typed array
+ * of its kind, sized by the rows expected (plus one: an edge count column becomes the first-edge
+ * offsets in place) and doubled when more come.
  */
 export class RowColumns implements IntSink {
+  /** Per field: its values ('u32' fields; others empty). */
   columns: Uint32Array<ArrayBuffer>[];
+  /** Per field: its values ('u8' fields; others empty). */
+  bytes: Uint8Array<ArrayBuffer>[];
+  /** Per field: its values ('size' fields; others empty). */
+  sizes: (Uint32Array<ArrayBuffer> | Float64Array<ArrayBuffer>)[];
   /** Complete rows so far. */
   rows = 0;
   private field = 0;
   private capacity: number;
-  readonly wide = new Map<number, number>();
+  private readonly kinds: Uint8Array;
 
   constructor(
     readonly fields: number,
     capacity: number,
-    kept: (field: number) => boolean = () => true,
+    kind: (field: number) => ColumnKind = () => 'u32',
   ) {
     this.capacity = Math.max(16, capacity);
-    this.columns = Array.from({ length: fields }, (_, f) => new Uint32Array(kept(f) ? this.capacity : 0));
+    this.kinds = Uint8Array.from({ length: fields }, (_, f) => KIND_CODES[kind(f)]);
+    const length = (f: number, code: number) => (this.kinds[f] === code ? this.capacity + 1 : 0);
+    this.columns = Array.from({ length: fields }, (_, f) => new Uint32Array(length(f, 0)));
+    this.bytes = Array.from({ length: fields }, (_, f) => new Uint8Array(length(f, 1)));
+    this.sizes = Array.from({ length: fields }, (_, f) => new Uint32Array(length(f, 2)));
   }
 
   add(value: number): void {
     if (this.rows === this.capacity) this.grow();
-    if (value > U32_MAX) this.wide.set(this.rows * this.fields + this.field, value);
-    this.columns[this.field][this.rows] = value;
+    const f = this.field;
+    const kind = this.kinds[f];
+    if (kind === 0) this.columns[f][this.rows] = value;
+    else if (kind === 1) this.bytes[f][this.rows] = value > 254 ? 255 : value;
+    else if (kind === 2) {
+      if (value > U32_MAX && this.sizes[f] instanceof Uint32Array) this.sizes[f] = Float64Array.from(this.sizes[f]);
+      this.sizes[f][this.rows] = value;
+    }
     if (++this.field === this.fields) {
       this.field = 0;
       this.rows++;
     }
-  }
-
-  /** Values of a field row by row, exact (wide values included), as float64. */
-  wideColumn(field: number, rows: number): Float64Array {
-    const out = new Float64Array(rows);
-    const col = this.columns[field];
-    for (let r = 0; r < rows; r++) out[r] = col[r];
-    for (const [at, v] of this.wide) {
-      const r = Math.floor(at / this.fields);
-      if (at % this.fields === field && r < rows) out[r] = v;
-    }
-    return out;
   }
 
   /** Whether a row was left half written (the array was cut). */
@@ -54,7 +64,10 @@ export class RowColumns implements IntSink {
   }
 
   private grow(): void {
-    this.columns = this.columns.map((c) => (c.length ? grown(c) : c));
+    const min = 2 * this.capacity + 1;
+    this.columns = this.columns.map((c) => (c.length ? grown(c, min) : c));
+    this.bytes = this.bytes.map((c) => (c.length ? grown(c, min) : c));
+    this.sizes = this.sizes.map((c) => (c.length ? grown(c, min) : c));
     this.capacity *= 2;
   }
 }

@@ -75,12 +75,8 @@ export function buildGraph(parts: SnapshotParts, file: string, warnings: string[
   const names = new NameCheck(strings);
   const nf = (name: string) => h.nodeFields.indexOf(name);
   const nodeName = names.checked(nodes.columns[nf('name')].subarray(0, nodeCount));
-  const nodeType = bytes(nodes.columns[nf('type')], nodeCount);
-  const selfSize = nodes.wideColumn(nf('self_size'), nodeCount);
   const traceField = nf('trace_node_id');
-  const edgeCounts = nodes.columns[nf('edge_count')];
-  const firstEdge = new Uint32Array(nodeCount + 1);
-  for (let n = 0; n < nodeCount; n++) firstEdge[n + 1] = Math.min(firstEdge[n] + edgeCounts[n], edges.rows);
+  const firstEdge = firstEdges(nodes.columns[nf('edge_count')], nodeCount, edges.rows);
   const edgeTypeNames = h.edgeTypes;
   const kept = keepValidEdges(edges, h, firstEdge, nodeCount, names, edgeTypeNames, own);
   names.warn(own);
@@ -92,14 +88,14 @@ export function buildGraph(parts: SnapshotParts, file: string, warnings: string[
     nodeTypeNames: h.nodeTypes,
     edgeTypeNames,
     strings,
-    nodeType,
+    nodeType: nodes.bytes[nf('type')].subarray(0, nodeCount),
     nodeName,
     nodeId: nodes.columns[nf('id')].subarray(0, nodeCount),
-    selfSize,
+    selfSize: nodes.sizes[nf('self_size')].subarray(0, nodeCount),
     firstEdge,
     // without allocation tracking every trace node id is 0: not kept
     traceNode: trace && traceField >= 0 ? nodes.columns[traceField].subarray(0, nodeCount) : null,
-    edgeType: bytes(edges.columns[h.edgeFields.indexOf('type')], kept),
+    edgeType: edges.bytes[h.edgeFields.indexOf('type')].subarray(0, kept),
     edgeName: edges.columns[h.edgeFields.indexOf('name_or_index')].subarray(0, kept),
     edgeTo: edges.columns[h.edgeFields.indexOf('to_node')].subarray(0, kept),
     trace,
@@ -117,11 +113,19 @@ export function warnCut(parts: SnapshotParts, file: string, warnings: string[]):
     warnings.push(`${file}: ${nodes.rows} of the ${h.nodeCount} nodes its header declares were read`);
 }
 
-/** A column as bytes (types are few); a value past 254 becomes 255, a type without a name. */
-function bytes(column: Uint32Array, n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) out[i] = column[i] > 254 ? 255 : column[i];
-  return out;
+/**
+ * Each node's first edge, in place of its edge count (the column has room for one more
+ * row): an edge count past what was read ends at the last edge.
+ */
+function firstEdges(edgeCounts: Uint32Array, nodeCount: number, edgeRows: number): Uint32Array {
+  let first = 0;
+  for (let n = 0; n < nodeCount; n++) {
+    const count = edgeCounts[n];
+    edgeCounts[n] = first;
+    first = Math.min(first + count, edgeRows);
+  }
+  edgeCounts[nodeCount] = first;
+  return edgeCounts.subarray(0, nodeCount + 1);
 }
 
 /** String indices out of range point at a "?" added to the strings, counted for one warning. */
@@ -166,7 +170,8 @@ function keepValidEdges(
   warnings: string[],
 ): number {
   const nodeFieldCount = h.nodeFields.length;
-  const [type, name, to] = ['type', 'name_or_index', 'to_node'].map((f) => edges.columns[h.edgeFields.indexOf(f)]);
+  const type = edges.bytes[h.edgeFields.indexOf('type')];
+  const [name, to] = ['name_or_index', 'to_node'].map((f) => edges.columns[h.edgeFields.indexOf(f)]);
   const byIndex = new Set(['element', 'hidden'].map((t) => edgeTypeNames.indexOf(t)).filter((t) => t >= 0));
   let w = 0;
   let dropped = 0;

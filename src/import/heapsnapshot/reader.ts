@@ -1,7 +1,7 @@
 import { HeapflameError } from '../../model/errors.js';
 import type { HeapGraph } from '../../model/heap-graph.js';
 import { type InputOptions, openInput } from '../io/input.js';
-import { RowColumns, TraceTreeColumns } from './columns.js';
+import { type ColumnKind, RowColumns, TraceTreeColumns } from './columns.js';
 import { buildGraph, parseHeader, type SnapshotHeader, warnCut } from './graph.js';
 import {
   AnyValueReader,
@@ -116,20 +116,25 @@ export class SnapshotReader {
     if (h && key === 'nodes' && this.idsOnly) {
       const id = h.nodeFields.indexOf('id');
       const declared = Math.min(h.nodeCount, bound(h.nodeFields.length));
-      this.parts.nodes = new RowColumns(h.nodeFields.length, declared, (f) => f === id);
+      this.parts.nodes = new RowColumns(h.nodeFields.length, declared, (f) => (f === id ? 'u32' : 'none'));
       return new IntArrayReader(this.parts.nodes, this.pos, key);
     }
     if (this.idsOnly) return new AnyValueReader(this.pos, false);
     if (h && key === 'nodes') {
-      // what the graph uses: not `detachedness`, nor trace node ids without allocation tracking
-      const used = new Set(['type', 'name', 'id', 'self_size', 'edge_count']);
-      if (h.traceFunctionCount > 0) used.add('trace_node_id');
+      // what the graph uses, each as narrow as it can be: not `detachedness`, nor trace node
+      // ids without allocation tracking
+      const kinds: Record<string, ColumnKind> = { type: 'u8', name: 'u32', id: 'u32', self_size: 'size', edge_count: 'u32' };
+      if (h.traceFunctionCount > 0) kinds.trace_node_id = 'u32';
       const declared = Math.min(h.nodeCount, bound(h.nodeFields.length));
-      this.parts.nodes = new RowColumns(h.nodeFields.length, declared, (f) => used.has(h.nodeFields[f]));
+      this.parts.nodes = new RowColumns(h.nodeFields.length, declared, (f) => kinds[h.nodeFields[f]] ?? 'none');
       return new IntArrayReader(this.parts.nodes, this.pos, key);
     }
-    if (h && key === 'edges')
-      return new IntArrayReader((this.parts.edges = rows(h.edgeFields.length, h.edgeCount)), this.pos, key);
+    if (h && key === 'edges') {
+      const declared = Math.min(h.edgeCount, bound(h.edgeFields.length));
+      const type = h.edgeFields.indexOf('type');
+      this.parts.edges = new RowColumns(h.edgeFields.length, declared, (f) => (f === type ? 'u8' : 'u32'));
+      return new IntArrayReader(this.parts.edges, this.pos, key);
+    }
     if (h && key === 'trace_function_infos' && h.functionInfoFields.length)
       return new IntArrayReader((this.parts.functionInfos = rows(h.functionInfoFields.length, 1024)), this.pos, key);
     if (h && key === 'trace_tree' && h.traceNodeFields.length) {

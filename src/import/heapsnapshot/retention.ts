@@ -12,35 +12,48 @@ import { type HeapGraph, HeapNames, type Retention } from '../../model/heap-grap
  */
 export function computeRetention(g: HeapGraph): Retention {
   // the retainer lists and the search's arrays are let go before the paths' are made
-  const { dominator, order } = dominators(g, retainersOf(g), ownedByRoot(g));
+  const owned = ownedByRoot(g);
+  const { dominator, order } = dominators(g, retainersOf(g, owned), owned);
   const retained = Float64Array.from(g.selfSize);
   for (let i = order.length - 1; i > 0; i--) retained[dominator[order[i]]] += retained[order[i]];
   const { distance, pathEdge } = shortestPaths(g);
   return { dominator, retained, order, distance, pathEdge };
 }
 
-/** The references into each node, as (from node, edge type): CSR by target. */
+/**
+ * The references into each node that retain (see essential), as the nodes they leave: CSR by
+ * target. Only those: the search never looks at the others, and no edge type is kept.
+ */
 interface Retainers {
   first: Uint32Array;
   from: Uint32Array;
-  type: Uint8Array;
+  /** Per node: held by a reference that is neither weak nor a shortcut. */
+  strong: Uint8Array;
 }
 
-function retainersOf(g: HeapGraph): Retainers {
+function retainersOf(g: HeapGraph, owned: Uint8Array): Retainers {
+  const weak = edgeTypeIndex(g, 'weak');
+  const shortcut = edgeTypeIndex(g, 'shortcut');
   const first = new Uint32Array(g.nodeCount + 1);
-  for (let e = 0; e < g.edgeCount; e++) first[g.edgeTo[e] + 1]++;
-  for (let n = 0; n < g.nodeCount; n++) first[n + 1] += first[n];
-  const fill = first.slice(0, g.nodeCount);
-  const from = new Uint32Array(g.edgeCount);
-  const type = new Uint8Array(g.edgeCount);
+  const strong = new Uint8Array(g.nodeCount);
   for (let n = 0; n < g.nodeCount; n++) {
     for (let e = g.firstEdge[n]; e < g.firstEdge[n + 1]; e++) {
-      const at = fill[g.edgeTo[e]]++;
-      from[at] = n;
-      type[at] = g.edgeType[e];
+      const to = g.edgeTo[e];
+      const type = g.edgeType[e];
+      if (type !== weak && type !== shortcut) strong[to] = 1;
+      if (essential(n, type, to, weak, shortcut, owned)) first[to + 1]++;
     }
   }
-  return { first, from, type };
+  for (let n = 0; n < g.nodeCount; n++) first[n + 1] += first[n];
+  const fill = first.slice(0, g.nodeCount);
+  const from = new Uint32Array(first[g.nodeCount]);
+  for (let n = 0; n < g.nodeCount; n++) {
+    for (let e = g.firstEdge[n]; e < g.firstEdge[n + 1]; e++) {
+      const to = g.edgeTo[e];
+      if (essential(n, g.edgeType[e], to, weak, shortcut, owned)) from[fill[to]++] = n;
+    }
+  }
+  return { first, from, strong };
 }
 
 const ROOT = 0;
@@ -105,8 +118,9 @@ function dominators(
   const r = ROOT + 1;
   dfs.from(r);
   if (dfs.count < N) {
+    // reached only through weak references (or shortcuts)
     for (let v = 1; v <= N; v++)
-      if (dfs.semi[v] === 0 && onlyWeakRetainers(retainers, v - 1, weak, shortcut)) {
+      if (dfs.semi[v] === 0 && retainers.strong[v - 1] === 0) {
         dfs.parent[v] = r;
         dfs.from(v);
       }
@@ -118,20 +132,12 @@ function dominators(
         dfs.number(v);
       }
   }
-  const dom = semidominators(dfs, retainers, isEssential);
-  const dominator = new Uint32Array(N);
-  for (let n = 0; n < N; n++) dominator[n] = dom[n + 1] - 1;
-  const order = new Uint32Array(dfs.count);
-  for (let i = 1; i <= dfs.count; i++) order[i - 1] = dfs.vertex[i] - 1;
-  return { dominator, order };
-}
-
-function onlyWeakRetainers(retainers: Retainers, n: number, weak: number, shortcut: number): boolean {
-  for (let i = retainers.first[n]; i < retainers.first[n + 1]; i++) {
-    const t = retainers.type[i];
-    if (t !== weak && t !== shortcut) return false;
-  }
-  return true;
+  const dom = semidominators(dfs, retainers);
+  // both answers in place of arrays the search is done with (1-based to 0-based, moving down)
+  for (let n = 0; n < N; n++) dom[n] = dom[n + 1] - 1;
+  const { vertex } = dfs;
+  for (let i = 1; i <= dfs.count; i++) vertex[i - 1] = vertex[i] - 1;
+  return { dominator: dom.subarray(0, N), order: vertex.subarray(0, dfs.count) };
 }
 
 /** The depth-first numbering of Lengauer–Tarjan, iterative (heaps are deep). */
@@ -140,7 +146,8 @@ class DepthFirst {
   readonly vertex: Uint32Array;
   readonly parent: Uint32Array;
   readonly label: Uint32Array;
-  private readonly nextEdge: Uint32Array;
+  /** Per node, the next edge to look at; after the search, free for other use. */
+  readonly nextEdge: Uint32Array;
   count = 0;
 
   constructor(
@@ -187,33 +194,36 @@ class DepthFirst {
   }
 }
 
-/** Steps 2–4 of Lengauer–Tarjan: semidominators, then immediate dominators (1-based). */
-function semidominators(
-  dfs: DepthFirst,
-  retainers: Retainers,
-  isEssential: (from: number, type: number, to: number) => boolean,
-): Uint32Array {
+/** A vertex linked into the forest: its parent entry is then its ancestor link, with this bit. */
+const LINKED = 0x80000000;
+
+/**
+ * Steps 2–4 of Lengauer–Tarjan: semidominators, then immediate dominators (1-based). To hold
+ * fewer arrays (heaps of tens of millions of objects): once a vertex is linked, its DFS parent
+ * is not needed and its entry holds its forest ancestor (marked LINKED); a vertex's dominator
+ * entry holds the next vertex of its bucket until it leaves the bucket and gets its dominator;
+ * the search's edge cursors become the compression stack.
+ */
+function semidominators(dfs: DepthFirst, retainers: Retainers): Uint32Array {
   const { semi, vertex, parent, label } = dfs;
   const n = dfs.count;
   const size = semi.length;
-  const ancestor = new Uint32Array(size);
   const dom = new Uint32Array(size);
-  // buckets as linked lists: every vertex joins exactly one, once
   const bucketHead = new Uint32Array(size);
-  const bucketNext = new Uint32Array(size);
-  const compressStack = new Uint32Array(size);
+  const compressStack = dfs.nextEdge;
   const evaluate = (v: number): number => {
-    if (ancestor[v] === 0) return v;
+    if (parent[v] < LINKED) return v;
     let top = 0;
     let u = v;
-    while (ancestor[ancestor[u]] !== 0) {
+    while (parent[parent[u] - LINKED] >= LINKED) {
       compressStack[++top] = u;
-      u = ancestor[u];
+      u = parent[u] - LINKED;
     }
     while (top > 0) {
       const w = compressStack[top--];
-      if (semi[label[ancestor[w]]] < semi[label[w]]) label[w] = label[ancestor[w]];
-      ancestor[w] = ancestor[ancestor[w]];
+      const a = parent[w] - LINKED;
+      if (semi[label[a]] < semi[label[w]]) label[w] = label[a];
+      parent[w] = parent[a];
     }
     return label[v];
   };
@@ -223,23 +233,33 @@ function semidominators(
     const to = w - 1;
     let orphan = true;
     for (let k = retainers.first[to]; k < retainers.first[to + 1]; k++) {
-      const from = retainers.from[k];
-      if (!isEssential(from, retainers.type[k], to)) continue;
       orphan = false;
-      const u = evaluate(from + 1);
+      const u = evaluate(retainers.from[k] + 1);
       if (semi[u] < semi[w]) semi[w] = semi[u];
     }
     if (orphan) semi[w] = semi[r];
     const s = vertex[semi[w]];
-    bucketNext[w] = bucketHead[s];
+    dom[w] = bucketHead[s];
     bucketHead[s] = w;
     const p = parent[w];
-    ancestor[w] = p;
-    for (let v = bucketHead[p]; v !== 0; v = bucketNext[v]) {
+    parent[w] = p + LINKED;
+    for (let v = bucketHead[p]; v !== 0; ) {
+      const next = dom[v];
       const u = evaluate(v);
       dom[v] = semi[u] < semi[v] ? u : p;
+      v = next;
     }
     bucketHead[p] = 0;
+  }
+  // a bucket of a vertex with no DFS children (objects nothing reachable holds, numbered
+  // under the root one by one) is never drained: its vertices hang from the root, as before
+  // their links were kept in `dom`
+  for (let s = 1; s <= n; s++) {
+    for (let v = bucketHead[vertex[s]]; v !== 0; ) {
+      const next = dom[v];
+      dom[v] = 0;
+      v = next;
+    }
   }
   dom[0] = dom[r] = r;
   for (let i = 2; i <= n; i++) {
