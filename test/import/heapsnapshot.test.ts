@@ -476,7 +476,15 @@ test('a 5,000-long list of one class retains the list once; a class inside anoth
 test('an object of 4 GiB or more keeps its exact size (the column widens to float64)', async () => {
   const nodes: SnapshotNode[] = [
     { type: 'synthetic', name: '', size: 0, edges: [['element', 1, 1]] },
-    { type: 'synthetic', name: '(GC roots)', size: 0, edges: [['property', 'big', 2], ['property', 'small', 3]] },
+    {
+      type: 'synthetic',
+      name: '(GC roots)',
+      size: 0,
+      edges: [
+        ['property', 'big', 2],
+        ['property', 'small', 3],
+      ],
+    },
     { type: 'object', name: 'ArrayBuffer', size: 6_000_000_123 },
     { type: 'object', name: 'Small', size: 24 },
   ];

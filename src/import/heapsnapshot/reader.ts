@@ -123,7 +123,13 @@ export class SnapshotReader {
     if (h && key === 'nodes') {
       // what the graph uses, each as narrow as it can be: not `detachedness`, nor trace node
       // ids without allocation tracking
-      const kinds: Record<string, ColumnKind> = { type: 'u8', name: 'u32', id: 'u32', self_size: 'size', edge_count: 'u32' };
+      const kinds: Record<string, ColumnKind> = {
+        type: 'u8',
+        name: 'u32',
+        id: 'u32',
+        self_size: 'size',
+        edge_count: 'u32',
+      };
       if (h.traceFunctionCount > 0) kinds.trace_node_id = 'u32';
       const declared = Math.min(h.nodeCount, bound(h.nodeFields.length));
       this.parts.nodes = new RowColumns(h.nodeFields.length, declared, (f) => kinds[h.nodeFields[f]] ?? 'none');
