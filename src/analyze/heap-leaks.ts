@@ -1,4 +1,4 @@
-import { edgeSource, type HeapGraph, HeapNames, type Retention, retainerPath } from '../model/heap-graph.js';
+import { edgeSource, type HeapGraph, HeapNames, reachable, type Retention, retainerPath } from '../model/heap-graph.js';
 import { PairTable } from '../model/hash-tables.js';
 import type { LeakCluster, LeakReport } from '../model/profile.js';
 
@@ -56,7 +56,7 @@ function leaksOf(
   options: { maxClusters?: number },
 ): LeakReport {
   const { graph: g, retention: r } = final;
-  for (let n = 1; n < g.nodeCount; n++) if (r.distance[n] === 0xffffffff) leaked[n] = 0;
+  for (let n = 1; n < g.nodeCount; n++) if (!reachable(r, n)) leaked[n] = 0;
   const names = new HeapNames(g);
   const reported = (n: number) => leaked[n] === 1 && !names.isInternal(n);
   // the reported leaked object each leaked object hangs from (itself if none): dominators first

@@ -59,13 +59,14 @@ export const SHORTCUT_EDGE = 'shortcut';
 export interface Retention {
   /** Each node's immediate dominator (the root's is itself). */
   dominator: Uint32Array;
-  /** Bytes freed if the node went: its own and everything it dominates. */
-  retained: Float64Array;
+  /** Bytes freed if the node went: its own and everything it dominates (32-bit when the heap is under 4 GiB). */
+  retained: Float64Array | Uint32Array;
   /** Nodes in depth-first order from the root: a dominator comes before what it dominates. */
   order: Uint32Array;
-  /** References on the shortest path from the root (0xffffffff: not reachable). */
-  distance: Uint32Array;
-  /** The reference (edge index) through which that path reaches the node; -1 for the root and unreachable nodes. */
+  /**
+   * The reference (edge index) through which the node's shortest path from the root reaches
+   * it; -1 for the root and unreachable nodes (see distanceToRoot).
+   */
   pathEdge: Int32Array;
 }
 
@@ -108,8 +109,8 @@ export class HeapNames {
   private readonly kindKey: number[];
   private readonly closure: number;
   private readonly internalType: boolean[];
-  /** Per string: a name V8 gives its own objects ("system / Context", "system / Map"…). */
-  private readonly systemName: Uint8Array;
+  /** Per string: a name V8 gives its own objects ("system / Context", "system / Map"…); made when first asked. */
+  private systemName: Uint8Array | null = null;
 
   constructor(readonly g: HeapGraph) {
     this.namedType = new Uint8Array(256);
@@ -121,12 +122,18 @@ export class HeapNames {
     this.kindKey = this.kindOfType.map((k) => (k === undefined ? -1 : this.kindOfType.indexOf(k)));
     this.closure = g.nodeTypeNames.indexOf('closure');
     this.internalType = g.nodeTypeNames.map((t) => INTERNAL_TYPES.has(t));
-    this.systemName = Uint8Array.from(g.strings, (s) => (s.startsWith('system / ') ? 1 : 0));
   }
 
   /** An object of V8's or Node's own (code, shapes, internal arrays, native objects, "system / …"), not the program's. */
   isInternal(node: number): boolean {
-    return this.internalType[this.g.nodeType[node]] || this.systemName[this.g.nodeName[node]] === 1;
+    if (this.internalType[this.g.nodeType[node]]) return true;
+    if (!this.systemName) {
+      // (a loop: TypedArray.from of millions of strings first copies them into a list)
+      const strings = this.g.strings;
+      this.systemName = new Uint8Array(strings.length);
+      for (let i = 0; i < strings.length; i++) if (strings[i].startsWith('system / ')) this.systemName[i] = 1;
+    }
+    return this.systemName[this.g.nodeName[node]] === 1;
   }
 
   /** Whether a reference is named by a string of its own (not an element, not a numbered slot). */
@@ -193,6 +200,24 @@ export function edgeSource(g: HeapGraph, edge: number): number {
     else hi = mid - 1;
   }
   return lo;
+}
+
+/** A node's distance from the root in references (its shortest path's length); UNREACHED when none. */
+export function distanceToRoot(g: HeapGraph, r: Retention, node: number): number {
+  let d = 0;
+  for (let n = node; n !== 0; d++) {
+    const e = r.pathEdge[n];
+    if (e < 0) return UNREACHED;
+    n = edgeSource(g, e);
+  }
+  return d;
+}
+
+export const UNREACHED = 0xffffffff;
+
+/** Whether the root reaches a node (not through weak references). */
+export function reachable(r: Retention, node: number): boolean {
+  return node === 0 || r.pathEdge[node] >= 0;
 }
 
 /** The shortest retainer path of a node: from the root, each step a node and the reference into it (-1 at the root). */

@@ -18,7 +18,7 @@ import { renderTextReport } from '../../src/export/report-text.js';
 import { renderSpeedscope } from '../../src/export/speedscope.js';
 import { renderSvg } from '../../src/export/svg.js';
 import { HeapflameError } from '../../src/model/errors.js';
-import { type HeapGraph, HeapNames } from '../../src/model/heap-graph.js';
+import { distanceToRoot, type HeapGraph, HeapNames, UNREACHED } from '../../src/model/heap-graph.js';
 import type { Profile } from '../../src/model/profile.js';
 import {
   deepHeapSnapshot,
@@ -213,9 +213,9 @@ test('weak references do not retain; a shortcut counts only from the root; an un
   assert.deepEqual(Array.from(r.retained), Array.from(memlab.retained));
   assert.deepEqual(Array.from(r.dominator), Array.from(memlab.dominator));
   // the shortest path does not go through the weak reference; unheld nodes have none
-  assert.equal(r.distance[7], 0xffffffff);
+  assert.equal(distanceToRoot(g, r, 7), UNREACHED);
   assert.equal(r.pathEdge[9], -1);
-  assert.equal(r.distance[8], 4, 'root → (GC roots) → Cache → Own → Data');
+  assert.equal(distanceToRoot(g, r, 8), 4, 'root → (GC roots) → Cache → Own → Data');
 });
 
 /** The chain of frame names from the root to a profile node. */
@@ -326,7 +326,7 @@ test('a 100,000-long chain: exact retention; the profile shows 1,024 holders, sa
   const { graph } = await readHeapSnapshot(files.file(bytes));
   const r = computeRetention(graph);
   assert.equal(r.retained[2], 100_000 * 32, 'the head retains the whole list');
-  assert.equal(r.distance[graph.nodeCount - 1], 100_001);
+  assert.equal(distanceToRoot(graph, r, graph.nodeCount - 1), 100_001);
   const p = await loadProfile(files.file(bytes));
   assert.match(p.warnings.join('\n'), /98977 objects are held by chains over 1024 deep/);
   let deepest = 0;

@@ -1,9 +1,9 @@
 import { type HeapGraph, HeapNames, type Retention } from '../../model/heap-graph.js';
+import { releasedUint32 } from '../../model/typed-arrays.js';
 
 /**
- * Who retains what in a heap snapshot: the dominator tree (Lengauer and Tarjan, "A fast
- * algorithm for finding dominators in a flowgraph", TOPLAS 1979, with path compression),
- * retained sizes, and each object's shortest retainer path from the root.
+ * Who retains what in a heap snapshot: the dominator tree (see dominators), retained sizes,
+ * and each object's shortest retainer path from the root.
  *
  * Which references count is what Chrome DevTools and memlab count, so retained sizes equal
  * theirs: not weak ones; not shortcuts except from the root; not a node's reference to
@@ -11,13 +11,27 @@ import { type HeapGraph, HeapNames, type Retention } from '../../model/heap-grap
  * references). Objects nothing reachable holds hang under the root, as they do there.
  */
 export function computeRetention(g: HeapGraph): Retention {
-  // the retainer lists and the search's arrays are let go before the paths' are made
-  const owned = ownedByRoot(g);
-  const { dominator, order } = dominators(g, retainersOf(g, owned), owned);
-  const retained = Float64Array.from(g.selfSize);
+  // The retained sizes' memory is the search's scratch until they are computed: a number per
+  // node (the walk's stack, the retainer counts, then the dominators' iteration) and two bytes
+  // per node (owned, held strongly). Retained sizes are 32-bit when the whole heap is under
+  // 4 GiB (none can be larger), else float64. Heaps of tens of millions of objects fit.
+  const N = g.nodeCount;
+  let total = 0;
+  for (let n = 0; n < N; n++) total += g.selfSize[n];
+  const wide = total > 0xffffffff;
+  const scratch = new ArrayBuffer((wide ? 8 : 6) * N);
+  const numbers = new Uint32Array(scratch, 0, N);
+  const owned = ownedByRoot(g, new Uint8Array(scratch, 4 * N, N), numbers);
+  const { dominator, order } = dominatorsOf(g, owned, new Uint8Array(scratch, 5 * N, N), numbers);
+  const retained = wide ? new Float64Array(scratch) : new Uint32Array(scratch, 0, N);
+  retained.set(g.selfSize);
   for (let i = order.length - 1; i > 0; i--) retained[dominator[order[i]]] += retained[order[i]];
-  const { distance, pathEdge } = shortestPaths(g);
-  return { dominator, retained, order, distance, pathEdge };
+  return { dominator, retained, order, pathEdge: shortestPaths(g) };
+}
+
+/** The dominators, from retainer lists made for them (and let go after). */
+function dominatorsOf(g: HeapGraph, owned: Uint8Array, strong: Uint8Array, numbers: Uint32Array) {
+  return dominators(g, retainersOf(g, owned, strong, numbers), owned, numbers);
 }
 
 /**
@@ -31,29 +45,44 @@ interface Retainers {
   strong: Uint8Array;
 }
 
-function retainersOf(g: HeapGraph, owned: Uint8Array): Retainers {
+/** `counts`: spare memory of a number per node (it is overwritten). */
+function retainersOf(g: HeapGraph, owned: Uint8Array, strong: Uint8Array, counts: Uint32Array): Retainers {
   const weak = edgeTypeIndex(g, 'weak');
   const shortcut = edgeTypeIndex(g, 'shortcut');
-  const first = new Uint32Array(g.nodeCount + 1);
-  const strong = new Uint8Array(g.nodeCount);
-  for (let n = 0; n < g.nodeCount; n++) {
+  const N = g.nodeCount;
+  // counts, then where each node's list ends, then (filled from the end down) where it starts
+  counts.fill(0);
+  strong.fill(0);
+  for (let n = 0; n < N; n++) {
     for (let e = g.firstEdge[n]; e < g.firstEdge[n + 1]; e++) {
       const to = g.edgeTo[e];
       const type = g.edgeType[e];
       if (type !== weak && type !== shortcut) strong[to] = 1;
-      if (essential(n, type, to, weak, shortcut, owned)) first[to + 1]++;
+      if (essential(n, type, to, weak, shortcut, owned)) counts[to]++;
     }
   }
-  for (let n = 0; n < g.nodeCount; n++) first[n + 1] += first[n];
-  const fill = first.slice(0, g.nodeCount);
-  const from = new Uint32Array(first[g.nodeCount]);
+  for (let n = 1; n < N; n++) counts[n] += counts[n - 1];
+  const total = N > 0 ? counts[N - 1] : 0;
+  // the offsets and the lists in one buffer, above the size (32 MB) glibc always maps apart:
+  // given back whole when let go, where arrays of a few tens of MB left holes the process kept
+  const lists = new Uint32Array(N + 1 + total);
+  lists.set(counts);
+  lists[N] = total;
+  const first = lists.subarray(0, N + 1);
+  const from = lists.subarray(N + 1);
+  fillRetainers(g, owned, first, from);
+  return { first, from, strong };
+}
+
+function fillRetainers(g: HeapGraph, owned: Uint8Array, first: Uint32Array, from: Uint32Array): void {
+  const weak = edgeTypeIndex(g, 'weak');
+  const shortcut = edgeTypeIndex(g, 'shortcut');
   for (let n = 0; n < g.nodeCount; n++) {
     for (let e = g.firstEdge[n]; e < g.firstEdge[n + 1]; e++) {
       const to = g.edgeTo[e];
-      if (essential(n, g.edgeType[e], to, weak, shortcut, owned)) from[fill[to]++] = n;
+      if (essential(n, g.edgeType[e], to, weak, shortcut, owned)) from[--first[to]] = n;
     }
   }
-  return { first, from, strong };
 }
 
 const ROOT = 0;
@@ -66,13 +95,12 @@ function edgeTypeIndex(g: HeapGraph, name: string): number {
  * Nodes the root reaches over its non-shortcut references and then any non-weak ones,
  * except through "(Document DOM trees)" (a page's detached DOM, in browser snapshots).
  */
-function ownedByRoot(g: HeapGraph): Uint8Array {
-  const owned = new Uint8Array(g.nodeCount);
+function ownedByRoot(g: HeapGraph, owned: Uint8Array, stack: Uint32Array): Uint8Array {
+  owned.fill(0);
   const weak = edgeTypeIndex(g, 'weak');
   const shortcut = edgeTypeIndex(g, 'shortcut');
   const element = edgeTypeIndex(g, 'element');
   const synthetic = g.nodeTypeNames.indexOf('synthetic');
-  const stack = new Uint32Array(g.nodeCount);
   let top = 0;
   for (let e = g.firstEdge[ROOT]; e < g.firstEdge[ROOT + 1]; e++) {
     const to = g.edgeTo[e];
@@ -100,206 +128,174 @@ function essential(from: number, type: number, to: number, weak: number, shortcu
   return from === ROOT || !owned[to] || owned[from] === 1;
 }
 
+/** A node not yet seen by the search, or seen and not finished. */
+const UNSEEN = 0xffffffff;
+const ON_STACK = 0xfffffffe;
+/** No dominator known yet (the iteration's "undefined"). */
+const UNKNOWN = 0xffffffff;
+
 /**
- * Immediate dominators. Vertices are numbered 1..n (0: none) in depth-first order from the
- * root; nodes reached only through weak references are searched from next, then what is
- * left (cycles nothing holds) is put under the root, in node order, as DevTools does.
+ * Immediate dominators, by Cooper, Harvey and Kennedy's iteration ("A Simple, Fast Dominance
+ * Algorithm", 2001: what Chrome DevTools uses on heap snapshots) over a depth-first postorder
+ * from the root. It holds three arrays of a number per node besides the retainer lists (the
+ * Lengauer–Tarjan search held seven): tens of millions of objects fit.
+ *
+ * Nodes reached only through weak references are searched from next, then what is left
+ * (cycles nothing holds) is numbered one by one; both hang from the root as if it held them,
+ * as DevTools does. Returns each node's dominator, and the nodes in reverse postorder (a
+ * dominator before what it dominates).
  */
 function dominators(
   g: HeapGraph,
   retainers: Retainers,
   owned: Uint8Array,
+  doms: Uint32Array,
 ): { dominator: Uint32Array; order: Uint32Array } {
   const N = g.nodeCount;
-  const weak = edgeTypeIndex(g, 'weak');
-  const shortcut = edgeTypeIndex(g, 'shortcut');
-  const isEssential = (from: number, type: number, to: number) => essential(from, type, to, weak, shortcut, owned);
-  const dfs = new DepthFirst(g, isEssential);
-  const r = ROOT + 1;
-  dfs.from(r);
-  if (dfs.count < N) {
-    // reached only through weak references (or shortcuts)
-    for (let v = 1; v <= N; v++)
-      if (dfs.semi[v] === 0 && retainers.strong[v - 1] === 0) {
-        dfs.parent[v] = r;
-        dfs.from(v);
-      }
-  }
-  if (dfs.count < N) {
-    for (let v = 1; v <= N; v++)
-      if (dfs.semi[v] === 0) {
-        dfs.parent[v] = r;
-        dfs.number(v);
-      }
-  }
-  const dom = semidominators(dfs, retainers);
-  // both answers in place of arrays the search is done with (1-based to 0-based, moving down)
-  for (let n = 0; n < N; n++) dom[n] = dom[n + 1] - 1;
-  const { vertex } = dfs;
-  for (let i = 1; i <= dfs.count; i++) vertex[i - 1] = vertex[i] - 1;
-  return { dominator: dom.subarray(0, N), order: vertex.subarray(0, dfs.count) };
+  const post = new Uint32Array(N).fill(UNSEEN);
+  // finished nodes fill it from the start; the search's stack grows down from its end
+  const nodes = new Uint32Array(N);
+  // `doms`: per node, the next edge to search; then, per postorder index, its dominator's
+  const search = new PostorderSearch(g, owned, post, nodes, doms);
+  // the root is finished last, after what it holds only in DevTools' sense
+  search.from(ROOT, true);
+  for (let v = 0; v < N && search.count < N - 1; v++)
+    if (post[v] === UNSEEN && retainers.strong[v] === 0) {
+      retainers.strong[v] = HELD_BY_ROOT;
+      search.from(v, false);
+    }
+  for (let v = 0; v < N && search.count < N - 1; v++)
+    if (post[v] === UNSEEN && v !== ROOT) {
+      retainers.strong[v] = HELD_BY_ROOT;
+      post[v] = search.count;
+      nodes[search.count++] = v;
+    }
+  post[ROOT] = search.count;
+  nodes[search.count++] = ROOT;
+  iterate(retainers, post, nodes, doms, search.count);
+  // the answers in place: each node's dominator over its postorder index, the order reversed
+  for (let n = 0; n < N; n++) post[n] = nodes[doms[post[n]]];
+  nodes.subarray(0, search.count).reverse();
+  return { dominator: post, order: nodes.subarray(0, search.count) };
 }
 
-/** The depth-first numbering of Lengauer–Tarjan, iterative (heaps are deep). */
-class DepthFirst {
-  readonly semi: Uint32Array;
-  readonly vertex: Uint32Array;
-  readonly parent: Uint32Array;
-  readonly label: Uint32Array;
-  /** Per node, the next edge to look at; after the search, free for other use. */
-  readonly nextEdge: Uint32Array;
+/** Marks (in Retainers.strong) a node the root holds in DevTools' sense only. */
+const HELD_BY_ROOT = 2;
+
+/** An iterative depth-first search over the references that retain, numbering nodes in postorder. */
+class PostorderSearch {
   count = 0;
+  private readonly weak: number;
+  private readonly shortcut: number;
 
   constructor(
     private readonly g: HeapGraph,
-    private readonly isEssential: (from: number, type: number, to: number) => boolean,
+    private readonly owned: Uint8Array,
+    private readonly post: Uint32Array,
+    private readonly nodes: Uint32Array,
+    private readonly cursor: Uint32Array,
   ) {
-    const n = g.nodeCount + 1;
-    this.semi = new Uint32Array(n);
-    this.vertex = new Uint32Array(n);
-    this.parent = new Uint32Array(n);
-    this.label = new Uint32Array(n);
-    this.nextEdge = new Uint32Array(n);
+    this.weak = edgeTypeIndex(g, 'weak');
+    this.shortcut = edgeTypeIndex(g, 'shortcut');
   }
 
-  number(v: number): void {
-    this.semi[v] = ++this.count;
-    this.vertex[this.count] = v;
-    this.label[v] = v;
-  }
-
-  from(root: number): void {
-    const { g, semi, parent, nextEdge } = this;
-    nextEdge[root - 1] = g.firstEdge[root - 1];
-    let v = root;
-    while (v !== 0) {
-      if (semi[v] === 0) this.number(v);
-      let next = parent[v];
-      const from = v - 1;
-      const end = g.firstEdge[from + 1];
-      for (; nextEdge[from] < end; nextEdge[from]++) {
-        const e = nextEdge[from];
+  /** Searches from `start`; the root is left unfinished (numbered by the caller, last). */
+  from(start: number, isRoot: boolean): void {
+    const { g, owned, post, nodes, cursor, weak, shortcut } = this;
+    let sp = nodes.length;
+    nodes[--sp] = start;
+    post[start] = ON_STACK;
+    cursor[start] = g.firstEdge[start];
+    while (sp < nodes.length) {
+      const v = nodes[sp];
+      const end = g.firstEdge[v + 1];
+      let pushed = false;
+      while (cursor[v] < end) {
+        const e = cursor[v]++;
         const to = g.edgeTo[e];
-        if (!this.isEssential(from, g.edgeType[e], to)) continue;
-        const w = to + 1;
-        if (semi[w] === 0) {
-          parent[w] = v;
-          nextEdge[to] = g.firstEdge[to];
-          next = w;
-          break;
-        }
+        if (post[to] !== UNSEEN || !essential(v, g.edgeType[e], to, weak, shortcut, owned)) continue;
+        post[to] = ON_STACK;
+        cursor[to] = g.firstEdge[to];
+        nodes[--sp] = to;
+        pushed = true;
+        break;
       }
-      v = next;
+      if (pushed) continue;
+      sp++;
+      if (isRoot && v === start) continue;
+      post[v] = this.count;
+      nodes[this.count++] = v;
     }
   }
 }
 
-/** A vertex linked into the forest: its parent entry is then its ancestor link, with this bit. */
-const LINKED = 0x80000000;
-
 /**
- * Steps 2–4 of Lengauer–Tarjan: semidominators, then immediate dominators (1-based). To hold
- * fewer arrays (heaps of tens of millions of objects): once a vertex is linked, its DFS parent
- * is not needed and its entry holds its forest ancestor (marked LINKED); a vertex's dominator
- * entry holds the next vertex of its bucket until it leaves the bucket and gets its dominator;
- * the search's edge cursors become the compression stack.
+ * The iteration: in reverse postorder, each node's dominator is the nearest common dominator
+ * of its retainers' (and the root, for those it holds in DevTools' sense), until nothing
+ * changes. Works on postorder indices; `doms` gets each index's dominator's index.
  */
-function semidominators(dfs: DepthFirst, retainers: Retainers): Uint32Array {
-  const { semi, vertex, parent, label } = dfs;
-  const n = dfs.count;
-  const size = semi.length;
-  const dom = new Uint32Array(size);
-  const bucketHead = new Uint32Array(size);
-  const compressStack = dfs.nextEdge;
-  const evaluate = (v: number): number => {
-    if (parent[v] < LINKED) return v;
-    let top = 0;
-    let u = v;
-    while (parent[parent[u] - LINKED] >= LINKED) {
-      compressStack[++top] = u;
-      u = parent[u] - LINKED;
+function iterate(retainers: Retainers, post: Uint32Array, nodes: Uint32Array, doms: Uint32Array, count: number): void {
+  const root = count - 1;
+  doms.fill(UNKNOWN);
+  doms[root] = root;
+  const intersect = (a: number, b: number): number => {
+    while (a !== b) {
+      while (a < b) a = doms[a];
+      while (b < a) b = doms[b];
     }
-    while (top > 0) {
-      const w = compressStack[top--];
-      const a = parent[w] - LINKED;
-      if (semi[label[a]] < semi[label[w]]) label[w] = label[a];
-      parent[w] = parent[a];
-    }
-    return label[v];
+    return a;
   };
-  const r = ROOT + 1;
-  for (let i = n; i >= 2; i--) {
-    const w = vertex[i];
-    const to = w - 1;
-    let orphan = true;
-    for (let k = retainers.first[to]; k < retainers.first[to + 1]; k++) {
-      orphan = false;
-      const u = evaluate(retainers.from[k] + 1);
-      if (semi[u] < semi[w]) semi[w] = semi[u];
-    }
-    if (orphan) semi[w] = semi[r];
-    const s = vertex[semi[w]];
-    dom[w] = bucketHead[s];
-    bucketHead[s] = w;
-    const p = parent[w];
-    parent[w] = p + LINKED;
-    for (let v = bucketHead[p]; v !== 0; ) {
-      const next = dom[v];
-      const u = evaluate(v);
-      dom[v] = semi[u] < semi[v] ? u : p;
-      v = next;
-    }
-    bucketHead[p] = 0;
-  }
-  // a bucket of a vertex with no DFS children (objects nothing reachable holds, numbered
-  // under the root one by one) is never drained: its vertices hang from the root, as before
-  // their links were kept in `dom`
-  for (let s = 1; s <= n; s++) {
-    for (let v = bucketHead[vertex[s]]; v !== 0; ) {
-      const next = dom[v];
-      dom[v] = 0;
-      v = next;
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (let i = root - 1; i >= 0; i--) {
+      const b = nodes[i];
+      let idom = retainers.strong[b] === HELD_BY_ROOT ? root : UNKNOWN;
+      for (let k = retainers.first[b]; k < retainers.first[b + 1]; k++) {
+        const p = post[retainers.from[k]];
+        if (doms[p] === UNKNOWN) continue;
+        idom = idom === UNKNOWN ? p : intersect(p, idom);
+      }
+      // (no retaining reference at all: held by the root, as DevTools hangs it)
+      if (idom === UNKNOWN) idom = root;
+      if (doms[i] !== idom) {
+        doms[i] = idom;
+        changed = true;
+      }
     }
   }
-  dom[0] = dom[r] = r;
-  for (let i = 2; i <= n; i++) {
-    const w = vertex[i];
-    if (dom[w] !== vertex[semi[w]]) dom[w] = dom[dom[w]];
-  }
-  return dom;
 }
 
 /**
  * Breadth-first from the root over references that keep objects alive (not weak ones, not
- * a WeakMap's reference to its key): each node's distance and the reference that reached it
- * first, which gives its shortest retainer path. Unreached nodes: distance 0xffffffff, edge -1.
+ * a WeakMap's reference to its key): the reference that reached each node first, which gives
+ * its shortest retainer path (-1: the root, and nodes not reached).
  */
-function shortestPaths(g: HeapGraph): { distance: Uint32Array; pathEdge: Int32Array } {
+function shortestPaths(g: HeapGraph): Int32Array {
   const N = g.nodeCount;
-  const distance = new Uint32Array(N).fill(UNREACHED);
+  const queue = releasedUint32(N);
   const pathEdge = new Int32Array(N).fill(-1);
   const weak = edgeTypeIndex(g, 'weak');
   const named = new HeapNames(g).namedType;
-  const queue = new Uint32Array(N);
   let head = 0;
   let tail = 0;
   queue[tail++] = ROOT;
-  distance[ROOT] = 0;
   while (head < tail) {
     const n = queue[head++];
     for (let e = g.firstEdge[n]; e < g.firstEdge[n + 1]; e++) {
       const to = g.edgeTo[e];
-      if (distance[to] !== UNREACHED || g.edgeType[e] === weak || (named[g.edgeType[e]] && weakMapKeyEdge(g, e, to)))
+      if (
+        to === ROOT ||
+        pathEdge[to] >= 0 ||
+        g.edgeType[e] === weak ||
+        (named[g.edgeType[e]] && weakMapKeyEdge(g, e, to))
+      )
         continue;
-      distance[to] = distance[n] + 1;
       pathEdge[to] = e;
       queue[tail++] = to;
     }
   }
-  return { distance, pathEdge };
+  return pathEdge;
 }
-
-export const UNREACHED = 0xffffffff;
 
 const WEAK_MAP_KEY = /@(\d+)\) ->/;
 
