@@ -43,6 +43,16 @@ export async function loadHeapSnapshot(
   return { graph, retention: computeRetention(graph), warnings };
 }
 
+/** The profile of a loaded heap snapshot (its dominator tree, its classes), as loadProfile makes it. */
+export async function profileOfHeapSnapshot(snapshot: {
+  graph: HeapGraph;
+  retention: Retention;
+  warnings: string[];
+}): Promise<Profile> {
+  const { profileOfSnapshot } = await import('./import/heapsnapshot/profile.js');
+  return profileOfSnapshot(snapshot.graph, snapshot.retention, [...snapshot.warnings]);
+}
+
 async function snapshotGraph(
   path: string,
   options: Pick<ImportOptions, 'input' | 'onProgress'>,

@@ -225,8 +225,8 @@ export function allocationStack(g: HeapGraph, node: number): LeakCluster['alloca
     const f = t.functionInfo[i];
     if (f >= t.functionName.length) continue;
     frames.push({
-      name: g.strings[t.functionName[f]] || '(anonymous)',
-      file: g.strings[t.scriptName[f]] ?? '',
+      name: g.strings.get(t.functionName[f]) || '(anonymous)',
+      file: g.strings.get(t.scriptName[f]),
       line: t.line[f],
       column: t.column[f],
     });

@@ -1,3 +1,5 @@
+import type { SnapshotStrings } from './snapshot-strings.js';
+
 /**
  * A V8 heap snapshot as typed arrays: the object graph at one moment. Nodes are objects
  * (numbered 0..nodeCount-1 in file order; node 0 is the synthetic root), edges are the
@@ -11,7 +13,7 @@ export interface HeapGraph {
   /** Names of node types (`object`, `closure`, `string`…) and edge types (`property`, `weak`…), from the snapshot's meta. */
   nodeTypeNames: string[];
   edgeTypeNames: string[];
-  strings: string[];
+  strings: SnapshotStrings;
   // per node
   nodeType: Uint8Array;
   /** Index into strings. */
@@ -89,6 +91,8 @@ const KIND_NAMES: Record<string, string> = {
  */
 const INTERNAL_TYPES = new Set(['hidden', 'array', 'code', 'synthetic', 'object shape', 'native']);
 
+const SYSTEM_PREFIX = new TextEncoder().encode('system / ');
+
 /** Longest class or reference name shown (a property name can be any string). */
 const MAX_LABEL = 200;
 
@@ -109,8 +113,6 @@ export class HeapNames {
   private readonly kindKey: number[];
   private readonly closure: number;
   private readonly internalType: boolean[];
-  /** Per string: a name V8 gives its own objects ("system / Context", "system / Map"…); made when first asked. */
-  private systemName: Uint8Array | null = null;
 
   constructor(readonly g: HeapGraph) {
     this.namedType = new Uint8Array(256);
@@ -126,29 +128,21 @@ export class HeapNames {
 
   /** An object of V8's or Node's own (code, shapes, internal arrays, native objects, "system / …"), not the program's. */
   isInternal(node: number): boolean {
-    if (this.internalType[this.g.nodeType[node]]) return true;
-    if (!this.systemName) {
-      // (a loop: TypedArray.from of millions of strings first copies them into a list)
-      const strings = this.g.strings;
-      this.systemName = new Uint8Array(strings.length);
-      for (let i = 0; i < strings.length; i++) if (strings[i].startsWith('system / ')) this.systemName[i] = 1;
-    }
-    return this.systemName[this.g.nodeName[node]] === 1;
+    // (V8 names its own objects "system / Context", "system / Map"…)
+    return this.internalType[this.g.nodeType[node]] || this.g.strings.startsWith(this.g.nodeName[node], SYSTEM_PREFIX);
   }
 
   /** Whether a reference is named by a string of its own (not an element, not a numbered slot). */
   namedEdge(edge: number): boolean {
     const g = this.g;
-    if (!this.namedType[g.edgeType[edge]]) return false;
-    const name = g.strings[g.edgeName[edge]];
-    return !(name.length > 0 && name.length < 16 && /^\d+$/.test(name));
+    return this.namedType[g.edgeType[edge]] === 1 && !g.strings.isNumber(g.edgeName[edge], 15);
   }
 
   classOf(node: number): string {
     const type = this.g.nodeType[node];
     const kind = this.kindOfType[type];
     if (kind !== undefined) return kind;
-    const name = clip(this.g.strings[this.g.nodeName[node]]);
+    const name = clip(this.g.strings.get(this.g.nodeName[node]));
     if (type === this.closure) return `${name || '(anonymous)'}()`;
     return name || `(${this.g.nodeTypeNames[type] ?? 'unknown'})`;
   }
@@ -156,7 +150,7 @@ export class HeapNames {
   /** A reference's name: "[]" for elements and slots; V8's ids in internal names ("Key @21") as "@…". */
   edgeOf(edge: number): string {
     if (!this.namedEdge(edge)) return '[]';
-    return clip(this.g.strings[this.g.edgeName[edge]]).replace(/@\d+/g, '@…');
+    return clip(this.g.strings.get(this.g.edgeName[edge])).replace(/@\d+/g, '@…');
   }
 
   /**
@@ -170,7 +164,7 @@ export class HeapNames {
     // a class is named by its string (a closure's apart: "f()"), by its kind, or, unnamed, by its type
     let classKey: number;
     if (this.kindKey[type] >= 0) classKey = 2 * strings + this.kindKey[type];
-    else if (g.strings[g.nodeName[node]] === '' && type !== this.closure) classKey = 2 * strings + 256 + type;
+    else if (g.strings.isEmpty(g.nodeName[node]) && type !== this.closure) classKey = 2 * strings + 256 + type;
     else classKey = 2 * g.nodeName[node] + (type === this.closure ? 1 : 0);
     const edgeKey = edge < 0 ? 0 : this.namedEdge(edge) ? g.edgeName[edge] + 2 : 1;
     return edgeKey * (2 * strings + 512) + classKey;
@@ -185,7 +179,7 @@ export class HeapNames {
   exactEdge(edge: number): string {
     const g = this.g;
     const type = g.edgeTypeNames[g.edgeType[edge]] ?? 'unknown';
-    const name = this.namedType[g.edgeType[edge]] ? clip(g.strings[g.edgeName[edge]]) : `[${g.edgeName[edge]}]`;
+    const name = this.namedType[g.edgeType[edge]] ? clip(g.strings.get(g.edgeName[edge])) : `[${g.edgeName[edge]}]`;
     return `${name} (${type})`;
   }
 }

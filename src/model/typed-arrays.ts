@@ -14,22 +14,31 @@ export function grown<T extends Growable>(a: T, min = a.length + 1): T {
 }
 
 /**
- * Elements of 4 bytes that make 32 MiB: glibc's largest threshold for mapping an allocation
- * apart (it raises the threshold up to that as mapped blocks are freed).
+ * Bytes from which an array is made at least 32 MiB, so that glibc maps it apart (its largest
+ * threshold for that: it raises the threshold up to 32 MiB as mapped blocks are freed).
  */
-const MAPPED_ELEMENTS = (32 << 20) / 4 + 1;
+const MAPPED_BYTES = 32 << 20;
+const LARGE_BYTES = 4 << 20;
+
+/** Elements to allocate for `n` of `size` bytes: at least 32 MiB when the array is large. */
+function mappedLength(n: number, size: number): number {
+  return n * size >= LARGE_BYTES ? Math.max(n, Math.ceil(MAPPED_BYTES / size) + 1) : n;
+}
 
 /**
- * A temporary array of `n` 32-bit numbers (zeroed) whose memory goes back to the system when
- * it is let go. Arrays of a few tens of MB came from the C library's heap and left holes the
- * process kept (a 390 MB heap snapshot's analysis kept 120 MB of them); one of 32 MiB or more
- * is mapped apart and unmapped whole, and the pages past `n` are never touched, so they cost
- * no memory.
+ * An array of `n` numbers (zeroed) whose memory goes back to the system when it is let go.
+ * Arrays of a few tens of MB came from the C library's heap and left holes the process kept
+ * (a 390 MB heap snapshot's analysis kept 120 MB of them); one of 32 MiB or more is mapped
+ * apart and unmapped whole, and its pages past `n` are never touched, so they cost no memory.
  */
 export function releasedUint32(n: number): Uint32Array<ArrayBuffer> {
-  return new Uint32Array(Math.max(n, MAPPED_ELEMENTS)).subarray(0, n);
+  return new Uint32Array(mappedLength(n, 4)).subarray(0, n);
 }
 
 export function releasedInt32(n: number): Int32Array<ArrayBuffer> {
-  return new Int32Array(Math.max(n, MAPPED_ELEMENTS)).subarray(0, n);
+  return new Int32Array(mappedLength(n, 4)).subarray(0, n);
+}
+
+export function releasedUint8(n: number): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(mappedLength(n, 1)).subarray(0, n);
 }

@@ -75,7 +75,7 @@ function assertEqualsParsed(graph: HeapGraph, doc: ParsedSnapshot): void {
     const row = doc.edges.slice(e * EF, e * EF + EF);
     assert.deepEqual([graph.edgeType[e], graph.edgeName[e], graph.edgeTo[e] * F], row, `edge ${e}`);
   }
-  assert.deepEqual(graph.strings, doc.strings);
+  assert.deepEqual(graph.strings.toArray(), doc.strings);
 }
 
 test('read by streaming: every node, edge and string equals JSON.parse of the file', async () => {
@@ -191,7 +191,7 @@ test('weak references do not retain; a shortcut counts only from the root; an un
   reader.push(Buffer.from(json));
   const g = buildGraph(reader.finish(), file, []);
   const r = computeRetention(g);
-  const name = (n: number) => g.strings[g.nodeName[n]] || '(root)';
+  const name = (n: number) => g.strings.get(g.nodeName[n]) || '(root)';
   assert.deepEqual(
     Array.from(r.dominator, (d, n) => `${name(n)}<${name(d)}`),
     [
@@ -383,7 +383,7 @@ test('a name longer than 1 MiB is cut there, with a warning', async () => {
   ]);
   const { graph, warnings } = await readHeapSnapshot(files.file(Buffer.from(json)), { input: { chunkBytes: 65536 } });
   assert.match(warnings.join('\n'), /1 strings longer than 1 MiB were cut/);
-  const kept = graph.strings[graph.nodeName[1]];
+  const kept = graph.strings.get(graph.nodeName[1]);
   assert.equal(Buffer.byteLength(kept), 2 ** 20);
   assert.ok(long.startsWith(kept));
 });

@@ -77,11 +77,11 @@ async function leaksPage(
   inputs: LeakInputs,
   output: string,
 ) {
-  const [{ profileOfSnapshot }, { renderHtml }] = await Promise.all([
-    import('../../import/heapsnapshot/profile.js'),
+  const [{ profileOfHeapSnapshot }, { renderHtml }] = await Promise.all([
+    import('../../load.js'),
     import('../../export/html.js'),
   ]);
-  const profile = profileOfSnapshot(searched.graph, searched.retention, [...inputs.warnings]);
+  const profile = await profileOfHeapSnapshot({ ...searched, warnings: inputs.warnings });
   profile.heap = { ...profile.heap!, leaks: report };
   const title = `heapflame leaks: ${basename(inputs.final ?? inputs.target)} since ${basename(inputs.base)}`;
   await writeOutput(output, [renderHtml(profile, { title })]);

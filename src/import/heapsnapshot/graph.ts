@@ -1,3 +1,4 @@
+import { SnapshotStrings } from '../../model/snapshot-strings.js';
 import { HeapflameError } from '../../model/errors.js';
 import type { AllocationTrace, HeapGraph } from '../../model/heap-graph.js';
 import type { RowColumns } from './columns.js';
@@ -71,7 +72,7 @@ export function buildGraph(parts: SnapshotParts, file: string, warnings: string[
   if (parts.stringsCut) own.push(`${parts.stringsCut} strings longer than 1 MiB were cut`);
   const nodeCount = nodes.rows;
   if (nodeCount === 0) throw new HeapflameError('not a valid heap snapshot: it has no nodes', { file });
-  const strings = parts.strings ?? [];
+  const strings = parts.strings ?? new SnapshotStrings();
   const names = new NameCheck(strings);
   const nf = (name: string) => h.nodeFields.indexOf(name);
   const nodeName = names.checked(nodes.columns[nf('name')].subarray(0, nodeCount));
@@ -135,14 +136,14 @@ class NameCheck {
   private unknown = -1;
   bad = 0;
 
-  constructor(private readonly strings: string[]) {
+  constructor(private readonly strings: SnapshotStrings) {
     this.valid = strings.length;
   }
 
   index(i: number): number {
     if (i < this.valid) return i;
     this.bad++;
-    if (this.unknown < 0) this.unknown = this.strings.push('?') - 1;
+    if (this.unknown < 0) this.unknown = this.strings.addString('?');
     return this.unknown;
   }
 

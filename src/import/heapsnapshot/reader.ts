@@ -1,3 +1,4 @@
+import type { SnapshotStrings } from '../../model/snapshot-strings.js';
 import { HeapflameError } from '../../model/errors.js';
 import type { HeapGraph } from '../../model/heap-graph.js';
 import { type InputOptions, openInput } from '../io/input.js';
@@ -19,7 +20,7 @@ export interface SnapshotParts {
   header: SnapshotHeader;
   nodes: RowColumns;
   edges: RowColumns;
-  strings: string[] | null;
+  strings: SnapshotStrings | null;
   functionInfos: RowColumns | null;
   traceTree: TraceTreeColumns | null;
   /** Keys read whole; the key being read when the input ended, if it did. */
@@ -170,7 +171,7 @@ export class SnapshotReader {
       header: h,
       nodes: this.parts.nodes ?? new RowColumns(h.nodeFields.length, 0),
       edges: this.parts.edges ?? new RowColumns(h.edgeFields.length, 0),
-      strings: this.stringReader?.strings ?? null,
+      strings: this.stringReader?.strings.trim() ?? null,
       functionInfos: this.parts.functionInfos ?? null,
       traceTree: this.parts.traceTree ?? null,
       complete: this.complete,

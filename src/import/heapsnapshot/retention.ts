@@ -1,5 +1,5 @@
 import { type HeapGraph, HeapNames, type Retention } from '../../model/heap-graph.js';
-import { releasedUint32 } from '../../model/typed-arrays.js';
+import { releasedInt32, releasedUint8, releasedUint32 } from '../../model/typed-arrays.js';
 
 /**
  * Who retains what in a heap snapshot: the dominator tree (see dominators), retained sizes,
@@ -19,11 +19,11 @@ export function computeRetention(g: HeapGraph): Retention {
   let total = 0;
   for (let n = 0; n < N; n++) total += g.selfSize[n];
   const wide = total > 0xffffffff;
-  const scratch = new ArrayBuffer((wide ? 8 : 6) * N);
+  const scratch = releasedUint8((wide ? 8 : 6) * N).buffer;
   const numbers = new Uint32Array(scratch, 0, N);
   const owned = ownedByRoot(g, new Uint8Array(scratch, 4 * N, N), numbers);
   const { dominator, order } = dominatorsOf(g, owned, new Uint8Array(scratch, 5 * N, N), numbers);
-  const retained = wide ? new Float64Array(scratch) : new Uint32Array(scratch, 0, N);
+  const retained = wide ? new Float64Array(scratch, 0, N) : new Uint32Array(scratch, 0, N);
   retained.set(g.selfSize);
   for (let i = order.length - 1; i > 0; i--) retained[dominator[order[i]]] += retained[order[i]];
   return { dominator, retained, order, pathEdge: shortestPaths(g) };
@@ -63,9 +63,8 @@ function retainersOf(g: HeapGraph, owned: Uint8Array, strong: Uint8Array, counts
   }
   for (let n = 1; n < N; n++) counts[n] += counts[n - 1];
   const total = N > 0 ? counts[N - 1] : 0;
-  // the offsets and the lists in one buffer, above the size (32 MB) glibc always maps apart:
-  // given back whole when let go, where arrays of a few tens of MB left holes the process kept
-  const lists = new Uint32Array(N + 1 + total);
+  // the offsets and the lists in one buffer, given back whole when let go (see releasedUint32)
+  const lists = releasedUint32(N + 1 + total);
   lists.set(counts);
   lists[N] = total;
   const first = lists.subarray(0, N + 1);
@@ -106,7 +105,8 @@ function ownedByRoot(g: HeapGraph, owned: Uint8Array, stack: Uint32Array): Uint8
     const to = g.edgeTo[e];
     const t = g.edgeType[e];
     if (t === shortcut) continue;
-    if (t === element && g.nodeType[to] === synthetic && g.strings[g.nodeName[to]] === '(Document DOM trees)') continue;
+    if (t === element && g.nodeType[to] === synthetic && g.strings.get(g.nodeName[to]) === '(Document DOM trees)')
+      continue;
     if (!owned[to]) stack[top++] = to;
     owned[to] = 1;
   }
@@ -152,9 +152,9 @@ function dominators(
   doms: Uint32Array,
 ): { dominator: Uint32Array; order: Uint32Array } {
   const N = g.nodeCount;
-  const post = new Uint32Array(N).fill(UNSEEN);
+  const post = releasedUint32(N).fill(UNSEEN);
   // finished nodes fill it from the start; the search's stack grows down from its end
-  const nodes = new Uint32Array(N);
+  const nodes = releasedUint32(N);
   // `doms`: per node, the next edge to search; then, per postorder index, its dominator's
   const search = new PostorderSearch(g, owned, post, nodes, doms);
   // the root is finished last, after what it holds only in DevTools' sense
@@ -273,7 +273,7 @@ function iterate(retainers: Retainers, post: Uint32Array, nodes: Uint32Array, do
 function shortestPaths(g: HeapGraph): Int32Array {
   const N = g.nodeCount;
   const queue = releasedUint32(N);
-  const pathEdge = new Int32Array(N).fill(-1);
+  const pathEdge = releasedInt32(N).fill(-1);
   const weak = edgeTypeIndex(g, 'weak');
   const named = new HeapNames(g).namedType;
   let head = 0;
@@ -299,10 +299,11 @@ function shortestPaths(g: HeapGraph): Int32Array {
 
 const WEAK_MAP_KEY = /@(\d+)\) ->/;
 
+const WEAK_MAP = new TextEncoder().encode('WeakMap');
+
 /** V8 names a WeakMap entry's references "part of key (Key @id) -> value (Value @id) pair in WeakMap (table @id)". */
 function weakMapKeyEdge(g: HeapGraph, e: number, to: number): boolean {
-  const name = g.strings[g.edgeName[e]];
-  if (name === undefined || name.indexOf('WeakMap') < 0) return false;
-  const m = WEAK_MAP_KEY.exec(name);
+  if (!g.strings.includes(g.edgeName[e], WEAK_MAP)) return false;
+  const m = WEAK_MAP_KEY.exec(g.strings.get(g.edgeName[e]));
   return m !== null && Number(m[1]) === g.nodeId[to];
 }

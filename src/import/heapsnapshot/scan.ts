@@ -1,3 +1,4 @@
+import { SnapshotStrings } from '../../model/snapshot-strings.js';
 import { HeapflameError } from '../../model/errors.js';
 
 /**
@@ -94,7 +95,7 @@ export const MAX_STRING_BYTES = 1 << 20;
 
 /** The `strings` array: each string decoded from its bytes (escapes through JSON.parse). */
 export class StringArrayReader implements ValueReader {
-  readonly strings: string[] = [];
+  readonly strings = new SnapshotStrings();
   private started = false;
   private inString = false;
   private escaped = false;
@@ -159,21 +160,27 @@ export class StringArrayReader implements ValueReader {
 
   private finishString(): void {
     const bytes = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts);
-    let s = bytes.toString('utf8');
     if (this.overflow) this.cut++;
-    else if (this.hasEscape) {
-      try {
-        s = JSON.parse(`"${s}"`);
-      } catch {
-        // a broken escape: the raw text is still a usable name
-      }
-    }
-    this.strings.push(s);
+    if (this.hasEscape && !this.overflow) this.addEscaped(bytes);
+    else this.strings.add(bytes);
     this.parts = [];
     this.partBytes = 0;
     this.overflow = false;
     this.inString = false;
     this.hasEscape = false;
+  }
+
+  /** A string with escapes: as JSON.parse reads it (a broken escape: the raw text is still a usable name). */
+  private addEscaped(bytes: Buffer): void {
+    let s: string;
+    try {
+      s = JSON.parse(`"${bytes.toString('utf8')}"`);
+    } catch {
+      this.strings.add(bytes);
+      return;
+    }
+    // (a lone surrogate has no UTF-8: such a string is also kept as it is)
+    this.strings.add(Buffer.from(s, 'utf8'), s.isWellFormed() ? undefined : s);
   }
 
   /** Called on each chunk boundary: parts that point into the chunk must be copied. */
