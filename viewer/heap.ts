@@ -103,7 +103,7 @@ class HeapTables {
     $('leaks-section').hidden = false;
     $('leaks-summary').textContent =
       `${leaks.objects.toLocaleString('en-US')} objects allocated between BASE and TARGET are still alive, retaining ${formatBytes(leaks.retained)}; ` +
-      `the program's make ${leaks.clusters.length + leaks.leftOut} clusters retaining ${formatBytes(leaks.clustersRetained)} (the rest is V8's).`;
+      `the program's objects among them make ${leaks.clusters.length + leaks.leftOut} clusters retaining ${formatBytes(leaks.clustersRetained)} (the rest is V8's).`;
     const list = $('leaks');
     leaks.clusters.forEach((c, i) => {
       list.appendChild(this.cluster(c, i < OPEN_CLUSTERS));
