@@ -5,7 +5,7 @@ import { programClasses } from './heap-classes.js';
 
 /**
  * The machine-readable report. Schema `heapflame.report/1`, documented in
- * docs/report-json.md; fields are only ever added within a schema version.
+ * docs/commands.md ("The JSON report"); fields are only ever added within a schema version.
  */
 export const REPORT_SCHEMA = 'heapflame.report/1';
 
