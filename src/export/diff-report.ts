@@ -22,7 +22,10 @@ export function buildDiffReport(diff: Profile, cost: string, limit = 10) {
     shrinking: changes.shrinking,
     // two heap snapshots: the program's classes that grew most, and those that shrank most
     ...(diff.heap?.before && {
-      classes: { growing: classes.slice(0, limit), shrinking: classes.filter(shrank).reverse().slice(0, limit) },
+      classes: {
+        growing: classes.filter((c) => !shrank(c)).slice(0, limit),
+        shrinking: classes.filter(shrank).reverse().slice(0, limit),
+      },
     }),
     warnings: diff.warnings,
   };
@@ -45,7 +48,7 @@ export function renderDiffText(diff: Profile, cost: string, limit = 10): string 
   };
   list('GROWING (inclusive change)', r.growing);
   list('SHRINKING (inclusive change)', r.shrinking);
-  if (r.classes) lines.push(...classLines(r.classes.growing.filter((c) => !shrank(c))));
+  if (r.classes) lines.push(...classLines(r.classes.growing));
   return lines.join('\n');
 }
 

@@ -1,6 +1,7 @@
 import { classChanges } from '../analyze/diff.js';
 import type { LeakCluster, Profile } from '../model/profile.js';
-import { formatBytes, formatInt, lineSafe } from './format.js';
+import { formatBytes, lineSafe } from './format.js';
+import { allocationFrame, clusterHolds, clusterTitle } from './leaks-report.js';
 
 /** Classes in a page at most (a snapshot can name a class per closure). */
 const MAX_CLASSES = 1000;
@@ -39,12 +40,9 @@ export function heapPageData(profile: Profile) {
 }
 
 function leakData(c: LeakCluster, total: number) {
-  const share = total > 0 ? ` (${((100 * c.retained) / total).toFixed(1)}%)` : '';
   return {
-    title: lineSafe(`${formatInt(c.count)} × ${c.className}: ${formatBytes(c.retained)} retained${share}`),
-    holds: c.holds.length
-      ? lineSafe(`holding ${c.holds.map((h) => `${formatInt(h.count)} ${h.className}`).join(', ')}`)
-      : '',
+    title: clusterTitle(c, total),
+    holds: clusterHolds(c),
     label: lineSafe(c.signature[c.signature.length - 1] ?? c.className),
     path: c.example.path.map((s) => [
       s.edge === null ? '' : lineSafe(s.edge),
@@ -52,9 +50,6 @@ function leakData(c: LeakCluster, total: number) {
       formatBytes(s.retained),
       s.internal ? 1 : 0,
     ]),
-    allocatedAt:
-      c.allocatedAt
-        ?.slice(0, MAX_FRAMES)
-        .map((f) => lineSafe(`${f.name}${f.file ? ` ${f.file}:${f.line}:${f.column}` : ''}`)) ?? null,
+    allocatedAt: c.allocatedAt?.slice(0, MAX_FRAMES).map(allocationFrame) ?? null,
   };
 }
