@@ -24,6 +24,7 @@ export interface TopOptions {
 /**
  * The places with the largest cost, heaptrack_print style: samples grouped by their innermost
  * frame (function, file, line and module), sorted by |value|, stopping at the first zero.
+ * Typed arrays throughout: a report asks this once per section, on up to millions of samples.
  */
 export function topEntries(profile: Profile, cost: CostId, options: TopOptions = {}): TopEntry[] {
   const limit = options.limit ?? 10;
@@ -31,50 +32,101 @@ export function topEntries(profile: Profile, cost: CostId, options: TopOptions =
   const c = costIndex(profile, cost);
   if (c < 0) return [];
   const col = profile.values[c];
-  // heaptrack_print's merge key: the innermost frame's function, file, line and module; the
-  // address is ignored, so a module's unresolved addresses (and empty stacks) form one place.
-  // Named frames go by id: display names may coincide (shortened templates) where symbols differ.
-  const keyOfFrame = profile.frames.map((f, id) => (f.name ? String(id) : `?\0${f.file}\0${f.line}\0${f.module}`));
-  const groups = new Map<string, { frame: number; samples: number[] }>();
+  const { groupOf, groupFrame } = sampleGroups(profile);
+  const groupCount = groupFrame.length;
+  const value = new Float64Array(groupCount);
+  for (let i = 0; i < profile.sampleCount; i++) value[groupOf[i]] += col[i];
+  // Ties keep first-appearance order (group ids are given in that order): the same run after run.
+  const chosen: number[] = [];
+  for (let g = 0; g < groupCount; g++) if (value[g] !== 0) chosen.push(g);
+  chosen.sort((a, b) => Math.abs(value[b]) - Math.abs(value[a]) || a - b);
+  chosen.length = Math.min(chosen.length, limit);
+  const slot = new Int32Array(groupCount).fill(-1);
+  chosen.forEach((g, k) => {
+    slot[g] = k;
+  });
+  const members: number[][] = chosen.map(() => []);
+  for (let i = 0; i < profile.sampleCount; i++) {
+    const k = slot[groupOf[i]];
+    if (k >= 0) members[k].push(i);
+  }
+  return chosen.map((g, k) => {
+    const nonZero = members[k].filter((s) => col[s] !== 0);
+    const stacks = nonZero
+      .sort((a, b) => Math.abs(col[b]) - Math.abs(col[a]) || a - b)
+      .slice(0, perEntry)
+      .map((s) => ({ sample: s, node: profile.sampleNode[s], value: col[s], costs: costsOf(profile, [s]) }));
+    return {
+      frame: groupFrame[g],
+      value: value[g],
+      costs: costsOf(profile, members[k]),
+      stacks,
+      stackCount: nonZero.length,
+    };
+  });
+}
+
+function costsOf(profile: Profile, samples: number[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  profile.costs.forEach((info, k) => {
+    const v = profile.values[k];
+    let sum = 0;
+    for (const s of samples) sum += v[s];
+    out[info.id] = sum;
+  });
+  return out;
+}
+
+interface SampleGroups {
+  /** Group of each sample. */
+  groupOf: Int32Array;
+  /** Innermost frame of each group (-1: samples without a stack). */
+  groupFrame: number[];
+  /** What the groups were made from: a profile given new samples or frames is grouped again. */
+  sampleNode: Profile['sampleNode'];
+  frames: Profile['frames'];
+}
+
+const groupsCache = new WeakMap<Profile, SampleGroups>();
+
+/**
+ * heaptrack_print's merge key: the innermost frame's function, file, line and module; the
+ * address is ignored, so a module's unresolved addresses (and empty stacks) form one place.
+ * Named frames go by id: display names may coincide (shortened templates) where symbols differ.
+ * Groups are numbered in the order their first sample appears.
+ */
+function sampleGroups(profile: Profile): SampleGroups {
+  const cached = groupsCache.get(profile);
+  if (cached && cached.sampleNode === profile.sampleNode && cached.frames === profile.frames) return cached;
+  // the key of each frame as a number: its own id, or the first unnamed frame of its place
+  const frameKey = new Int32Array(profile.frames.length);
+  const unnamed = new Map<string, number>();
+  profile.frames.forEach((f, id) => {
+    if (f.name) frameKey[id] = id;
+    else {
+      const key = `${f.file}\0${f.line}\0${f.module}`;
+      let first = unnamed.get(key);
+      if (first === undefined) unnamed.set(key, (first = id));
+      frameKey[id] = first;
+    }
+  });
+  // an empty stack is the place of unnamed frames with no file, line or module
+  const noStackKey = unnamed.get('\u00000\u0000') ?? profile.frames.length;
+  const groupOfKey = new Int32Array(profile.frames.length + 1).fill(-1);
+  const groupOf = new Int32Array(profile.sampleCount);
+  const groupFrame: number[] = [];
   for (let i = 0; i < profile.sampleCount; i++) {
     const node = profile.sampleNode[i];
     const frame = node === ROOT_NODE ? -1 : profile.nodeFrame[node];
-    const key = frame < 0 ? '?\0\x000\0' : keyOfFrame[frame];
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = { frame, samples: [] }));
-    g.samples.push(i);
+    const key = frame < 0 ? noStackKey : frameKey[frame];
+    let g = groupOfKey[key];
+    if (g < 0) {
+      g = groupOfKey[key] = groupFrame.length;
+      groupFrame.push(frame);
+    }
+    groupOf[i] = g;
   }
-  const costsOf = (samples: number[]) => {
-    const out: Record<string, number> = {};
-    profile.costs.forEach((info, k) => {
-      let sum = 0;
-      for (const s of samples) sum += profile.values[k][s];
-      out[info.id] = sum;
-    });
-    return out;
-  };
-  const entries = [...groups.values()].map(({ frame, samples }) => {
-    let value = 0;
-    for (const s of samples) value += col[s];
-    return { frame, samples, value };
-  });
-  // Ties keep first-appearance order so the output is the same run after run.
-  entries.sort((a, b) => Math.abs(b.value) - Math.abs(a.value));
-  const out: TopEntry[] = [];
-  for (const e of entries) {
-    if (out.length >= limit || e.value === 0) break;
-    const stacks = e.samples
-      .filter((s) => col[s] !== 0)
-      .sort((a, b) => Math.abs(col[b]) - Math.abs(col[a]))
-      .slice(0, perEntry)
-      .map((s) => ({ sample: s, node: profile.sampleNode[s], value: col[s], costs: costsOf([s]) }));
-    out.push({
-      frame: e.frame,
-      value: e.value,
-      costs: costsOf(e.samples),
-      stacks,
-      stackCount: e.samples.filter((s) => col[s] !== 0).length,
-    });
-  }
-  return out;
+  const groups = { groupOf, groupFrame, sampleNode: profile.sampleNode, frames: profile.frames };
+  groupsCache.set(profile, groups);
+  return groups;
 }

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { BLANK_RUN, HeaptrackTokenizer, SKIPPED, type TokenSlot } from '../../src/import/heaptrack/tokens.js';
+import {
+  BLANK_RUN,
+  HeaptrackTokenizer,
+  INFO_LINE,
+  SKIPPED,
+  TRACE_LINE,
+  type TokenSlot,
+} from '../../src/import/heaptrack/tokens.js';
 import { wasmScanner } from '../../src/import/heaptrack/wasm.js';
 import { fixture, zstdText } from '../helpers/paths.js';
 
@@ -10,7 +17,7 @@ import { fixture, zstdText } from '../helpers/paths.js';
  * its JavaScript loop, whatever the chunk boundaries and slot sizes.
  */
 
-type Line = { event: number } | { text: string } | { skipped: true };
+type Line = { event: number } | { pair: [string, number, number] } | { text: string } | { skipped: true };
 
 /** The tokens decoded back into lines. */
 function tokenize(chunks: Buffer[], wasm: boolean, words = 64, bytes = 256): Line[] {
@@ -25,7 +32,10 @@ function tokenize(chunks: Buffer[], wasm: boolean, words = 64, bytes = 256): Lin
         continue;
       }
       const n = s.tokens[++k];
-      if (n === BLANK_RUN) for (let run = s.tokens[++k]; run > 0; run--) out.push({ text: '' });
+      if (n === TRACE_LINE || n === INFO_LINE) {
+        out.push({ pair: [n === TRACE_LINE ? 't' : 'a', s.tokens[k + 1], s.tokens[k + 2]] });
+        k += 2;
+      } else if (n === BLANK_RUN) for (let run = s.tokens[++k]; run > 0; run--) out.push({ text: '' });
       else if (n === SKIPPED) out.push({ skipped: true });
       else if (n < 0) {
         pieces += Buffer.from(s.bytes.subarray(off, off - n)).toString('latin1');
@@ -50,14 +60,20 @@ function tokenize(chunks: Buffer[], wasm: boolean, words = 64, bytes = 256): Lin
   return out;
 }
 
-/** What the tokens must say: events after the I line as tokens, everything else as text. */
+/**
+ * What the tokens must say: events, trace and info lines after the I line as tokens (indices
+ * and sizes of 1 to 7 digits), everything else as text.
+ */
 function reference(text: string): Line[] {
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   let header = true;
   return lines.map((l) => {
     const m = /^([+-]) ([0-9a-f]{1,7})$/.exec(l);
-    const line: Line = !header && m ? { event: (m[1] === '+' ? 1 : -1) * (parseInt(m[2], 16) + 1) } : { text: l };
+    const pair = /^([ta]) ([0-9a-f]{1,7}) ([0-9a-f]{1,7})$/.exec(l);
+    let line: Line = { text: l };
+    if (!header && m) line = { event: (m[1] === '+' ? 1 : -1) * (parseInt(m[2], 16) + 1) };
+    else if (!header && pair) line = { pair: [pair[1], parseInt(pair[2], 16), parseInt(pair[3], 16)] };
     if (l.startsWith('I ')) header = false;
     return line;
   });
@@ -84,6 +100,8 @@ test('tokens equal the reference for any chunking, in WebAssembly and JavaScript
     fc.stringMatching(/^[+-] [0-9a-fA-F]{0,9}$/),
     fc.stringMatching(/^[+-] [0-9a-f]{1,7} ?$/),
     fc.stringMatching(/^[sitacR#] [ -~]{0,40}$/),
+    fc.stringMatching(/^[ta] [0-9a-f]{1,8} [0-9a-f]{1,8}$/),
+    fc.stringMatching(/^[ta] ?[0-9a-fA-F ]{0,10}\n?[0-9a-f]{0,3} ?$/),
     fc.constant('+'),
     fc.constant(''),
     fc.constant('\n\n\n'),

@@ -4,7 +4,7 @@ import { ALLOCS, EFF_SIZE, LIVE, PeakTracker, STRIDE, TEMPS } from '../peak-trac
 import { Timeline } from '../timeline.js';
 import { Warnings } from '../warnings.js';
 import { SliceLog } from './slices.js';
-import { BLANK_RUN, HEX, MAX_LINE, SKIPPED } from './tokens.js';
+import { BLANK_RUN, HEX, INFO_LINE, MAX_LINE, SKIPPED, TRACE_LINE } from './tokens.js';
 import { grown } from '../../model/typed-arrays.js';
 
 /**
@@ -152,7 +152,12 @@ export class HeaptrackParser {
         continue;
       }
       const n = tokens[k++];
-      if (n === BLANK_RUN) this.lineNo += tokens[k++];
+      if (n === TRACE_LINE || n === INFO_LINE) {
+        this.lineNo++;
+        if (n === TRACE_LINE) this.trace(tokens[k], tokens[k + 1]);
+        else this.info(tokens[k], tokens[k + 1]);
+        k += 2;
+      } else if (n === BLANK_RUN) this.lineNo += tokens[k++];
       else if (n === SKIPPED) {
         this.lineNo++;
         this.warnings.add('long', this.lineNo, `line longer than ${MAX_LINE} bytes skipped`);
@@ -549,13 +554,14 @@ export class HeaptrackParser {
   }
 
   private traceLine(): void {
-    let ip = this.hex();
-    let parent = this.hex();
-    if (ip < 0 || parent < 0) {
-      this.failed();
-      ip = Math.max(ip, 0);
-      parent = Math.max(parent, 0);
-    }
+    const ip = this.hex();
+    const parent = this.hex();
+    if (ip < 0 || parent < 0) this.failed();
+    this.trace(Math.max(ip, 0), Math.max(parent, 0));
+  }
+
+  /** A trace node (`t ip parent`), from a text line or tokens. */
+  private trace(ip: number, parent: number): void {
     const index = this.traceCount;
     if (parent >= index) {
       // The writer emits parents first; a forward reference could only form cycles.
@@ -584,6 +590,11 @@ export class HeaptrackParser {
     const size = this.hex();
     const trace = this.hex();
     if (size < 0 || trace < 0) return this.failed();
+    this.info(size, trace);
+  }
+
+  /** An allocation info (`a size trace`), from a text line or tokens. */
+  private info(size: number, trace: number): void {
     let rec = this.traceRecord.get(trace);
     if (rec === undefined) {
       rec = this.recordCount++;

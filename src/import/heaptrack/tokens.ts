@@ -9,7 +9,12 @@
  *              longer line, more pieces follow; n = SKIPPED: a line over the length limit)
  *   0, BLANK_RUN, k  k empty lines (a recording padded with millions of them cost a line's
  *              work each: 8 MB/s; a run costs one token)
- * Indices of more than 7 hex digits (out of range anyway) go as text.
+ *   0, TRACE_LINE, ip, parent   a `t <ip> <parent>` line
+ *   0, INFO_LINE, size, trace   an `a <size> <trace>` line (a compiler's recording has one
+ *              trace or info line for every six events: as text they cost the main thread
+ *              more than all its events)
+ * Indices of more than 7 hex digits (out of range anyway) go as text, and so do sizes of more
+ * than 7 (256 MiB and up), and lines of any other shape: the parser reads them as before.
  * Lines before the system-info (`I`) line always go as text: the command line before it may
  * spill over several lines (heaptrack does not escape newlines) and must not read as events.
  */
@@ -18,6 +23,9 @@ import { SCAN_INPUT_END, SCAN_OUT_FULL, type WasmScanner, wasmScanner } from './
 
 export const SKIPPED = 0x7fffffff;
 export const BLANK_RUN = 0x7ffffffe;
+/** The codes heaptrack-wasm.wat writes for `t` and `a` lines. */
+export const TRACE_LINE = 0x7ffffffd;
+export const INFO_LINE = 0x7ffffffc;
 /** Longest line accepted; heaptrack's own lines stay far below (symbols, 4 KiB command lines). */
 export const MAX_LINE = 16 << 20;
 /** Text lines before the events begin, at most: the header is tiny, a spilled command ≤ 4 KiB. */
@@ -131,7 +139,8 @@ export class HeaptrackTokenizer {
       }
       const status = w.status.value;
       if (status === SCAN_OUT_FULL) {
-        if (slot.nTokens === slot.tokens.length) this.slot = this.flush(slot);
+        // (full, or without room for a pair line's four tokens)
+        if (slot.tokens.length - slot.nTokens < 4) this.slot = this.flush(slot);
         continue;
       }
       const at = start + (p - WASM_TOKENS);
@@ -143,7 +152,7 @@ export class HeaptrackTokenizer {
         const after = this.textOrBlank(buf, next);
         if (after === -1) return next;
         next = after;
-      } while (next < buf.length && buf[next] !== 43 && buf[next] !== 45);
+      } while (next < buf.length && !NUMERIC_LINE[buf[next]]);
       p = WASM_TOKENS + (next - start);
     }
   }
@@ -180,6 +189,22 @@ export class HeaptrackTokenizer {
           }
           tokens[n++] = mode === 43 ? v + 1 : -(v + 1);
           pos = i + 1;
+          continue;
+        }
+      }
+      if (mode === 116 || mode === 97) {
+        if (n + 4 > room) {
+          slot.nTokens = n;
+          slot = this.slot = this.flush(slot);
+          tokens = slot.tokens;
+          n = slot.nTokens;
+          room = tokens.length;
+        }
+        const after = pairLine(buf, pos, tokens, n);
+        if (after === -2) break; // incomplete: carried over
+        if (after > 0) {
+          n += 4;
+          pos = after;
           continue;
         }
       }
@@ -268,3 +293,42 @@ export class HeaptrackTokenizer {
 }
 
 const NEWLINE = new Uint8Array([10]);
+
+/** The first bytes of the lines the scan turns into numbers: '+', '-', 't', 'a'. */
+const NUMERIC_LINE = new Uint8Array(256);
+for (const c of [43, 45, 116, 97]) NUMERIC_LINE[c] = 1;
+
+/**
+ * `t <hex> <hex>` or `a <hex> <hex>` at `pos` (1 to 7 digits each) as tokens 0, code, a, b at
+ * `tokens[n]`, as heaptrack-wasm.wat's `pair` writes them. Returns the next line's start, 0 for
+ * a line of another shape, -2 when the input ends inside the line.
+ */
+function pairLine(buf: Uint8Array, pos: number, tokens: Int32Array, n: number): number {
+  const len = buf.length;
+  if (pos + 1 >= len) return -2;
+  if (buf[pos + 1] !== 32) return 0;
+  const values = [0, 0];
+  let i = pos + 2;
+  for (let f = 0; f < 2; f++) {
+    const stop = f === 0 ? 32 : 10;
+    const start = i;
+    let v = 0;
+    for (;;) {
+      if (i >= len) return -2;
+      const c = buf[i];
+      if (c === stop) break;
+      const d = HEX[c];
+      if (d < 0 || i - start === 7) return 0;
+      v = v * 16 + d;
+      i++;
+    }
+    if (i === start) return 0;
+    values[f] = v;
+    i++;
+  }
+  tokens[n] = 0;
+  tokens[n + 1] = buf[pos] === 116 ? TRACE_LINE : INFO_LINE;
+  tokens[n + 2] = values[0];
+  tokens[n + 3] = values[1];
+  return i;
+}
