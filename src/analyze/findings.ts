@@ -120,20 +120,30 @@ function isProgramFrame(f: Frame): boolean {
  */
 function chargedFrames(profile: Profile): Int32Array {
   const count = profile.nodeCount;
-  const withFile = new Int32Array(count).fill(-1);
-  const withoutFile = new Int32Array(count).fill(-1);
-  const otherFile = new Int32Array(count).fill(-1);
-  const program = profile.frames.map(isProgramFrame);
+  // each frame's class, best first: 0 the program's with a file, 1 the program's without, 2
+  // another with a file, 3 none of these
+  const frameClass = new Uint8Array(profile.frames.length);
+  profile.frames.forEach((f, id) => {
+    const program = isProgramFrame(f);
+    const hasFile = f.file !== '';
+    frameClass[id] = program && hasFile ? 0 : program ? 1 : hasFile ? 2 : 3;
+  });
+  // the innermost frame of the best class on the path is the one charged: a node's own frame
+  // when its class is as good as the best above it, else what its parent was charged
   const charged = new Int32Array(count).fill(-1);
+  const rank = new Uint8Array(count);
+  rank[ROOT_NODE] = 3;
   for (let n = 1; n < count; n++) {
     const p = profile.nodeParent[n];
     const frame = profile.nodeFrame[n];
-    const hasFile = profile.frames[frame].file !== '';
-    withFile[n] = program[frame] && hasFile ? frame : withFile[p];
-    withoutFile[n] = program[frame] && !hasFile ? frame : withoutFile[p];
-    otherFile[n] = !program[frame] && hasFile ? frame : otherFile[p];
-    charged[n] =
-      withFile[n] >= 0 ? withFile[n] : withoutFile[n] >= 0 ? withoutFile[n] : otherFile[n] >= 0 ? otherFile[n] : frame;
+    const c = frameClass[frame];
+    if (c <= rank[p]) {
+      charged[n] = frame;
+      rank[n] = c;
+    } else {
+      charged[n] = charged[p];
+      rank[n] = rank[p];
+    }
   }
   return charged;
 }

@@ -45,36 +45,47 @@ export function topEntries(profile: Profile, cost: CostId, options: TopOptions =
   chosen.forEach((g, k) => {
     slot[g] = k;
   });
-  const members: number[][] = chosen.map(() => []);
+  // one pass for every chosen place: its costs, its largest stacks, how many stacks it has
+  const costCount = profile.costs.length;
+  const sums = new Float64Array(chosen.length * costCount);
+  const largest: number[][] = chosen.map(() => []);
+  const nonZero = new Float64Array(chosen.length);
   for (let i = 0; i < profile.sampleCount; i++) {
     const k = slot[groupOf[i]];
-    if (k >= 0) members[k].push(i);
+    if (k < 0) continue;
+    for (let c2 = 0; c2 < costCount; c2++) sums[k * costCount + c2] += profile.values[c2][i];
+    if (col[i] !== 0) {
+      nonZero[k]++;
+      offer(col, largest[k], perEntry, i);
+    }
   }
-  return chosen.map((g, k) => {
-    const nonZero = members[k].filter((s) => col[s] !== 0);
-    const stacks = nonZero
-      .sort((a, b) => Math.abs(col[b]) - Math.abs(col[a]) || a - b)
-      .slice(0, perEntry)
-      .map((s) => ({ sample: s, node: profile.sampleNode[s], value: col[s], costs: costsOf(profile, [s]) }));
-    return {
-      frame: groupFrame[g],
-      value: value[g],
-      costs: costsOf(profile, members[k]),
-      stacks,
-      stackCount: nonZero.length,
-    };
-  });
+  return chosen.map((g, k) => ({
+    frame: groupFrame[g],
+    value: value[g],
+    costs: Object.fromEntries(profile.costs.map((info, c2) => [info.id, sums[k * costCount + c2]])),
+    stacks: largest[k].map((s) => ({
+      sample: s,
+      node: profile.sampleNode[s],
+      value: col[s],
+      costs: Object.fromEntries(profile.costs.map((info, c2) => [info.id, profile.values[c2][s]])),
+    })),
+    stackCount: nonZero[k],
+  }));
 }
 
-function costsOf(profile: Profile, samples: number[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  profile.costs.forEach((info, k) => {
-    const v = profile.values[k];
-    let sum = 0;
-    for (const s of samples) sum += v[s];
-    out[info.id] = sum;
-  });
-  return out;
+/**
+ * Keeps in `largest` the `n` samples of largest |value| seen so far (ties: the earlier sample
+ * first; samples come in order): a place can have hundreds of thousands of stacks, and only a
+ * few are shown.
+ */
+function offer(col: ArrayLike<number>, largest: number[], n: number, s: number): void {
+  const v = Math.abs(col[s]);
+  if (n <= 0 || Number.isNaN(v)) return;
+  if (largest.length === n && v <= Math.abs(col[largest[n - 1]])) return;
+  let i = largest.length < n ? largest.length : n - 1;
+  while (i > 0 && Math.abs(col[largest[i - 1]]) < v) i--;
+  largest.splice(i, 0, s);
+  if (largest.length > n) largest.pop();
 }
 
 interface SampleGroups {

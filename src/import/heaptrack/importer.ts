@@ -91,16 +91,21 @@ function resolveTime(t: TimePoint | undefined, runMs: number | undefined): numbe
  * trace's frames are interned once, and walks up the trace tree are iterative.
  */
 function traceNodes(p: HeaptrackParser, builder: ProfileBuilder): (trace: number) => number {
-  const ipFrames = new Map<number, number[]>();
-  const framesOf = (ipIndex: number): number[] => {
-    let ids = ipFrames.get(ipIndex);
-    if (!ids) {
-      ids = ipFrameList(p, p.ips[ipIndex]).map((f) => builder.internFrame(f));
-      ipFrames.set(ipIndex, ids);
+  // each instruction pointer's frames, root first, interned on first use: ipFrames[ipFirst[ip]..]
+  const ipFirst = new Int32Array(p.ips.length).fill(-1);
+  const ipLength = new Int32Array(p.ips.length);
+  const ipFrames: number[] = [];
+  const framesOf = (ip: number): number => {
+    if (ipFirst[ip] < 0) {
+      ipFirst[ip] = ipFrames.length;
+      for (const f of ipFrameList(p, p.ips[ip])) ipFrames.push(builder.internFrame(f));
+      ipLength[ip] = ipFrames.length - ipFirst[ip];
     }
-    return ids;
+    return ipFirst[ip];
   };
-  const isStop = (ipIndex: number) => p.stopStrings.has(p.ips[ipIndex]?.fn ?? 0);
+  const stop = new Uint8Array(p.ips.length);
+  for (let ip = 1; ip < p.ips.length; ip++) if (p.stopStrings.has(p.ips[ip].fn)) stop[ip] = 1;
+  const isStop = (ip: number) => ip < stop.length && stop[ip] === 1;
 
   const traceNode = new Int32Array(p.traceCount).fill(-1);
   const pending: number[] = [];
@@ -124,13 +129,20 @@ function traceNodes(p: HeaptrackParser, builder: ProfileBuilder): (trace: number
       let node = ROOT_NODE;
       if (ip !== 0) {
         node = isStop(ip) ? ROOT_NODE : base;
-        for (const f of framesOf(ip)) node = builder.child(node, f);
+        const first = ip < p.ips.length ? framesOf(ip) : -1;
+        if (first < 0) node = builder.child(node, missingIpFrame(builder));
+        else for (let k = first, e = first + ipLength[ip]; k < e; k++) node = builder.child(node, ipFrames[k]);
       }
       traceNode[t] = node;
       base = node;
     }
     return traceNode[trace];
   };
+}
+
+/** The frame of an instruction pointer index past the recording's table (a damaged file). */
+function missingIpFrame(builder: ProfileBuilder): number {
+  return builder.internFrame(ipFrameList(undefined, undefined)[0]);
 }
 
 function buildProfile(
@@ -198,8 +210,8 @@ function buildProfile(
 }
 
 /** Frames of one instruction pointer, root first: the physical function, then what it inlined. */
-function ipFrameList(p: HeaptrackParser, ip: IpEntry | undefined): Frame[] {
-  const s = (i: number) => p.strings[i] ?? '';
+function ipFrameList(p: HeaptrackParser | undefined, ip: IpEntry | undefined): Frame[] {
+  const s = (i: number) => p?.strings[i] ?? '';
   if (!ip) return [{ name: '', file: '', line: 0, module: '', address: '0', inlined: false }];
   const module = s(ip.module);
   const inl = ip.inlined ?? [];

@@ -69,7 +69,10 @@ export class HeaptrackParser {
   infoCount = 0;
   recordTrace = new Int32Array(1024);
   recordCount = 0;
-  private traceRecord = new Map<number, number>();
+  /** Record + 1 of each trace that has one (0: none yet), for traces already defined. */
+  private traceRecord = new Int32Array(4096);
+  /** The same for traces named before they are defined (a damaged file). */
+  private laterTraceRecord = new Map<number, number>();
   readonly peak: PeakTracker;
 
   // running totals (counts are summed per info at the end)
@@ -580,6 +583,13 @@ export class HeaptrackParser {
     if (index >= this.traceIp.length) {
       this.traceIp = grown(this.traceIp, index + 1);
       this.traceParent = grown(this.traceParent, index + 1);
+      this.traceRecord = grown(this.traceRecord, index + 1);
+    }
+    // an info that named this trace before it was defined keeps its record
+    const earlier = this.laterTraceRecord.size ? this.laterTraceRecord.get(index) : undefined;
+    if (earlier !== undefined) {
+      this.laterTraceRecord.delete(index);
+      this.traceRecord[index] = earlier + 1;
     }
     this.traceIp[index] = ip;
     this.traceParent[index] = parent;
@@ -595,10 +605,12 @@ export class HeaptrackParser {
 
   /** An allocation info (`a size trace`), from a text line or tokens. */
   private info(size: number, trace: number): void {
-    let rec = this.traceRecord.get(trace);
-    if (rec === undefined) {
+    const defined = trace < this.traceCount;
+    let rec = defined ? this.traceRecord[trace] - 1 : (this.laterTraceRecord.get(trace) ?? -1);
+    if (rec < 0) {
       rec = this.recordCount++;
-      this.traceRecord.set(trace, rec);
+      if (defined) this.traceRecord[trace] = rec + 1;
+      else this.laterTraceRecord.set(trace, rec);
       if (rec >= this.recordTrace.length) this.recordTrace = grown(this.recordTrace, rec + 1);
       this.recordTrace[rec] = trace;
     }
