@@ -1,4 +1,4 @@
-import { grown } from '../model/typed-arrays.js';
+import { grownOwned, release } from '../model/typed-arrays.js';
 
 /**
  * Per allocation info, interleaved in one array so an event touches one cache line:
@@ -23,7 +23,7 @@ export const LIVE = 3;
  */
 export class PeakTracker {
   /** Change log since the checkpoint: +(info+1) for an allocation, -(info+1) for a free. */
-  readonly log: Int32Array;
+  readonly log: Int32Array<ArrayBuffer>;
   len = 0;
   /** The per-info counters (STRIDE fields each); the caller updates LIVE alongside the log. */
   info: Float64Array<ArrayBuffer>;
@@ -42,9 +42,16 @@ export class PeakTracker {
   /** Makes room for info indices below `n`. */
   ensureInfos(n: number): void {
     if (n <= this.base.length) return;
-    this.info = grown(this.info, n * STRIDE);
-    this.base = grown(this.base, n);
-    this.snapshot = grown(this.snapshot, n);
+    this.info = grownOwned(this.info, n * STRIDE);
+    this.base = grownOwned(this.base, n);
+    this.snapshot = grownOwned(this.snapshot, n);
+  }
+
+  /** Gives the counters' memory back; the tracker is not used after. */
+  release(): void {
+    for (const a of [this.info, this.base, this.snapshot]) release(a);
+    release(this.log);
+    this.info = this.base = this.snapshot = new Float64Array(0);
   }
 
   /** Call right after logging the event that set a new maximum, with the log length. */

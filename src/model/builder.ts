@@ -1,4 +1,4 @@
-import { grown } from './typed-arrays.js';
+import { grown, grownOwned } from './typed-arrays.js';
 import { hashPair } from './hash-tables.js';
 import { type CostInfo, type Frame, type Profile, type ProfileMeta, frameKey, ROOT_NODE } from './profile.js';
 
@@ -12,13 +12,18 @@ export class ProfileBuilder {
   readonly frames: Frame[] = [];
   private frameIds = new Map<string, number>();
   /**
-   * Nodes side by side as [parent, frame, child]: `child` is the only child's id, 0 for none
-   * (the root is nobody's child), or -1 when there are several and they are in `slots`. Most
-   * nodes of a large tree have at most one child, so a lookup reads the parent's own record
-   * and a new chain of nodes is written in sequence, with no hash probe that misses the cache.
+   * Each node's parent and frame, and `nodeChild`: the only child's id, 0 for none (the root is
+   * nobody's child), or -1 when there are several and they are in `slots`. Most nodes of a
+   * large tree have at most one child, so a lookup reads the parent's own entry and a new chain
+   * of nodes is written in sequence, with no hash probe that misses the cache. The profile
+   * takes the parent and frame arrays as they are (no copy: memory is time on large trees).
    */
-  private nodes = new Int32Array(1024 * 3);
+  private nodeParent = new Int32Array(1024);
+  private nodeFrame = new Int32Array(1024);
+  private nodeChild = new Int32Array(1024);
   private nodeCount = 1;
+  /** tree() has handed out views of nodeParent and nodeFrame. */
+  private shared = false;
   /**
    * Open-addressing table of the children of nodes with several, each slot [parent, frame,
    * id + 1] side by side so that a probe reads one cache line.
@@ -31,8 +36,8 @@ export class ProfileBuilder {
   private sampleCount = 0;
 
   constructor(readonly costs: CostInfo[]) {
-    this.nodes[0] = -1;
-    this.nodes[1] = -1;
+    this.nodeParent[0] = -1;
+    this.nodeFrame[0] = -1;
     this.values = costs.map(() => new Float64Array(1024));
   }
 
@@ -52,17 +57,17 @@ export class ProfileBuilder {
 
   /** Child of `parent` for `frameId`, created on first use. */
   child(parent: number, frameId: number): number {
-    const only = this.nodes[parent * 3 + 2];
+    const only = this.nodeChild[parent];
     if (only === 0) {
       const id = this.addNode(parent, frameId);
-      this.nodes[parent * 3 + 2] = id;
+      this.nodeChild[parent] = id;
       return id;
     }
     if (only > 0) {
-      const onlyFrame = this.nodes[only * 3 + 1];
+      const onlyFrame = this.nodeFrame[only];
       if (onlyFrame === frameId) return only;
       // a second child: from now on the children of `parent` are found through the table
-      this.nodes[parent * 3 + 2] = -1;
+      this.nodeChild[parent] = -1;
       this.index(parent, onlyFrame, only);
       const id = this.addNode(parent, frameId);
       this.index(parent, frameId, id);
@@ -85,10 +90,15 @@ export class ProfileBuilder {
 
   private addNode(parent: number, frameId: number): number {
     const id = this.nodeCount++;
-    if (id * 3 >= this.nodes.length) this.nodes = grown(this.nodes);
-    const o = id * 3;
-    this.nodes[o] = parent;
-    this.nodes[o + 1] = frameId;
+    if (id >= this.nodeParent.length) {
+      // (once tree() has handed out views of the arrays, they are copied, not moved)
+      const grow = this.shared ? grown : grownOwned;
+      this.nodeParent = grow(this.nodeParent);
+      this.nodeFrame = grow(this.nodeFrame);
+      this.nodeChild = grownOwned(this.nodeChild);
+    }
+    this.nodeParent[id] = parent;
+    this.nodeFrame[id] = frameId;
     return id;
   }
 
@@ -130,12 +140,25 @@ export class ProfileBuilder {
   addSample(node: number, values: ArrayLike<number>): number {
     const i = this.sampleCount++;
     if (i >= this.sampleNode.length) {
-      this.sampleNode = grown(this.sampleNode);
-      this.values = this.values.map((v) => grown(v));
+      const grow = this.shared ? grown : grownOwned;
+      this.sampleNode = grow(this.sampleNode);
+      this.values = this.values.map((v) => grow(v));
     }
     this.sampleNode[i] = node;
     for (let c = 0; c < this.values.length; c++) this.values[c][i] = values[c] ?? 0;
     return i;
+  }
+
+  /**
+   * Takes whole sample arrays instead of adding samples one by one (an importer that has its
+   * costs in columns already): no copy is made.
+   */
+  setSamples(sampleNode: Int32Array<ArrayBuffer>, values: Float64Array<ArrayBuffer>[]): void {
+    if (values.length !== this.values.length || values.some((v) => v.length !== sampleNode.length))
+      throw new RangeError('setSamples: one column per cost, each as long as sampleNode');
+    this.sampleNode = sampleNode;
+    this.values = values;
+    this.sampleCount = sampleNode.length;
   }
 
   build(meta: ProfileMeta, totals: Record<string, number>, warnings: string[], extra: Partial<Profile> = {}): Profile {
@@ -143,8 +166,9 @@ export class ProfileBuilder {
       meta,
       costs: this.costs,
       ...this.tree(),
-      sampleNode: this.sampleNode.slice(0, this.sampleCount),
-      values: this.values.map((v) => v.slice(0, this.sampleCount)),
+      // views, not copies: the arrays' unused ends were never written, so they take no memory
+      sampleNode: this.sampleNode.subarray(0, this.sampleCount),
+      values: this.values.map((v) => v.subarray(0, this.sampleCount)),
       sampleCount: this.sampleCount,
       totals,
       warnings,
@@ -154,12 +178,12 @@ export class ProfileBuilder {
 
   /** The frames and the stack tree built so far, as the profile holds them. */
   tree(): StackTree {
-    const nodeParent = new Int32Array(this.nodeCount);
-    const nodeFrame = new Int32Array(this.nodeCount);
-    for (let n = 0, o = 0; n < this.nodeCount; n++, o += 3) {
-      nodeParent[n] = this.nodes[o];
-      nodeFrame[n] = this.nodes[o + 1];
-    }
-    return { frames: this.frames, nodeParent, nodeFrame, nodeCount: this.nodeCount };
+    this.shared = true;
+    return {
+      frames: this.frames,
+      nodeParent: this.nodeParent.subarray(0, this.nodeCount),
+      nodeFrame: this.nodeFrame.subarray(0, this.nodeCount),
+      nodeCount: this.nodeCount,
+    };
   }
 }

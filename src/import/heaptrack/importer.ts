@@ -107,7 +107,7 @@ function traceNodes(p: HeaptrackParser, builder: ProfileBuilder): (trace: number
   for (let ip = 1; ip < p.ips.length; ip++) if (p.stopStrings.has(p.ips[ip].fn)) stop[ip] = 1;
   const isStop = (ip: number) => ip < stop.length && stop[ip] === 1;
 
-  const traceNode = new Int32Array(p.traceCount).fill(-1);
+  const traceNode = p.spareTraceArray().fill(-1);
   const pending: number[] = [];
   return (trace: number): number => {
     if (trace <= 0 || trace >= p.traceCount) return ROOT_NODE;
@@ -157,16 +157,13 @@ function buildProfile(
   const costs = p.recordCosts();
   const leaked = costs.leaked;
   const supp = applySuppressions(p, leaked, options, warnings);
+  const lifetimes = lifetimesOf(p, supp.suppressed);
+  p.releaseCounts();
 
-  const row = new Float64Array(5);
-  for (let r = 0; r < p.recordCount; r++) {
-    row[0] = costs.allocations[r];
-    row[1] = costs.temporary[r];
-    row[2] = leaked[r];
-    row[3] = costs.peak[r];
-    row[4] = costs.allocated[r];
-    builder.addSample(nodeOf(p.recordTrace[r]), row);
-  }
+  // a sample per record, the cost columns as they are (HEAPTRACK_COSTS' order)
+  const sampleNode = new Int32Array(p.recordCount);
+  for (let r = 0; r < p.recordCount; r++) sampleNode[r] = nodeOf(p.recordTrace[r]);
+  builder.setSamples(sampleNode, [costs.allocations, costs.temporary, leaked, costs.peak, costs.allocated]);
 
   const lastMs = p.timeMs + 1;
   const windowed = window.fromMs !== undefined || window.toMs !== undefined;
@@ -205,7 +202,7 @@ function buildProfile(
       allocated: sum(costs.allocated),
     },
     warnings,
-    { timeline: p.timelinePoints, lifetimes: lifetimesOf(p, supp.suppressed) },
+    { timeline: p.timelinePoints, lifetimes },
   );
 }
 

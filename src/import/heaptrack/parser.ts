@@ -5,7 +5,7 @@ import { Timeline } from '../timeline.js';
 import { Warnings } from '../warnings.js';
 import { SliceLog } from './slices.js';
 import { BLANK_RUN, HEX, INFO_LINE, MAX_LINE, SKIPPED, TRACE_LINE } from './tokens.js';
-import { grown } from '../../model/typed-arrays.js';
+import { grownOwned, release } from '../../model/typed-arrays.js';
 
 /**
  * Streaming state machine for heaptrack's interpreted data files (file formats 1–3), with the
@@ -551,7 +551,7 @@ export class HeaptrackParser {
     const index = this.ips.length;
     this.ips.push(ip);
     if (this.opNewStrings.has(ip.fn)) {
-      if (index >= this.opNewIps.length) this.opNewIps = grown(this.opNewIps, index + 1);
+      if (index >= this.opNewIps.length) this.opNewIps = grownOwned(this.opNewIps, index + 1);
       this.opNewIps[index] = 1;
     }
   }
@@ -581,9 +581,9 @@ export class HeaptrackParser {
       parent = parent > 0 ? this.traceParent[parent] : 0;
     }
     if (index >= this.traceIp.length) {
-      this.traceIp = grown(this.traceIp, index + 1);
-      this.traceParent = grown(this.traceParent, index + 1);
-      this.traceRecord = grown(this.traceRecord, index + 1);
+      this.traceIp = grownOwned(this.traceIp, index + 1);
+      this.traceParent = grownOwned(this.traceParent, index + 1);
+      this.traceRecord = grownOwned(this.traceRecord, index + 1);
     }
     // an info that named this trace before it was defined keeps its record
     const earlier = this.laterTraceRecord.size ? this.laterTraceRecord.get(index) : undefined;
@@ -611,16 +611,16 @@ export class HeaptrackParser {
       rec = this.recordCount++;
       if (defined) this.traceRecord[trace] = rec + 1;
       else this.laterTraceRecord.set(trace, rec);
-      if (rec >= this.recordTrace.length) this.recordTrace = grown(this.recordTrace, rec + 1);
+      if (rec >= this.recordTrace.length) this.recordTrace = grownOwned(this.recordTrace, rec + 1);
       this.recordTrace[rec] = trace;
     }
     const i = this.infoCount++;
     if (i >= this.infoSize.length) {
       const n = this.infoSize.length * 2;
-      this.infoSize = grown(this.infoSize, n);
-      this.infoRecord = grown(this.infoRecord, n);
-      this.infoIncluded = grown(this.infoIncluded, n);
-      if (this.preLive) this.preLive = grown(this.preLive, n);
+      this.infoSize = grownOwned(this.infoSize, n);
+      this.infoRecord = grownOwned(this.infoRecord, n);
+      this.infoIncluded = grownOwned(this.infoIncluded, n);
+      if (this.preLive) this.preLive = grownOwned(this.preLive, n);
     }
     this.infoSize[i] = size;
     this.infoRecord[i] = rec;
@@ -629,6 +629,30 @@ export class HeaptrackParser {
     this.peak.ensureInfos(i + 1);
     this.slices?.ensureInfos(i + 1);
     this.peak.info[i * STRIDE + EFF_SIZE] = included ? size : 0;
+  }
+
+  /**
+   * Gives the per-info counters' memory back (after recordCosts: nothing reads them then), now
+   * rather than at a garbage collection that may come after the peak.
+   */
+  releaseCounts(): void {
+    for (const a of [this.infoSize, this.infoRecord, this.infoIncluded]) release(a);
+    this.infoSize = new Float64Array(0);
+    this.infoRecord = new Int32Array(0);
+    this.infoIncluded = new Uint8Array(0);
+    this.infoCount = 0;
+    this.peak.release();
+  }
+
+  /**
+   * An array of at least `traceCount` numbers for the caller to use as it likes, once the input
+   * has ended: the trace → record index it was is not needed then (a large recording's trace
+   * tree has millions of nodes, and memory is time).
+   */
+  spareTraceArray(): Int32Array {
+    const spare = this.traceRecord.subarray(0, this.traceCount);
+    this.traceRecord = new Int32Array(0);
+    return spare;
   }
 
   /**

@@ -1,6 +1,6 @@
 import { LifetimeRows } from '../../model/lifetime-builder.js';
 import { LIFETIME_TEMPORARY, type Lifetimes } from '../../model/profile.js';
-import { grown } from '../../model/typed-arrays.js';
+import { grownOwned } from '../../model/typed-arrays.js';
 import { ALLOCS, LIVE, STRIDE, TEMPS } from '../peak-tracker.js';
 
 /**
@@ -52,10 +52,10 @@ export class SliceLog {
   /** Room for infos below `n`. */
   ensureInfos(n: number): void {
     if (n <= this.heads.length) return;
-    this.allocsBefore = grown(this.allocsBefore, n);
-    this.tempsBefore = grown(this.tempsBefore, n);
-    this.freesBefore = grown(this.freesBefore, n);
-    this.heads = grown(this.heads, n);
+    this.allocsBefore = grownOwned(this.allocsBefore, n);
+    this.tempsBefore = grownOwned(this.tempsBefore, n);
+    this.freesBefore = grownOwned(this.freesBefore, n);
+    this.heads = grownOwned(this.heads, n);
     // grown in order, never by a far index: an array assigned far past its end turns into a dictionary
     while (this.queues.length < this.heads.length) this.queues.push(undefined);
   }
