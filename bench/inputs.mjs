@@ -25,14 +25,17 @@ export function which(name) {
   return null;
 }
 
+/** What each recording's program is built or run with. */
+const RECORDING_TOOL = { big: 'gcc', deep: 'gcc', small: 'gcc', compiler: 'g++', node: 'node' };
+
 /**
- * heaptrack.NAME.zst for NAME big or deep, recorded by bench/make-recording.sh on first use.
- * Returns { file } or { skip: reason }.
+ * heaptrack.NAME.zst for NAME big, deep, compiler, node or small, recorded by
+ * bench/make-recording.sh on first use. Returns { file } or { skip: reason }.
  */
 export function benchRecording(name) {
   const file = path.join(cacheDir, `heaptrack.${name}.zst`);
   if (fs.existsSync(file)) return { file };
-  const missing = ['heaptrack', 'gcc', 'zstd'].filter((t) => !which(t));
+  const missing = ['heaptrack', RECORDING_TOOL[name] ?? 'gcc', 'zstd'].filter((t) => !which(t));
   if (missing.length) return { skip: `${missing.join(', ')} not installed, cannot create it` };
   console.log(`creating ${path.relative(projectRoot, file)} with bench/make-recording.sh ${name} (about 20-40 s) ...`);
   const r = spawnSync('bash', [path.join(benchDir, 'make-recording.sh'), name], {

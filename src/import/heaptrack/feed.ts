@@ -64,7 +64,7 @@ async function feedInThread(path: string, parser: HeaptrackParser, options: Feed
 }
 
 async function feedFromWorker(path: string, parser: HeaptrackParser, options: FeedOptions): Promise<string[]> {
-  const ring = createRing({ slots: 32, words: 1 << 16, bytes: 1 << 18 });
+  const ring = createRing({ slots: 8, words: 1 << 16, bytes: 1 << 18 });
   const ctl = new Int32Array(ring.control);
   const progress = new Float64Array(ring.progress);
   const views = Array.from({ length: ring.slots }, (_, i) => slotViews(ring, i));
