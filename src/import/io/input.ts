@@ -99,11 +99,12 @@ export function availableZstdDecoders(): ZstdDecoder[] {
 /**
  * Compressed inputs below this are decoded on the reading thread: a zstd process costs more to
  * start than they take. Where that thread's decoder is fzstd (JavaScript; Node before 22.15
- * has no zstd in zlib), the bound is lower: heaptrack's text shrinks up to 30 times, and fzstd
- * took 0.19 s for a 0.8 MB recording of 21 MB that the zstd process and a worker read in 0.1 s.
+ * has no zstd in zlib), the bound is lower: heaptrack's text shrinks 8 to 30 times, and fzstd
+ * took 0.19 s for a 0.8 MB recording of 21 MB that the zstd process and a worker read in 0.1 s
+ * (a 0.14 MB recording of 1.1 MB still reads faster on the thread).
  */
 export const SMALL_INPUT_BYTES =
-  typeof (zlib as ZlibWithZstd).createZstdDecompress === 'function' ? 1 << 20 : 128 << 10;
+  typeof (zlib as ZlibWithZstd).createZstdDecompress === 'function' ? 1 << 20 : 384 << 10;
 
 function defaultZstdDecoder(totalBytes: number | undefined): ZstdDecoder {
   const available = availableZstdDecoders();
