@@ -15,7 +15,9 @@ const args = process.argv.slice(2);
 const opt = (name, dflt) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : dflt);
 const runs = opt('--runs', 7);
 const longSeconds = args.includes('--skip-long') ? 0 : opt('--long', 60);
-const TARGET_OVERHEAD = 0.05;
+const TARGET_OVERHEAD = 0.1;
+/** The recorder's exit step (stop the sampler, build and write the profile), at most. */
+const TARGET_EXIT_S = 0.3;
 const TARGET_MEMORY_MB = 50;
 
 const workloads = [
@@ -24,6 +26,21 @@ const workloads = [
     name: 'demo: 500 S3 GETs (planted churn)',
     command: [process.execPath, path.join(root, 'dist/examples/s3-get/main.js')],
   },
+  {
+    name: 'sync objects: 60 x 20k, JSON round trip',
+    command: [process.execPath, path.join(root, 'bench/workloads/objects.mjs')],
+  },
+  {
+    // a real compile: TypeScript 5 (pure JavaScript; the project's TypeScript 7 is a Go binary)
+    name: 'tsc 5 --noEmit (heapflame, 130 files)',
+    command: [
+      process.execPath,
+      path.join(root, 'node_modules/typescript5/bin/tsc'),
+      '-p',
+      path.join(root, 'tsconfig.json'),
+      '--noEmit',
+    ],
+  },
 ];
 
 function run(command) {
@@ -31,12 +48,15 @@ function run(command) {
   const t0 = process.hrtime.bigint();
   const r = spawnSync('/usr/bin/time', ['-f', '%M', '-o', timeFile, ...command], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, HEAPFLAME_BENCH_EXIT_STEP: '1' },
   });
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) throw new Error(`${command.join(' ')} failed: ${r.stderr}`);
   const kb = Number(fs.readFileSync(timeFile, 'utf8').trim().split('\n').pop());
   fs.rmSync(timeFile, { force: true });
-  return { wall, rssMB: (kb * 1024) / 1e6 };
+  // the recorder's exit step, which it reports when asked (src/record/recorder.ts)
+  const exit = /heapflame: exit step ([\d.]+) ms/.exec(String(r.stderr));
+  return { wall, rssMB: (kb * 1024) / 1e6, exitS: exit ? Number(exit[1]) / 1000 : null };
 }
 
 const out = path.join(os.tmpdir(), `heapflame-bench-${process.pid}.heapflame`);
@@ -47,7 +67,7 @@ console.log(
   `heapflame record benchmark: ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim()}), node ${process.version}, ${runs} runs each, alternating`,
 );
 console.log(
-  `${'workload'.padEnd(36)} ${'plain s'.padStart(8)} ${'recorded s'.padStart(11)} ${'overhead'.padStart(9)} ${'RSS MB plain/recorded'.padStart(22)}  (target <= ${TARGET_OVERHEAD * 100} %)`,
+  `${'workload'.padEnd(40)} ${'plain s'.padStart(8)} ${'recorded s'.padStart(11)} ${'overhead'.padStart(9)} ${'exit step s'.padStart(12)} ${'RSS MB plain/recorded'.padStart(22)}  (targets <= ${TARGET_OVERHEAD * 100} %, exit <= ${TARGET_EXIT_S} s)`,
 );
 for (const w of workloads) {
   const plain = [];
@@ -62,8 +82,11 @@ for (const w of workloads) {
   const overhead = r / p - 1;
   const rssP = median(plain.map((x) => x.rssMB));
   const rssR = median(rec.map((x) => x.rssMB));
+  const exits = rec.map((x) => x.exitS).filter((x) => x !== null);
+  const exitS = exits.length ? median(exits) : null;
+  const pass = overhead <= TARGET_OVERHEAD && (exitS === null || exitS <= TARGET_EXIT_S);
   console.log(
-    `${w.name.padEnd(36)} ${p.toFixed(3).padStart(8)} ${r.toFixed(3).padStart(11)} ${`${(overhead * 100).toFixed(1)} %`.padStart(9)} ${`${rssP.toFixed(0)} / ${rssR.toFixed(0)}`.padStart(22)}  ${overhead <= TARGET_OVERHEAD ? 'PASS' : 'FAIL'}`,
+    `${w.name.padEnd(40)} ${p.toFixed(3).padStart(8)} ${r.toFixed(3).padStart(11)} ${`${(overhead * 100).toFixed(1)} %`.padStart(9)} ${(exitS === null ? '-' : exitS.toFixed(3)).padStart(12)} ${`${rssP.toFixed(0)} / ${rssR.toFixed(0)}`.padStart(22)}  ${pass ? 'PASS' : 'FAIL'}`,
   );
 }
 

@@ -234,12 +234,16 @@ class Recorder {
   /** Writes the recording, once (at exit, or at a signal that would end the program). */
   finish(): void {
     if (this.failed || this.written) return;
+    const started = performance.now();
     this.guarded(() => {
       this.tick();
       const profile = this.config.mode === 'alloc' ? this.allocProfile() : this.liveProfile();
       writeAtomically(outputFile(this.config), encodeHeapflame(profile));
       this.written = true;
     });
+    // for bench/record.mjs: how long the program's exit waited for the recording
+    if (process.env.HEAPFLAME_BENCH_EXIT_STEP)
+      process.stderr.write(`heapflame: exit step ${(performance.now() - started).toFixed(1)} ms\n`);
     // after the sampler stopped: the snapshot shows the program, not the recording's work
     this.snapshots?.stop();
     if (this.config.snapshotAtExit && this.written) {

@@ -52,3 +52,16 @@ test('no map, a missing map, a corrupt map, non-file URLs: the frame as it was',
   ])
     assert.deepEqual(originalPosition(cf), cf);
 });
+
+test('a script whose map is missing is looked at once: a map that appears later is not read', () => {
+  const dir = join(files.dir, 'once');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'late.js');
+  writeFileSync(file, 'x;\nf();\n//# sourceMappingURL=late.js.map\n');
+  const cf = frame(file, 1);
+  assert.deepEqual(originalPosition(cf), cf);
+  // had the failure not been remembered, every frame of the script would read it again
+  writeFileSync(join(dir, 'late.js.map'), JSON.stringify(MAP));
+  assert.deepEqual(originalPosition(cf), cf);
+  assert.deepEqual(originalPosition(frame(file, 0)), frame(file, 0));
+});
