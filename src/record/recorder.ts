@@ -206,20 +206,16 @@ class Recorder {
   /** One window's samples: all are allocated; with liveness, the dead temporary, the rest leaked. */
   private addWindow(p: V8SamplingProfile): void {
     const samples = p.samples ?? [];
-    this.merged.addSamples(p, samples, 0, isOwnFrame);
-    if (!this.full) return;
-    this.merged.addSamples(
-      p,
-      samples.filter((x) => x.isLive === false),
-      1,
-      isOwnFrame,
-    );
-    this.merged.addSamples(
-      p,
-      samples.filter((x) => x.isLive !== false),
-      2,
-      isOwnFrame,
-    );
+    if (!this.full) {
+      this.merged.addSamples(p, samples, 0, isOwnFrame);
+      return;
+    }
+    const sets = [
+      { samples, column: 0 },
+      { samples: samples.filter((x) => x.isLive === false), column: 1 },
+      { samples: samples.filter((x) => x.isLive !== false), column: 2 },
+    ];
+    this.merged.addSampleSets(p, sets, isOwnFrame);
   }
 
   private fail(e: unknown): void {

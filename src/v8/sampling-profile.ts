@@ -104,7 +104,24 @@ export class V8ProfileBuilder {
     column: number,
     skip?: (f: V8CallFrame) => boolean,
   ): number {
+    return this.addSampleSets(profile, [{ samples, column }], skip)[0];
+  }
+
+  /**
+   * Several sets of one profile's samples, each into its column, the tree walked once (a
+   * recorder's window gives all, the dead and the alive; walking its tree three times cost
+   * 0.25 s at a compile's exit). Returns each set's total.
+   */
+  addSampleSets(
+    profile: V8SamplingProfile,
+    sets: { samples: Iterable<V8Sample>; column: number }[],
+    skip?: (f: V8CallFrame) => boolean,
+  ): number[] {
     const nodeOf = this.index(profile.head, skip);
+    return sets.map(({ samples, column }) => this.addIndexed(nodeOf, samples, column));
+  }
+
+  private addIndexed(nodeOf: Map<number, number>, samples: Iterable<V8Sample>, column: number): number {
     let total = 0;
     for (const s of samples) {
       let n = nodeOf.get(s.nodeId);
