@@ -9,7 +9,7 @@ import { renderSpeedscope } from '../../src/export/speedscope.js';
 import { profileFromSpeedscope } from '../../src/import/speedscope.js';
 import { loadProfile } from '../../src/load.js';
 import { HeapflameError } from '../../src/model/errors.js';
-import type { Profile } from '../../src/model/profile.js';
+import { type Profile, stackOf } from '../../src/model/profile.js';
 import { fixture, fixtureFile, ROOT, runCli, tempFiles } from '../helpers/paths.js';
 
 /** convert: speedscope (against speedscope's own schema), DHAT and folded out, read back. */
@@ -164,5 +164,75 @@ test('property: any speedscope document is a profile or one HeapflameError', () 
       }
     }),
     { numRuns: 400 },
+  );
+});
+
+test('property: speedscope output in pieces is exactly JSON.stringify of the document', () => {
+  const costs = [
+    { id: 'allocated', unit: 'bytes', label: 'allocated bytes', description: '' },
+    { id: 'allocations', unit: 'count', label: 'allocations', description: '' },
+  ] as const;
+  const frame = (name: string, line: number) => ({
+    name,
+    file: name ? 'a "q".js' : '',
+    line,
+    module: '',
+    address: '1f',
+    inlined: false,
+  });
+  const value = fc.oneof(fc.double({ noNaN: false }), fc.integer({ min: -5, max: 1e6 }), fc.constant(0));
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.string({ maxLength: 8 }), fc.nat(40)), { minLength: 1, maxLength: 6 }),
+      fc.array(fc.nat(30), { maxLength: 60 }),
+      fc.array(fc.tuple(fc.nat(60), value, value), { maxLength: 40 }),
+      (frameSpecs, parents, samples) => {
+        const frames = frameSpecs.map(([n, l]) => frame(n, l));
+        // node n's parent is an earlier node: parents first, as every profile has them
+        const nodeCount = parents.length + 1;
+        const nodeParent = Int32Array.from([-1, ...parents.map((p, i) => p % (i + 1))]);
+        const nodeFrame = Int32Array.from([-1, ...parents.map((_, i) => i % frames.length)]);
+        const p: Profile = {
+          meta: { format: 't' },
+          costs: [...costs],
+          frames,
+          nodeParent,
+          nodeFrame,
+          nodeCount,
+          sampleNode: Int32Array.from(samples.map(([n]) => n % nodeCount)),
+          values: [Float64Array.from(samples.map((s) => s[1])), Float64Array.from(samples.map((s) => s[2]))],
+          sampleCount: samples.length,
+          totals: {},
+          warnings: [],
+        };
+        const expected = JSON.stringify({
+          $schema: 'https://www.speedscope.app/file-format-schema.json',
+          shared: {
+            frames: frames.map((f) => ({
+              name: f.name || `0x${f.address}`,
+              ...(f.file && { file: f.file }),
+              ...(f.line > 0 && { line: f.line }),
+            })),
+          },
+          profiles: costs.map((cost, c) => {
+            const kept = samples.map((_, i) => i).filter((i) => p.values[c][i] > 0);
+            return {
+              type: 'sampled',
+              name: cost.label === cost.id ? cost.id : `${cost.label} (${cost.id})`,
+              unit: cost.unit === 'bytes' ? 'bytes' : 'none',
+              startValue: 0,
+              endValue: kept.reduce((a, i) => a + p.values[c][i], 0),
+              samples: kept.map((i) => stackOf(p, p.sampleNode[i])),
+              weights: kept.map((i) => p.values[c][i]),
+            };
+          }),
+          name: 'heapflame',
+          activeProfileIndex: 0,
+          exporter: 'heapflame',
+        });
+        assert.equal(renderSpeedscope(p), expected);
+      },
+    ),
+    { numRuns: 300 },
   );
 });
