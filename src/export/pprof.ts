@@ -40,7 +40,9 @@ export function encodePprof(profile: Profile): Buffer {
     (c) => new ValueType({ type: t.s(GO_SAMPLE_TYPES[c.id] ?? c.id), unit: t.s(c.unit) }),
   );
   t.mappingOf(mainProgram(profile));
-  const samples: Sample[] = [];
+  // Samples are encoded as they come, not kept as objects until the end (a million of them
+  // took 620 MB): a message's fields may come in any order, so they follow the other fields.
+  const samples = new SampleBytes();
   for (let i = 0; i < profile.sampleCount; i++) {
     const value = profile.values.map((col) => Math.round(col[i]));
     if (value.every((v) => v === 0)) continue;
@@ -51,12 +53,11 @@ export function encodePprof(profile: Profile): Buffer {
           ([k, v]) => new Label(typeof v === 'number' ? { key: t.s(k), num: v } : { key: t.s(k), str: t.s(v) }),
         )
       : [];
-    samples.push(new Sample({ locationId, value, label }));
+    samples.add(new Sample({ locationId, value, label }));
   }
   const sampling = profile.meta.sampling;
   const pprof = new PprofProfile({
     sampleType,
-    sample: samples,
     mapping: t.mappings,
     location: t.locations,
     function: t.functions,
@@ -68,7 +69,52 @@ export function encodePprof(profile: Profile): Buffer {
     defaultSampleType: sampleType.length ? sampleType[profile.costs.indexOf(mainCost(profile))].type : 0,
     comment: [t.s(`heapflame: ${profile.meta.format}${profile.meta.command ? ` ${profile.meta.command}` : ''}`)],
   });
-  return gzipSync(pprof.encode());
+  return gzipSync(Buffer.concat([pprof.encode(), ...samples.blocks()]));
+}
+
+/** Profile.sample fields (number 2, length-delimited), encoded into blocks of 1 MiB. */
+class SampleBytes {
+  private readonly full: Uint8Array[] = [];
+  private block = new Uint8Array(1 << 20);
+  private used = 0;
+
+  add(sample: Sample): void {
+    const length = sample.length;
+    const need = 1 + varintLength(length) + length;
+    if (this.used + need > this.block.length) {
+      this.full.push(this.block.subarray(0, this.used));
+      this.block = new Uint8Array(Math.max(1 << 20, need));
+      this.used = 0;
+    }
+    this.block[this.used++] = 0x12; // (2 << 3) | length-delimited
+    this.used = writeVarint(this.block, this.used, length);
+    sample.encode(this.block.subarray(this.used, this.used + length));
+    this.used += length;
+  }
+
+  blocks(): Uint8Array[] {
+    return [...this.full, this.block.subarray(0, this.used)];
+  }
+}
+
+function varintLength(n: number): number {
+  let bytes = 1;
+  while (n >= 128) {
+    n = Math.floor(n / 128);
+    bytes++;
+  }
+  return bytes;
+}
+
+/** A non-negative length as a protobuf varint at `at`; returns the offset after it. */
+function writeVarint(buf: Uint8Array, at: number, n: number): number {
+  let i = at;
+  while (n >= 128) {
+    buf[i++] = (n % 128) | 128;
+    n = Math.floor(n / 128);
+  }
+  buf[i++] = n;
+  return i;
 }
 
 /** pprof's tables (strings, mappings, functions, locations), each entry made once, in first use. */

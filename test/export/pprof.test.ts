@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
 import { after, test } from 'node:test';
 import fc from 'fast-check';
+import { Profile as PprofProfile } from 'pprof-format';
 import { topEntries } from '../../src/analyze/top.js';
 import { encodePprof } from '../../src/export/pprof.js';
 import { importPprof } from '../../src/import/pprof.js';
@@ -257,4 +258,27 @@ test('a Node recording names its sample types allocated/bytes, temporary/bytes, 
   // period: the sampling interval, in space/bytes as Go's heap profiles have it
   const period = top.find(([n]) => n === 12)![1];
   assert.equal(Number(period), 131072);
+});
+
+test('samples written after the tables decode as the profile has them: values in order, labels kept', async () => {
+  const p = await loadProfile(fixture('heaptrack.leaks.zst'));
+  p.sampleLabels = Array.from(
+    { length: p.sampleCount },
+    (_, i): Record<string, string | number> => (i % 2 ? { bucket: `b${i}` } : { n: i }),
+  );
+  const decoded = PprofProfile.decode(gunzipSync(encodePprof(p)));
+  const want: { value: number[]; label: Record<string, string | number> | undefined }[] = [];
+  for (let i = 0; i < p.sampleCount; i++) {
+    const value = p.values.map((col) => Math.round(col[i]));
+    if (value.some((v) => v !== 0)) want.push({ value, label: p.sampleLabels[i] });
+  }
+  const str = (i: unknown) => decoded.stringTable.strings[Number(i)];
+  assert.deepEqual(
+    decoded.sample.map((s) => ({
+      value: s.value.map(Number),
+      label: Object.fromEntries(s.label.map((l) => [str(l.key), l.str ? str(l.str) : Number(l.num)])),
+    })),
+    want,
+  );
+  assert.ok(decoded.location.length > 0 && decoded.function.length > 0);
 });
