@@ -44,6 +44,14 @@ export class SliceLog {
   /** Live blocks per info: [slice, count]* oldest first, from `heads[info]`. */
   private heads = new Int32Array(1024);
   private readonly queues: (number[] | undefined)[] = new Array(1024).fill(undefined);
+  /**
+   * An info whose live blocks are one run (the most of them: a site allocated in one slice)
+   * keeps it here instead of in a queue: a queue per site took 160 MB for 2 M sites.
+   */
+  private soloSlice = new Int32Array(1024);
+  private soloCount = new Float64Array(1024);
+  /** The queue of an info that has none, while its slice is matched. */
+  private readonly scratch: number[] = [];
   /** Blocks released, as they come (merged once, at the end: cheaper than a table per release). */
   private readonly released = new ReleaseLog();
 
@@ -56,6 +64,8 @@ export class SliceLog {
     this.tempsBefore = grownOwned(this.tempsBefore, n);
     this.freesBefore = grownOwned(this.freesBefore, n);
     this.heads = grownOwned(this.heads, n);
+    this.soloSlice = grownOwned(this.soloSlice, n);
+    this.soloCount = grownOwned(this.soloCount, n);
     // grown in order, never by a far index: an array assigned far past its end turns into a dictionary
     while (this.queues.length < this.heads.length) this.queues.push(undefined);
   }
@@ -93,8 +103,13 @@ export class SliceLog {
   private match(info: number, allocs: number, temps: number, frees: number): void {
     const slice = this.current;
     let q = this.queues[info];
-    if (q === undefined) q = this.queues[info] = [];
     let head = this.heads[info];
+    if (q === undefined) {
+      q = this.scratch;
+      q.length = 0;
+      head = 0;
+      if (this.soloCount[info] > 0) q.push(this.soloSlice[info], this.soloCount[info]);
+    }
     if (allocs > 0) {
       if (q.length > head && q[q.length - 2] === slice) q[q.length - 1] += allocs;
       else q.push(slice, allocs);
@@ -114,13 +129,30 @@ export class SliceLog {
       q[head + 1] -= n;
       if (q[head + 1] === 0) head += 2;
     }
-    if (head === q.length) {
-      q.length = 0;
-      head = 0;
-    } else if (head > 64 && head * 2 > q.length) {
+    this.keep(info, q, head);
+  }
+
+  /** What is left of an info's queue from `head`: one run inline, more in a queue of its own. */
+  private keep(info: number, q: number[], head: number): void {
+    const runs = (q.length - head) / 2;
+    if (runs <= 1) {
+      this.soloCount[info] = runs === 1 ? q[head + 1] : 0;
+      this.soloSlice[info] = runs === 1 ? q[head] : 0;
+      this.queues[info] = undefined;
+      this.heads[info] = 0;
+      return;
+    }
+    this.soloCount[info] = 0;
+    if (q === this.scratch) {
+      this.queues[info] = q.slice(head);
+      this.heads[info] = 0;
+      return;
+    }
+    if (head > 64 && head * 2 > q.length) {
       q.splice(0, head);
       head = 0;
     }
+    this.queues[info] = q;
     this.heads[info] = head;
   }
 
@@ -129,17 +161,23 @@ export class SliceLog {
     this.widthMs *= 2;
     this.scale++;
     for (const q of this.queues) if (q) for (let k = 0; k < q.length; k += 2) q[k] >>= 1;
+    for (let i = 0; i < this.soloSlice.length; i++) this.soloSlice[i] >>= 1;
   }
 
   /** The blocks of every sample row (site) by slice of birth and death; the still live never die (died = slices). */
   lifetimes(): Lifetimes {
     this.endSlice();
     const slices = Math.floor(this.lastMs / this.widthMs) + 1;
-    this.queues.forEach((q, info) => {
-      if (!q) return;
-      for (let k = this.heads[info]; k < q.length; k += 2)
-        if (q[k + 1] > 0) this.released.add(info, q[k], slices, 0, this.scale, q[k + 1]);
-    });
+    // in info order, as the rows' order follows
+    for (let info = 0; info < this.queues.length; info++) {
+      const q = this.queues[info];
+      if (q) {
+        for (let k = this.heads[info]; k < q.length; k += 2)
+          if (q[k + 1] > 0) this.released.add(info, q[k], slices, 0, this.scale, q[k + 1]);
+      } else if (this.soloCount[info] > 0) {
+        this.released.add(info, this.soloSlice[info], slices, 0, this.scale, this.soloCount[info]);
+      }
+    }
     const edgesMs = Array.from({ length: slices + 1 }, (_, s) => s * this.widthMs);
     return this.released.merged(this.infos, this.scale, slices, edgesMs);
   }
@@ -176,18 +214,18 @@ class ReleaseLog {
   merged(infos: InfoTable, scale: number, slices: number, edgesMs: number[]): Lifetimes {
     const { infoRecord, infoSize } = infos;
     const n = this.size;
-    const info = flat(this.infos, n, Int32Array);
-    const keys = flat(this.keys, n, Int32Array);
-    const counts = flat(this.counts, n, Float64Array);
+    // read in place, chunk by chunk (a flat copy of the log doubled its memory at the end)
+    const infoChunks = this.infos;
+    const info = (i: number) => infoChunks[i >>> CHUNK_BITS][i & (CHUNK - 1)];
     // releases grouped by site (a counting sort)
     let sites = 0;
-    for (let i = 0; i < n; i++) sites = Math.max(sites, infoRecord[info[i]] + 1);
+    for (let i = 0; i < n; i++) sites = Math.max(sites, infoRecord[info(i)] + 1);
     const start = new Int32Array(sites + 1);
-    for (let i = 0; i < n; i++) start[infoRecord[info[i]] + 1]++;
+    for (let i = 0; i < n; i++) start[infoRecord[info(i)] + 1]++;
     for (let s = 0; s < sites; s++) start[s + 1] += start[s];
     const fill = start.slice(0, sites);
     const order = new Int32Array(n);
-    for (let i = 0; i < n; i++) order[fill[infoRecord[info[i]]]++] = i;
+    for (let i = 0; i < n; i++) order[fill[infoRecord[info(i)]]++] = i;
     // per site: the row of each (born, died, flags), from a scratch table cleared after the site
     const span = slices + 1;
     const rowOf = new Int32Array(span * span * 4).fill(-1);
@@ -196,14 +234,17 @@ class ReleaseLog {
       const first = out.rows;
       for (let k = start[s]; k < start[s + 1]; k++) {
         const i = order[k];
-        const key = keys[i];
+        const chunk = i >>> CHUNK_BITS;
+        const at = i & (CHUNK - 1);
+        const key = this.keys[chunk][at];
+        const blocks = this.counts[chunk][at];
         const shift = scale - (key >>> 18);
         const born = ((key >>> 10) & 255) >> shift;
         const died = Math.min(((key >>> 2) & 255) >> shift, slices);
         const cell = (born * span + died) * 4 + (key & 3);
         if (rowOf[cell] < 0) rowOf[cell] = out.append(s, born, died, key & 3);
-        out.count[rowOf[cell]] += counts[i];
-        out.bytes[rowOf[cell]] += counts[i] * infoSize[info[i]];
+        out.count[rowOf[cell]] += blocks;
+        out.bytes[rowOf[cell]] += blocks * infoSize[infoChunks[chunk][at]];
       }
       for (let r = first; r < out.rows; r++) rowOf[(out.born[r] * span + out.died[r]) * 4 + out.flags[r]] = -1;
     }
@@ -212,12 +253,5 @@ class ReleaseLog {
 }
 
 /** Releases per chunk of the log. */
-const CHUNK = 1 << 20;
-
-/** The first `n` values of equal-sized chunks as one array (the chunks are let go). */
-function flat<T extends Int32Array | Float64Array>(chunks: T[], n: number, Kind: { new (n: number): T }): T {
-  const out = new Kind(n);
-  for (let c = 0; c < chunks.length; c++) out.set(chunks[c].subarray(0, Math.min(CHUNK, n - c * CHUNK)), c * CHUNK);
-  chunks.length = 0;
-  return out;
-}
+const CHUNK_BITS = 20;
+const CHUNK = 1 << CHUNK_BITS;
