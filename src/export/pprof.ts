@@ -80,7 +80,7 @@ class SampleBytes {
 
   add(sample: Sample): void {
     const length = sample.length;
-    const need = 1 + varintLength(length) + length;
+    const need = 1 + 5 + length; // tag, the length as a varint (at most 5 bytes), the message
     if (this.used + need > this.block.length) {
       this.full.push(this.block.subarray(0, this.used));
       this.block = new Uint8Array(Math.max(1 << 20, need));
@@ -95,15 +95,6 @@ class SampleBytes {
   blocks(): Uint8Array[] {
     return [...this.full, this.block.subarray(0, this.used)];
   }
-}
-
-function varintLength(n: number): number {
-  let bytes = 1;
-  while (n >= 128) {
-    n = Math.floor(n / 128);
-    bytes++;
-  }
-  return bytes;
 }
 
 /** A non-negative length as a protobuf varint at `at`; returns the offset after it. */

@@ -307,7 +307,7 @@ function pairLine(buf: Uint8Array, pos: number, tokens: Int32Array, n: number): 
   const len = buf.length;
   if (pos + 1 >= len) return -2;
   if (buf[pos + 1] !== 32) return 0;
-  const values = [0, 0];
+  let first = 0;
   let i = pos + 2;
   for (let f = 0; f < 2; f++) {
     const stop = f === 0 ? 32 : 10;
@@ -323,12 +323,12 @@ function pairLine(buf: Uint8Array, pos: number, tokens: Int32Array, n: number): 
       i++;
     }
     if (i === start) return 0;
-    values[f] = v;
+    if (f === 0) first = v;
+    else tokens[n + 3] = v;
     i++;
   }
   tokens[n] = 0;
   tokens[n + 1] = buf[pos] === 116 ? TRACE_LINE : INFO_LINE;
-  tokens[n + 2] = values[0];
-  tokens[n + 3] = values[1];
+  tokens[n + 2] = first;
   return i;
 }
