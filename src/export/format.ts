@@ -44,6 +44,7 @@ export function percentF32(part: number, whole: number): string {
 /** Thousands separators for exact integers in prose. */
 export function formatInt(n: number): string {
   // not toLocaleString: loading ICU data costs ~50 ms at startup
+  if (n > -1000 && n < 1000) return String(Math.trunc(n));
   return String(Math.trunc(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 

@@ -4,7 +4,7 @@ import { buildCallTree, buildFlameChart, type CallTree } from '../analyze/calltr
 import { type CostId, costIndex, type Profile, requireCost } from '../model/profile.js';
 import { background, diffColor, frameColor, type Palette, stripAnnotation } from './flame-colors.js';
 import { formatBytes, formatInt, lineSafe } from './format.js';
-import { TextBuffer } from './text-buffer.js';
+import { chunksToString, TextChunks } from './text-buffer.js';
 import { SVG_DEFAULTS } from './svg-defaults.js';
 import { viewerFile } from './viewer-files.js';
 import { xmlEscape } from './xml.js';
@@ -57,7 +57,7 @@ export const svgExporter: Exporter = {
   suffixes: ['.svg'],
   label: '.svg (one cost)',
   defaults: SVG_DEFAULTS,
-  chunks: (profile, options) => [renderSvg(profile, options)],
+  chunks: svgChunks,
 };
 
 /** A profile with `before` and `after` columns draws as a differential graph. */
@@ -95,18 +95,21 @@ interface SvgLayout {
 
 /** An interactive SVG flame graph of one cost, as flamegraph.pl draws it, with every text escaped. */
 export function renderSvg(profile: Profile, options: SvgOptions = {}): string {
+  return chunksToString(svgChunks(profile, options));
+}
+
+/** The SVG's UTF-8 bytes in chunks, handed on while the frames are written. */
+export function* svgChunks(profile: Profile, options: SvgOptions = {}): Generator<Uint8Array> {
   const layout = svgLayout(profile, options);
-  const text = new TextBuffer();
+  const text = new TextChunks();
   writeHead(text, layout);
-  writeFrames(text, layout);
+  yield* writeFrames(text, layout);
   // The script (viewer/svg-script.js: flamegraph.pl's zoom, search and details) comes at the
   // end of the document, once every element it looks up exists.
-  text.push(
-    '</g>\n',
-    `<script type="text/ecmascript"><![CDATA[${viewerFile('svg-script.js')}]]></script>\n`,
-    '</svg>\n',
-  );
-  return text.toString();
+  text.push('</g>\n');
+  text.push(`<script type="text/ecmascript"><![CDATA[${viewerFile('svg-script.js')}]]></script>\n`);
+  text.push('</svg>\n');
+  yield* text.end();
 }
 
 /** Options → layout: the cost, palette, titles, the call tree and the image's size. */
@@ -171,11 +174,14 @@ function svgLayout(profile: Profile, options: SvgOptions): SvgLayout {
 }
 
 /** The document up to the frames: its size, notes, background, style sheet and controls. */
-function writeHead(text: TextBuffer, layout: SvgLayout): void {
+function writeHead(text: TextChunks, layout: SvgLayout): void {
   const { options, width, imageHeight, fontSize, fontWidth, scaleTotal, ypad2 } = layout;
   const e = xmlEscape;
+  const put = (...parts: string[]) => {
+    for (const part of parts) text.push(part);
+  };
   const [bg1, bg2] = background(layout.palette);
-  text.push(
+  put(
     '<?xml version="1.0" standalone="no"?>\n',
     '<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n',
     `<svg version="1.1" width="${width}" height="${imageHeight}" viewBox="0 0 ${width} ${imageHeight}" xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" xmlns:fg="http://github.com/heapflame/fg"`,
@@ -183,8 +189,8 @@ function writeHead(text: TextBuffer, layout: SvgLayout): void {
     '<!-- Flame graph by heapflame. Click a frame to zoom, Ctrl-F to search. -->\n',
   );
   // (XML comments may not hold "--": every dash before another gets a space)
-  if (options.notes) text.push(`<!-- NOTES: ${e(options.notes).replace(/-(?=-)/g, '- ')} -->\n`);
-  text.push(
+  if (options.notes) put(`<!-- NOTES: ${e(options.notes).replace(/-(?=-)/g, '- ')} -->\n`);
+  put(
     `<defs><linearGradient id="background" y1="0" y2="1" x1="0" x2="0"><stop stop-color="${bg1}" offset="5%"/><stop stop-color="${bg2}" offset="95%"/></linearGradient></defs>\n`,
     `<style type="text/css">text{font-family:${fontFamily(options.fontType ?? SVG_DEFAULTS.fontType)},sans-serif;font-size:${fontSize}px;fill:rgb(0,0,0)}` +
       '#search,#ignorecase{opacity:0.1;cursor:pointer}#search:hover,#search.show,#ignorecase:hover,#ignorecase.show{opacity:1}' +
@@ -193,13 +199,12 @@ function writeHead(text: TextBuffer, layout: SvgLayout): void {
       'px}#subtitle{text-anchor:middle;font-color:rgb(160,160,160)}#unzoom{cursor:pointer}' +
       '#frames>*:hover{stroke:black;stroke-width:0.5;cursor:pointer}.hide{display:none}.parent{opacity:0.5}</style>\n',
   );
-  text.push(
+  put(
     `<rect x="0" y="0" width="${width}" height="${imageHeight}" fill="url(#background)"/>\n`,
     `<text id="title" x="${width / 2}" y="${fontSize * 2}">${e(layout.title)}</text>\n`,
   );
-  if (options.subtitle)
-    text.push(`<text id="subtitle" x="${width / 2}" y="${fontSize * 4}">${e(options.subtitle)}</text>\n`);
-  text.push(
+  if (options.subtitle) put(`<text id="subtitle" x="${width / 2}" y="${fontSize * 4}">${e(options.subtitle)}</text>\n`);
+  put(
     `<text id="details" x="${XPAD}" y="${imageHeight - ypad2 / 2}"> </text>\n`,
     `<text id="unzoom" class="hide" x="${XPAD}" y="${fontSize * 2}">Reset Zoom</text>\n`,
     `<text id="search" x="${width - XPAD - 100}" y="${fontSize * 2}">Search</text>\n`,
@@ -209,39 +214,78 @@ function writeHead(text: TextBuffer, layout: SvgLayout): void {
   );
 }
 
-/** A group per drawn frame: its tooltip, rectangle and label (cut to fit, escaped). */
-function writeFrames(text: TextBuffer, layout: SvgLayout): void {
-  const { options, tree, frameHeight, imageHeight, ypad1, ypad2, ypad3, delta, fmt, pct, countName } = layout;
+/**
+ * A group per drawn frame: its tooltip, rectangle and label (cut to fit, escaped). What
+ * depends only on the name (shown text, escaped, colour) is made once per name, what depends
+ * only on the depth once per depth: a graph draws the same names many times.
+ */
+function* writeFrames(text: TextChunks, layout: SvgLayout): Generator<Uint8Array> {
+  const { options, tree, frameHeight, delta, fmt, pct } = layout;
   const e = xmlEscape;
   const scale = (layout.width - 2 * XPAD) / (layout.scaleTotal || 1);
   const charWidth = layout.fontSize * layout.fontWidth;
+  const unit = layout.countName ? ` ${e(layout.countName)}` : '';
+  const height = (frameHeight - FRAMEPAD).toFixed(1);
+  const names = labelTexts(tree, layout);
+  const rows = depthRows(layout);
   for (let n = 0; n < tree.count; n++) {
-    const depth = tree.depth[n];
+    const l = n === 0 ? 0 : tree.label[n] + 1;
+    const shown = names.shown[l];
     const value = tree.total[n];
-    const name = n === 0 ? 'all' : tree.labels[tree.label[n]];
-    // (escaped as in text output: a bidi override would show "rtl\u202eexe.txt" as "rtltxt.exe")
-    const shown = lineSafe(stripAnnotation(name));
     const x1 = XPAD + tree.x[n] * scale;
     const w = value * scale;
-    const y1 = options.inverted
-      ? ypad1 + ypad3 + depth * frameHeight
-      : imageHeight - ypad2 - (depth + 1) * frameHeight + FRAMEPAD;
-    const color = layout.diff
-      ? diffColor(delta(n), layout.maxDelta)
-      : n === 0
-        ? 'rgb(250,250,250)'
-        : frameColor(name, layout.palette, options.hash === true);
     const change = layout.diff
       ? `; ${delta(n) >= 0 ? '+' : '-'}${fmt(Math.abs(delta(n)))} ${options.negate ? 'after' : 'since BASE'}`
       : '';
+    const color = layout.diff ? diffColor(delta(n), layout.maxDelta) : names.color[l];
     const chars = Math.floor(w / charWidth);
-    const label = n === 0 || chars < 3 ? '' : shown.length <= chars ? shown : `${shown.slice(0, chars - 2)}..`;
+    const label =
+      n === 0 || chars < 3 ? '' : shown.length <= chars ? names.escaped[l] : e(`${shown.slice(0, chars - 2)}..`);
+    const row = tree.depth[n];
     text.push(
-      `<g fg:x="${tree.x[n]}" fg:w="${value}"><title>${e(shown)} (${fmt(value)}${countName ? ` ${e(countName)}` : ''}, ${pct(value)}%${change})</title>` +
-        `<rect x="${x1.toFixed(1)}" y="${y1.toFixed(1)}" width="${w.toFixed(1)}" height="${(frameHeight - FRAMEPAD).toFixed(1)}" fill="${color}" rx="2" ry="2"/>` +
-        `<text x="${(x1 + 3).toFixed(2)}" y="${(y1 + frameHeight / 2 + 3).toFixed(2)}">${e(label)}</text></g>\n`,
+      `<g fg:x="${tree.x[n]}" fg:w="${value}"><title>${names.escaped[l]} (${fmt(value)}${unit}, ${pct(value)}%${change})</title>` +
+        `<rect x="${x1.toFixed(1)}" y="${rows.rect[row]}" width="${w.toFixed(1)}" height="${height}" fill="${color}" rx="2" ry="2"/>` +
+        `<text x="${(x1 + 3).toFixed(2)}" y="${rows.text[row]}">${label}</text></g>\n`,
     );
+    if (text.full.length > 0) yield* text.take();
   }
+}
+
+/**
+ * Per label (index label + 1; 0 is the root, "all"): the name as shown (annotation stripped,
+ * escaped as in text output: a bidi override would show "rtl\u202eexe.txt" as "rtltxt.exe"),
+ * that text escaped for XML, and its colour. Made on first use: pruning leaves most unused.
+ */
+function labelTexts(tree: CallTree, layout: SvgLayout) {
+  const size = tree.labels.length + 1;
+  const shown: string[] = new Array(size);
+  const escaped: string[] = new Array(size);
+  const color: string[] = new Array(size);
+  const hash = layout.options.hash === true;
+  for (let n = 0; n < tree.count; n++) {
+    const l = n === 0 ? 0 : tree.label[n] + 1;
+    if (shown[l] !== undefined) continue;
+    const name = n === 0 ? 'all' : tree.labels[tree.label[n]];
+    shown[l] = lineSafe(stripAnnotation(name));
+    escaped[l] = xmlEscape(shown[l]);
+    color[l] = n === 0 ? 'rgb(250,250,250)' : layout.diff ? '' : frameColor(name, layout.palette, hash);
+  }
+  return { shown, escaped, color };
+}
+
+/** Per depth: the y of a frame's rectangle and of its label, as written. */
+function depthRows(layout: SvgLayout): { rect: string[]; text: string[] } {
+  const { options, frameHeight, imageHeight, ypad1, ypad2, ypad3 } = layout;
+  const rect: string[] = [];
+  const text: string[] = [];
+  for (let depth = 0; depth <= layout.tree.maxDepth; depth++) {
+    const y1 = options.inverted
+      ? ypad1 + ypad3 + depth * frameHeight
+      : imageHeight - ypad2 - (depth + 1) * frameHeight + FRAMEPAD;
+    rect.push(y1.toFixed(1));
+    text.push((y1 + frameHeight / 2 + 3).toFixed(2));
+  }
+  return { rect, text };
 }
 
 /**
