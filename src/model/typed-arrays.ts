@@ -72,3 +72,24 @@ export function releasedInt32(n: number): Int32Array<ArrayBuffer> {
 export function releasedUint8(n: number): Uint8Array<ArrayBuffer> {
   return new Uint8Array(mappedLength(n, 1)).subarray(0, n);
 }
+
+/**
+ * The indices 0..keys.length-1 ordered by key, equal keys in index order: a radix sort in two
+ * passes of 16 bits over non-negative 31-bit integer keys. A comparator sort calls a function
+ * per comparison (0.1 s for 200 k keys on this project's VM, a third of that here).
+ */
+export function orderByKey(keys: ArrayLike<number>): Int32Array {
+  const n = keys.length;
+  let order = new Int32Array(n);
+  for (let k = 0; k < n; k++) order[k] = k;
+  let next = new Int32Array(n);
+  const count = new Int32Array(65537);
+  for (let shift = 0; shift < 32; shift += 16) {
+    count.fill(0);
+    for (let k = 0; k < n; k++) count[((keys[order[k]] >>> shift) & 0xffff) + 1]++;
+    for (let b = 1; b <= 65536; b++) count[b] += count[b - 1];
+    for (let k = 0; k < n; k++) next[count[(keys[order[k]] >>> shift) & 0xffff]++] = order[k];
+    [order, next] = [next, order];
+  }
+  return order;
+}

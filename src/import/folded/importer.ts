@@ -3,6 +3,8 @@ import type { CostInfo, Profile, Unit } from '../../model/profile.js';
 import { type StackTreeBuilder, stackTreeBuilder } from './stacks.js';
 import { type InputOptions, openInput } from '../io/input.js';
 import { Warnings } from '../warnings.js';
+import { grown, orderByKey } from '../../model/typed-arrays.js';
+import { PairTable } from '../../model/hash-tables.js';
 
 /**
  * Folded stacks, the flamegraph.pl input format: `frame;frame;…;leaf count` per line, or
@@ -58,10 +60,11 @@ class FoldedParser {
    * The samples: one per distinct stack (its index by leaf node in `sampleOf`), or with
    * keepOrder one per line in file order. Grows with distinct stacks, not with the tree.
    */
-  private sampleOf = new Map<number, number>();
-  private sampleNode: number[] = [];
-  private sampleBefore: number[] = [];
-  private sampleAfter: number[] = [];
+  private sampleOf = new PairTable();
+  private samples = 0;
+  private sampleNode = new Int32Array(1024);
+  private sampleBefore = new Float64Array(1024);
+  private sampleAfter = new Float64Array(1024);
 
   constructor(
     private readonly file: string,
@@ -143,13 +146,17 @@ class FoldedParser {
     if (stackEnd === start) return this.invalid(buf, start, end);
     const node = this.tree.stack(start, stackEnd);
     this.stacks++;
-    let sample = this.keepOrder ? undefined : this.sampleOf.get(node);
-    if (sample === undefined) {
-      sample = this.sampleNode.length;
-      this.sampleNode.push(node);
-      this.sampleBefore.push(0);
-      this.sampleAfter.push(0);
-      if (!this.keepOrder) this.sampleOf.set(node, sample);
+    // (a Map here took a quarter of a microsecond per line)
+    let sample = this.keepOrder ? -1 : this.sampleOf.get(node, 0);
+    if (sample < 0) {
+      sample = this.samples++;
+      if (sample === this.sampleNode.length) {
+        this.sampleNode = grown(this.sampleNode);
+        this.sampleBefore = grown(this.sampleBefore);
+        this.sampleAfter = grown(this.sampleAfter);
+      }
+      this.sampleNode[sample] = node;
+      if (!this.keepOrder) this.sampleOf.set(node, 0, sample);
     }
     this.sampleAfter[sample] += last.value;
     this.sampleBefore[sample] += before;
@@ -189,12 +196,12 @@ class FoldedParser {
     const totals: number[] = costs.map(() => 0);
     // The stack tree as built while reading; each node with a count becomes one sample.
     const { tree, renumbered } = this.tree.finish();
-    const nodes = renumbered ? this.sampleNode.map((n) => renumbered[n]) : this.sampleNode;
+    const stored = this.sampleNode.subarray(0, this.samples);
+    const nodes = renumbered ? stored.map((n) => renumbered[n]) : stored;
     const sampleNode: number[] = [];
     const columns: number[][] = costs.map(() => []);
     // one sample per distinct stack in node order, or per line in file order
-    const order = Int32Array.from(nodes.keys());
-    if (!this.keepOrder) order.sort((x, y) => nodes[x] - nodes[y]);
+    const order = this.keepOrder ? Int32Array.from(nodes.keys()) : orderByKey(nodes);
     for (const k of order) {
       const n = nodes[k];
       const a = this.sampleAfter[k];

@@ -158,13 +158,17 @@ class WasmStackTree implements StackTreeBuilder {
     }
     const nodeParent = new Int32Array(nodeCount);
     const nodeFrame = new Int32Array(nodeCount);
+    // block by block: a function call per node cost as much as the copy
+    for (let first = 0; first < nodeCount; first += NODE_BLOCK) {
+      const size = Math.min(NODE_BLOCK, nodeCount - first);
+      const block = new Int32Array(memory, blocks[first >>> 16], size * 3);
+      for (let k = 0, o = 0; k < size; k++, o += 3) {
+        nodeParent[first + k] = block[o];
+        nodeFrame[first + k] = frameOfName[block[o + 1]];
+      }
+    }
     nodeParent[0] = -1;
     nodeFrame[0] = -1;
-    for (let n = 1; n < nodeCount; n++) {
-      const o = record(n);
-      nodeParent[n] = words[o];
-      nodeFrame[n] = frameOfName[words[o + 1]];
-    }
     return { tree: { frames: builder.frames, nodeParent, nodeFrame, nodeCount }, renumbered: null };
   }
 }
