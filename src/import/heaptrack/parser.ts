@@ -62,7 +62,6 @@ export class HeaptrackParser {
   traceIp = new Int32Array(4096);
   traceParent = new Int32Array(4096);
   traceCount = 1;
-  infoSize = new Float64Array(4096);
   infoRecord = new Int32Array(4096);
   /** 1 when the info passes the size filter. */
   infoIncluded = new Uint8Array(4096);
@@ -615,14 +614,12 @@ export class HeaptrackParser {
       this.recordTrace[rec] = trace;
     }
     const i = this.infoCount++;
-    if (i >= this.infoSize.length) {
-      const n = this.infoSize.length * 2;
-      this.infoSize = grownOwned(this.infoSize, n);
+    if (i >= this.infoRecord.length) {
+      const n = this.infoRecord.length * 2;
       this.infoRecord = grownOwned(this.infoRecord, n);
       this.infoIncluded = grownOwned(this.infoIncluded, n);
       if (this.preLive) this.preLive = grownOwned(this.preLive, n);
     }
-    this.infoSize[i] = size;
     this.infoRecord[i] = rec;
     const included = size >= this.minSize && size <= this.maxSize;
     this.infoIncluded[i] = included ? 1 : 0;
@@ -636,8 +633,7 @@ export class HeaptrackParser {
    * rather than at a garbage collection that may come after the peak.
    */
   releaseCounts(): void {
-    for (const a of [this.infoSize, this.infoRecord, this.infoIncluded]) release(a);
-    this.infoSize = new Float64Array(0);
+    for (const a of [this.infoRecord, this.infoIncluded]) release(a);
     this.infoRecord = new Int32Array(0);
     this.infoIncluded = new Uint8Array(0);
     this.infoCount = 0;
@@ -673,8 +669,8 @@ export class HeaptrackParser {
     for (let i = 0; i < this.infoCount; i++) {
       if (this.infoIncluded[i] === 0) continue;
       const r = this.infoRecord[i];
-      const size = this.infoSize[i];
       const o = i * STRIDE;
+      const size = data[o + EFF_SIZE];
       out.allocations[r] += data[o + ALLOCS];
       out.temporary[r] += data[o + TEMPS];
       out.allocated[r] += data[o + ALLOCS] * size;

@@ -1,7 +1,7 @@
 import { LifetimeRows } from '../../model/lifetime-builder.js';
 import { LIFETIME_TEMPORARY, type Lifetimes } from '../../model/profile.js';
 import { grownOwned } from '../../model/typed-arrays.js';
-import { ALLOCS, LIVE, STRIDE, TEMPS } from '../peak-tracker.js';
+import { ALLOCS, EFF_SIZE, LIVE, STRIDE, TEMPS } from '../peak-tracker.js';
 
 /**
  * At most this many time slices: a range is chosen at this precision (a 128th of the run
@@ -15,10 +15,12 @@ const FIRST_WIDTH_MS = 4;
 export interface InfoTable {
   infoCount: number;
   infoRecord: Int32Array;
-  infoSize: Float64Array;
   /** 0 for infos a size filter leaves out. */
   infoIncluded: Uint8Array;
-  /** Per info, STRIDE fields: allocations, temporary frees and live blocks so far (peak-tracker.ts). */
+  /**
+   * Per info, STRIDE fields: its size (counted ones: the only ones logged here), allocations,
+   * temporary frees and live blocks so far (peak-tracker.ts).
+   */
   peak: { info: Float64Array };
 }
 
@@ -212,7 +214,8 @@ class ReleaseLog {
 
   /** Rows by (site, born, died, flags) in the final slices (`scale` doublings; `slices` of them). */
   merged(infos: InfoTable, scale: number, slices: number, edgesMs: number[]): Lifetimes {
-    const { infoRecord, infoSize } = infos;
+    const { infoRecord } = infos;
+    const sizes = infos.peak.info;
     const n = this.size;
     // read in place, chunk by chunk (a flat copy of the log doubled its memory at the end)
     const infoChunks = this.infos;
@@ -244,7 +247,7 @@ class ReleaseLog {
         const cell = (born * span + died) * 4 + (key & 3);
         if (rowOf[cell] < 0) rowOf[cell] = out.append(s, born, died, key & 3);
         out.count[rowOf[cell]] += blocks;
-        out.bytes[rowOf[cell]] += blocks * infoSize[infoChunks[chunk][at]];
+        out.bytes[rowOf[cell]] += blocks * sizes[infoChunks[chunk][at] * STRIDE + EFF_SIZE];
       }
       for (let r = first; r < out.rows; r++) rowOf[(out.born[r] * span + out.died[r]) * 4 + out.flags[r]] = -1;
     }
