@@ -54,9 +54,18 @@ export class PeakTracker {
 
   /** Gives the counters' memory back; the tracker is not used after. */
   release(): void {
-    for (const a of [this.info, this.base, this.snapshot]) release(a);
-    release(this.log);
-    this.info = this.base = this.snapshot = new Float64Array(0);
+    release(this.info);
+    this.info = new Float64Array(0);
+    this.releaseCopies();
+  }
+
+  /**
+   * Gives back the log and the copies of live blocks once `finish` has been read: the counters
+   * (`info`) are all that is read after.
+   */
+  releaseCopies(): void {
+    for (const a of [this.base, this.snapshot, this.log]) release(a);
+    this.base = this.snapshot = new Uint32Array(0);
   }
 
   /** Call right after logging the event that set a new maximum, with the log length. */

@@ -677,6 +677,7 @@ export class HeaptrackParser {
       out.leaked[r] += data[o + LIVE] * size;
       out.peak[r] += atPeak[i] * size;
     }
+    this.peak.releaseCopies();
     return out;
   }
 

@@ -1,6 +1,6 @@
 import { LifetimeRows } from '../../model/lifetime-builder.js';
 import { LIFETIME_TEMPORARY, type Lifetimes } from '../../model/profile.js';
-import { grownOwned } from '../../model/typed-arrays.js';
+import { grownOwned, release } from '../../model/typed-arrays.js';
 import { ALLOCS, EFF_SIZE, LIVE, STRIDE, TEMPS } from '../peak-tracker.js';
 
 /**
@@ -181,7 +181,20 @@ export class SliceLog {
       }
     }
     const edgesMs = Array.from({ length: slices + 1 }, (_, s) => s * this.widthMs);
+    this.releasePerInfo();
     return this.released.merged(this.infos, this.scale, slices, edgesMs);
+  }
+
+  /**
+   * Gives back the per-info state before the releases are merged, which is when memory peaks
+   * (56 bytes per info: 110 MB of a 2 M-site recording). The log is not used after.
+   */
+  private releasePerInfo(): void {
+    for (const a of [this.allocsBefore, this.tempsBefore, this.freesBefore, this.soloCount]) release(a);
+    for (const a of [this.heads, this.soloSlice]) release(a);
+    this.allocsBefore = this.tempsBefore = this.freesBefore = this.soloCount = new Float64Array(0);
+    this.heads = this.soloSlice = new Int32Array(0);
+    this.queues.length = 0;
   }
 }
 
