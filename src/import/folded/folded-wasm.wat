@@ -160,10 +160,12 @@
       (loop $probe
         (local.set $s (i32.add (global.get $nameSlots) (i32.shl (local.get $i) (i32.const 4))))
         (br_if $empty (i32.eqz (i32.load offset=4 (local.get $s))))
-        (if (i32.and
-              (i32.and (i32.eq (i32.load (local.get $s)) (local.get $h)) (i32.eq (i32.load offset=12 (local.get $s)) (local.get $len)))
-              (call $same (i32.add (global.get $arenaBase) (i32.load offset=8 (local.get $s))) (local.get $p) (local.get $len)))
-          (then (return (i32.sub (i32.load offset=4 (local.get $s)) (i32.const 1)))))
+        ;; the bytes are compared only when hash and length agree (i32.and would evaluate the
+        ;; comparison, and read the name's first copy, at every slot probed)
+        (if (i32.and (i32.eq (i32.load (local.get $s)) (local.get $h)) (i32.eq (i32.load offset=12 (local.get $s)) (local.get $len)))
+          (then
+            (if (call $same (i32.add (global.get $arenaBase) (i32.load offset=8 (local.get $s))) (local.get $p) (local.get $len))
+              (then (return (i32.sub (i32.load offset=4 (local.get $s)) (i32.const 1)))))))
         (local.set $i (i32.and (i32.add (local.get $i) (i32.const 1)) (global.get $nameMask)))
         (br $probe)))
     (local.set $id (global.get $nameCount))
