@@ -205,8 +205,31 @@ function cluster(
       .slice(0, 5)
       .map((c) => ({ className: names.classOf(c.node), count: c.count })),
     example: { node: example, id: g.nodeId[example], retained: r.retained[example], path },
-    allocatedAt: allocationStack(g, example),
+    allocatedAt: allocationStack(g, typicalAllocation(g, roots, example)),
   };
+}
+
+/**
+ * The cluster's object whose allocation stack most of its objects share (the example's when it
+ * is one of the most shared). One object's record can be wrong: V8's allocation tracker once
+ * gave a session made in a timer the stack of the module loader that had run before it, and
+ * the stack a cluster is fixed at is the one most of it comes from.
+ */
+function typicalAllocation(g: HeapGraph, roots: number[], example: number): number {
+  const trace = g.traceNode;
+  if (!trace) return example;
+  const counts = new Map<number, number>();
+  for (const n of roots) if (trace[n] !== 0) counts.set(trace[n], (counts.get(trace[n]) ?? 0) + 1);
+  let most = counts.get(trace[example]) ?? 0;
+  let typical = example;
+  for (const n of roots) {
+    const c = counts.get(trace[n]) ?? 0;
+    if (c > most) {
+      most = c;
+      typical = n;
+    }
+  }
+  return typical;
 }
 
 /**

@@ -1,9 +1,17 @@
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { findLeaks, findLeaksSince } from '../../src/analyze/heap-leaks.js';
 import { loadHeapSnapshot, loadSnapshotIds } from '../../src/load.js';
-import { leakyServerSnapshots, memlabLeakClusters } from '../helpers/heap-snapshots.js';
+import {
+  heapSnapshotJson,
+  leakyServerSnapshots,
+  memlabLeakClusters,
+  type SnapshotNode,
+  type SnapshotTrace,
+} from '../helpers/heap-snapshots.js';
 
 /**
  * Leaks the three-snapshot way, on snapshots of test/fixtures/record/leaky-server.mjs taken
@@ -95,4 +103,56 @@ test("since an earlier snapshot's largest id (expectNoLeaks' way): the same clus
   const clusters = (r: typeof byIds) => r.clusters.map((c) => [c.signature.join(' / '), c.count, c.retained]);
   assert.deepEqual(clusters(since), clusters(byIds));
   assert.ok(since.clusters.some((c) => c.className === 'LeakedSession' && c.count === 100));
+});
+
+test("a cluster's allocation stack is the one most of its objects share, not only its largest's", async () => {
+  // V8's allocation tracker has given one object of a cluster a wrong stack (the module
+  // loader's): the largest Thing (the example) is recorded there, the two others in handleLogin
+  const trace: SnapshotTrace = {
+    functions: [
+      { name: '(root)', script: '', line: 0, column: 0 },
+      { name: 'handleLogin', script: 'file:///app/sessions.mjs', line: 20, column: 20 },
+      { name: 'syncLink', script: 'node:internal/modules/esm/module_job', line: 260, column: 10 },
+    ],
+    tree: {
+      id: 1,
+      fn: 0,
+      children: [
+        { id: 2, fn: 1 },
+        { id: 3, fn: 2 },
+      ],
+    },
+  };
+  const nodes: SnapshotNode[] = [
+    { type: 'synthetic', name: '', size: 0, edges: [['element', 1, 1]] },
+    { type: 'synthetic', name: '(GC roots)', size: 0, edges: [['property', 'sessions', 2]] },
+    { type: 'object', name: 'Holder', size: 32, edges: [['internal', 'table', 3]] },
+    {
+      type: 'array',
+      name: '',
+      size: 64,
+      edges: [
+        ['element', 0, 4],
+        ['element', 1, 5],
+        ['element', 2, 6],
+      ],
+    },
+    { type: 'object', name: 'Thing', size: 200, trace: 3 },
+    { type: 'object', name: 'Thing', size: 100, trace: 2 },
+    { type: 'object', name: 'Thing', size: 100, trace: 2 },
+  ];
+  const dir = mkdtempSync(join(tmpdir(), 'heapflame-leaks-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'final.heapsnapshot');
+  writeFileSync(file, heapSnapshotJson(nodes, trace));
+  // BASE held the holder and its table: the Things are what leaked
+  const base = Uint32Array.from([1, 3, 5, 7]);
+  const r = findLeaks(base, null, await loadHeapSnapshot(file));
+  const things = r.clusters.find((c) => c.className === 'Thing');
+  assert.equal(things?.count, 3, JSON.stringify(r.clusters));
+  assert.equal(things.example.retained, 200);
+  assert.deepEqual(
+    things.allocatedAt?.map((f) => `${f.name} ${f.file}:${f.line}`),
+    ['handleLogin file:///app/sessions.mjs:20'],
+  );
 });

@@ -34,13 +34,30 @@ export interface SnapshotNode {
   size: number;
   /** References: type, name (or element index), and the target node's index. */
   edges?: [type: string, name: string | number, to: number][];
+  /** Its node in the allocation tracking tree (0: none). */
+  trace?: number;
+}
+
+/**
+ * An allocation tracking tree (a snapshot taken with --track-allocations): each node's id,
+ * the function it is in and its children; node ids start at 1 for V8's "(root)".
+ */
+export interface SnapshotTrace {
+  functions: { name: string; script: string; line: number; column: number }[];
+  tree: TraceNode;
+}
+export interface TraceNode {
+  id: number;
+  /** Index into `functions`. */
+  fn: number;
+  children?: TraceNode[];
 }
 
 /**
  * A heap snapshot in V8's JSON, from nodes (node 0 is the root), written as V8 writes it (one
  * node or edge per line): for tests of what a graph means, and seeds for damaging.
  */
-export function heapSnapshotJson(nodes: SnapshotNode[]): string {
+export function heapSnapshotJson(nodes: SnapshotNode[], trace?: SnapshotTrace): string {
   const strings: string[] = [''];
   const index = new Map<string, number>([['', 0]]);
   const str = (s: string) => {
@@ -52,7 +69,9 @@ export function heapSnapshotJson(nodes: SnapshotNode[]): string {
   const edgeRows: string[] = [];
   nodes.forEach((n, i) => {
     const edges = n.edges ?? [];
-    nodeRows.push([NODE_TYPES.indexOf(n.type), str(n.name), n.id ?? 2 * i + 1, n.size, edges.length, 0, 0].join(','));
+    nodeRows.push(
+      [NODE_TYPES.indexOf(n.type), str(n.name), n.id ?? 2 * i + 1, n.size, edges.length, n.trace ?? 0, 0].join(','),
+    );
     for (const [type, name, to] of edges)
       edgeRows.push(
         [EDGE_TYPES.indexOf(type), typeof name === 'number' ? name : str(name), to * NODE_FIELDS.length].join(','),
@@ -68,11 +87,20 @@ export function heapSnapshotJson(nodes: SnapshotNode[]): string {
     sample_fields: ['timestamp_us', 'last_assigned_id'],
     location_fields: ['object_index', 'script_id', 'line', 'column'],
   };
-  return `{"snapshot":{"meta":${JSON.stringify(meta)},"node_count":${nodes.length},"edge_count":${edgeRows.length},"trace_function_count":0},
+  const functions = (trace?.functions ?? []).flatMap((f, k) => [
+    k + 1,
+    str(f.name),
+    str(f.script),
+    1,
+    f.line,
+    f.column,
+  ]);
+  const treeRows = (t: TraceNode): unknown[] => [t.id, t.fn, 0, 0, (t.children ?? []).flatMap(treeRows)];
+  return `{"snapshot":{"meta":${JSON.stringify(meta)},"node_count":${nodes.length},"edge_count":${edgeRows.length},"trace_function_count":${trace?.functions.length ?? 0}},
 "nodes":[${nodeRows.join(',\n')}],
 "edges":[${edgeRows.join(',\n')}],
-"trace_function_infos":[],
-"trace_tree":[],
+"trace_function_infos":${JSON.stringify(functions)},
+"trace_tree":${JSON.stringify(trace ? treeRows(trace.tree) : [])},
 "samples":[],
 "locations":[],
 "strings":[${strings.map((s) => JSON.stringify(s)).join(',\n')}]}
