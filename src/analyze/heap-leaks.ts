@@ -11,8 +11,8 @@ import type { LeakCluster, LeakReport } from '../model/profile.js';
  * arrays; nor Node's native objects) that no other reported leaked object keeps alive — what the others hang from —
  * grouped by their shortest retainer path read as classes and reference names (the 200
  * sessions of one cache are one cluster), largest retained size first. Each cluster names
- * what its objects hold, the path of its largest one, and its allocation stack when the
- * snapshot was taken with allocation tracking. Objects whose shortest path passes through
+ * what its objects hold, the path of its largest one, and the allocation stack most of them
+ * share when the snapshot was taken with allocation tracking. Objects whose shortest path passes through
  * compiled code are V8's too (allocation-site boilerplates).
  *
  * `baseIds`, `targetIds`: sorted ids of every object in BASE and TARGET; `final` the graph

@@ -176,7 +176,10 @@ export interface LeakCluster {
   holds: { className: string; count: number }[];
   /** Its largest object: node index in FINAL, V8's id, retained size, and shortest path. */
   example: { node: number; id: number; retained: number; path: PathStep[] };
-  /** The example's allocation stack, innermost first, when allocation tracking was on. */
+  /**
+   * The allocation stack most of the cluster's objects share (the example's where it is one of
+   * those), innermost first, when allocation tracking was on.
+   */
   allocatedAt: { name: string; file: string; line: number; column: number }[] | null;
 }
 
