@@ -1,4 +1,5 @@
 import { Profile as PprofProfile } from 'pprof-format';
+import { pprofStrings } from './pprof-strings.js';
 import { ProfileBuilder } from '../model/builder.js';
 import { HeapflameError } from '../model/errors.js';
 import { costIdFrom, type CostInfo, type Frame, type Profile, type SampleLabels, type Unit } from '../model/profile.js';
@@ -41,6 +42,10 @@ export async function importPprof(path: string, options: { input?: InputOptions 
   } catch (e) {
     throw new HeapflameError(`not a valid pprof profile: ${(e as Error).message}`, { file: path });
   }
+  // the names as written (the library's decoding drops a leading U+FEFF)
+  const strings = pprofStrings(bytes);
+  const table = decoded.stringTable.strings;
+  if (strings && strings.length === table.length) for (let i = 0; i < table.length; i++) table[i] = strings[i];
   return profileFromPprof(decoded, path, warnings);
 }
 

@@ -282,3 +282,12 @@ test('samples written after the tables decode as the profile has them: values in
   );
   assert.ok(decoded.location.length > 0 && decoded.function.length > 0);
 });
+
+test('names that begin with a byte order mark come back whole (a default TextDecoder drops it)', async () => {
+  const p = await loadProfile(fixture('heaptrack.cppfeatures.zst'));
+  const renamed: Profile = { ...p, frames: p.frames.map((f) => ({ ...f, name: `\ufeff${f.name}\u0000` })) };
+  const back = await importPprof(files.file(encodePprof(renamed)));
+  const names = new Set(back.frames.map((f) => f.name));
+  for (const f of renamed.frames) if (f.name !== '\ufeff\u0000') assert.ok(names.has(f.name), JSON.stringify(f.name));
+  assert.ok([...names].some((n) => n.startsWith('\ufeff')));
+});
