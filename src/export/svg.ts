@@ -254,7 +254,7 @@ function* writeFrames(text: TextChunks, layout: SvgLayout): Generator<Uint8Array
 /**
  * Per label (index label + 1; 0 is the root, "all"): the name as shown (annotation stripped,
  * escaped as in text output: a bidi override would show "rtl\u202eexe.txt" as "rtltxt.exe"),
- * that text escaped for XML, and its colour. Made on first use: pruning leaves most unused.
+ * that text escaped for XML, and its colour; made for the names drawn only (pruning leaves most out).
  */
 function labelTexts(tree: CallTree, layout: SvgLayout) {
   const size = tree.labels.length + 1;

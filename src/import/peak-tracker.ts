@@ -48,8 +48,8 @@ export class PeakTracker {
   ensureInfos(n: number): void {
     if (n <= this.base.length) return;
     this.info = grownOwned(this.info, n * STRIDE);
-    this.base = grownOwned(this.base as Uint32Array<ArrayBuffer>, n);
-    this.snapshot = grownOwned(this.snapshot as Uint32Array<ArrayBuffer>, n);
+    this.base = grownOwned(this.base, n);
+    this.snapshot = grownOwned(this.snapshot, n);
   }
 
   /** Gives the counters' memory back; the tracker is not used after. */

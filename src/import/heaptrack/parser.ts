@@ -653,7 +653,8 @@ export class HeaptrackParser {
 
   /**
    * Per-record costs from the per-info counts: allocations, temporary, allocated, leaked and
-   * peak bytes, over the infos that pass the size filter.
+   * peak bytes, over the infos that pass the size filter. Once: the peak tracker's log and
+   * copies are given back after (the counts stay, for the time ranges).
    */
   recordCosts() {
     const n = this.recordCount;
