@@ -195,8 +195,13 @@ function metaOf(raw: unknown): Profile['meta'] {
     );
   }
   if (isObject(raw.sampling) && finite(raw.sampling.intervalBytes)) {
-    const { intervalBytes, mode, precise } = raw.sampling;
-    meta.sampling = { intervalBytes, mode: typeof mode === 'string' ? mode : 'unknown', precise: precise === true };
+    const { intervalBytes, mode, precise, windows } = raw.sampling;
+    meta.sampling = {
+      intervalBytes,
+      mode: typeof mode === 'string' ? mode : 'unknown',
+      precise: precise === true,
+      ...(Number.isSafeInteger(windows) && (windows as number) > 0 && { windows: windows as number }),
+    };
   }
   if (Array.isArray(raw.suppressions)) {
     meta.suppressions = raw.suppressions.filter(

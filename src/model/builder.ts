@@ -55,6 +55,20 @@ export class ProfileBuilder {
     return id;
   }
 
+  /**
+   * Puts `frame` in place of the one interned under `key`, its id kept: a frame learnt better
+   * late (the recorder's window thread gets a loader's source maps only at exit). Should the
+   * new frame print like another, the two stay apart.
+   */
+  replaceFrame(key: string, frame: Frame): void {
+    const id = this.frameIds.get(key);
+    if (id === undefined) return;
+    this.frames[id] = frame;
+    this.frameIds.delete(key);
+    const newKey = frameKey(frame);
+    if (!this.frameIds.has(newKey)) this.frameIds.set(newKey, id);
+  }
+
   /** Child of `parent` for `frameId`, created on first use. */
   child(parent: number, frameId: number): number {
     const only = this.nodeChild[parent];

@@ -85,7 +85,13 @@ export interface ProfileMeta {
   /** DHAT: blocks whose average lifetime is at most this (in the recording's time unit) are short-lived. */
   shortLivedBelow?: number;
   /** Sampled recordings: values are estimates from one sample every `intervalBytes`. */
-  sampling?: { intervalBytes: number; mode: string; precise: boolean };
+  sampling?: {
+    intervalBytes: number;
+    mode: string;
+    precise: boolean;
+    /** Node recordings: how many windows the sampler's samples were taken in (the last at exit). */
+    windows?: number;
+  };
   /** Description of filters applied while importing. */
   filters?: Record<string, string | number>;
   /**

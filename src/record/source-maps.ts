@@ -17,13 +17,22 @@ const TAIL_BYTES = 4096;
  */
 const maps = new Map<string, SourceMap | null>();
 export function originalPosition(cf: V8CallFrame): V8CallFrame {
-  if (!cf.url.startsWith('file:') && !cf.url.startsWith('/')) return cf;
+  if (!isScriptUrl(cf.url)) return cf;
   let map = maps.get(cf.url);
   if (map === undefined) {
     map = scriptMap(cf.url);
     maps.set(cf.url, map);
   }
-  if (!map) return cf;
+  return map ? positionIn(map, cf) : cf;
+}
+
+/** A frame of a script file (`file:` URL or path): the kind of frame a source map can move. */
+export function isScriptUrl(url: string): boolean {
+  return url.startsWith('file:') || url.startsWith('/');
+}
+
+/** The frame's original position in `map`, or the frame itself where the map has none. */
+export function positionIn(map: SourceMap, cf: V8CallFrame): V8CallFrame {
   try {
     const entry = map.findEntry(Math.max(cf.lineNumber, 0), Math.max(cf.columnNumber, 0));
     if (!entry || !('originalSource' in entry)) return cf;
@@ -31,6 +40,21 @@ export function originalPosition(cf: V8CallFrame): V8CallFrame {
   } catch {
     return cf;
   }
+}
+
+/**
+ * The maps this thread's Node loaded for `urls` (a loader's in-memory code, such as tsx's, has
+ * no map on disk), as payloads another thread can make a SourceMap of: null where there is none.
+ */
+export function loadedMapPayloads(urls: string[]): (SourceMapPayload | null)[] {
+  return urls.map((url) => {
+    try {
+      const map = findSourceMap(url) ?? (url.startsWith('file:') ? findSourceMap(fileURLToPath(url)) : undefined);
+      return map ? map.payload : null;
+    } catch {
+      return null;
+    }
+  });
 }
 
 /**
