@@ -35,7 +35,6 @@ const samplingOptions = {
 };
 
 const session = new inspector.Session();
-session.connectToMainThread();
 const post = <T>(method: string, params?: object) =>
   new Promise<T>((resolve, reject) =>
     session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res as T))),
@@ -54,7 +53,11 @@ function fail(e: unknown): void {
   const error = e instanceof Error ? e.message : String(e);
   port.postMessage({ error });
   // nobody merges windows any more; the session stays open until the program's thread closes it
-  session.post('HeapProfiler.stopSampling', () => {});
+  try {
+    session.post('HeapProfiler.stopSampling', () => {});
+  } catch {
+    // not connected: the sampler is still the program's thread's, and stops with it
+  }
   Atomics.store(state, 0, WindowState.Failed);
   Atomics.notify(state, 0);
 }
@@ -63,7 +66,11 @@ function fail(e: unknown): void {
 function closeSession(): void {
   finishing = true;
   clearInterval(timer);
-  session.disconnect();
+  try {
+    session.disconnect();
+  } catch {
+    // never connected
+  }
   Atomics.store(state, 0, WindowState.Closed);
   Atomics.notify(state, 0);
 }
@@ -114,8 +121,15 @@ async function finish(facts: FinishFacts): Promise<void> {
   Atomics.notify(state, 0);
 }
 
-// the sampler is the worker's only if the program's thread has not given up on it
+// The sampler is the worker's only if the program's thread has not given up on it; the session
+// opens only then: closing one makes V8 forget its heap object ids and stop tracking
+// allocations, which must not happen in the middle of a run.
 if (Atomics.compareExchange(state, 0, WindowState.Starting, WindowState.Ready) === WindowState.Starting) {
+  try {
+    session.connectToMainThread();
+  } catch (e) {
+    fail(e);
+  }
   let inFlight = false;
   timer = setInterval(() => {
     // a window that takes longer than windowMs to close is not followed at once by the next
@@ -132,6 +146,4 @@ if (Atomics.compareExchange(state, 0, WindowState.Starting, WindowState.Ready) =
     if (m.type === 'finish') finish(m.facts).catch(fail);
     else closeSession();
   });
-} else {
-  session.disconnect();
 }
