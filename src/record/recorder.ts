@@ -67,7 +67,13 @@ class Recorder {
 
   start(): void {
     this.sampler.start();
-    if (this.config.mode === 'alloc' && !this.full) this.windowThread = new WindowThread(this.config);
+    if (this.config.mode === 'alloc' && !this.full) {
+      try {
+        this.windowThread = new WindowThread(this.config);
+      } catch {
+        // no worker threads here (a permission model): this thread closes the windows
+      }
+    }
     this.timer = setInterval(() => this.guarded(() => this.onTimer()), this.config.tickMs);
     this.timer.unref();
     // a point after garbage collections (their entries arrive a little later, in batches)
@@ -261,7 +267,7 @@ class Recorder {
         intervalBytes: config.interval,
         mode: this.full ? 'alloc+liveness' : config.mode,
         precise: config.precise,
-        windows: this.windows + 1,
+        ...(config.mode === 'alloc' && { windows: this.windows + 1 }),
       },
     };
   }

@@ -61,11 +61,14 @@ export class WindowThread {
     this.port = port1;
     this.port.unref();
     const data: WindowThreadData = { config, state: this.state, port: port2 };
+    // without NODE_OPTIONS: the program's preloads (and heapflame's own) stay out of the worker
+    const { NODE_OPTIONS: _, ...env } = process.env;
     const worker = new Worker(new URL('./window-worker.js', import.meta.url), {
       workerData: data,
       transferList: [port2],
       // not the program's flags (its --require hooks): the worker runs heapflame's code only
       execArgv: [],
+      env,
     });
     worker.unref();
     // a worker that fails to start leaves the state at Starting: the program's thread keeps

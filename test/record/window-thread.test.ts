@@ -18,19 +18,25 @@ const FIXTURES = join(ROOT, 'test/fixtures/record');
 const files = tempFiles('window-thread');
 after(files.remove);
 
-function record(out: string, command: string[]) {
+function record(out: string, command: string[], env: NodeJS.ProcessEnv = process.env) {
   return spawnSync(process.execPath, [CLI, 'record', '--precise', '-o', out, '--', process.execPath, ...command], {
     encoding: 'utf8',
+    env,
     timeout: 60_000,
   });
 }
 
 test('a synchronous program: windows close during the run (every 2 s), not all at exit', { skip }, async () => {
   const out = join(files.dir, 'busy.heapflame');
-  const r = record(out, [join(FIXTURES, 'busy-sync.mjs'), '5']);
+  const preload = `--import=${join(FIXTURES, 'says-thread.mjs')}`;
+  const r = record(out, [join(FIXTURES, 'busy-sync.mjs'), '5'], { ...process.env, NODE_OPTIONS: preload });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, 'busy-sync: 2000\n');
   assert.doesNotMatch(r.stderr, /debugger|recorder stopped/i);
+  // the program's preloads (here also heapflame's own process's) run in main threads only,
+  // not in the recorder's thread
+  assert.match(r.stderr, /preload in the main thread/);
+  assert.doesNotMatch(r.stderr, /preload in a worker/);
   const p = await loadProfile(out);
   // 5 s of JavaScript that never yields: two windows or more before the exit's
   assert.ok((p.meta.sampling?.windows ?? 0) >= 3, JSON.stringify(p.meta.sampling));
