@@ -55,6 +55,7 @@ const CLOSE_TIMEOUT_MS = 5_000;
 export class WindowThread {
   private readonly state = new Int32Array(new SharedArrayBuffer(4));
   private readonly port: MessagePort;
+  private readonly worker: Worker;
 
   constructor(config: RecorderConfig) {
     const { port1, port2 } = new MessageChannel();
@@ -76,8 +77,6 @@ export class WindowThread {
     worker.on('error', () => {});
     this.worker = worker;
   }
-
-  private readonly worker: Worker;
 
   /** The worker owns the sampler (false: not yet, or never). */
   get active(): boolean {

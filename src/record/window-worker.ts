@@ -121,6 +121,10 @@ async function finish(facts: FinishFacts): Promise<void> {
   Atomics.notify(state, 0);
 }
 
+// a mistake of this file's own reaches the program's thread as one line, not as a silent end
+process.on('uncaughtException', fail);
+process.on('unhandledRejection', fail);
+
 // The sampler is the worker's only if the program's thread has not given up on it; the session
 // opens only then: closing one makes V8 forget its heap object ids and stop tracking
 // allocations, which must not happen in the middle of a run.
