@@ -49,12 +49,16 @@ export function positionIn(map: SourceMap, cf: V8CallFrame): V8CallFrame {
 export function loadedMapPayloads(urls: string[]): (SourceMapPayload | null)[] {
   return urls.map((url) => {
     try {
-      const map = findSourceMap(url) ?? (url.startsWith('file:') ? findSourceMap(fileURLToPath(url)) : undefined);
-      return map ? map.payload : null;
+      return loadedMap(url)?.payload ?? null;
     } catch {
       return null;
     }
   });
+}
+
+/** The map Node loaded for a script, by its URL or its path. */
+function loadedMap(url: string): SourceMap | undefined {
+  return findSourceMap(url) ?? (url.startsWith('file:') ? findSourceMap(fileURLToPath(url)) : undefined);
 }
 
 /**
@@ -64,8 +68,7 @@ export function loadedMapPayloads(urls: string[]): (SourceMapPayload | null)[] {
  */
 function scriptMap(url: string): SourceMap | null {
   try {
-    const file = url.startsWith('file:') ? fileURLToPath(url) : url;
-    return findSourceMap(url) ?? findSourceMap(file) ?? mapNamedBy(file);
+    return loadedMap(url) ?? mapNamedBy(url.startsWith('file:') ? fileURLToPath(url) : url);
   } catch {
     return null;
   }

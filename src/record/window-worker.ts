@@ -16,14 +16,21 @@ import { type FinishFacts, type ToWindowThread, type WindowThreadData, WindowSta
 
 const { config, state, port } = workerData as WindowThreadData;
 const costs = recordingCosts(config, false);
-/** Script frames no map on disk moved, by their raw position: a loader may have given Node one. */
-const unmapped = new Map<string, V8CallFrame>();
+/**
+ * Script frames no map on disk moved, by script and raw position (a function's start: one
+ * frame), kept for a loader's map that only the program's thread has. Keyed by numbers: this
+ * runs for every node of every window.
+ */
+const unmapped = new Map<string, Map<number, V8CallFrame>>();
 const merged = new V8ProfileBuilder(
   costs,
   (cf) => {
     const mapped = originalPosition(cf);
-    if (mapped === cf && isScriptUrl(cf.url))
-      unmapped.set(`${cf.url}\n${cf.lineNumber}\n${cf.columnNumber}\n${cf.functionName}`, cf);
+    if (mapped === cf && isScriptUrl(cf.url)) {
+      let frames = unmapped.get(cf.url);
+      if (!frames) unmapped.set(cf.url, (frames = new Map()));
+      frames.set(cf.lineNumber * 1e8 + cf.columnNumber, cf);
+    }
     return mapped;
   },
   { chargeBuiltinsToCaller: true },
@@ -87,23 +94,22 @@ async function closeWindow(restart: boolean): Promise<void> {
 
 /** Frames of scripts whose map only the program's thread has (tsx's code) moved to their source. */
 async function remapLoaded(): Promise<void> {
-  const urls = [...new Set([...unmapped.values()].map((cf) => cf.url))];
+  const urls = [...unmapped.keys()];
   if (urls.length === 0) return;
   const answer = new Promise<(SourceMapPayload | null)[]>((resolve) => port.once('message', resolve));
   port.postMessage(urls);
   Atomics.store(state, 0, WindowState.WantsMaps);
   Atomics.notify(state, 0);
   const payloads = await answer;
-  const maps = new Map<string, SourceMap>();
   urls.forEach((url, i) => {
     const payload = payloads[i];
-    if (payload) maps.set(url, new SourceMap(payload));
+    if (!payload) return;
+    const map = new SourceMap(payload);
+    for (const cf of unmapped.get(url)?.values() ?? []) {
+      const mapped = positionIn(map, cf);
+      if (mapped !== cf) merged.builder.replaceFrame(frameKey(frameOfV8(cf)), frameOfV8(mapped));
+    }
   });
-  for (const cf of unmapped.values()) {
-    const map = maps.get(cf.url);
-    const mapped = map ? positionIn(map, cf) : cf;
-    if (mapped !== cf) merged.builder.replaceFrame(frameKey(frameOfV8(cf)), frameOfV8(mapped));
-  }
 }
 
 async function finish(facts: FinishFacts): Promise<void> {
