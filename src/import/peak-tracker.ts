@@ -1,4 +1,4 @@
-import { grownOwned, release } from '../model/typed-arrays.js';
+import { grownOwned, release, SPARSE_GROWTH } from '../model/typed-arrays.js';
 
 /**
  * Per allocation info, interleaved in one array so an event touches one cache line:
@@ -36,6 +36,8 @@ export class PeakTracker {
   private snapshot: Uint32Array<ArrayBuffer> | Float64Array<ArrayBuffer>;
   private peakInLog = false;
   private peakPos = 0;
+  /** Infos made room for: the arrays are longer (their ends untouched), loops stop here. */
+  private infoCount = 0;
 
   constructor(capacity = 1 << 20) {
     this.log = new Int32Array(capacity);
@@ -46,10 +48,11 @@ export class PeakTracker {
 
   /** Makes room for info indices below `n`. */
   ensureInfos(n: number): void {
+    if (n > this.infoCount) this.infoCount = n;
     if (n <= this.base.length) return;
-    this.info = grownOwned(this.info, n * STRIDE);
-    this.base = grownOwned(this.base, n);
-    this.snapshot = grownOwned(this.snapshot, n);
+    this.info = grownOwned(this.info, n * STRIDE, SPARSE_GROWTH);
+    this.base = grownOwned(this.base, n, SPARSE_GROWTH);
+    this.snapshot = grownOwned(this.snapshot, n, SPARSE_GROWTH);
   }
 
   /** Gives the counters' memory back; the tracker is not used after. */
@@ -79,15 +82,15 @@ export class PeakTracker {
     if (this.peakInLog) this.materialise();
     const { info, base } = this;
     let most = 0;
-    for (let i = 0; i < base.length; i++) {
+    for (let i = 0; i < this.infoCount; i++) {
       const live = info[i * STRIDE + LIVE];
       base[i] = live;
       if (live > most) most = live;
     }
     // (the counts can grow by a log's length before the next checkpoint)
     if (most > 0xffffffff - this.log.length && base instanceof Uint32Array) {
-      this.base = Float64Array.from(base);
-      this.snapshot = Float64Array.from(this.snapshot);
+      this.base = widened(base, this.infoCount);
+      this.snapshot = widened(this.snapshot, this.infoCount);
       return this.checkpoint();
     }
     this.len = 0;
@@ -95,7 +98,7 @@ export class PeakTracker {
 
   /** Forgets the peak, e.g. when an attached recording restarts its totals. */
   reset(): void {
-    this.snapshot.fill(0);
+    this.snapshot.fill(0, 0, this.infoCount);
     this.peakInLog = false;
   }
 
@@ -110,7 +113,7 @@ export class PeakTracker {
     const snap = this.snapshot;
     const log = this.log;
     if (this.peakPos <= this.len - this.peakPos) {
-      snap.set(this.base);
+      snap.set(this.base.subarray(0, this.infoCount));
       for (let i = 0; i < this.peakPos; i++) {
         const e = log[i];
         if (e > 0) snap[e - 1]++;
@@ -118,7 +121,7 @@ export class PeakTracker {
       }
     } else {
       const info = this.info;
-      for (let i = 0; i < snap.length; i++) snap[i] = info[i * STRIDE + LIVE];
+      for (let i = 0; i < this.infoCount; i++) snap[i] = info[i * STRIDE + LIVE];
       for (let i = this.len - 1; i >= this.peakPos; i--) {
         const e = log[i];
         if (e > 0) snap[e - 1]--;
@@ -127,4 +130,11 @@ export class PeakTracker {
     }
     this.peakInLog = false;
   }
+}
+
+/** The first `n` counts of `a` in an array of 64-bit floats as long as `a`. */
+function widened(a: Uint32Array | Float64Array, n: number): Float64Array<ArrayBuffer> {
+  const wide = new Float64Array(a.length);
+  wide.set(a.subarray(0, n));
+  return wide;
 }

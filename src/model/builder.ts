@@ -1,4 +1,4 @@
-import { grown, grownOwned } from './typed-arrays.js';
+import { grown, grownOwned, SPARSE_GROWTH } from './typed-arrays.js';
 import { hashPair } from './hash-tables.js';
 import { type CostInfo, type Frame, type Profile, type ProfileMeta, frameKey, ROOT_NODE } from './profile.js';
 
@@ -107,9 +107,9 @@ export class ProfileBuilder {
     if (id >= this.nodeParent.length) {
       // (once tree() has handed out views of the arrays, they are copied, not moved)
       const grow = this.shared ? grown : grownOwned;
-      this.nodeParent = grow(this.nodeParent);
-      this.nodeFrame = grow(this.nodeFrame);
-      this.nodeChild = grownOwned(this.nodeChild);
+      this.nodeParent = grow(this.nodeParent, id + 1, SPARSE_GROWTH);
+      this.nodeFrame = grow(this.nodeFrame, id + 1, SPARSE_GROWTH);
+      this.nodeChild = grownOwned(this.nodeChild, id + 1, SPARSE_GROWTH);
     }
     this.nodeParent[id] = parent;
     this.nodeFrame[id] = frameId;

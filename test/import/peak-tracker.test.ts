@@ -75,3 +75,40 @@ test('peak tracker: counts past 32 bits widen the checkpoint arrays and stay exa
   assert.equal(atPeak[0], many);
   assert.equal(atPeak[1], 1);
 });
+
+test('peak tracker: infos made room for while events come (arrays grown past their first 4,096) stay exact', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.nat(9), fc.boolean()), { maxLength: 200 }),
+      fc.integer({ min: 1, max: 30 }),
+      (steps, capacity) => {
+        // ten infos spread over 40,000 indices, each made room for when first seen
+        const index = (i: number) => i * 4001;
+        const tracker = new PeakTracker(capacity);
+        const live = new Map<number, number>();
+        const counts = new Map<number, number>();
+        let expected = new Map<number, number>();
+        let bytes = 0;
+        let peak = 0;
+        for (const [i, alloc] of steps) {
+          const v = index(i);
+          if (!alloc && !live.get(v)) continue;
+          tracker.ensureInfos(v + 1);
+          live.set(v, (live.get(v) ?? 0) + (alloc ? 1 : -1));
+          counts.set(v, live.get(v)!);
+          tracker.info[v * STRIDE + LIVE] += alloc ? 1 : -1;
+          bytes += (alloc ? 1 : -1) * (i + 1);
+          tracker.log[tracker.len++] = alloc ? v + 1 : -(v + 1);
+          if (bytes > peak) {
+            peak = bytes;
+            expected = new Map(counts);
+            tracker.markPeakAt(tracker.len);
+          }
+          if (tracker.len === tracker.log.length) tracker.checkpoint();
+        }
+        const got = tracker.finish();
+        for (let i = 0; i < 10; i++) assert.equal(got[index(i)] ?? 0, expected.get(index(i)) ?? 0);
+      },
+    ),
+  );
+});

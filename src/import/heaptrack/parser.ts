@@ -5,7 +5,7 @@ import { Timeline } from '../timeline.js';
 import { Warnings } from '../warnings.js';
 import { SliceLog } from './slices.js';
 import { BLANK_RUN, HEX, INFO_LINE, MAX_LINE, SKIPPED, TRACE_LINE } from './tokens.js';
-import { grownOwned, release } from '../../model/typed-arrays.js';
+import { grownOwned, release, SPARSE_GROWTH } from '../../model/typed-arrays.js';
 
 /**
  * Streaming state machine for heaptrack's interpreted data files (file formats 1–3), with the
@@ -141,7 +141,9 @@ export class HeaptrackParser {
     let byteOff = 0;
     let k = 0;
     while (k < nTokens && !this.done) {
-      k = this.events(tokens, k, nTokens);
+      // (a compiler's recording has a trace or info line for every other event: a run's set-up
+      // is not paid for the empty runs between two lines)
+      if (tokens[k] !== 0) k = this.events(tokens, k, nTokens);
       if (k >= nTokens || this.done) break;
       const t = tokens[k++];
       if (t !== 0) {
@@ -580,9 +582,9 @@ export class HeaptrackParser {
       parent = parent > 0 ? this.traceParent[parent] : 0;
     }
     if (index >= this.traceIp.length) {
-      this.traceIp = grownOwned(this.traceIp, index + 1);
-      this.traceParent = grownOwned(this.traceParent, index + 1);
-      this.traceRecord = grownOwned(this.traceRecord, index + 1);
+      this.traceIp = grownOwned(this.traceIp, index + 1, SPARSE_GROWTH);
+      this.traceParent = grownOwned(this.traceParent, index + 1, SPARSE_GROWTH);
+      this.traceRecord = grownOwned(this.traceRecord, index + 1, SPARSE_GROWTH);
     }
     // an info that named this trace before it was defined keeps its record
     const earlier = this.laterTraceRecord.size ? this.laterTraceRecord.get(index) : undefined;
@@ -610,13 +612,13 @@ export class HeaptrackParser {
       rec = this.recordCount++;
       if (defined) this.traceRecord[trace] = rec + 1;
       else this.laterTraceRecord.set(trace, rec);
-      if (rec >= this.recordTrace.length) this.recordTrace = grownOwned(this.recordTrace, rec + 1);
+      if (rec >= this.recordTrace.length) this.recordTrace = grownOwned(this.recordTrace, rec + 1, SPARSE_GROWTH);
       this.recordTrace[rec] = trace;
     }
     const i = this.infoCount++;
     if (i >= this.infoRecord.length) {
-      const n = this.infoRecord.length * 2;
-      this.infoRecord = grownOwned(this.infoRecord, n);
+      this.infoRecord = grownOwned(this.infoRecord, i + 1, SPARSE_GROWTH);
+      const n = this.infoRecord.length;
       this.infoIncluded = grownOwned(this.infoIncluded, n);
       if (this.preLive) this.preLive = grownOwned(this.preLive, n);
     }
