@@ -2,9 +2,11 @@
 // heapflame benchmark: how cost grows with distinct stacks. A heaptrack recording of N distinct
 // stacks (bench/gen-stacks.mjs, 1 M by default, cached in bench/.cache) is read by
 // heaptrack_print and `heapflame report` alternately (time and peak RSS), then by every other
-// command once (flame graph, HTML, pprof, speedscope, JSON report), whose memory is compared
-// with report's. Targets: report <= 1.0 x heaptrack_print's time and <= 1.5 x its memory; every
-// other command <= 2 x report's memory.
+// command once (flame graph, HTML, pprof, speedscope, DHAT, folded, .heapflame, JSON report),
+// whose memory is compared with report's. The same stacks are then converted into every other
+// format heapflame writes (cached too), and each is read by report and every command in turn.
+// Targets: report <= 1.0 x heaptrack_print's time and <= 1.5 x its memory; every other command
+// <= 2 x report's memory on the same input.
 // Usage: node bench/stacks.mjs [--stacks N] [--runs N]
 // A report, not a test: exits 0 whatever the numbers.
 import { spawnSync } from 'node:child_process';
@@ -84,24 +86,66 @@ if (hp && !hp.failed && !rep.failed) {
   );
 }
 
-// every other command once, memory against report's
-const others = [
-  ['flamegraph (SVG)', hf('flamegraph', input, '-o', `${out}.svg`)],
-  ['flamegraph (HTML)', hf('flamegraph', input, '-o', `${out}.html`)],
-  ['convert (pprof)', hf('convert', input, '-o', `${out}.pb.gz`)],
-  ['convert (speedscope)', hf('convert', input, '-o', `${out}.speedscope.json`)],
-  ['report --json', hf('report', input, '--json')],
+// every other command once, memory against report's on the same input
+const OUTPUTS = [
+  ['flamegraph (SVG)', 'flamegraph', '.svg'],
+  ['flamegraph (HTML)', 'flamegraph', '.html'],
+  ['convert (pprof)', 'convert', '.pb.gz'],
+  ['convert (speedscope)', 'convert', '.speedscope.json'],
+  ['convert (DHAT)', 'convert', '.dhat.json'],
+  ['convert (folded)', 'convert', '.folded'],
+  ['convert (.heapflame)', 'convert', '.heapflame'],
 ];
-for (const [name, command] of others) {
-  const r = measure(command);
-  if (r.failed) {
-    console.log(`  ${name.padEnd(24)} FAILED ${r.failed}`);
-    continue;
+let failures = 0;
+function otherCommands(file, reportRss) {
+  const commands = [
+    ...OUTPUTS.map(([name, command, suffix]) => [name, hf(command, file, '-o', `${out}${suffix}`)]),
+    ['report --json', hf('report', file, '--json')],
+  ];
+  for (const [name, command] of commands) {
+    const r = measure(command);
+    if (r.failed) {
+      failures++;
+      console.log(`  ${name.padEnd(24)} FAILED ${r.failed}`);
+      continue;
+    }
+    const ratio = reportRss == null || r.rss == null ? null : r.rss / reportRss;
+    if (ratio > 2) failures++;
+    console.log(
+      `  ${name.padEnd(24)} ${r.wall.toFixed(2).padStart(6)} s  ${r.rss?.toFixed(0).padStart(6)} MB` +
+        (ratio == null ? '' : `  ${ratio.toFixed(2)} x report's memory (target <= 2) ${ratio <= 2 ? 'PASS' : 'FAIL'}`),
+    );
   }
-  const ratio = rep.failed || r.rss == null ? null : r.rss / rep.rss;
-  console.log(
-    `  ${name.padEnd(24)} ${r.wall.toFixed(2).padStart(6)} s  ${r.rss?.toFixed(0).padStart(6)} MB` +
-      (ratio == null ? '' : `  ${ratio.toFixed(2)} x report's memory (target <= 2) ${ratio <= 2 ? 'PASS' : 'FAIL'}`),
-  );
+  for (const [, , suffix] of OUTPUTS) fs.rmSync(`${out}${suffix}`, { force: true });
 }
-for (const suffix of ['.svg', '.html', '.pb.gz', '.speedscope.json']) fs.rmSync(`${out}${suffix}`, { force: true });
+otherCommands(input, rep.failed ? null : rep.rss);
+
+// the same stacks in every other format heapflame writes and reads (made from the recording
+// once, cached beside it): report, then every command, against that report's memory
+for (const suffix of ['.pb.gz', '.speedscope.json', '.dhat.json', '.folded', '.heapflame']) {
+  const file = path.join(cacheDir, `stacks-${stacks}${suffix}`);
+  if (!fs.existsSync(file)) {
+    const made = measure(hf('convert', input, '-o', `${file}.partial${suffix}`));
+    if (made.failed) {
+      console.log(`\n${suffix}: could not be made: ${made.failed}`);
+      failures++;
+      continue;
+    }
+    fs.renameSync(`${file}.partial${suffix}`, file);
+  }
+  console.log(`\n${path.basename(file)} (${(fs.statSync(file).size / 1e6).toFixed(1)} MB):`);
+  const report = measure(hf('report', file));
+  if (report.failed) {
+    failures++;
+    console.log(`  ${'heapflame report'.padEnd(24)} FAILED ${report.failed}`);
+  } else
+    console.log(
+      `  ${'heapflame report'.padEnd(24)} ${report.wall.toFixed(2).padStart(6)} s  ${report.rss?.toFixed(0).padStart(6)} MB`,
+    );
+  otherCommands(file, report.failed ? null : report.rss);
+}
+console.log(
+  failures
+    ? `\n${failures} command(s) failed or missed the memory target`
+    : "\nevery command within 2 x report's memory",
+);

@@ -1,6 +1,7 @@
 import type { Exporter } from './exporter.js';
 import { lineSafe } from './format.js';
-import { type CostId, costIndex, type Profile, requireCost, ROOT_NODE } from '../model/profile.js';
+import { type CostId, costIndex, type Frame, type Profile, requireCost, ROOT_NODE } from '../model/profile.js';
+import { grown } from '../model/typed-arrays.js';
 
 export interface FoldedOptions {
   /** Cost column written as the count (default: the profile's main cost). */
@@ -29,20 +30,20 @@ export const foldedExporter: Exporter = {
 
 export function* foldedChunks(profile: Profile, options: FoldedOptions = {}): Generator<string> {
   const col = profile.values[costIndex(profile, requireCost(profile, options.cost).id)];
-  const nodeText = new Map<number, string>();
-  const path: number[] = [];
+  const texts = new FrameTexts(profile);
+  const heaptrackOrder = options.heaptrackOrder === true;
+  // each line is made anew from its frames' texts: keeping each stack's text (a map from node
+  // to line) held a 1 M-stack recording's whole output, 1.1 GB
+  let path = new Int32Array(64);
   let out = '';
   for (let i = 0; i < profile.sampleCount; i++) {
-    const node = profile.sampleNode[i];
-    let text = nodeText.get(node);
-    if (text === undefined) {
-      path.length = 0;
-      for (let n = node; n > ROOT_NODE; n = profile.nodeParent[n]) path.push(profile.nodeFrame[n]);
-      path.reverse();
-      text = path.length ? stackText(profile, path, options.heaptrackOrder === true) : '??';
-      nodeText.set(node, text);
+    let depth = 0;
+    for (let n = profile.sampleNode[i]; n > ROOT_NODE; n = profile.nodeParent[n]) {
+      if (depth === path.length) path = grown(path);
+      path[depth++] = profile.nodeFrame[n];
     }
-    out += `${text} ${foldedCount(col[i])}\n`;
+    const rootFirst = path.subarray(0, depth).reverse();
+    out += `${depth ? stackText(profile, texts, rootFirst, heaptrackOrder) : '??'} ${foldedCount(col[i])}\n`;
     if (out.length > 1 << 16) {
       yield out;
       out = '';
@@ -51,26 +52,38 @@ export function* foldedChunks(profile: Profile, options: FoldedOptions = {}): Ge
   if (out) yield out;
 }
 
+/** Each frame's folded text, made once: `name;`, or `name (file);` where the file is known or asked for. */
+class FrameTexts {
+  private readonly plain: (string | undefined)[] = [];
+  private readonly withFile: (string | undefined)[] = [];
+
+  constructor(private readonly profile: Profile) {}
+
+  /** `withFile`: heaptrack prints the file of a frame that others were inlined into, known or not. */
+  text(id: number, withFile: boolean): string {
+    const f = this.profile.frames[id];
+    if (!withFile && !f.file) return (this.plain[id] ??= `${frameName(f)};`);
+    return (this.withFile[id] ??= `${frameName(f)} (${foldedFrame(f.file.slice(f.file.lastIndexOf('/') + 1))});`);
+  }
+}
+
+function frameName(f: Frame): string {
+  return foldedFrame(f.name || (f.address ? `0x${f.address}` : ''));
+}
+
 /**
  * One machine address is a physical frame followed by the frames inlined into it. heaptrack
  * records the innermost frame and then the functions it sits in ("triples"); it prints a
  * triple's file even when unknown (`name ()`) and, in -F output, lists the innermost first.
  */
-function stackText(profile: Profile, path: number[], heaptrackOrder: boolean): string {
+function stackText(profile: Profile, texts: FrameTexts, path: Int32Array, heaptrackOrder: boolean): string {
   let text = '';
   let start = 0;
   while (start < path.length) {
     let end = start + 1;
     while (end < path.length && profile.frames[path[end]].inlined) end++;
-    const group = path.slice(start, end);
-    const last = group.length - 1;
-    const texts = group.map((id, k) => {
-      const f = profile.frames[id];
-      const name = foldedFrame(f.name || (f.address ? `0x${f.address}` : ''));
-      const triple = heaptrackOrder && k < last;
-      return f.file || triple ? `${name} (${foldedFrame(f.file.slice(f.file.lastIndexOf('/') + 1))});` : `${name};`;
-    });
-    text += (heaptrackOrder ? texts.reverse() : texts).join('');
+    if (heaptrackOrder) for (let k = end - 1; k >= start; k--) text += texts.text(path[k], k < end - 1);
+    else for (let k = start; k < end; k++) text += texts.text(path[k], false);
     start = end;
   }
   return text;

@@ -15,6 +15,7 @@ import { renderHtml } from '../../src/export/html.js';
 import { encodePprof } from '../../src/export/pprof.js';
 import { pprofStrings } from '../../src/import/pprof-strings.js';
 import { renderSpeedscope } from '../../src/export/speedscope.js';
+import { renderDhat } from '../../src/export/dhat.js';
 import { HeapflameError } from '../../src/model/errors.js';
 import { ROOT_NODE, type Profile } from '../../src/model/profile.js';
 import { tempFiles } from '../helpers/paths.js';
@@ -22,7 +23,7 @@ import { tempFiles } from '../helpers/paths.js';
 /**
  * Hostile profiles through the whole pipeline: frames named with line breaks, separators,
  * markup, bidi and other control characters, stacks thousands deep, counts up to 2^53, through
- * the text report, folded stacks, SVG, HTML, pprof and speedscope. What a name holds never
+ * the text report, folded stacks, SVG, HTML, pprof, speedscope and DHAT. What a name holds never
  * changes the shape of an output (lines, elements, scripts): each output is compared with the
  * same profile under plain names. 1,000 runs; any error but a HeapflameError fails, and the
  * test process must stay under 1 GiB.
@@ -112,7 +113,7 @@ function depths(p: Profile, column?: number): number[] {
 let peakRss = 0;
 let run = 0;
 
-test('hostile profiles through report, folded, SVG, HTML, pprof and speedscope: names never change an output’s shape (1,000 runs)', async () => {
+test('hostile profiles through report, folded, SVG, HTML, pprof, speedscope and DHAT: names never change an output’s shape (1,000 runs)', async () => {
   const details = await fc.check(
     fc.asyncProperty(hostileDoc, async (doc) => {
       let hostile: Profile;
@@ -181,6 +182,12 @@ test('hostile profiles through report, folded, SVG, HTML, pprof and speedscope: 
       const again = profileFromSpeedscope(JSON.parse(renderSpeedscope(hostile)), 'again.json');
       for (let c = 0; c < hostile.costs.length; c++) assert.equal(sum(again, c), sum(hostile, c));
       assert.deepEqual(depths(again), depths(hostile));
+
+      // DHAT: written piece by piece, byte for byte what JSON.stringify writes of the document
+      const dhat = renderDhat(hostile);
+      const dhatDoc = JSON.parse(dhat);
+      assert.equal(JSON.stringify(dhatDoc), dhat);
+      for (const pp of dhatDoc.pps) for (const f of pp.fs) assert.ok(f > 0 && f < dhatDoc.ftbl.length);
 
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
     }),
