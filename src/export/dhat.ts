@@ -60,7 +60,7 @@ export function* dhatChunks(profile: Profile): Generator<Uint8Array> {
     yield* out.take();
   }
   out.push('],"ftbl":[');
-  points.ftbl.forEach((f, i) => out.push(`${i ? ',' : ''}${JSON.stringify(f)}`));
+  for (let i = 0; i < points.ftbl.length; i++) out.push(`${i ? ',' : ''}${JSON.stringify(points.ftbl[i])}`);
   out.push(']}');
   yield* out.end();
 }
