@@ -1,5 +1,6 @@
 import { Profile as PprofProfile } from 'pprof-format';
 import { pprofStrings } from './pprof-strings.js';
+import { PprofBytesError, SampleReader, type SplitProfile, splitSamples } from './pprof-samples.js';
 import { ProfileBuilder } from '../model/builder.js';
 import { HeapflameError } from '../model/errors.js';
 import { costIdFrom, type CostInfo, type Frame, type Profile, type SampleLabels, type Unit } from '../model/profile.js';
@@ -36,17 +37,39 @@ export const pprofFormat: ImportFormat = {
 
 export async function importPprof(path: string, options: { input?: InputOptions } = {}): Promise<Profile> {
   const { bytes, warnings } = await readWhole(path, 'pprof', options.input);
+  const invalid = (e: unknown) =>
+    new HeapflameError(`not a valid pprof profile: ${(e as Error).message}`, { file: path });
+  let split: SplitProfile;
   let decoded: PprofProfile;
   try {
-    decoded = PprofProfile.decode(bytes);
+    split = splitSamples(bytes);
+    decoded = PprofProfile.decode(split.rest);
   } catch (e) {
-    throw new HeapflameError(`not a valid pprof profile: ${(e as Error).message}`, { file: path });
+    throw invalid(e);
   }
   // the names as written (the library's decoding drops a leading U+FEFF)
-  const strings = pprofStrings(bytes);
+  const strings = pprofStrings(split.rest);
   const table = decoded.stringTable.strings;
   if (strings && strings.length === table.length) for (let i = 0; i < table.length; i++) table[i] = strings[i];
-  return profileFromPprof(decoded, path, warnings);
+  try {
+    return profileFromPprof(decoded, { reader: new SampleReader(bytes), ...split }, warnings);
+  } catch (e) {
+    throw e instanceof PprofBytesError ? invalid(e) : e;
+  }
+}
+
+/** A sample's labels by key, or undefined for none. */
+function labelsOf(reader: SampleReader, str: (i: unknown) => string): SampleLabels | undefined {
+  let labels: SampleLabels | undefined;
+  for (let k = 0; k < reader.labelCount; k++) {
+    const key = str(reader.labels[3 * k]);
+    // (a key named __proto__ would replace the object's prototype, not add a label)
+    if (!key || key === '__proto__') continue;
+    labels ??= {};
+    const text = reader.labels[3 * k + 1];
+    labels[key] = text ? str(text) : reader.labels[3 * k + 2];
+  }
+  return labels;
 }
 
 /** A cost per sample type: Go's heap names mapped to heapflame's, any other keeping its name. */
@@ -92,7 +115,12 @@ function locationFrames(p: PprofProfile, builder: ProfileBuilder, str: (i: unkno
   return framesOf;
 }
 
-export function profileFromPprof(p: PprofProfile, _path: string, warnings: string[] = []): Profile {
+/** The samples of a pprof message: byte ranges read one by one (pprof-samples.ts). */
+interface Samples extends SplitProfile {
+  reader: SampleReader;
+}
+
+function profileFromPprof(p: PprofProfile, samples: Samples, warnings: string[]): Profile {
   const strings = p.stringTable.strings;
   const str = (i: unknown) => (typeof i === 'number' || typeof i === 'bigint' ? (strings[Number(i)] ?? '') : '');
   const costs = costsOf(p, str);
@@ -107,25 +135,20 @@ export function profileFromPprof(p: PprofProfile, _path: string, warnings: strin
   }
   const builder = new ProfileBuilder(costs);
   const framesOf = locationFrames(p, builder, str);
-  const totals: Record<string, number> = Object.fromEntries(costs.map((c) => [c.id, 0]));
+  const totals = costs.map(() => 0);
   let unknown = 0;
   const values = costs.map(() => 0);
   const sampleLabels: (SampleLabels | undefined)[] = [];
   let labelled = false;
-  for (const s of p.sample) {
-    let labels: SampleLabels | undefined;
-    for (const l of s.label ?? []) {
-      const key = str(l.key);
-      // (a key named __proto__ would replace the object's prototype, not add a label)
-      if (!key || key === '__proto__') continue;
-      labels ??= {};
-      labels[key] = Number(l.str) ? str(l.str) : Number(l.num ?? 0);
-    }
+  const { reader, ranges } = samples;
+  for (let k = 0; k < samples.sampleCount; k++) {
+    reader.read(ranges[2 * k], ranges[2 * k + 1]);
+    const labels = labelsOf(reader, str);
     sampleLabels.push(labels);
     if (labels) labelled = true;
     let node = 0;
-    for (let i = s.locationId.length - 1; i >= 0; i--) {
-      const frames = framesOf.get(Number(s.locationId[i]));
+    for (let i = reader.locationCount - 1; i >= 0; i--) {
+      const frames = framesOf.get(reader.locations[i]);
       if (!frames) {
         unknown++;
         continue;
@@ -133,9 +156,9 @@ export function profileFromPprof(p: PprofProfile, _path: string, warnings: strin
       for (const f of frames) node = builder.child(node, f);
     }
     for (let c = 0; c < costs.length; c++) {
-      const v = Number(s.value[c] ?? 0);
+      const v = c < reader.valueCount ? reader.values[c] : 0;
       values[c] = Number.isFinite(v) ? v : 0;
-      totals[costs[c].id] += values[c];
+      totals[c] += values[c];
     }
     builder.addSample(node, values);
   }
@@ -152,7 +175,7 @@ export function profileFromPprof(p: PprofProfile, _path: string, warnings: strin
       toolVersion: periodType && period ? `pprof, period ${period} ${periodType}` : 'pprof',
       durationMs: durationNanos > 0 ? durationNanos / 1e6 : undefined,
     },
-    totals,
+    Object.fromEntries(costs.map((c, k) => [c.id, totals[k]])),
     notes,
   );
   return labelled ? { ...profile, sampleLabels } : profile;

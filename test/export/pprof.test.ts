@@ -2,7 +2,16 @@ import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
 import { after, test } from 'node:test';
 import fc from 'fast-check';
-import { Profile as PprofProfile } from 'pprof-format';
+import {
+  Function as F,
+  Label,
+  Line,
+  Location,
+  Profile as PprofProfile,
+  Sample,
+  StringTable,
+  ValueType,
+} from 'pprof-format';
 import { topEntries } from '../../src/analyze/top.js';
 import { encodePprof } from '../../src/export/pprof.js';
 import { importPprof } from '../../src/import/pprof.js';
@@ -172,19 +181,9 @@ test('property: any bytes after a valid header are a profile or one HeapflameErr
 });
 
 test('sample labels: read from pprof, kept through filters and heapflame files, written back', async () => {
-  const {
-    Profile: P,
-    StringTable,
-    ValueType,
-    Sample,
-    Location,
-    Line,
-    Function: F,
-    Label,
-  } = await import('pprof-format');
   const st = new StringTable();
   const s = (x: string) => st.dedup(x);
-  const pprof = new P({
+  const pprof = new PprofProfile({
     sampleType: [new ValueType({ type: s('alloc_space'), unit: s('bytes') })],
     function: [new F({ id: 1, name: s('handler'), filename: s('app.js') })],
     location: [new Location({ id: 1, line: [new Line({ functionId: 1, line: 3 })] })],
@@ -291,3 +290,140 @@ test('names that begin with a byte order mark come back whole (a default TextDec
   for (const f of renamed.frames) if (f.name !== '\ufeff\u0000') assert.ok(names.has(f.name), JSON.stringify(f.name));
   assert.ok([...names].some((n) => n.startsWith('\ufeff')));
 });
+
+test('property: samples read from the bytes are what pprof-format decodes: stacks, values (int64, negative too), labels; packed or not', async () => {
+  const int64 = fc.oneof(
+    fc.integer({ min: -1000, max: 1000 }),
+    fc.constantFrom(0, 2 ** 53 - 1, -(2 ** 53 - 1), 2 ** 31, -(2 ** 31), 2 ** 32 + 5),
+  );
+  const doc = fc.record({
+    types: fc.integer({ min: 1, max: 3 }),
+    locationIds: fc.uniqueArray(fc.oneof(fc.integer({ min: 1, max: 50 }), fc.constantFrom(2 ** 40, 2 ** 31 + 1)), {
+      minLength: 1,
+      maxLength: 8,
+    }),
+    samples: fc.array(
+      fc.record({
+        stack: fc.array(fc.nat(10), { maxLength: 12 }),
+        // (at least one value: pprof-format 2 cannot encode a sample with no field)
+        values: fc.array(int64, { minLength: 1, maxLength: 4 }),
+        // (a label of key 0 needs a number that is not 0: pprof-format cannot encode an empty message)
+        labels: fc.array(
+          fc.record({
+            key: fc.constantFrom('a', 'b', '__proto__', ''),
+            text: fc.boolean(),
+            num: int64.filter((x) => x !== 0),
+          }),
+          {
+            maxLength: 3,
+          },
+        ),
+      }),
+      { maxLength: 20 },
+    ),
+    unpacked: fc.boolean(),
+  });
+  await fc.assert(
+    fc.asyncProperty(doc, async (d) => {
+      const st = new StringTable();
+      const s = (x: string) => st.dedup(x);
+      // location ids the samples name: known ones, and an index past them for a missing one
+      const idOf = (i: number) => (i < d.locationIds.length ? d.locationIds[i] : 999);
+      const pprof = new PprofProfile({
+        sampleType: Array.from({ length: d.types }, (_, k) => new ValueType({ type: s(`t${k}`), unit: s('count') })),
+        function: d.locationIds.map((id, k) => new F({ id: k + 1, name: s(`fn${id}`), filename: s('f.c') })),
+        location: d.locationIds.map(
+          (id, k) => new Location({ id, line: [new Line({ functionId: k + 1, line: k + 1 })] }),
+        ),
+        sample: d.samples.map(
+          (x) =>
+            new Sample({
+              locationId: x.stack.map(idOf),
+              value: x.values,
+              label: x.labels.map((l) =>
+                l.text ? new Label({ key: s(l.key), str: s(`v${l.num}`) }) : new Label({ key: s(l.key), num: l.num }),
+              ),
+            }),
+        ),
+        stringTable: st,
+      });
+      const bytes = d.unpacked ? unpack(pprof.encode()) : Buffer.from(pprof.encode());
+      const got = await importPprof(files.file(bytes));
+      const want = PprofProfile.decode(bytes);
+      const strings = want.stringTable.strings;
+      assert.equal(got.sampleCount, want.sample.length);
+      const fnOfLocation = new Map(want.location.map((l) => [Number(l.id), `fn${Number(l.id)}`]));
+      want.sample.forEach((sample, i) => {
+        const stack = sample.locationId
+          .map((id) => fnOfLocation.get(Number(id)))
+          .filter((n) => n !== undefined)
+          .reverse();
+        assert.deepEqual(
+          stackOf(got, got.sampleNode[i]).map((f) => got.frames[f].name),
+          stack,
+        );
+        // (int64 as profile.proto says: pprof-format reads a negative one as unsigned, 2^64 - 1 for -1;
+        // pprof's -diff_base profiles are made of negative values)
+        const int64 = (v: unknown) => Number(BigInt.asIntN(64, BigInt(v as number)));
+        for (let c = 0; c < d.types; c++) assert.equal(got.values[c][i], int64(sample.value[c] ?? 0));
+        const labels: Record<string, string | number> = {};
+        for (const l of sample.label)
+          if (strings[Number(l.key)] && strings[Number(l.key)] !== '__proto__')
+            labels[strings[Number(l.key)]] = Number(l.str) ? strings[Number(l.str)] : int64(l.num);
+        assert.deepEqual(got.sampleLabels?.[i] ?? {}, labels);
+      });
+    }),
+    { numRuns: 300 },
+  );
+});
+
+/** The same message with every sample's packed numbers written one field each (proto2 style). */
+function unpack(bytes: Uint8Array): Buffer {
+  const varint = (v: bigint) => {
+    const out: number[] = [];
+    let x = BigInt.asUintN(64, v);
+    do {
+      out.push(Number(x & 0x7fn) | (x > 0x7fn ? 0x80 : 0));
+      x >>= 7n;
+    } while (x > 0n);
+    return out;
+  };
+  const numberField = (n: number, v: bigint) => [...varint(BigInt(n << 3)), ...varint(v)];
+  const bytesField = (n: number, body: number[]) => [
+    ...varint(BigInt((n << 3) | 2)),
+    ...varint(BigInt(body.length)),
+    ...body,
+  ];
+  const out: number[] = [];
+  for (const [n, value] of fields(bytes)) {
+    if (typeof value === 'bigint') out.push(...numberField(n, value));
+    else if (n !== 2) out.push(...bytesField(n, [...value]));
+    else {
+      const sample: number[] = [];
+      for (const [m, inner] of fields(value)) {
+        if (typeof inner === 'bigint') sample.push(...numberField(m, inner));
+        else if (m === 1 || m === 2) for (const v of packedRun(inner)) sample.push(...numberField(m, v));
+        else sample.push(...bytesField(m, [...inner]));
+      }
+      out.push(...bytesField(2, sample));
+    }
+  }
+  return Buffer.from(out);
+}
+
+/** The varints of a packed run. */
+function packedRun(run: Uint8Array): bigint[] {
+  const out: bigint[] = [];
+  let v = 0n;
+  let shift = 0n;
+  for (const b of run) {
+    v |= BigInt(b & 0x7f) << shift;
+    shift += 7n;
+    if (b < 0x80) {
+      out.push(v);
+      v = 0n;
+      shift = 0n;
+    }
+  }
+  return out;
+}
