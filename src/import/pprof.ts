@@ -137,6 +137,7 @@ function profileFromPprof(p: PprofProfile, samples: Samples, warnings: string[])
   const framesOf = locationFrames(p, builder, str);
   const totals = costs.map(() => 0);
   let unknown = 0;
+  let negative = 0;
   const values = costs.map(() => 0);
   const sampleLabels: (SampleLabels | undefined)[] = [];
   let labelled = false;
@@ -157,14 +158,19 @@ function profileFromPprof(p: PprofProfile, samples: Samples, warnings: string[])
     }
     for (let c = 0; c < costs.length; c++) {
       const v = c < reader.valueCount ? reader.values[c] : 0;
-      values[c] = Number.isFinite(v) ? v : 0;
+      if (v < 0) negative++;
+      values[c] = Number.isFinite(v) && v > 0 ? v : 0;
       totals[c] += values[c];
     }
     builder.addSample(node, values);
   }
-  const notes = unknown
-    ? [...warnings, `${unknown} stack frames named a location the file does not have (left out)`]
-    : warnings;
+  const notes = [...warnings];
+  if (unknown) notes.push(`${unknown} stack frames named a location the file does not have (left out)`);
+  // (costs are amounts: widths, shares and totals; a difference of two profiles is `heapflame diff`)
+  if (negative)
+    notes.push(
+      `${negative} sample values are negative (a pprof -diff_base profile?) and were read as 0; to compare two profiles, heapflame diff BEFORE AFTER`,
+    );
   const durationNanos = Number(p.durationNanos ?? 0);
   const period = Number(p.period ?? 0);
   const periodType = p.periodType ? `${str(p.periodType.type)}/${str(p.periodType.unit)}` : '';

@@ -350,6 +350,9 @@ test('property: samples read from the bytes are what pprof-format decodes: stack
       const bytes = d.unpacked ? unpack(pprof.encode()) : Buffer.from(pprof.encode());
       const got = await importPprof(files.file(bytes));
       const want = PprofProfile.decode(bytes);
+      // (int64 as profile.proto says: pprof-format reads a negative one as unsigned, 2^64 - 1 for -1;
+      // pprof's -diff_base profiles are made of negative values)
+      const int64 = (v: unknown) => Number(BigInt.asIntN(64, BigInt(v as number)));
       const strings = want.stringTable.strings;
       assert.equal(got.sampleCount, want.sample.length);
       const fnOfLocation = new Map(want.location.map((l) => [Number(l.id), `fn${Number(l.id)}`]));
@@ -362,16 +365,19 @@ test('property: samples read from the bytes are what pprof-format decodes: stack
           stackOf(got, got.sampleNode[i]).map((f) => got.frames[f].name),
           stack,
         );
-        // (int64 as profile.proto says: pprof-format reads a negative one as unsigned, 2^64 - 1 for -1;
-        // pprof's -diff_base profiles are made of negative values)
-        const int64 = (v: unknown) => Number(BigInt.asIntN(64, BigInt(v as number)));
-        for (let c = 0; c < d.types; c++) assert.equal(got.values[c][i], int64(sample.value[c] ?? 0));
+        // (negative values are read as 0, with a warning: costs are amounts)
+        for (let c = 0; c < d.types; c++) assert.equal(got.values[c][i], Math.max(0, int64(sample.value[c] ?? 0)));
         const labels: Record<string, string | number> = {};
         for (const l of sample.label)
           if (strings[Number(l.key)] && strings[Number(l.key)] !== '__proto__')
             labels[strings[Number(l.key)]] = Number(l.str) ? strings[Number(l.str)] : int64(l.num);
         assert.deepEqual(got.sampleLabels?.[i] ?? {}, labels);
       });
+      const negatives = want.sample.flatMap((x) => x.value.slice(0, d.types)).filter((v) => int64(v) < 0).length;
+      assert.equal(
+        got.warnings.some((w) => w.startsWith(`${negatives} sample values are negative`)),
+        negatives > 0,
+      );
     }),
     { numRuns: 300 },
   );
