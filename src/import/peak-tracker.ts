@@ -102,9 +102,15 @@ export class PeakTracker {
     this.peakInLog = false;
   }
 
-  /** Live blocks per info at the peak. */
+  /**
+   * Live blocks per info at the peak, once the events have ended: the log and the checkpoint's
+   * copy are given back (nothing is logged after).
+   */
   finish(): Uint32Array | Float64Array {
     if (this.peakInLog) this.materialise();
+    release(this.base);
+    release(this.log);
+    this.base = new Uint32Array(0);
     return this.snapshot;
   }
 

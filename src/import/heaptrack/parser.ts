@@ -660,6 +660,8 @@ export class HeaptrackParser {
    */
   recordCosts() {
     const n = this.recordCount;
+    // the peak's counts first: the log and checkpoint copy go back before the costs are made
+    const atPeak = this.peak.finish();
     const out = {
       allocations: new Float64Array(n),
       temporary: new Float64Array(n),
@@ -668,7 +670,6 @@ export class HeaptrackParser {
       peak: new Float64Array(n),
     };
     const data = this.peak.info;
-    const atPeak = this.peak.finish();
     for (let i = 0; i < this.infoCount; i++) {
       if (this.infoIncluded[i] === 0) continue;
       const r = this.infoRecord[i];
