@@ -6,6 +6,8 @@ import { loadProfile } from '../../src/load.js';
 import { join } from 'node:path';
 import { costIndex, type Profile } from '../../src/model/profile.js';
 import { fixture, ROOT } from '../helpers/paths.js';
+import { SliceLog } from '../../src/import/heaptrack/slices.js';
+import { ALLOCS, EFF_SIZE, LIVE, STRIDE } from '../../src/import/peak-tracker.js';
 
 /**
  * Lifetimes by time slice give, for any range of slices, what an import with that time window
@@ -79,4 +81,27 @@ test('lifetimes are only made when asked for, and not with a time window', async
   const file = fixture('heaptrack.s3sim.zst');
   assert.equal((await importHeaptrack(file)).lifetimes, undefined);
   assert.equal((await importHeaptrack(file, { lifetimes: true, to: { ms: 50 } })).lifetimes, undefined);
+});
+
+test('time slices: counts past 32 bits move the per-site state to doubles and stay exact', () => {
+  // one site of 8-byte blocks: 2^33 + 3 allocated in slice 0, 2^32 + 1 freed in slice 1, the rest live
+  const info = new Float64Array(STRIDE);
+  const infos = { infoCount: 1, infoRecord: Int32Array.of(0), infoIncluded: Uint8Array.of(1), peak: { info } };
+  const log = new SliceLog(infos);
+  log.ensureInfos(1);
+  const many = 2 ** 33 + 3;
+  const freed = 2 ** 32 + 1;
+  info[EFF_SIZE] = 8;
+  info[ALLOCS] = many;
+  info[LIVE] = many;
+  log.tick(1);
+  log.tick(5);
+  info[LIVE] = many - freed;
+  log.tick(9);
+  const l = log.lifetimes();
+  const rows = Array.from(l.sample, (_, r) => [l.born[r], l.died[r], l.flags[r], l.count[r], l.bytes[r]]);
+  assert.deepEqual(rows, [
+    [0, 1, 0, freed, freed * 8],
+    [0, 3, 0, many - freed, (many - freed) * 8],
+  ]);
 });

@@ -1,7 +1,12 @@
 import { LifetimeRows } from '../../model/lifetime-builder.js';
 import { LIFETIME_TEMPORARY, type Lifetimes } from '../../model/profile.js';
-import { grownOwned, release } from '../../model/typed-arrays.js';
+import { grownOwned, release, SPARSE_GROWTH } from '../../model/typed-arrays.js';
 import { ALLOCS, EFF_SIZE, LIVE, STRIDE, TEMPS } from '../peak-tracker.js';
+
+type Counts = Uint32Array<ArrayBuffer> | Float64Array<ArrayBuffer>;
+
+/** A count a 32-bit array holds exactly. */
+const fits = (v: number) => v >= 0 && v <= 0xffffffff;
 
 /**
  * At most this many time slices: a range is chosen at this precision (a 128th of the run
@@ -39,19 +44,23 @@ export class SliceLog {
   private scale = 0;
   private current = 0;
   private lastMs = 0;
-  // per info: its allocations, temporary frees and all frees when the last slice ended
-  private allocsBefore = new Float64Array(1024);
-  private tempsBefore = new Float64Array(1024);
-  private freesBefore = new Float64Array(1024);
+  // per info: its allocations, temporary frees and all frees when the last slice ended; 32 bits
+  // while every count fits (16 bytes an info less than doubles: 32 MB of a 2 M-site
+  // recording), doubles from the first that does not
+  private allocsBefore: Counts = new Uint32Array(1024);
+  private tempsBefore: Counts = new Uint32Array(1024);
+  private freesBefore: Counts = new Uint32Array(1024);
+  private narrow = true;
   /** Live blocks per info: [slice, count]* oldest first, from `heads[info]`. */
   private heads = new Int32Array(1024);
-  private readonly queues: (number[] | undefined)[] = new Array(1024).fill(undefined);
+  /** One entry per info made room for: its length is the info count. */
+  private readonly queues: (number[] | undefined)[] = [];
   /**
    * An info whose live blocks are one run (the most of them: a site allocated in one slice)
    * keeps it here instead of in a queue: a queue per site took 160 MB for 2 M sites.
    */
   private soloSlice = new Int32Array(1024);
-  private soloCount = new Float64Array(1024);
+  private soloCount: Counts = new Uint32Array(1024);
   /** The queue of an info that has none, while its slice is matched. */
   private readonly scratch: number[] = [];
   /** Blocks released, as they come (merged once, at the end: cheaper than a table per release). */
@@ -61,15 +70,16 @@ export class SliceLog {
 
   /** Room for infos below `n`. */
   ensureInfos(n: number): void {
+    // grown in order, never by a far index: an array assigned far past its end turns into a
+    // dictionary; and only as far as the infos go (the typed arrays' ends are never touched)
+    while (this.queues.length < n) this.queues.push(undefined);
     if (n <= this.heads.length) return;
-    this.allocsBefore = grownOwned(this.allocsBefore, n);
-    this.tempsBefore = grownOwned(this.tempsBefore, n);
-    this.freesBefore = grownOwned(this.freesBefore, n);
-    this.heads = grownOwned(this.heads, n);
-    this.soloSlice = grownOwned(this.soloSlice, n);
-    this.soloCount = grownOwned(this.soloCount, n);
-    // grown in order, never by a far index: an array assigned far past its end turns into a dictionary
-    while (this.queues.length < this.heads.length) this.queues.push(undefined);
+    this.allocsBefore = grownOwned(this.allocsBefore, n, SPARSE_GROWTH);
+    this.tempsBefore = grownOwned(this.tempsBefore, n, SPARSE_GROWTH);
+    this.freesBefore = grownOwned(this.freesBefore, n, SPARSE_GROWTH);
+    this.heads = grownOwned(this.heads, n, SPARSE_GROWTH);
+    this.soloSlice = grownOwned(this.soloSlice, n, SPARSE_GROWTH);
+    this.soloCount = grownOwned(this.soloCount, n, SPARSE_GROWTH);
   }
 
   /** Time moved on (a heaptrack `c` line): later events fall in the slice of `ms`. */
@@ -94,9 +104,11 @@ export class SliceLog {
       // every free takes a live block (below zero for blocks never seen)
       const frees = counts[o + ALLOCS] - counts[o + LIVE] - this.freesBefore[i] - temps;
       if (allocs === 0 && temps === 0 && frees === 0) continue;
-      this.allocsBefore[i] += allocs;
-      this.tempsBefore[i] += temps;
-      this.freesBefore[i] += frees + temps;
+      const freed = this.freesBefore[i] + frees + temps;
+      if (this.narrow && !(fits(counts[o + ALLOCS]) && fits(counts[o + TEMPS]) && fits(freed))) this.widen();
+      this.allocsBefore[i] = counts[o + ALLOCS];
+      this.tempsBefore[i] = counts[o + TEMPS];
+      this.freesBefore[i] = freed;
       this.match(i, allocs, temps, frees);
     }
   }
@@ -138,6 +150,7 @@ export class SliceLog {
   private keep(info: number, q: number[], head: number): void {
     const runs = (q.length - head) / 2;
     if (runs <= 1) {
+      if (this.narrow && runs === 1 && !fits(q[head + 1])) this.widen();
       this.soloCount[info] = runs === 1 ? q[head + 1] : 0;
       this.soloSlice[info] = runs === 1 ? q[head] : 0;
       this.queues[info] = undefined;
@@ -158,12 +171,28 @@ export class SliceLog {
     this.heads[info] = head;
   }
 
+  /** The counts per info as doubles from now on: one did not fit in 32 bits. */
+  private widen(): void {
+    const infos = this.queues.length;
+    const wide = (a: Counts) => {
+      const w = new Float64Array(a.length);
+      w.set(a.subarray(0, infos));
+      release(a);
+      return w;
+    };
+    this.allocsBefore = wide(this.allocsBefore);
+    this.tempsBefore = wide(this.tempsBefore);
+    this.freesBefore = wide(this.freesBefore);
+    this.soloCount = wide(this.soloCount);
+    this.narrow = false;
+  }
+
   /** Slices twice as wide: live blocks re-counted in them now, rows at the end. */
   private coarsen(): void {
     this.widthMs *= 2;
     this.scale++;
     for (const q of this.queues) if (q) for (let k = 0; k < q.length; k += 2) q[k] >>= 1;
-    for (let i = 0; i < this.soloSlice.length; i++) this.soloSlice[i] >>= 1;
+    for (let i = 0; i < this.queues.length; i++) this.soloSlice[i] >>= 1;
   }
 
   /** The blocks of every sample row (site) by slice of birth and death; the still live never die (died = slices). */
@@ -192,7 +221,7 @@ export class SliceLog {
   private releasePerInfo(): void {
     for (const a of [this.allocsBefore, this.tempsBefore, this.freesBefore, this.soloCount]) release(a);
     for (const a of [this.heads, this.soloSlice]) release(a);
-    this.allocsBefore = this.tempsBefore = this.freesBefore = this.soloCount = new Float64Array(0);
+    this.allocsBefore = this.tempsBefore = this.freesBefore = this.soloCount = new Uint32Array(0);
     this.heads = this.soloSlice = new Int32Array(0);
     this.queues.length = 0;
   }
