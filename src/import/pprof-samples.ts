@@ -73,16 +73,14 @@ export class SampleReader {
       const key = r.varint();
       const field = Math.floor(key / 8);
       const wire = key % 8;
-      if (field === 1 || field === 2) {
-        // packed (one length-delimited run) or one number per field
-        const runEnd = wire === 2 ? r.end() : -1;
-        if (wire !== 2 && wire !== 0) r.fail(`sample field ${field} of wire type ${wire}`);
-        do {
-          const value = field === 1 ? r.varint() : r.int64();
-          if (field === 1) this.addLocation(value);
-          else this.addValue(value);
-        } while (r.pos < runEnd);
-        if (runEnd >= 0 && r.pos !== runEnd) r.fail('a packed run that ends inside a number');
+      if ((field === 1 || field === 2) && (wire === 0 || wire === 2)) {
+        // one number per field, or a packed run of them (possibly empty)
+        if (wire === 0) this.readNumber(field);
+        else {
+          const runEnd = r.end();
+          while (r.pos < runEnd) this.readNumber(field);
+          if (r.pos !== runEnd) r.fail('a packed run that ends inside a number');
+        }
       } else if (field === 3 && wire === 2) {
         this.readLabel(r.end());
       } else r.skip(wire);
@@ -108,6 +106,12 @@ export class SampleReader {
     if (r.pos !== end) r.fail('a label that runs past its end');
     if (this.labelCount * 3 + 3 > this.labels.length) this.labels = grown(this.labels);
     this.labels.set([key, str, num], this.labelCount++ * 3);
+  }
+
+  /** A location id (field 1) or a value (field 2). */
+  private readNumber(field: number): void {
+    if (field === 1) this.addLocation(this.r.varint());
+    else this.addValue(this.r.int64());
   }
 
   private addLocation(id: number): void {

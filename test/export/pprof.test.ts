@@ -433,3 +433,15 @@ function packedRun(run: Uint8Array): bigint[] {
   }
   return out;
 }
+
+test('an empty packed run of location ids or values is a sample with none, not a misread', async () => {
+  // sample_type {type 1 unit 2}; sample {location_id: packed [], value: packed [5]}; strings "", "t", "count"
+  const message = Buffer.from([
+    0x0a, 0x04, 0x08, 0x01, 0x10, 0x02, 0x12, 0x05, 0x0a, 0x00, 0x12, 0x01, 0x05, 0x32, 0x00, 0x32, 0x01, 0x74, 0x32,
+    0x05, 0x63, 0x6f, 0x75, 0x6e, 0x74,
+  ]);
+  const p = await importPprof(files.file(message));
+  assert.equal(p.sampleCount, 1);
+  assert.equal(p.sampleNode[0], 0);
+  assert.equal(p.values[0][0], 5);
+});
