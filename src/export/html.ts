@@ -7,7 +7,7 @@ import { type Frame, type Lifetimes, mainCost, type Profile, type TimelinePoint 
 import { formatBytes, formatInt, lineSafe } from './format.js';
 import { viewerFile } from './viewer-files.js';
 import { xmlEscape } from './xml.js';
-import { LifetimeBuilder } from '../model/lifetime-builder.js';
+import { mergedBySite } from '../model/lifetime-builder.js';
 import { isDiffProfile } from './svg.js';
 import { heapPageData } from './html-heap.js';
 
@@ -322,12 +322,24 @@ function lifetimeArrays(rows: Lifetimes): Record<string, Packable> {
 function regrouped(l: Lifetimes, siteOf: Int32Array, shift: number): Lifetimes {
   const slices = l.edgesMs.length - 1;
   const never = Math.ceil(slices / 2 ** shift);
-  const out = new LifetimeBuilder(Math.min(l.sample.length, 1 << 20));
-  for (let i = 0; i < l.sample.length; i++) {
-    const died = l.died[i] >= slices ? never : l.died[i] >> shift;
-    out.add(siteOf[i], l.born[i] >> shift, died, l.flags[i], l.count[i], l.bytes[i]);
-  }
-  return out.build(l.edgesMs);
+  let sites = 0;
+  for (let i = 0; i < siteOf.length; i++) if (siteOf[i] >= sites) sites = siteOf[i] + 1;
+  return mergedBySite(
+    {
+      rows: l.sample.length,
+      site: (i) => siteOf[i],
+      slices: (i, cell) => {
+        cell[0] = l.born[i] >> shift;
+        cell[1] = l.died[i] >= slices ? never : l.died[i] >> shift;
+        cell[2] = l.flags[i];
+      },
+      count: (i) => l.count[i],
+      bytes: (i) => l.bytes[i],
+    },
+    sites,
+    never,
+    l.edgesMs,
+  );
 }
 
 /**

@@ -1,4 +1,3 @@
-import { PairTable } from './hash-tables.js';
 import type { Lifetimes } from './profile.js';
 import { grownOwned, SPARSE_GROWTH } from './typed-arrays.js';
 
@@ -6,7 +5,7 @@ import { grownOwned, SPARSE_GROWTH } from './typed-arrays.js';
  * Growing columns of lifetime rows: a site (a sample row or a drawn node), its slices of birth
  * and death, flags, and the count and bytes summed into the row.
  */
-export class LifetimeRows {
+class LifetimeRows {
   site: Int32Array<ArrayBuffer>;
   born: Int32Array<ArrayBuffer>;
   died: Int32Array<ArrayBuffer>;
@@ -64,32 +63,45 @@ export class LifetimeRows {
   }
 }
 
+/** One row to merge: its site, slices of birth and death, flags (below 4), blocks and bytes. */
+export interface RowSource {
+  readonly rows: number;
+  site(i: number): number;
+  /** Sets `cell` to the row's [born, died, flags]. */
+  slices(i: number, cell: Int32Array): void;
+  count(i: number): number;
+  bytes(i: number): number;
+}
+
 /**
- * Lifetime rows merged by (site, slice born, slice died, flags) through a hash table, for
- * rows that arrive in any order. Slices are below 256, flags below 4.
+ * Rows merged by (site, born, died, flags), for dense sites below `sites` and slices up to
+ * `slices`: a counting sort by site, then per site a scratch table of its cells, cleared after
+ * the site. No hash table over all rows (one for 1.8 M rows took 24 to 48 MB per merge). Rows
+ * come out by site, each site's in the order of their first row.
  */
-export class LifetimeBuilder {
-  private readonly index: PairTable;
-  private readonly out: LifetimeRows;
-
-  /** `capacity`: the rows expected (growing past it costs copies and rehashes). */
-  constructor(capacity = 1024) {
-    this.index = new PairTable(capacity);
-    this.out = new LifetimeRows(capacity);
-  }
-
-  add(site: number, born: number, died: number, flags: number, count: number, bytes: number): void {
-    const key = (born << 10) | (died << 2) | flags;
-    let row = this.index.get(site, key);
-    if (row < 0) {
-      row = this.out.append(site, born, died, flags);
-      this.index.set(site, key, row);
+export function mergedBySite(source: RowSource, sites: number, slices: number, edgesMs: number[]): Lifetimes {
+  const n = source.rows;
+  const start = new Int32Array(sites + 1);
+  for (let i = 0; i < n; i++) start[source.site(i) + 1]++;
+  for (let s = 0; s < sites; s++) start[s + 1] += start[s];
+  const fill = start.slice(0, sites);
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[fill[source.site(i)]++] = i;
+  const span = slices + 1;
+  const rowOf = new Int32Array(span * span * 4).fill(-1);
+  const cell = new Int32Array(3);
+  const out = new LifetimeRows(1 << 12);
+  for (let s = 0; s < sites; s++) {
+    const first = out.rows;
+    for (let k = start[s]; k < start[s + 1]; k++) {
+      const i = order[k];
+      source.slices(i, cell);
+      const at = (cell[0] * span + cell[1]) * 4 + cell[2];
+      if (rowOf[at] < 0) rowOf[at] = out.append(s, cell[0], cell[1], cell[2]);
+      out.count[rowOf[at]] += source.count(i);
+      out.bytes[rowOf[at]] += source.bytes(i);
     }
-    this.out.count[row] += count;
-    this.out.bytes[row] += bytes;
+    for (let r = first; r < out.rows; r++) rowOf[(out.born[r] * span + out.died[r]) * 4 + out.flags[r]] = -1;
   }
-
-  build(edgesMs: number[]): Lifetimes {
-    return this.out.build(edgesMs);
-  }
+  return out.build(edgesMs);
 }

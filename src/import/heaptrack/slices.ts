@@ -1,4 +1,4 @@
-import { LifetimeRows } from '../../model/lifetime-builder.js';
+import { mergedBySite } from '../../model/lifetime-builder.js';
 import { LIFETIME_TEMPORARY, type Lifetimes } from '../../model/profile.js';
 import { grownOwned, release, SPARSE_GROWTH } from '../../model/typed-arrays.js';
 import { ALLOCS, EFF_SIZE, LIVE, STRIDE, TEMPS } from '../peak-tracker.js';
@@ -258,42 +258,29 @@ class ReleaseLog {
   merged(infos: InfoTable, scale: number, slices: number, edgesMs: number[]): Lifetimes {
     const { infoRecord } = infos;
     const sizes = infos.peak.info;
-    const n = this.size;
     // read in place, chunk by chunk (a flat copy of the log doubled its memory at the end)
-    const infoChunks = this.infos;
+    const { infos: infoChunks, keys, counts } = this;
     const info = (i: number) => infoChunks[i >>> CHUNK_BITS][i & (CHUNK - 1)];
-    // releases grouped by site (a counting sort)
     let sites = 0;
-    for (let i = 0; i < n; i++) sites = Math.max(sites, infoRecord[info(i)] + 1);
-    const start = new Int32Array(sites + 1);
-    for (let i = 0; i < n; i++) start[infoRecord[info(i)] + 1]++;
-    for (let s = 0; s < sites; s++) start[s + 1] += start[s];
-    const fill = start.slice(0, sites);
-    const order = new Int32Array(n);
-    for (let i = 0; i < n; i++) order[fill[infoRecord[info(i)]]++] = i;
-    // per site: the row of each (born, died, flags), from a scratch table cleared after the site
-    const span = slices + 1;
-    const rowOf = new Int32Array(span * span * 4).fill(-1);
-    const out = new LifetimeRows(1 << 12);
-    for (let s = 0; s < sites; s++) {
-      const first = out.rows;
-      for (let k = start[s]; k < start[s + 1]; k++) {
-        const i = order[k];
-        const chunk = i >>> CHUNK_BITS;
-        const at = i & (CHUNK - 1);
-        const key = this.keys[chunk][at];
-        const blocks = this.counts[chunk][at];
-        const shift = scale - (key >>> 18);
-        const born = ((key >>> 10) & 255) >> shift;
-        const died = Math.min(((key >>> 2) & 255) >> shift, slices);
-        const cell = (born * span + died) * 4 + (key & 3);
-        if (rowOf[cell] < 0) rowOf[cell] = out.append(s, born, died, key & 3);
-        out.count[rowOf[cell]] += blocks;
-        out.bytes[rowOf[cell]] += blocks * sizes[infoChunks[chunk][at] * STRIDE + EFF_SIZE];
-      }
-      for (let r = first; r < out.rows; r++) rowOf[(out.born[r] * span + out.died[r]) * 4 + out.flags[r]] = -1;
-    }
-    return out.build(edgesMs);
+    for (let i = 0; i < this.size; i++) sites = Math.max(sites, infoRecord[info(i)] + 1);
+    return mergedBySite(
+      {
+        rows: this.size,
+        site: (i) => infoRecord[info(i)],
+        slices: (i, cell) => {
+          const key = keys[i >>> CHUNK_BITS][i & (CHUNK - 1)];
+          const shift = scale - (key >>> 18);
+          cell[0] = ((key >>> 10) & 255) >> shift;
+          cell[1] = Math.min(((key >>> 2) & 255) >> shift, slices);
+          cell[2] = key & 3;
+        },
+        count: (i) => counts[i >>> CHUNK_BITS][i & (CHUNK - 1)],
+        bytes: (i) => counts[i >>> CHUNK_BITS][i & (CHUNK - 1)] * sizes[info(i) * STRIDE + EFF_SIZE],
+      },
+      sites,
+      slices,
+      edgesMs,
+    );
   }
 }
 
