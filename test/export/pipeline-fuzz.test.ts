@@ -16,6 +16,7 @@ import { encodePprof } from '../../src/export/pprof.js';
 import { pprofStrings } from '../../src/import/pprof-strings.js';
 import { renderSpeedscope } from '../../src/export/speedscope.js';
 import { renderDhat } from '../../src/export/dhat.js';
+import { encodeHeapflame } from '../../src/export/heapflame.js';
 import { HeapflameError } from '../../src/model/errors.js';
 import { ROOT_NODE, type Profile } from '../../src/model/profile.js';
 import { tempFiles } from '../helpers/paths.js';
@@ -113,7 +114,7 @@ function depths(p: Profile, column?: number): number[] {
 let peakRss = 0;
 let run = 0;
 
-test('hostile profiles through report, folded, SVG, HTML, pprof, speedscope and DHAT: names never change an output’s shape (1,000 runs)', async () => {
+test('hostile profiles through report, folded, SVG, HTML, pprof, speedscope, DHAT and .heapflame: names never change an output’s shape (1,000 runs)', async () => {
   const details = await fc.check(
     fc.asyncProperty(hostileDoc, async (doc) => {
       let hostile: Profile;
@@ -188,6 +189,10 @@ test('hostile profiles through report, folded, SVG, HTML, pprof, speedscope and 
       const dhatDoc = JSON.parse(dhat);
       assert.equal(JSON.stringify(dhatDoc), dhat);
       for (const pp of dhatDoc.pps) for (const f of pp.fs) assert.ok(f > 0 && f < dhatDoc.ftbl.length);
+
+      // .heapflame: its JSON, written piece by piece, is what JSON.stringify writes
+      const own = gunzipSync(encodeHeapflame(hostile)).toString('utf8');
+      assert.equal(JSON.stringify(JSON.parse(own)), own);
 
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
     }),

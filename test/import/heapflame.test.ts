@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { after, test } from 'node:test';
 import fc from 'fast-check';
 import { encodeHeapflame } from '../../src/export/heapflame.js';
 import { profileFromDocument } from '../../src/import/heapflame.js';
 import { loadProfile } from '../../src/load.js';
+import { ProfileBuilder } from '../../src/model/builder.js';
 import { HeapflameError } from '../../src/model/errors.js';
 import type { Profile } from '../../src/model/profile.js';
 import { fixture, fixtureFile, runCli, tempFiles } from '../helpers/paths.js';
@@ -152,4 +153,29 @@ test('property: any document is a valid profile or one HeapflameError', () => {
     }),
     { numRuns: 500 },
   );
+});
+
+test('a profile of more than a megabyte of JSON is written as several gzip members, one JSON document, and read back whole', async () => {
+  // 200,000 samples over 2,000 stacks, two costs: about 4 MB of JSON
+  const builder = new ProfileBuilder([
+    { id: 'allocated', unit: 'bytes', label: 'allocated bytes', description: 'bytes' },
+    { id: 'allocations', unit: 'count', label: 'allocations', description: 'count' },
+  ]);
+  const frames = Array.from({ length: 50 }, (_, i) =>
+    builder.internFrame({ name: `f${i}`, file: 'a.c', line: i, module: '', address: '', inlined: false }),
+  );
+  for (let i = 0; i < 200_000; i++) {
+    const stack = [frames[i % 7], frames[(i * 13) % 50], frames[i % 40]];
+    builder.addSample(builder.stack(stack), [i * 1.5, i % 1000]);
+  }
+  const original = builder.build({ format: 'folded' }, { allocated: 0, allocations: 0 }, []);
+  const bytes = encodeHeapflame(original);
+  // a gzip member opens with 1f 8b 08: more than one here
+  const members = bytes.reduce((n, b, i) => n + (b === 0x1f && bytes[i + 1] === 0x8b && bytes[i + 2] === 8 ? 1 : 0), 0);
+  assert.ok(members > 1, `${members} gzip member(s)`);
+  const text = gunzipSync(bytes).toString('utf8');
+  assert.ok(text.length > 1 << 20);
+  // written piece by piece, the text is what JSON.stringify writes of the document
+  assert.equal(JSON.stringify(JSON.parse(text)), text);
+  assert.deepEqual(plain(await loadProfile(files.file(bytes))), plain(original));
 });
