@@ -1,6 +1,6 @@
 import type { Exporter } from './exporter.js';
 import { costIndex, type Profile } from '../model/profile.js';
-import { frameWhere } from './format.js';
+import { frameWhere, jsonNumber as num } from './format.js';
 import { chunksToString, TextChunks } from './text-buffer.js';
 
 /**
@@ -64,9 +64,6 @@ export function* dhatChunks(profile: Profile): Generator<Uint8Array> {
   out.push(']}');
   yield* out.end();
 }
-
-/** A number as JSON.stringify writes it. */
-const num = (x: number) => (Number.isFinite(x) ? String(x) : 'null');
 
 /**
  * One program point per stack, in the order of their first samples: rows of one stack add up

@@ -77,6 +77,9 @@ export function lineSafe(s: string): string {
   return s.replace(ACTIVE_OR_LINE, escaped);
 }
 
+/** A number as JSON.stringify writes it (files written piece by piece). */
+export const jsonNumber = (x: number): string => (Number.isFinite(x) ? String(x) : 'null');
+
 /** Bytes as heapflame shows them: "512 B", "46.2 KiB", "2.00 GiB" (1024-based, three significant digits). */
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];

@@ -2,6 +2,7 @@ import type { Exporter } from './exporter.js';
 import { gzipSync } from 'node:zlib';
 import type { Profile } from '../model/profile.js';
 import { TextChunks } from './text-buffer.js';
+import { jsonNumber } from './format.js';
 
 /**
  * heapflame's own file format, version 1: gzip-compressed JSON holding the profile model as
@@ -102,7 +103,7 @@ function* numbers(column: ArrayLike<number>): Generator<string> {
   for (let from = 0; from < column.length; from += 4096) {
     const to = Math.min(column.length, from + 4096);
     const parts: string[] = [];
-    for (let i = from; i < to; i++) parts.push(Number.isFinite(column[i]) ? String(column[i]) : 'null');
+    for (let i = from; i < to; i++) parts.push(jsonNumber(column[i]));
     yield `${from ? ',' : ''}${parts.join(',')}`;
   }
   yield ']';
