@@ -1,4 +1,4 @@
-import { grownOwned, release, SPARSE_GROWTH } from '../model/typed-arrays.js';
+import { grownOwned, release, SPARSE_GROWTH, widened } from '../model/typed-arrays.js';
 
 /**
  * Per allocation info, interleaved in one array so an event touches one cache line:
@@ -136,11 +136,4 @@ export class PeakTracker {
     }
     this.peakInLog = false;
   }
-}
-
-/** The first `n` counts of `a` in an array of 64-bit floats as long as `a`. */
-function widened(a: Uint32Array | Float64Array, n: number): Float64Array<ArrayBuffer> {
-  const wide = new Float64Array(a.length);
-  wide.set(a.subarray(0, n));
-  return wide;
 }

@@ -57,6 +57,17 @@ export function grownOwned<T extends Growable>(a: T, min = a.length + 1, factor 
 }
 
 /**
+ * The first `n` counts of `a` as 64-bit floats, in an array as long as `a` (counts that outgrew
+ * 32 bits); `a` is given back and must not be used after.
+ */
+export function widened(a: Uint32Array | Float64Array, n: number): Float64Array<ArrayBuffer> {
+  const wide = new Float64Array(a.length);
+  wide.set(a.subarray(0, n));
+  release(a as Growable);
+  return wide;
+}
+
+/**
  * Gives an array's memory back now where the runtime can (Node 21+), not at the next garbage
  * collection; nobody may use `a` or a view of its buffer after.
  */

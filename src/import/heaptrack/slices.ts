@@ -1,6 +1,6 @@
 import { mergedBySite } from '../../model/lifetime-builder.js';
 import { LIFETIME_TEMPORARY, type Lifetimes } from '../../model/profile.js';
-import { grownOwned, release, SPARSE_GROWTH } from '../../model/typed-arrays.js';
+import { grownOwned, release, SPARSE_GROWTH, widened } from '../../model/typed-arrays.js';
 import { ALLOCS, EFF_SIZE, LIVE, STRIDE, TEMPS } from '../peak-tracker.js';
 
 type Counts = Uint32Array<ArrayBuffer> | Float64Array<ArrayBuffer>;
@@ -50,7 +50,6 @@ export class SliceLog {
   private allocsBefore: Counts = new Uint32Array(1024);
   private tempsBefore: Counts = new Uint32Array(1024);
   private freesBefore: Counts = new Uint32Array(1024);
-  private narrow = true;
   /** Live blocks per info: [slice, count]* oldest first, from `heads[info]`. */
   private heads = new Int32Array(1024);
   /** One entry per info made room for: its length is the info count. */
@@ -105,7 +104,7 @@ export class SliceLog {
       const frees = counts[o + ALLOCS] - counts[o + LIVE] - this.freesBefore[i] - temps;
       if (allocs === 0 && temps === 0 && frees === 0) continue;
       const freed = this.freesBefore[i] + frees + temps;
-      if (this.narrow && !(fits(counts[o + ALLOCS]) && fits(counts[o + TEMPS]) && fits(freed))) this.widen();
+      if (this.narrow() && !(fits(counts[o + ALLOCS]) && fits(counts[o + TEMPS]) && fits(freed))) this.widen();
       this.allocsBefore[i] = counts[o + ALLOCS];
       this.tempsBefore[i] = counts[o + TEMPS];
       this.freesBefore[i] = freed;
@@ -150,7 +149,7 @@ export class SliceLog {
   private keep(info: number, q: number[], head: number): void {
     const runs = (q.length - head) / 2;
     if (runs <= 1) {
-      if (this.narrow && runs === 1 && !fits(q[head + 1])) this.widen();
+      if (this.narrow() && runs === 1 && !fits(q[head + 1])) this.widen();
       this.soloCount[info] = runs === 1 ? q[head + 1] : 0;
       this.soloSlice[info] = runs === 1 ? q[head] : 0;
       this.queues[info] = undefined;
@@ -171,20 +170,18 @@ export class SliceLog {
     this.heads[info] = head;
   }
 
+  /** The counts are still 32-bit. */
+  private narrow(): boolean {
+    return this.allocsBefore instanceof Uint32Array;
+  }
+
   /** The counts per info as doubles from now on: one did not fit in 32 bits. */
   private widen(): void {
     const infos = this.queues.length;
-    const wide = (a: Counts) => {
-      const w = new Float64Array(a.length);
-      w.set(a.subarray(0, infos));
-      release(a);
-      return w;
-    };
-    this.allocsBefore = wide(this.allocsBefore);
-    this.tempsBefore = wide(this.tempsBefore);
-    this.freesBefore = wide(this.freesBefore);
-    this.soloCount = wide(this.soloCount);
-    this.narrow = false;
+    this.allocsBefore = widened(this.allocsBefore, infos);
+    this.tempsBefore = widened(this.tempsBefore, infos);
+    this.freesBefore = widened(this.freesBefore, infos);
+    this.soloCount = widened(this.soloCount, infos);
   }
 
   /** Slices twice as wide: live blocks re-counted in them now, rows at the end. */
