@@ -8,6 +8,7 @@ import { heapSampler } from '../v8/sampler.js';
 import { forceGc } from '../v8/gc.js';
 import { heapWatch } from '../v8/heap-watch.js';
 import { snapshotSelfBytes } from './snapshot-bytes.js';
+import { WINDOWS, windowsVerdict } from './windows-verdict.js';
 
 /** This file: its frames are not the caller's. */
 const OWN_FILE = fileURLToPath(import.meta.url);
@@ -153,10 +154,8 @@ async function bytesKeptPerRun(fn: () => unknown, runs: number, tolerance: numbe
   // one place in this loop, so that what the measuring itself holds (a number in a register,
   // a pending promise) is the same in each. V8 and Node now and then move a window by a few
   // dozen or hundred bytes either way (an object reshaped, a timer list, a finished compile,
-  // more often on a busy machine); what fn keeps grows every window alike. So growth counts
-  // when the smallest window has at least half the largest's, and the median window is the
-  // figure: exact while no more than two windows moved. External memory first: the snapshot
-  // is read into a Buffer.
+  // more often on a busy machine); what fn keeps grows every window alike (see
+  // windowsVerdict). External memory first: the snapshot is read into a Buffer.
   const perWindow = 5 * runs;
   const counts = new Float64Array(WINDOWS + 1);
   const windows = new Float64Array(WINDOWS);
@@ -167,29 +166,12 @@ async function bytesKeptPerRun(fn: () => unknown, runs: number, tolerance: numbe
     counts[k] += programHeapBytes();
     if (k > 0) windows[k - 1] = counts[k] - counts[k - 1];
     // Each heap snapshot costs a few hundred milliseconds (test runners time out at 5 s): stop
-    // once the answer cannot change. A window that kept nothing makes it 0; three equal
-    // windows are the median of five, whatever the other two.
+    // once the answer cannot change.
     const verdict = windowsVerdict(windows.subarray(0, k), perWindow);
     if (verdict !== undefined) return verdict;
   }
   return 0;
 }
-
-/** What the windows so far say per run, once it is settled (see bytesKeptPerRun); undefined while it is not. */
-function windowsVerdict(windows: Float64Array, perWindow: number): number | undefined {
-  if (windows.length === 0) return undefined;
-  const sorted = Float64Array.from(windows).sort();
-  const [smallest, largest] = [sorted[0], sorted[sorted.length - 1]];
-  if (smallest <= 0 || smallest < largest / 2) return 0;
-  let agreeing = 0;
-  for (const w of sorted) if (w === sorted[sorted.length >> 1]) agreeing++;
-  if (agreeing >= (WINDOWS >> 1) + 1 || windows.length === WINDOWS)
-    return Math.round(sorted[sorted.length >> 1] / perWindow);
-  return undefined;
-}
-
-/** Windows of runs that confirm a growth (see bytesKeptPerRun). */
-const WINDOWS = 5;
 
 /**
  * What a program can hold: heap snapshot nodes other than V8's own (code, feedback vectors,
