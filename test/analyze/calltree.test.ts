@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { mergeByLabel, topLabels } from '../../src/analyze/calltree.js';
+import fc from 'fast-check';
+import { buildCallTree, type CallTree, mergeByLabel, topLabels } from '../../src/analyze/calltree.js';
 import { ProfileBuilder } from '../../src/model/builder.js';
 import type { Frame } from '../../src/model/profile.js';
 
@@ -32,4 +33,46 @@ test('a 100,000-deep chain with a value at every depth: totals in one pass, not 
     ['odd', 50_000, 99_999],
     ['f0', 1, 100_000],
   ]);
+});
+
+/** Each drawn node as "path x total", for comparing drawings. */
+function drawnRows(t: CallTree): string[] {
+  const path: string[] = [];
+  const rows: string[] = [];
+  for (let n = 0; n < t.count; n++) {
+    path[t.depth[n]] = n === 0 ? '' : t.labels[t.label[n]];
+    rows.push(`${path.slice(0, t.depth[n] + 1).join(';')} ${t.x[n]} ${t.total[n]}`);
+  }
+  return rows;
+}
+
+test('a threshold draws what the whole drawing has at or above it, in place (few drawn nodes or many)', () => {
+  const name = fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f');
+  const line = fc.record({
+    stack: fc.array(name, { minLength: 1, maxLength: 8 }),
+    // heavy-tailed: most nodes fall below the larger thresholds
+    value: fc.oneof(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 10_000 })),
+  });
+  fc.assert(
+    fc.property(
+      fc.array(line, { minLength: 1, maxLength: 80 }),
+      fc.double({ min: 0, max: 0.5, noNaN: true }),
+      fc.constantFrom<'name' | 'weight'>('name', 'weight'),
+      (lines, share, sort) => {
+        const b = new ProfileBuilder(COSTS);
+        for (const l of lines) b.addSample(b.stack(l.stack.map((n) => b.internFrame(frame(n)))), [l.value]);
+        const profile = b.build({ format: 'test' }, {}, []);
+        const whole = buildCallTree(profile, { sort });
+        const minValue = whole.rootTotal * share;
+        const pruned = buildCallTree(profile, { sort, minValue });
+        // what the whole drawing keeps: nodes at or above the threshold whose ancestors all are
+        const kept = new Uint8Array(whole.count);
+        for (let n = 0; n < whole.count; n++)
+          kept[n] = n === 0 || (kept[whole.parent[n]] === 1 && whole.total[n] >= minValue) ? 1 : 0;
+        const expected = drawnRows(whole).filter((_, n) => kept[n] === 1);
+        assert.deepEqual(drawnRows(pruned), expected);
+      },
+    ),
+    { numRuns: 300 },
+  );
 });
