@@ -52,8 +52,14 @@ export class SliceLog {
   private freesBefore: Counts = new Uint32Array(1024);
   /** Live blocks per info: [slice, count]* oldest first, from `heads[info]`. */
   private heads = new Int32Array(1024);
-  /** One entry per info made room for: its length is the info count. */
-  private readonly queues: (number[] | undefined)[] = [];
+  /** Infos made room for. */
+  private infoSlots = 0;
+  /**
+   * The queues of the infos that have one (1 in `queued`): few do, and an array with an entry
+   * per info was 16 MB of a 2 M-site recording, and as much again while it grew.
+   */
+  private readonly queues = new Map<number, number[]>();
+  private queued = new Uint8Array(1024);
   /**
    * An info whose live blocks are one run (the most of them: a site allocated in one slice)
    * keeps it here instead of in a queue: a queue per site took 160 MB for 2 M sites.
@@ -69,10 +75,10 @@ export class SliceLog {
 
   /** Room for infos below `n`. */
   ensureInfos(n: number): void {
-    // grown in order, never by a far index: an array assigned far past its end turns into a
-    // dictionary; and only as far as the infos go (the typed arrays' ends are never touched)
-    while (this.queues.length < n) this.queues.push(undefined);
+    // only as far as the infos go (the typed arrays' ends are never touched)
+    if (n > this.infoSlots) this.infoSlots = n;
     if (n <= this.heads.length) return;
+    this.queued = grownOwned(this.queued, n, SPARSE_GROWTH);
     this.allocsBefore = grownOwned(this.allocsBefore, n, SPARSE_GROWTH);
     this.tempsBefore = grownOwned(this.tempsBefore, n, SPARSE_GROWTH);
     this.freesBefore = grownOwned(this.freesBefore, n, SPARSE_GROWTH);
@@ -115,7 +121,7 @@ export class SliceLog {
   /** One info's slice: allocations join its live blocks, temporary frees release the youngest, others the oldest. */
   private match(info: number, allocs: number, temps: number, frees: number): void {
     const slice = this.current;
-    let q = this.queues[info];
+    let q = this.queued[info] ? this.queues.get(info) : undefined;
     let head = this.heads[info];
     if (q === undefined) {
       q = this.scratch;
@@ -152,13 +158,15 @@ export class SliceLog {
       if (this.narrow() && runs === 1 && !fits(q[head + 1])) this.widen();
       this.soloCount[info] = runs === 1 ? q[head + 1] : 0;
       this.soloSlice[info] = runs === 1 ? q[head] : 0;
-      this.queues[info] = undefined;
+      if (this.queued[info]) this.queues.delete(info);
+      this.queued[info] = 0;
       this.heads[info] = 0;
       return;
     }
     this.soloCount[info] = 0;
     if (q === this.scratch) {
-      this.queues[info] = q.slice(head);
+      this.queues.set(info, q.slice(head));
+      this.queued[info] = 1;
       this.heads[info] = 0;
       return;
     }
@@ -166,7 +174,6 @@ export class SliceLog {
       q.splice(0, head);
       head = 0;
     }
-    this.queues[info] = q;
     this.heads[info] = head;
   }
 
@@ -177,7 +184,7 @@ export class SliceLog {
 
   /** The counts per info as doubles from now on: one did not fit in 32 bits. */
   private widen(): void {
-    const infos = this.queues.length;
+    const infos = this.infoSlots;
     this.allocsBefore = widened(this.allocsBefore, infos);
     this.tempsBefore = widened(this.tempsBefore, infos);
     this.freesBefore = widened(this.freesBefore, infos);
@@ -188,8 +195,8 @@ export class SliceLog {
   private coarsen(): void {
     this.widthMs *= 2;
     this.scale++;
-    for (const q of this.queues) if (q) for (let k = 0; k < q.length; k += 2) q[k] >>= 1;
-    for (let i = 0; i < this.queues.length; i++) this.soloSlice[i] >>= 1;
+    for (const q of this.queues.values()) for (let k = 0; k < q.length; k += 2) q[k] >>= 1;
+    for (let i = 0; i < this.infoSlots; i++) this.soloSlice[i] >>= 1;
   }
 
   /** The blocks of every sample row (site) by slice of birth and death; the still live never die (died = slices). */
@@ -197,8 +204,8 @@ export class SliceLog {
     this.endSlice();
     const slices = Math.floor(this.lastMs / this.widthMs) + 1;
     // in info order, as the rows' order follows
-    for (let info = 0; info < this.queues.length; info++) {
-      const q = this.queues[info];
+    for (let info = 0; info < this.infoSlots; info++) {
+      const q = this.queued[info] ? this.queues.get(info) : undefined;
       if (q) {
         for (let k = this.heads[info]; k < q.length; k += 2)
           if (q[k + 1] > 0) this.released.add(info, q[k], slices, 0, this.scale, q[k + 1]);
@@ -217,10 +224,12 @@ export class SliceLog {
    */
   private releasePerInfo(): void {
     for (const a of [this.allocsBefore, this.tempsBefore, this.freesBefore, this.soloCount]) release(a);
-    for (const a of [this.heads, this.soloSlice]) release(a);
+    for (const a of [this.heads, this.soloSlice, this.queued]) release(a);
     this.allocsBefore = this.tempsBefore = this.freesBefore = this.soloCount = new Uint32Array(0);
     this.heads = this.soloSlice = new Int32Array(0);
-    this.queues.length = 0;
+    this.queued = new Uint8Array(0);
+    this.queues.clear();
+    this.infoSlots = 0;
   }
 }
 
