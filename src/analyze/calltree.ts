@@ -75,32 +75,35 @@ function labelFrames(profile: Profile, labelOf: (f: Frame) => string): { labels:
 /** The profile's stacks merged by label, every cost column kept (the HTML report's data). */
 export function mergeByLabel(profile: Profile, labelOf: (f: Frame) => string = defaultLabel): MergedTree {
   const { labels, frameLabel } = labelFrames(profile, labelOf);
-  const t = new GrowTree();
-  const pairs = new PairTable(profile.nodeCount);
-  const map = new Int32Array(profile.nodeCount);
-  for (let n = 1; n < profile.nodeCount; n++) {
+  // At most one merged node per node of the profile: arrays that long, filled as far as needed
+  // (their untouched ends cost no memory). Growing them had taken twice the memory, and the
+  // page of 1 M stacks is drawn near the command's peak.
+  const nodeCount = profile.nodeCount;
+  const parent = new Int32Array(Math.max(1, nodeCount));
+  const label = new Int32Array(Math.max(1, nodeCount));
+  parent[0] = label[0] = -1;
+  let count = 1;
+  const pairs = new PairTable(nodeCount);
+  const map = new Int32Array(nodeCount);
+  for (let n = 1; n < nodeCount; n++) {
     const p = map[profile.nodeParent[n]];
     const lab = frameLabel[profile.nodeFrame[n]];
     let id = pairs.get(p, lab);
     if (id < 0) {
-      id = t.add(p, lab);
+      id = count++;
+      parent[id] = p;
+      label[id] = lab;
       pairs.set(p, lab, id);
     }
     map[n] = id;
   }
-  const self = profile.values.map(() => new Float64Array(t.count));
+  pairs.release();
+  const self = profile.values.map(() => new Float64Array(count));
   for (let i = 0; i < profile.sampleCount; i++) {
     const node = map[profile.sampleNode[i]];
     for (let c = 0; c < self.length; c++) self[c][node] += profile.values[c][i];
   }
-  return {
-    labels,
-    label: t.label.slice(0, t.count),
-    parent: t.parent.slice(0, t.count),
-    self,
-    count: t.count,
-    nodeOf: map,
-  };
+  return { labels, label: label.subarray(0, count), parent: parent.subarray(0, count), self, count, nodeOf: map };
 }
 
 /** A function (label) of a merged tree: its own value and its inclusive one, in one cost. */
@@ -115,16 +118,21 @@ export interface LabelCost {
  * The functions with the largest own value in cost column `column`, over the whole tree (not
  * a pruned drawing of it). A function's total is what passes through it, each stack once: the
  * sum of the inclusive values of its outermost occurrences (none of whose ancestors is it).
- * Linear in the nodes, however deep the tree.
+ * Linear in the nodes, however deep the tree. `outer` is outermost(tree), for a caller that
+ * asks for several columns.
  */
-export function topLabels(tree: MergedTree, column: number, limit: number): LabelCost[] {
+export function topLabels(
+  tree: MergedTree,
+  column: number,
+  limit: number,
+  outer: Uint8Array = outermost(tree),
+): LabelCost[] {
   const self = tree.self[column];
   const bySelf = new Float64Array(tree.labels.length);
   const byTotal = new Float64Array(tree.labels.length);
   const inclusive = Float64Array.from(self.subarray(0, tree.count));
   // parents come before their children: one backward pass sums subtrees
   for (let n = tree.count - 1; n > 0; n--) inclusive[tree.parent[n]] += inclusive[n];
-  const outer = outermost(tree);
   for (let n = 1; n < tree.count; n++) {
     bySelf[tree.label[n]] += self[n];
     if (outer[n]) byTotal[tree.label[n]] += inclusive[n];

@@ -1,13 +1,14 @@
 import type { Exporter } from './exporter.js';
 import { gzipSync } from 'node:zlib';
-import { defaultLabel, type MergedTree, mergeByLabel, topLabels } from '../analyze/calltree.js';
+import { defaultLabel, type MergedTree, mergeByLabel, outermost, topLabels } from '../analyze/calltree.js';
 import { findings } from '../analyze/findings.js';
 import { findingLine } from './report-text.js';
 import { type Frame, type Lifetimes, mainCost, type Profile, type TimelinePoint } from '../model/profile.js';
 import { formatBytes, formatInt, lineSafe } from './format.js';
 import { viewerFile } from './viewer-files.js';
 import { xmlEscape } from './xml.js';
-import { mergedBySite } from '../model/lifetime-builder.js';
+import { mergedBySite, releaseRows } from '../model/lifetime-builder.js';
+import { release } from '../model/typed-arrays.js';
 import { isDiffProfile } from './svg.js';
 import { heapPageData } from './html-heap.js';
 
@@ -49,6 +50,7 @@ function viewer(): string {
  */
 export function renderHtml(profile: Profile, options: HtmlOptions = {}): string {
   const tree = mergeByLabel(profile, placeKey);
+  const outer = outermost(tree);
   const places = labelPlaces(profile, tree.labels);
   const costs = profile.costs;
   const rank = nameRanks(places.names, places.where);
@@ -66,7 +68,7 @@ export function renderHtml(profile: Profile, options: HtmlOptions = {}): string 
     main: diff ? 1 : Math.max(0, costs.indexOf(mainCost(profile))),
     costs: costs.map((c) => ({ id: c.id, unit: c.unit, label: c.label })),
     // the table of top functions, from every stack (the drawing leaves out frames too small to see)
-    top: costs.map((_, c) => topLabels(tree, c, TOP_FUNCTIONS).map((t) => [t.label, t.self, t.total])),
+    top: costs.map((_, c) => topLabels(tree, c, TOP_FUNCTIONS, outer).map((t) => [t.label, t.self, t.total])),
     // names as text output shows them: control and bidi characters escaped (a U+202E turned "rtl\u202eexe.txt" into "rtltxt.exe")
     labels: places.names,
     // where each function is: file:line (or the module of a frame without a file), '' unknown
@@ -264,11 +266,12 @@ const MAX_LIFETIME_ROWS = 200_000;
  * below 1% go to their caller, then slices merge further.
  */
 function embeddedLifetimes(profile: Profile, l: Lifetimes, pruned: PrunedTree) {
-  const byNode = regrouped(
-    l,
-    l.sample.map((s) => pruned.keptOf[pruned.mergedOf[profile.sampleNode[s]]]),
-    0,
-  );
+  // Every array made here is given back as soon as it is used (release): the page of 1 M
+  // stacks is drawn at the command's peak, and garbage left to a collection had stood for
+  // 80 MB of it, memory the C library then keeps.
+  const nodeOfRow = l.sample.map((s) => pruned.keptOf[pruned.mergedOf[profile.sampleNode[s]]]);
+  const byNode = regrouped(l, nodeOfRow, 0);
+  release(nodeOfRow);
   let shift = 0;
   let share = 0;
   let rows = byNode;
@@ -278,12 +281,16 @@ function embeddedLifetimes(profile: Profile, l: Lifetimes, pruned: PrunedTree) {
     else if (share < 1e-2) share = share ? share * 10 : 1e-3;
     else break;
     const standIn = pruned.standIns(share);
-    rows = regrouped(
-      byNode,
-      byNode.sample.map((n) => standIn[n]),
-      shift,
-    );
+    const siteOf = byNode.sample.map((n) => standIn[n]);
+    release(standIn);
+    const coarser = regrouped(byNode, siteOf, shift);
+    release(siteOf);
+    if (rows !== byNode) releaseRows(rows);
+    rows = coarser;
   }
+  const arrays = lifetimeArrays(rows);
+  if (rows !== byNode) releaseRows(rows);
+  releaseRows(byNode);
   const edges = l.edgesMs.filter((_, i) => i % 2 ** shift === 0 || i === l.edgesMs.length - 1);
   const column = (id: string) => profile.costs.findIndex((c) => c.id === id);
   return {
@@ -298,14 +305,14 @@ function embeddedLifetimes(profile: Profile, l: Lifetimes, pruned: PrunedTree) {
         leaked: column('leaked'),
       },
     },
-    arrays: lifetimeArrays(rows),
+    arrays,
   };
 }
 
 /** The rows by node, nodes as gaps from the row before; slices and flags in a byte each (at most 255 slices). */
 function lifetimeArrays(rows: Lifetimes): Record<string, Packable> {
   const order = Int32Array.from(rows.sample.keys()).sort((a, b) => rows.sample[a] - rows.sample[b]);
-  return {
+  const arrays = {
     nodeGap: order.map((r, i) => (i ? rows.sample[r] - rows.sample[order[i - 1]] : rows.sample[r])),
     born: Uint8Array.from(order, (r) => rows.born[r]),
     died: Uint8Array.from(order, (r) => rows.died[r]),
@@ -313,6 +320,8 @@ function lifetimeArrays(rows: Lifetimes): Record<string, Packable> {
     count: Float64Array.from(order, (r) => rows.count[r]),
     bytes: Float64Array.from(order, (r) => rows.bytes[r]),
   };
+  release(order);
+  return arrays;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { grown } from './typed-arrays.js';
+import { grown, release } from './typed-arrays.js';
 
 /**
  * Open-addressing hash tables on typed arrays for the hot paths of importers: no string or
@@ -41,6 +41,11 @@ export class PairTable {
     keysB[i] = b;
     ids[i] = id;
     this.size++;
+  }
+
+  /** Gives the table's memory back now (not at a garbage collection); it must not be used after. */
+  release(): void {
+    for (const a of [this.keysA, this.keysB, this.ids]) release(a);
   }
 
   private rehash(): void {

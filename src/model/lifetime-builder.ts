@@ -1,5 +1,5 @@
 import type { Lifetimes } from './profile.js';
-import { grownOwned, SPARSE_GROWTH } from './typed-arrays.js';
+import { grownOwned, release, releaseBuffer, SPARSE_GROWTH } from './typed-arrays.js';
 
 /**
  * Growing columns of lifetime rows: a site (a sample row or a drawn node), its slices of birth
@@ -103,5 +103,14 @@ export function mergedBySite(source: RowSource, sites: number, slices: number, e
     }
     for (let r = first; r < out.rows; r++) rowOf[(out.born[r] * span + out.died[r]) * 4 + out.flags[r]] = -1;
   }
+  for (const a of [order, start, fill]) release(a);
   return out.build(edgesMs);
+}
+
+/**
+ * Gives back the memory of rows made by mergedBySite (or LifetimeRows.build) that nothing
+ * else holds (not a profile's own lifetimes): their arrays are views of arrays made for them.
+ */
+export function releaseRows(rows: Lifetimes): void {
+  for (const a of [rows.sample, rows.born, rows.died, rows.flags, rows.count, rows.bytes]) releaseBuffer(a);
 }

@@ -77,6 +77,16 @@ export function release(a: Growable): void {
 }
 
 /**
+ * `release` for a view of the start of a buffer made for it alone (a grown array handed out
+ * as `subarray(0, n)`): the whole buffer goes. Nobody may use it or any view of it after.
+ */
+export function releaseBuffer(a: ArrayBufferView): void {
+  if (!(a.buffer instanceof ArrayBuffer) || a.byteOffset !== 0) return;
+  const buffer = a.buffer as Transferable;
+  if (buffer.transfer && buffer.byteLength > 0) buffer.transfer(0);
+}
+
+/**
  * Bytes from which an array is made at least 32 MiB, so that glibc maps it apart (its largest
  * threshold for that: it raises the threshold up to 32 MiB as mapped blocks are freed).
  */
