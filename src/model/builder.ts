@@ -1,4 +1,4 @@
-import { grown, grownOwned, SPARSE_GROWTH } from './typed-arrays.js';
+import { grown, grownOwned, release, SPARSE_GROWTH } from './typed-arrays.js';
 import { hashPair } from './hash-tables.js';
 import { type CostInfo, type Frame, type Profile, type ProfileMeta, frameKey, ROOT_NODE } from './profile.js';
 
@@ -24,6 +24,8 @@ export class ProfileBuilder {
   private nodeCount = 1;
   /** tree() has handed out views of nodeParent and nodeFrame. */
   private shared = false;
+  /** build() was called: children can no longer be looked up. */
+  private built = false;
   /**
    * Open-addressing table of the children of nodes with several, each slot [parent, frame,
    * id + 1] side by side so that a probe reads one cache line.
@@ -71,6 +73,7 @@ export class ProfileBuilder {
 
   /** Child of `parent` for `frameId`, created on first use. */
   child(parent: number, frameId: number): number {
+    if (this.built) throw new Error('ProfileBuilder: the tree was built; no more nodes can be added');
     const only = this.nodeChild[parent];
     if (only === 0) {
       const id = this.addNode(parent, frameId);
@@ -176,6 +179,12 @@ export class ProfileBuilder {
   }
 
   build(meta: ProfileMeta, totals: Record<string, number>, warnings: string[], extra: Partial<Profile> = {}): Profile {
+    // The lookups of children are done with: their memory back now, for what follows the
+    // import (a compiler's recording: 1.6 M nodes, 40 MB).
+    this.built = true;
+    for (const a of [this.nodeChild, this.slots]) release(a);
+    this.nodeChild = new Int32Array(0);
+    this.slots = new Int32Array(0);
     return {
       meta,
       costs: this.costs,
