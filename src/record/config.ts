@@ -23,6 +23,11 @@ export interface RecorderConfig {
   tickMs: number;
   /** alloc mode: samples are collected and merged this often, which bounds their memory. */
   windowMs: number;
+  /**
+   * Node 26+: the window of v8.startHeapProfile, whose liveness holds per window (default
+   * 60 s; `heapflame record` never sets it, tests do to see several windows in a short run).
+   */
+  liveWindowMs?: number;
   /** Heap snapshots (see snapshots.ts): one at exit; one every this many ms (0: none). */
   snapshotAtExit: boolean;
   snapshotEveryMs: number;
@@ -51,6 +56,7 @@ export function loadRecorderConfig(env: NodeJS.ProcessEnv): RecorderConfig | nul
     precise: c.precise === true,
     tickMs: Number(c.tickMs) > 0 ? Number(c.tickMs) : 100,
     windowMs: Number(c.windowMs) > 0 ? Number(c.windowMs) : 2000,
+    liveWindowMs: Number(c.liveWindowMs) > 0 ? Number(c.liveWindowMs) : undefined,
     snapshotAtExit: c.snapshotAtExit === true,
     snapshotEveryMs: Math.max(Number(c.snapshotEveryMs) || 0, 0),
   };

@@ -346,6 +346,37 @@ test('Node 26+: one run gives allocated, temporary and leaked (v8.startHeapProfi
   const churnTemporary = topEntries(p, 'temporary', { limit: 1 })[0];
   assert.ok(churnTemporary.value > 0.95 * churn.value, 'the churn is almost all temporary');
   assert.ok(p.totals.leaked < p.totals.allocated);
+  // one window: leaked is exact, and nothing says otherwise
+  assert.equal(p.meta.sampling?.windows, 1);
+  assert.ok(!p.warnings.some((w) => w.startsWith('leaked bytes')), p.warnings.join('\n'));
+});
+
+test('Node 26+: a run of several liveness windows says that leaked counts what each window left alive', async (t) => {
+  if (!node26 || !existsSync(node26)) {
+    if (process.env.CI) throw new Error('Node 26 is needed in CI: set HEAPFLAME_NODE26 to its binary (.ci/run does)');
+    return t.skip('needs Node 26 or later: run the tests with it, or set HEAPFLAME_NODE26 to its binary');
+  }
+  // the recorder as `heapflame record` starts it, with windows of 0.2 s instead of 60 s
+  const out = outFile();
+  const program = files.file(
+    'const kept = []; const end = Date.now() + 1200;\n' +
+      'const step = () => { for (let i = 0; i < 2000; i++) kept.push({ i, s: `x${i}` }); if (kept.length > 20000) kept.length = 0; if (Date.now() < end) setTimeout(step, 5); };\n' +
+      'step();\n',
+  );
+  const config = { out, parentPid: process.pid, run: 'windows', mode: 'alloc', liveWindowMs: 200 };
+  const preload = new URL('../../src/record/preload.js', import.meta.url).href;
+  const r = spawnSync(node26, [`--import=${preload}`, program], {
+    encoding: 'utf8',
+    env: { ...process.env, HEAPFLAME_RECORD: JSON.stringify(config) },
+    timeout: 60_000,
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const p = await loadProfile(out);
+  assert.ok((p.meta.sampling?.windows ?? 0) >= 3, `windows: ${p.meta.sampling?.windows}`);
+  assert.ok(
+    p.warnings.some((w) => /^leaked bytes: .* window of 0\.2 s ends, and this run had \d+; .*--mode live/.test(w)),
+    p.warnings.join('\n'),
+  );
 });
 
 test('--pid attaches heaptrack to a running native process (where gdb can attach)', async (t) => {
