@@ -360,7 +360,7 @@ test('Node 26+: a run of several liveness windows says that leaked counts what e
   const out = outFile();
   const program = files.file(
     'const kept = []; const end = Date.now() + 1200;\n' +
-      'const step = () => { for (let i = 0; i < 2000; i++) kept.push({ i, s: `x${i}` }); if (kept.length > 20000) kept.length = 0; if (Date.now() < end) setTimeout(step, 5); };\n' +
+      'const step = () => { for (let i = 0; i < 2000; i++) kept.push({ i, s: "x" + i }); if (kept.length > 20000) kept.length = 0; if (Date.now() < end) setTimeout(step, 5); };\n' +
       'step();\n',
   );
   const config = { out, parentPid: process.pid, run: 'windows', mode: 'alloc', liveWindowMs: 200 };
