@@ -15,12 +15,13 @@
 // floor of the comparison on this machine.
 // Usage: node bench/metrics-load.mjs [--seconds 30] [--rounds 3] [--aa]
 // A report, not a test: exits 0 whatever the numbers.
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { rssBytes, startS3Server } from './s3-server.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -33,40 +34,14 @@ const aa = args.includes('--aa');
 
 async function start(instrument) {
   const data = mkdtempSync(join(tmpdir(), 'heapflame-load-'));
-  const child = spawn(
-    process.execPath,
-    [
-      join(root, 'dist/src/cli/main.js'),
-      'demo',
-      '--serve',
-      '--port',
-      '0',
-      '--metrics-port',
-      '0',
-      '--data',
-      data,
-      ...(instrument ? [] : ['--no-instrument']),
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+  const demo = [join(root, 'dist/src/cli/main.js'), 'demo', '--serve', '--port', '0', '--metrics-port', '0'];
+  const { child, url } = await startS3Server(
+    [...demo, '--data', data, ...(instrument ? [] : ['--no-instrument'])],
+    'load',
   );
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  const url = await new Promise((resolve, reject) => {
-    const poll = setInterval(() => {
-      const m = /S3 server at (http:\/\/[\d.]+:\d+)/.exec(out);
-      if (m) {
-        clearInterval(poll);
-        resolve(m[1]);
-      }
-    }, 20);
-    child.once('exit', () => reject(new Error(out)));
-  });
-  await fetch(`${url}/load`, { method: 'PUT' });
-  await fetch(`${url}/load/object`, { method: 'PUT', body: Buffer.alloc(10 * 1024, 7) });
   return { url, child, data };
 }
 
-const rssOf = (pid) => Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
 const openLoop = (urls, rate, s) =>
   JSON.parse(
     execFileSync(process.execPath, [join(root, 'bench/open-loop.mjs'), urls.join(','), String(rate), String(s), '32'], {
@@ -82,7 +57,7 @@ async function round(order, rate) {
   try {
     for (const instrument of order) servers.push({ instrument, ...(await start(instrument && !aa)) });
     await saturate(servers, 2);
-    const before = servers.map((s) => rssOf(s.child.pid));
+    const before = servers.map((s) => rssBytes(s.child.pid));
     const sat = await saturate(servers, saturationSeconds);
     const fixed = rate
       ? openLoop(
@@ -98,7 +73,7 @@ async function round(order, rate) {
         rps: sat[i].requests.average,
         satP99: sat[i].latency.p99,
         fixed: f,
-        rssGrowth: rssOf(servers[i].child.pid) - before[i],
+        rssGrowth: rssBytes(servers[i].child.pid) - before[i],
         errors: sat[i].errors + sat[i].non2xx + (f ? f.errors + f.non2xx + f.sent - f.answered : 0),
       };
     };

@@ -15,6 +15,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { rssBytes, startS3Server } from './s3-server.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = join(root, 'dist/src/cli/main.js');
@@ -38,21 +39,7 @@ async function start(recorded) {
   const command = recorded
     ? [cli, 'record', '-o', recording, '--mode', mode, '--', process.execPath, ...serverArgs]
     : serverArgs;
-  const child = spawn(process.execPath, command, { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  const url = await new Promise((resolve, reject) => {
-    const poll = setInterval(() => {
-      const m = /S3 server at (http:\/\/[\d.]+:\d+)/.exec(out);
-      if (m) {
-        clearInterval(poll);
-        resolve(m[1]);
-      }
-    }, 20);
-    child.once('exit', () => reject(new Error(`the server did not start: ${out}`)));
-  });
-  await fetch(`${url}/soak`, { method: 'PUT' });
-  await fetch(`${url}/soak/object`, { method: 'PUT', body: Buffer.alloc(10 * 1024, 7) });
+  const { child, url } = await startS3Server(command, 'soak');
   // the processes whose memory counts: the server and, when recorded, `heapflame record`
   const pids = [child.pid, ...descendants(child.pid)];
   return { url, child, pids, samples: [] };
@@ -75,14 +62,7 @@ function descendants(pid) {
 }
 
 const signed = (mb) => `${mb >= 0.5 ? '+' : ''}${Math.round(mb)}`;
-const rssMB = (pids) =>
-  pids.reduce((sum, pid) => {
-    try {
-      return sum + Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-    } catch {
-      return sum;
-    }
-  }, 0);
+const rssMB = (pids) => pids.reduce((sum, pid) => sum + rssBytes(pid) / 2 ** 20, 0);
 
 const plain = await start(false);
 const recorded = await start(true);
