@@ -2,15 +2,18 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { terminalSafe } from '../export/format.js';
 import { HeapflameError } from '../model/errors.js';
-import type { ExitStatus } from './command.js';
-import { COMMANDS } from './commands/index.js';
+import type { CliCommand, ExitStatus } from './command.js';
+import { commandsFor, loadCommands } from './commands/index.js';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
 
-/** The command line; each command's `run` reports its exit status to `onExit`. */
-export function buildProgram(onExit: (status: ExitStatus) => void = () => {}): Command {
+/** The command line of `commands` (see loadCommands); each one's `run` reports its exit status to `onExit`. */
+export function buildProgram(
+  commands: readonly CliCommand[],
+  onExit: (status: ExitStatus) => void = () => {},
+): Command {
   const program = new Command('heapflame')
     .description(
       'Memory recordings into answers: where a program allocates, what it throws away at once, what it never frees and what was live at its peak.\n' +
@@ -24,7 +27,7 @@ export function buildProgram(onExit: (status: ExitStatus) => void = () => {}): C
     // set before the subcommands exist: they copy these settings
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  for (const command of COMMANDS) {
+  for (const command of commands) {
     command
       .configure(program.command(command.name))
       .action(async (...args: unknown[]) => onExit(await command.run(...args)));
@@ -34,7 +37,7 @@ export function buildProgram(onExit: (status: ExitStatus) => void = () => {}): C
 
 export async function main(argv: string[]): Promise<number> {
   let status = 0 as ExitStatus;
-  const program = buildProgram((s) => (status = s));
+  const program = buildProgram(await loadCommands(commandsFor(argv)), (s) => (status = s));
   try {
     await program.parseAsync(argv);
     if (typeof status === 'number') return status;

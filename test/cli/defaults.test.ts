@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, test } from 'node:test';
+import { loadCommands } from '../../src/cli/commands/index.js';
 import { buildProgram } from '../../src/cli/program.js';
 import { renderSvg } from '../../src/export/svg.js';
 import { exporterNamed } from '../../src/export/registry.js';
@@ -14,7 +15,7 @@ const files = tempFiles('defaults');
 after(() => files.remove());
 
 test('flamegraph: each option default is SVG_DEFAULTS, and the command with none draws what renderSvg draws', async () => {
-  const command = buildProgram().commands.find((c) => c.name() === 'flamegraph')!;
+  const command = buildProgram(await loadCommands(['flamegraph'])).commands.find((c) => c.name() === 'flamegraph')!;
   const defaultOf = (flag: string) => command.options.find((o) => o.long === flag)?.defaultValue;
   const expected: [string, unknown][] = [
     ['--width', SVG_DEFAULTS.width],
