@@ -12,6 +12,11 @@ export interface RecorderConfig {
   out: string;
   /** Process id of `heapflame record`: its direct child is the top process. */
   parentPid: number;
+  /**
+   * Set when `heapflame record` replaced itself by the program (execve): the top process is
+   * this one, and its recorder says at exit which files the run wrote.
+   */
+  topPid?: number;
   /** This run's id, written into every file: concurrent runs with one -o tell their files apart. */
   run: string;
   mode: RecordMode;
@@ -50,6 +55,7 @@ export function loadRecorderConfig(env: NodeJS.ProcessEnv): RecorderConfig | nul
   return {
     out: c.out,
     parentPid: Number(c.parentPid) || 0,
+    topPid: Number(c.topPid) > 0 ? Number(c.topPid) : undefined,
     run: typeof c.run === 'string' ? c.run : '',
     mode: c.mode === 'live' ? 'live' : 'alloc',
     interval: Number(c.interval) > 0 ? Number(c.interval) : DEFAULT_INTERVAL,

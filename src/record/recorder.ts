@@ -10,7 +10,8 @@ import type { RecorderConfig } from './config.js';
 import { heapSampler } from '../v8/sampler.js';
 import { type AliveTask, trackTasks } from './tasks.js';
 import { originalPosition } from './source-maps.js';
-import { isOwnFrame, outputFile, recordingCosts, writeAtomically } from './recording.js';
+import { isOwnFrame, isTopProcess, outputFile, recordingCosts, writeAtomically } from './recording.js';
+import { runFiles, writtenLines } from './run-files.js';
 import { type FinishFacts, WindowThread } from './window-thread.js';
 
 const MAX_TIMELINE = 20_000;
@@ -46,6 +47,8 @@ class Recorder {
   private windows = 0;
   private failed = false;
   private written = false;
+  /** finish() ran: at a signal, then maybe at exit too. */
+  private finished = false;
   private timer: NodeJS.Timeout | undefined;
   private gcObserver: PerformanceObserver | undefined;
   private tasks: ReturnType<typeof trackTasks> | undefined;
@@ -82,9 +85,8 @@ class Recorder {
     // after the recorder's own timer and observer exist: they are not the program's
     this.tasks = trackTasks((file) => isOwnFrame({ url: file, functionName: '', lineNumber: 0, columnNumber: 0 }));
     if (this.config.snapshotAtExit || this.config.snapshotEveryMs > 0) {
-      const top = process.ppid === this.config.parentPid;
       const stem = snapshotStem(this.config.out);
-      this.snapshots = new SnapshotTaker(top ? stem : `${stem}.${process.pid}`);
+      this.snapshots = new SnapshotTaker(isTopProcess(this.config) ? stem : `${stem}.${process.pid}`);
       if (this.config.snapshotEveryMs > 0) this.snapshots.every(this.config.snapshotEveryMs, snapshotsFailed);
     }
     process.on('exit', () => {
@@ -191,8 +193,17 @@ class Recorder {
 
   /** Writes the recording, once (at exit, or at a signal that would end the program). */
   finish(): void {
-    if (this.failed || this.written) return;
+    if (this.finished) return;
+    this.finished = true;
     const started = performance.now();
+    if (!this.failed) this.writeRecording();
+    if (this.config.topPid === process.pid) this.sayWritten();
+    // for bench/record.mjs: how long the program's exit waited for the recording
+    if (process.env.HEAPFLAME_BENCH_EXIT_STEP)
+      process.stderr.write(`heapflame: exit step ${(performance.now() - started).toFixed(1)} ms\n`);
+  }
+
+  private writeRecording(): void {
     this.guarded(() => {
       this.tick();
       if (this.windowThread && !this.windowThread.release()) this.windowThread.finish(this.finishFacts());
@@ -202,9 +213,6 @@ class Recorder {
       }
       this.written = true;
     });
-    // for bench/record.mjs: how long the program's exit waited for the recording
-    if (process.env.HEAPFLAME_BENCH_EXIT_STEP)
-      process.stderr.write(`heapflame: exit step ${(performance.now() - started).toFixed(1)} ms\n`);
     // after the sampler stopped: the snapshot shows the program, not the recording's work
     this.snapshots?.stop();
     if (this.config.snapshotAtExit && this.written) {
@@ -213,6 +221,17 @@ class Recorder {
       } catch (e) {
         snapshotsFailed(e);
       }
+    }
+  }
+
+  /** `heapflame record` became this process: what it would have said once the program ended. */
+  private sayWritten(): void {
+    try {
+      const { out, run } = this.config;
+      const lines = writtenLines(runFiles(out, run, performance.timeOrigin));
+      process.stderr.write(`${lines.join('\n')}\n`);
+    } catch (e) {
+      process.stderr.write(`heapflame: cannot list the run's files: ${e instanceof Error ? e.message : String(e)}\n`);
     }
   }
 

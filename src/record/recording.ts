@@ -66,7 +66,12 @@ export function recordingCosts(config: RecorderConfig, full: boolean): CostInfo[
 
 /** The top process writes the file asked for; every other Node process of the run its own. */
 export function outputFile(config: RecorderConfig): string {
-  return process.ppid === config.parentPid ? config.out : `${config.out}.${process.pid}`;
+  return isTopProcess(config) ? config.out : `${config.out}.${process.pid}`;
+}
+
+/** The process of the recorded command itself: the one `heapflame record` became, else its child. */
+export function isTopProcess(config: RecorderConfig): boolean {
+  return config.topPid ? process.pid === config.topPid : process.ppid === config.parentPid;
 }
 
 /** Written under a temporary name, then renamed: a reader never sees half a recording. */

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, closeSync, constants, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { HeapflameError } from '../model/errors.js';
 import { DEFAULT_INTERVAL, RECORDER_ENV, type RecorderConfig, type RecordMode } from './config.js';
+import { type RunFiles, runFiles } from './run-files.js';
 
 export interface RecordOptions {
   /** The command and its arguments. */
@@ -21,19 +22,21 @@ export interface RecordOptions {
   snapshotEveryMs?: number;
   /** Node: V8's allocation tracking, so the snapshots carry allocation stacks (much slower). */
   trackAllocations?: boolean;
+  /**
+   * Node programs: this process becomes the program (`process.execve`, Node 22.15 and later on
+   * POSIX) instead of waiting for it as a child: no second Node process beside the program
+   * for the whole run, signals reach the program directly, and the program's recorder says at
+   * its exit which files the run wrote. `record` then never returns. Where execve is missing,
+   * the program runs as a child as without it.
+   */
+  exec?: boolean;
 }
 
-export interface RecordResult {
-  /** The recordings written: the top process's first. */
-  files: string[];
-  /** The command line each file recorded, where known, aligned with `files`. */
-  commands: (string | undefined)[];
+export interface RecordResult extends RunFiles {
   /** How the program ended: its exit code, or the signal that ended it. */
   exitCode: number | null;
   signal: NodeJS.Signals | null;
   kind: 'node' | 'native';
-  /** Heap snapshots the run wrote (Node, when asked), oldest first, the exit snapshot last. */
-  snapshots: string[];
 }
 
 /**
@@ -68,9 +71,62 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
 async function recordNode(options: RecordOptions, env: NodeJS.ProcessEnv): Promise<RecordResult> {
   const out = writableOutput(options.out ?? `heapflame.${basename(options.command[0])}.${process.pid}.heapflame`);
   const run = randomBytes(8).toString('hex');
-  const config: RecorderConfig = {
+  const started = Date.now();
+  // (Node 22 and 24 end the process when execve fails, so it is tried only on what can run)
+  const executable = resolveExecutable(options.command[0], env) ?? options.command[0];
+  const execve = options.exec && isExecutable(executable) ? (process as { execve?: ExecVe }).execve : undefined;
+  const config = recorderConfig(options, out, run, execve !== undefined);
+  const childEnv = recorderEnv(options, env, config);
+  if (execve) {
+    try {
+      execve(executable, options.command, stringsOnly(childEnv));
+    } catch (e) {
+      // (not replaced: an exec refused) the program runs as a child
+      config.topPid = undefined;
+      Object.assign(childEnv, recorderEnv(options, env, config));
+      if (process.env.HEAPFLAME_DEBUG) process.stderr.write(`heapflame: execve failed: ${String(e)}\n`);
+    }
+  }
+  const { exitCode, signal } = await runInherited(options.command, childEnv);
+  // loaded now: the program started sooner
+  const { readHeapflameMeta } = await import('../import/heapflame.js');
+  return { ...runFiles(out, run, started, readHeapflameMeta), exitCode, signal, kind: 'node' };
+}
+
+type ExecVe = (file: string, args: string[], env: Record<string, string>) => never;
+
+/** The program's environment: the recorder preloaded in every Node process, its configuration. */
+function recorderEnv(options: RecordOptions, env: NodeJS.ProcessEnv, config: RecorderConfig): NodeJS.ProcessEnv {
+  const preload = new URL('./preload.js', import.meta.url).href;
+  return {
+    ...env,
+    [RECORDER_ENV]: JSON.stringify(config),
+    // V8's allocation tracking from the first allocation on, with no inspector session (whose
+    // tracking timer would keep the program from ever exiting): 60–78 × slower allocation
+    NODE_OPTIONS:
+      `${env.NODE_OPTIONS ?? ''}${options.trackAllocations ? ' --track-heap-objects' : ''} --import=${preload}`.trim(),
+  };
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function stringsOnly(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string'));
+}
+
+function recorderConfig(options: RecordOptions, out: string, run: string, exec: boolean): RecorderConfig {
+  return {
     out,
     parentPid: process.pid,
+    // the program will be this very process
+    topPid: exec ? process.pid : undefined,
     run,
     mode: options.mode ?? 'alloc',
     interval: options.interval ?? DEFAULT_INTERVAL,
@@ -79,30 +135,6 @@ async function recordNode(options: RecordOptions, env: NodeJS.ProcessEnv): Promi
     windowMs: 2000,
     snapshotAtExit: options.snapshotAtExit === true,
     snapshotEveryMs: options.snapshotEveryMs ?? 0,
-  };
-  const started = Date.now();
-  const preload = new URL('./preload.js', import.meta.url).href;
-  const childEnv = {
-    ...env,
-    [RECORDER_ENV]: JSON.stringify(config),
-    // V8's allocation tracking from the first allocation on, with no inspector session (whose
-    // tracking timer would keep the program from ever exiting): 60–78 × slower allocation
-    NODE_OPTIONS:
-      `${env.NODE_OPTIONS ?? ''}${options.trackAllocations ? ' --track-heap-objects' : ''} --import=${preload}`.trim(),
-  };
-  const { exitCode, signal } = await runInherited(options.command, childEnv);
-  // each process wrote its run and command line first in its file (loaded now: the program started sooner)
-  const { readHeapflameMeta } = await import('../import/heapflame.js');
-  const metas = candidates(out)
-    .map((f) => ({ f, meta: readHeapflameMeta(f) }))
-    .filter((c) => c.meta?.recordRun === run);
-  return {
-    files: metas.map((c) => c.f),
-    commands: metas.map((c) => c.meta?.command),
-    exitCode,
-    signal,
-    kind: 'node',
-    snapshots: snapshotsOf(out, started),
   };
 }
 
@@ -198,51 +230,6 @@ function writableOutput(file: string): string {
     throw new HeapflameError(`-o ${file}: the folder ${dir} cannot be written; the program was not run`);
   }
   return out;
-}
-
-/**
- * The heap snapshots a run wrote beside its recording `out` (STEM[.pid].exit|every-N.heapsnapshot,
- * see record/snapshots.ts), written since `since`: per process, periodic ones in order, then
- * the exit one.
- */
-function snapshotsOf(out: string, since: number): string[] {
-  const dir = dirname(out);
-  const stem = basename(out).replace(/\.heapflame$/, '');
-  const pattern = /^(?:\.(\d+))?\.(?:every-(\d+)|exit)\.heapsnapshot$/;
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  const found: { file: string; pid: number; order: number }[] = [];
-  for (const name of names) {
-    const m = name.startsWith(stem) ? pattern.exec(name.slice(stem.length)) : null;
-    const file = join(dir, name);
-    if (!m || statSync(file).mtimeMs < since - 1000) continue;
-    found.push({ file, pid: m[1] ? Number(m[1]) : 0, order: m[2] ? Number(m[2]) : Number.MAX_SAFE_INTEGER });
-  }
-  return found.sort((a, b) => a.pid - b.pid || a.order - b.order).map((f) => f.file);
-}
-
-/**
- * Files a run may have written: the top file, then `out.<pid>` of the other Node processes.
- * Which are this run's is told by the run id inside (other runs may share the name).
- */
-function candidates(out: string): string[] {
-  const dir = dirname(out);
-  const name = basename(out);
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return []; // (the directory went away during the run)
-  }
-  const others = names
-    .filter((f) => f.startsWith(`${name}.`) && /^\d+$/.test(f.slice(name.length + 1)))
-    .sort((a, b) => Number(a.slice(name.length + 1)) - Number(b.slice(name.length + 1)))
-    .map((f) => join(dir, f));
-  return [...(existsSync(out) ? [out] : []), ...others];
 }
 
 function resolveExecutable(program: string, env: NodeJS.ProcessEnv): string | null {

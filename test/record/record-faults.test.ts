@@ -82,3 +82,56 @@ test('three concurrent runs with one -o, each forking four Node children: each l
   assert.equal(runIds.size, 3, 'three runs, three ids');
   assert.equal(seen.size, 12, 'no child file is claimed twice');
 });
+
+test('record becomes the Node program where Node can (execve): one process, the files listed at its exit', async () => {
+  const out = join(files.dir, 'exec.heapflame');
+  const child = spawn(
+    process.execPath,
+    [
+      CLI,
+      'record',
+      '-o',
+      out,
+      '--',
+      process.execPath,
+      '-e',
+      'console.log(JSON.stringify({ pid: process.pid, ppid: process.ppid }))',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const code = await new Promise((resolve) => child.on('close', resolve));
+  assert.equal(code, 0, stderr);
+  const seen = JSON.parse(stdout) as { pid: number; ppid: number };
+  if (typeof (process as { execve?: unknown }).execve === 'function') {
+    // no `heapflame record` process waits beside the program: the program is it
+    assert.equal(seen.pid, child.pid);
+    assert.equal(seen.ppid, process.pid);
+  } else assert.notEqual(seen.pid, child.pid, 'Node 20: the program is a child of record');
+  assert.equal(
+    stderr,
+    `heapflame: wrote ${out}: ${process.execPath} -e ${'console.log(JSON.stringify({ pid: process.pid, ppid: process.ppid }))'}\n`,
+  );
+  assert.equal(readHeapflameMeta(out)?.format, 'node');
+});
+
+test('a recording that cannot be written: the recorder says why and that none was written, the status stays', () => {
+  const dir = join(files.dir, 'goes-away');
+  mkdirSync(dir);
+  // the program takes the folder of its own recording away before it ends
+  const program = `require('fs').rmSync(${JSON.stringify(dir)}, { recursive: true }); process.exit(4)`;
+  const r = spawnSync(
+    process.execPath,
+    [CLI, 'record', '-o', join(dir, 'lost.heapflame'), '--', process.execPath, '-e', program],
+    {
+      encoding: 'utf8',
+    },
+  );
+  assert.equal(r.status, 4, r.stderr);
+  assert.match(r.stderr, /^heapflame: recorder stopped: .*ENOENT/m);
+  assert.match(r.stderr, /^heapflame: no recording was written$/m);
+  assert.doesNotMatch(r.stderr, /wrote/);
+});

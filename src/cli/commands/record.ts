@@ -1,5 +1,4 @@
 import { type Command, Option } from 'commander';
-import { terminalSafe } from '../../export/format.js';
 import type { CliCommand } from '../command.js';
 import { parseCount, parseSeconds, parseSize } from '../values.js';
 
@@ -58,7 +57,10 @@ export const record: CliCommand = {
       )
       .passThroughOptions(),
   async run(command: string[], flags: RecordFlags) {
-    const { record: recordProgram } = await import('../../record/run.js');
+    const [{ record: recordProgram }, { writtenLines }] = await Promise.all([
+      import('../../record/run.js'),
+      import('../../record/run-files.js'),
+    ]);
     const result = await recordProgram({
       command,
       out: flags.output,
@@ -69,16 +71,11 @@ export const record: CliCommand = {
       snapshotAtExit: flags.snapshot === 'exit',
       snapshotEveryMs: flags.snapshotEvery === undefined ? undefined : flags.snapshotEvery * 1000,
       trackAllocations: flags.trackAllocations,
+      // a Node program takes this process's place where Node can (the recorder lists the files)
+      exec: true,
     });
-    if (result.files.length === 0) process.stderr.write('heapflame: no recording was written\n');
     // every Node process of the run writes a file: say which holds which
-    result.files.forEach((f, i) => {
-      const line = result.commands[i];
-      process.stderr.write(
-        `heapflame: wrote ${terminalSafe(f)}${line ? `: ${terminalSafe(line.split('\n')[0].slice(0, 200))}` : ''}\n`,
-      );
-    });
-    for (const f of result.snapshots) process.stderr.write(`heapflame: wrote ${terminalSafe(f)}\n`);
+    for (const line of writtenLines(result)) process.stderr.write(`${line}\n`);
     // the program's own status, as if it had run alone
     return result.signal ? { signal: result.signal } : (result.exitCode ?? 1);
   },
