@@ -11,7 +11,7 @@ import { heapSampler } from '../v8/sampler.js';
 import { type AliveTask, trackTasks } from './tasks.js';
 import { originalPosition } from './source-maps.js';
 import { isOwnFrame, isTopProcess, outputFile, recordingCosts, writeAtomically } from './recording.js';
-import { runFiles, writtenLines } from './run-files.js';
+import { readMetaLazily, runFiles, writtenLines } from './run-files.js';
 import { type FinishFacts, WindowThread } from './window-thread.js';
 
 const MAX_TIMELINE = 20_000;
@@ -228,7 +228,10 @@ class Recorder {
   private sayWritten(): void {
     try {
       const { out, run } = this.config;
-      const lines = writtenLines(runFiles(out, run, performance.timeOrigin));
+      const own = outputFile(this.config);
+      // its own file's meta is known: the reader loads only for other processes' files
+      const read = (f: string) => (f === own && this.written ? this.meta() : readMetaLazily(f));
+      const lines = writtenLines(runFiles(out, run, performance.timeOrigin, read));
       process.stderr.write(`${lines.join('\n')}\n`);
     } catch (e) {
       process.stderr.write(`heapflame: cannot list the run's files: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -22,10 +22,9 @@ export interface RunFiles {
  */
 export function runFiles(out: string, run: string, since: number, read?: MetaReader): RunFiles {
   const found = candidates(out);
-  // each process wrote its run and command line first in its file; the reader loads only
-  // when there is a file to read (the recorder calls this at the program's exit)
-  const readMeta = found.length ? (read ?? metaReader()) : null;
-  const metas = readMeta ? found.map((f) => ({ f, meta: readMeta(f) })).filter((c) => c.meta?.recordRun === run) : [];
+  // each process wrote its run and command line first in its file
+  const readMeta = read ?? readMetaLazily;
+  const metas = found.map((f) => ({ f, meta: readMeta(f) })).filter((c) => c.meta?.recordRun === run);
   return {
     files: metas.map((c) => c.f),
     commands: metas.map((c) => c.meta?.command),
@@ -48,16 +47,16 @@ export function writtenLines(result: RunFiles): string[] {
 
 export type MetaReader = (file: string) => ProfileMeta | null;
 
+let reader: MetaReader | undefined;
 /**
  * readHeapflameMeta, loaded on first use, synchronously (an exit handler cannot await an
  * import; `require` of an ES module works on every Node that replaces itself by the program,
  * 22.15 and later; `record`'s own process passes the reader it imported).
  */
-let reader: MetaReader | undefined;
-function metaReader(): MetaReader {
+export function readMetaLazily(file: string): ProfileMeta | null {
   reader ??= (createRequire(import.meta.url)('../import/heapflame.js') as { readHeapflameMeta: MetaReader })
     .readHeapflameMeta;
-  return reader;
+  return reader(file);
 }
 
 /**
