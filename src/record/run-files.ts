@@ -78,10 +78,19 @@ function snapshotsOf(out: string, since: number): string[] {
   for (const name of names) {
     const m = name.startsWith(stem) ? pattern.exec(name.slice(stem.length)) : null;
     const file = join(dir, name);
-    if (!m || statSync(file).mtimeMs < since - 1000) continue;
+    if (!m || modifiedAt(file) < since - 1000) continue;
     found.push({ file, pid: m[1] ? Number(m[1]) : 0, order: m[2] ? Number(m[2]) : Number.MAX_SAFE_INTEGER });
   }
   return found.sort((a, b) => a.pid - b.pid || a.order - b.order).map((f) => f.file);
+}
+
+/** When a file was last written; -Infinity for one gone meanwhile (a process still running drops its old snapshots). */
+function modifiedAt(file: string): number {
+  try {
+    return statSync(file).mtimeMs;
+  } catch {
+    return Number.NEGATIVE_INFINITY;
+  }
 }
 
 /**
