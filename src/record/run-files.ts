@@ -21,7 +21,9 @@ export interface RunFiles {
  * `record` became the program.
  */
 export function runFiles(out: string, run: string, since: number, read?: MetaReader): RunFiles {
-  const found = candidates(out);
+  // a file older than the run is not the run's: its head is not read (earlier runs' files
+  // of one -o pile up, and the program's exit would read every one)
+  const found = candidates(out).filter((f) => modifiedAt(f) >= since - 1000);
   // each process wrote its run and command line first in its file
   const readMeta = read ?? readMetaLazily;
   const metas = found.map((f) => ({ f, meta: readMeta(f) })).filter((c) => c.meta?.recordRun === run);

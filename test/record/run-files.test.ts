@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { symlinkSync, writeFileSync } from 'node:fs';
+import { symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { ProfileMeta } from '../../src/model/profile.js';
@@ -20,11 +20,18 @@ test("a run's files: its own by run id, other processes' after the top one, snap
   ]);
   for (const f of metas.keys()) writeFileSync(f, '');
   writeFileSync(`${out}.tmp`, '');
+  // an earlier run's file, by its date: not read at all
+  writeFileSync(`${out}.7`, '');
+  utimesSync(`${out}.7`, new Date(Date.now() - 3_600_000), new Date(Date.now() - 3_600_000));
+  const read = (f: string) => {
+    assert.notEqual(f, `${out}.7`, "an earlier run's file is not read");
+    return metas.get(f) ?? null;
+  };
   for (const s of ['app.exit.heapsnapshot', 'app.every-2.heapsnapshot', 'app.20.exit.heapsnapshot'])
     writeFileSync(join(files.dir, s), '');
   // a snapshot that a process still running dropped between the listing and its date
   symlinkSync(join(files.dir, 'gone'), join(files.dir, 'app.every-1.heapsnapshot'));
-  const result = runFiles(out, 'r1', Date.now() - 60_000, (f) => metas.get(f) ?? null);
+  const result = runFiles(out, 'r1', Date.now() - 60_000, read);
   assert.deepEqual(result.files, [out, `${out}.20`]);
   assert.deepEqual(result.commands, ['node app.js', 'node worker.js\nsecond line']);
   assert.deepEqual(
