@@ -82,7 +82,7 @@ async function recordNode(options: RecordOptions, env: NodeJS.ProcessEnv): Promi
     } catch (e) {
       // (not replaced: an exec refused) the program runs as a child
       config.topPid = undefined;
-      Object.assign(childEnv, recorderEnv(options, env, config));
+      childEnv[RECORDER_ENV] = JSON.stringify(config);
       if (process.env.HEAPFLAME_DEBUG) process.stderr.write(`heapflame: execve failed: ${String(e)}\n`);
     }
   }
