@@ -3,6 +3,7 @@ import { accessSync, closeSync, constants, existsSync, openSync, readSync, statS
 import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { HeapflameError } from '../model/errors.js';
 import { DEFAULT_INTERVAL, RECORDER_ENV, type RecorderConfig, type RecordMode } from './config.js';
+import { definedOnly, execveOf, isExecutable } from './exec.js';
 import { type RunFiles, runFiles } from './run-files.js';
 
 export interface RecordOptions {
@@ -71,14 +72,13 @@ async function recordNode(options: RecordOptions, env: NodeJS.ProcessEnv): Promi
   const out = writableOutput(options.out ?? `heapflame.${basename(options.command[0])}.${process.pid}.heapflame`);
   const run = runId();
   const started = Date.now();
-  // (Node 22 and 24 end the process when execve fails, so it is tried only on what can run)
   const executable = resolveExecutable(options.command[0], env) ?? options.command[0];
-  const execve = options.exec && isExecutable(executable) ? (process as { execve?: ExecVe }).execve : undefined;
+  const execve = options.exec && isExecutable(executable) ? execveOf() : undefined;
   const config = recorderConfig(options, out, run, execve !== undefined);
   const childEnv = recorderEnv(options, env, config);
   if (execve) {
     try {
-      execve(executable, options.command, stringsOnly(childEnv));
+      execve(executable, options.command, definedOnly(childEnv));
     } catch (e) {
       // (not replaced: an exec refused) the program runs as a child
       config.topPid = undefined;
@@ -91,8 +91,6 @@ async function recordNode(options: RecordOptions, env: NodeJS.ProcessEnv): Promi
   const { readHeapflameMeta } = await import('../import/heapflame.js');
   return { ...runFiles(out, run, started, readHeapflameMeta), exitCode, signal, kind: 'node' };
 }
-
-type ExecVe = (file: string, args: string[], env: Record<string, string>) => never;
 
 /**
  * A run's id, which tells apart the files of concurrent runs sharing one -o: this process's
@@ -117,19 +115,6 @@ function recorderEnv(options: RecordOptions, env: NodeJS.ProcessEnv, config: Rec
     NODE_OPTIONS:
       `${env.NODE_OPTIONS ?? ''}${options.trackAllocations ? ' --track-heap-objects' : ''} --import=${preload}`.trim(),
   };
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function stringsOnly(env: NodeJS.ProcessEnv): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string'));
 }
 
 function recorderConfig(options: RecordOptions, out: string, run: string, exec: boolean): RecorderConfig {

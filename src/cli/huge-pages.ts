@@ -1,0 +1,109 @@
+import { readFileSync, statSync } from 'node:fs';
+import { definedOnly, execveOf, isExecutable } from '../record/exec.js';
+
+/**
+ * Transparent huge pages for the commands that read a large recording.
+ *
+ * Memory touched for the first time is paid per 4 KiB page (a fault, the kernel zeroing it):
+ * on the project's VM about 10 µs a page, a third of `report`'s CPU on a compiler's recording
+ * (44 k faults for 172 MB). Linux can back memory with 2 MiB pages instead, but most
+ * distributions enable that only where a program asks (`madvise`), and Node never asks. glibc
+ * asks for all of its allocations — array buffers included — when the process starts with the
+ * tunable `glibc.malloc.hugetlb=1` (glibc 2.35+), so the command re-executes itself with it
+ * (`process.execve`, Node 22.15+: same process, same pid, no second Node beside it). Node's
+ * start-up again costs about 0.07 s, so only an input of LARGE_INPUT_BYTES or more is worth it.
+ */
+export const LARGE_INPUT_BYTES = 4 << 20;
+
+/** The tunable, as glibc reads it from GLIBC_TUNABLES. */
+export const HUGETLB_TUNABLE = 'glibc.malloc.hugetlb=1';
+
+/** Commands whose first argument is a recording read whole (not `record`: its argument is a program). */
+const READING_COMMANDS = new Set(['report', 'flamegraph', 'folded', 'convert', 'diff', 'check', 'leaks']);
+
+/** What the decision needs to know of this process and machine (functions: asked only when needed). */
+export interface HugePageFacts {
+  platform: NodeJS.Platform;
+  /** process.execve exists (Node 22.15+) and Node's executable may be executed. */
+  canExec: boolean;
+  /** The size of the input file, or undefined when it is no file. */
+  inputBytes: (path: string) => number | undefined;
+  /** /sys/kernel/mm/transparent_hugepage/enabled, or undefined. */
+  thpMode: () => string | undefined;
+  /** The C library's version when it is glibc ("2.36"), else undefined. */
+  glibcVersion: () => string | undefined;
+}
+
+/**
+ * The environment to re-execute with, or null to go on as is. `HEAPFLAME_HUGE_PAGES=0` never
+ * does it, `=1` does it whatever the input's size (where the system can).
+ */
+export function hugePageEnv(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  facts: HugePageFacts,
+): NodeJS.ProcessEnv | null {
+  const setting = env.HEAPFLAME_HUGE_PAGES;
+  if (setting === '0' || facts.platform !== 'linux' || !facts.canExec) return null;
+  const tunables = env.GLIBC_TUNABLES ?? '';
+  // already set (by the user, or by the re-execution itself): never twice
+  if (tunables.includes('glibc.malloc.hugetlb')) return null;
+  const [command, input] = args;
+  if (!command || !READING_COMMANDS.has(command) || !input || input.startsWith('-')) return null;
+  const bytes = facts.inputBytes(input);
+  if (bytes === undefined || (setting !== '1' && bytes < LARGE_INPUT_BYTES)) return null;
+  // 'always': every page may be huge already; 'never': asking changes nothing
+  if (!/\[madvise\]/.test(facts.thpMode() ?? '')) return null;
+  if (!glibcHasHugetlb(facts.glibcVersion())) return null;
+  return { ...env, GLIBC_TUNABLES: tunables ? `${tunables}:${HUGETLB_TUNABLE}` : HUGETLB_TUNABLE };
+}
+
+/** glibc 2.35 brought the tunable; an older one would ignore it (the re-execution for nothing). */
+function glibcHasHugetlb(version: string | undefined): boolean {
+  const m = /^(\d+)\.(\d+)/.exec(version ?? '');
+  if (!m) return false;
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  return major > 2 || (major === 2 && minor >= 35);
+}
+
+/**
+ * Replaces this process by the same command line with huge pages, where hugePageEnv says so;
+ * returns when it does not (or the system refuses the exec: the command then runs as it is).
+ */
+export function reexecWithHugePages(argv: readonly string[] = process.argv): void {
+  const execve = execveOf();
+  const next = hugePageEnv(argv.slice(2), process.env, systemFacts(execve !== undefined));
+  if (!next || !execve) return;
+  if (process.env.HEAPFLAME_DEBUG) process.stderr.write(`heapflame: re-executing with ${HUGETLB_TUNABLE}\n`);
+  try {
+    execve(process.execPath, [process.execPath, ...process.execArgv, ...argv.slice(1)], definedOnly(next));
+  } catch {
+    // (Node 26 throws where the exec is refused; the command goes on without huge pages)
+  }
+}
+
+function systemFacts(hasExecve: boolean): HugePageFacts {
+  return {
+    platform: process.platform,
+    canExec: hasExecve && isExecutable(process.execPath),
+    inputBytes: (path) => {
+      try {
+        const s = statSync(path);
+        return s.isFile() ? s.size : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    thpMode: () => {
+      try {
+        return readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8');
+      } catch {
+        return undefined;
+      }
+    },
+    glibcVersion: () => {
+      const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
+      return report?.header?.glibcVersionRuntime;
+    },
+  };
+}
