@@ -1,7 +1,6 @@
 import type { StackFilter } from './analyze/filter.js';
 import type { NameOptions } from './analyze/names.js';
 import type { ImportOptions } from './import/format.js';
-import { largeFileHead } from './import/io/head.js';
 import { HeapflameError } from './model/errors.js';
 import type { HeapGraph, Retention } from './model/heap-graph.js';
 import type { Profile } from './model/profile.js';
@@ -19,18 +18,6 @@ export async function loadProfile(path: string, options: LoadOptions = {}): Prom
     import('./analyze/filter.js'),
   ]);
   return filterStacks(presentNames(await importProfile(path, options), options), options);
-}
-
-/**
- * Lets the formats start their work for a large file (heaptrack's decoding thread) before the
- * rest of a program loads. Cheap for anything else: a path that is no file, or a small one,
- * loads no format at all.
- */
-export async function warmUp(path: string): Promise<void> {
-  const head = largeFileHead(path);
-  if (!head) return;
-  const { FORMATS } = await import('./import/registry.js');
-  for (const format of FORMATS) format.warmUp?.(head);
 }
 
 /** A heap snapshot's object graph and who retains what in it (the `leaks` command's input). */

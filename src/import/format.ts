@@ -53,7 +53,8 @@ export interface ImportFormat {
   load(path: string, options: ImportOptions): Promise<Profile>;
   /**
    * Starts what reading a large file will need while the rest of the program loads, given its
-   * first raw (possibly compressed) bytes. Only a guess: the file is recognised later.
+   * first raw (possibly compressed) bytes. Only a guess: the file is recognised later. Listed
+   * in warm-up.ts too, which loads without the registry.
    */
-  warmUp?(rawHead: Buffer): void;
+  warmUp?(rawHead: Buffer, path: string): void;
 }

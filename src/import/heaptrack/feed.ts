@@ -1,23 +1,9 @@
-import { Worker } from 'node:worker_threads';
 import { HeapflameError } from '../../model/errors.js';
 import type { HeaptrackParser } from './parser.js';
+import { RING_LAYOUT, takeStandby, WorkerRun } from './prestart.js';
 import { HeaptrackTokenizer, type TokenSlot } from './tokens.js';
-import { createRing, READ, slotViews, STOP, WRITTEN, type WorkerInput, type WorkerMessage } from './ring.js';
+import { createRing, READ, slotViews, WRITTEN } from './ring.js';
 import { type InputOptions, openInput, SMALL_INPUT_BYTES } from '../io/input.js';
-
-const WORKER = new URL('./worker.js', import.meta.url);
-let standby: Worker | null = null;
-
-/**
- * Boots the worker ahead of time (it takes ~40 ms), for a caller that knows a recording of
- * SMALL_INPUT_BYTES or more will follow: the command line starts it before loading the rest
- * of itself. It does not keep the process alive while unused.
- */
-export function prestartWorker(): void {
-  if (standby) return;
-  standby = new Worker(WORKER, { workerData: null });
-  standby.unref();
-}
 
 export interface FeedOptions {
   input?: InputOptions;
@@ -31,10 +17,13 @@ export interface FeedOptions {
  * thread does the accounting. Returns the decompressors' warnings (truncated data).
  */
 export async function feedParser(path: string, parser: HeaptrackParser, options: FeedOptions = {}): Promise<string[]> {
+  const inThread = path === '-' || options.inThread === true;
+  // the command line may have started reading this file already (prestart.ts)
+  const early = inThread ? null : takeStandby(path, options.input);
   // a small recording is read before a worker would have started (~40 ms)
-  if (path === '-' || options.inThread || (standby === null && ((await sizeOf(path)) ?? Infinity) < SMALL_INPUT_BYTES))
+  if (!early && (inThread || ((await sizeOf(path)) ?? Infinity) < SMALL_INPUT_BYTES))
     return feedInThread(path, parser, options);
-  return feedFromWorker(path, parser, options);
+  return feedFromWorker(path, parser, options, early);
 }
 
 async function feedInThread(path: string, parser: HeaptrackParser, options: FeedOptions): Promise<string[]> {
@@ -63,63 +52,58 @@ async function feedInThread(path: string, parser: HeaptrackParser, options: Feed
   return input.warnings;
 }
 
-async function feedFromWorker(path: string, parser: HeaptrackParser, options: FeedOptions): Promise<string[]> {
-  const ring = createRing({ slots: 8, words: 1 << 16, bytes: 1 << 18 });
+async function feedFromWorker(
+  path: string,
+  parser: HeaptrackParser,
+  options: FeedOptions,
+  early: WorkerRun | null,
+): Promise<string[]> {
+  let run = early ?? new WorkerRun({ path, input: options.input, ring: createRing(RING_LAYOUT) });
+  const total = await sizeOf(path);
+  try {
+    let warnings = await consumeRun(run, parser, options, total);
+    if (warnings === null) {
+      // (the run started ahead found no recording where this thread found one: read again)
+      await run.stop();
+      run = new WorkerRun({ path, input: options.input, ring: createRing(RING_LAYOUT) });
+      warnings = (await consumeRun(run, parser, options, total)) ?? [];
+    }
+    return warnings;
+  } finally {
+    await run.stop();
+  }
+}
+
+/** Hands the run's slots to the parser until it ends: its warnings, or null for `foreign`. */
+async function consumeRun(
+  run: WorkerRun,
+  parser: HeaptrackParser,
+  options: FeedOptions,
+  total: number | undefined,
+): Promise<string[] | null> {
+  const { ring } = run.job;
   const ctl = new Int32Array(ring.control);
   const progress = new Float64Array(ring.progress);
   const views = Array.from({ length: ring.slots }, (_, i) => slotViews(ring, i));
-  const job = { path, input: options.input, ring } satisfies WorkerInput;
-  let worker: Worker;
-  if (standby) {
-    worker = standby;
-    standby = null;
-    worker.ref();
-    worker.postMessage(job);
-  } else {
-    worker = new Worker(WORKER, { workerData: job });
-  }
-  let outcome: WorkerMessage | null = null;
-  let crash: Error | null = null;
-  let wake: (() => void) | null = null;
-  const notify = () => {
-    wake?.();
-    wake = null;
-  };
-  worker.on('message', (m: WorkerMessage) => {
-    outcome = m;
-    notify();
-  });
-  worker.on('error', (e) => {
-    crash = e;
-    notify();
-  });
-  worker.on('exit', notify);
-  const total = await sizeOf(path);
-  try {
-    for (let r = 0; ; ) {
-      if (Atomics.load(ctl, WRITTEN) > r) {
-        const v = views[r % ring.slots];
-        parser.consume(v.tokens, ctl[v.countIndex], v.bytes);
-        Atomics.store(ctl, READ, ++r);
-        Atomics.notify(ctl, READ);
-        options.onProgress?.(progress[0], total);
-        if (parser.done) break;
-        continue;
-      }
-      const m = outcome as WorkerMessage | null;
-      if (m?.type === 'end') return m.warnings;
-      if (m?.type === 'error') {
-        throw m.heapflame ? new HeapflameError(m.message, { file: m.file, line: m.line }) : new Error(m.message);
-      }
-      if (crash) throw crash;
-      const waited = Atomics.waitAsync(ctl, WRITTEN, r);
-      await Promise.race([waited.async ? waited.value : Promise.resolve(), new Promise<void>((res) => (wake = res))]);
+  for (let r = 0; ; ) {
+    if (Atomics.load(ctl, WRITTEN) > r) {
+      const v = views[r % ring.slots];
+      parser.consume(v.tokens, ctl[v.countIndex], v.bytes);
+      Atomics.store(ctl, READ, ++r);
+      Atomics.notify(ctl, READ);
+      options.onProgress?.(progress[0], total);
+      if (parser.done) return [];
+      continue;
     }
-    return [];
-  } finally {
-    Atomics.store(ctl, STOP, 1);
-    Atomics.notify(ctl, READ);
-    await worker.terminate();
+    const m = run.outcome;
+    if (m?.type === 'end') return m.warnings;
+    if (m?.type === 'foreign') return null;
+    if (m?.type === 'error') {
+      throw m.heapflame ? new HeapflameError(m.message, { file: m.file, line: m.line }) : new Error(m.message);
+    }
+    if (run.crash) throw run.crash;
+    const waited = Atomics.waitAsync(ctl, WRITTEN, r);
+    await Promise.race([waited.async ? waited.value : Promise.resolve(), run.event()]);
   }
 }
 

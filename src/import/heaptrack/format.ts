@@ -1,6 +1,7 @@
 import type { ImportFormat } from '../format.js';
-import { detectCompression } from '../io/input.js';
-import { prestartWorker } from './feed.js';
+import { detectCompression } from '../io/sniff.js';
+import { prestartWorker } from './prestart.js';
+import { opensLikeRecording } from './ring.js';
 
 /**
  * heaptrack recordings start with `v <hex>` (the heaptrack version, then the file format);
@@ -12,9 +13,8 @@ export const heaptrackFormat: ImportFormat = {
   sniff: (head) => /^v [0-9a-f]+( [0-9a-f]+)?\n/.test(head.toString('latin1')),
   // (the importer loads when a file is read: a warm-up needs only the decoding thread)
   load: async (path, options) => (await import('./importer.js')).importHeaptrack(path, options),
-  // A large compressed file, or text opening like a recording, boots the decoding thread now.
-  warmUp(rawHead) {
-    if (detectCompression(rawHead) !== 'none' || rawHead.length < 2 || (rawHead[0] === 0x76 && rawHead[1] === 0x20))
-      prestartWorker();
+  // A large compressed file, or text opening like a recording, starts being read now.
+  warmUp(rawHead, path) {
+    if (detectCompression(rawHead) !== 'none' || opensLikeRecording(rawHead)) prestartWorker(path);
   },
 };

@@ -47,8 +47,22 @@ export interface WorkerInput {
   path: string;
   input?: InputOptions;
   ring: Ring;
+  /**
+   * Started before the file was recognised (see prestart.ts): the worker looks at the first
+   * decompressed bytes and answers `foreign`, reading no further, when they are no recording.
+   */
+  speculative?: boolean;
 }
 
 export type WorkerMessage =
   | { type: 'end'; warnings: string[] }
+  | { type: 'foreign' }
   | { type: 'error'; message: string; file?: string; line?: number; heapflame: boolean };
+
+/**
+ * Whether decompressed data starting with `bytes` may be a heaptrack recording: `v ` opens
+ * every one (format.ts recognises the whole first line).
+ */
+export function opensLikeRecording(bytes: Uint8Array): boolean {
+  return bytes.length > 0 && bytes[0] === 0x76 && (bytes.length < 2 || bytes[1] === 0x20);
+}

@@ -1,7 +1,16 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { HeapflameError } from '../../model/errors.js';
 import { HeaptrackTokenizer, type TokenSlot } from './tokens.js';
-import { COUNTS, READ, STOP, WRITTEN, slotViews, type WorkerInput, type WorkerMessage } from './ring.js';
+import {
+  COUNTS,
+  opensLikeRecording,
+  READ,
+  STOP,
+  WRITTEN,
+  slotViews,
+  type WorkerInput,
+  type WorkerMessage,
+} from './ring.js';
 import { openInput } from '../io/input.js';
 
 /**
@@ -10,9 +19,7 @@ import { openInput } from '../io/input.js';
  * full, which also holds back the decompressor.
  */
 const port = parentPort!;
-// Started with its job, or on standby (booted ahead of time) until the job arrives.
-const job: WorkerInput =
-  (workerData as WorkerInput | null) ?? (await new Promise((resolve) => port.once('message', resolve)));
+const job = workerData as WorkerInput;
 const { path, input: inputOptions, ring } = job;
 const ctl = new Int32Array(ring.control);
 const progress = new Float64Array(ring.progress);
@@ -49,7 +56,13 @@ async function run(): Promise<void> {
       publish(full);
       return nextSlot();
     });
+    let first = job.speculative === true;
     for await (const chunk of input.chunks()) {
+      if (first && !opensLikeRecording(chunk)) {
+        port.postMessage({ type: 'foreign' } satisfies WorkerMessage);
+        return;
+      }
+      first = false;
       tokenizer.push(chunk);
       progress[0] = input.bytesRead();
       // the parser has caught up (at the start, mostly): give it what there is

@@ -1,4 +1,3 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { HeapflameError } from '../../model/errors.js';
 import {
@@ -15,23 +14,6 @@ import {
 export const HEAD_BYTES = 4096;
 /** Raw bytes read at a time for the head: a zstd block (at most 128 KiB) may need several. */
 const HEAD_READ_BYTES = 32 << 10;
-
-/**
- * The first raw bytes of a file worth starting work for ahead (see ImportFormat.warmUp): null
- * for a file read faster than a worker starts, and for errors (loading reports them).
- */
-export function largeFileHead(path: string): Buffer | null {
-  try {
-    const fd = openSync(path, 'r');
-    const head = Buffer.alloc(4);
-    const n = readSync(fd, head, 0, 4, 0);
-    const small = fstatSync(fd).size < SMALL_INPUT_BYTES;
-    closeSync(fd);
-    return small ? null : head.subarray(0, n);
-  } catch {
-    return null;
-  }
-}
 
 /** The first decompressed bytes of a file, or of standard input (`-`, then put back for the importer). */
 export async function readHead(path: string, options?: InputOptions): Promise<Buffer> {

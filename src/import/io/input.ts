@@ -18,7 +18,10 @@ import { delimiter, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { HeapflameError } from '../../model/errors.js';
+import { type Compression, detectCompression, SMALL_INPUT_BYTES, ZLIB_HAS_ZSTD, type ZlibWithZstd } from './sniff.js';
 import { ZstdBlockCuts } from './zstd-blocks.js';
+
+export { type Compression, detectCompression, SMALL_INPUT_BYTES };
 
 /**
  * Opens a recording, recognises its compression by content (magic bytes, not the file name)
@@ -26,7 +29,6 @@ import { ZstdBlockCuts } from './zstd-blocks.js';
  * its own process, or zlib on libuv's thread pool.
  */
 
-export type Compression = 'zstd' | 'gzip' | 'none';
 export type ZstdDecoder = 'zstd-cli' | 'zlib' | 'fzstd';
 
 export interface InputOptions {
@@ -54,18 +56,6 @@ export interface Input {
   close(): void;
 }
 
-const ZSTD_MAGIC = 0xfd2fb528; // little-endian frame magic
-const isZstdSkippable = (m: number) => (m & 0xfffffff0) === 0x184d2a50;
-
-export function detectCompression(head: Buffer): Compression {
-  if (head.length >= 4) {
-    const m = head.readUInt32LE(0);
-    if (m === ZSTD_MAGIC || isZstdSkippable(m)) return 'zstd';
-  }
-  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
-  return 'none';
-}
-
 let zstdCliPath: string | null | undefined;
 function findZstdCli(): string | null {
   if (zstdCliPath !== undefined) return zstdCliPath;
@@ -84,27 +74,15 @@ function findZstdCli(): string | null {
   return zstdCliPath;
 }
 
-type ZlibWithZstd = typeof zlib & { createZstdDecompress?: () => import('node:stream').Transform };
-
 export function availableZstdDecoders(): ZstdDecoder[] {
   const list: ZstdDecoder[] = [];
   // Measured on heaptrack.big.zst (44 MB → 120 MB): zstd -dc 0.37 s in its own process,
   // fzstd 1.6 s on the parsing thread. The CLI also keeps the second core busy.
   if (findZstdCli()) list.push('zstd-cli');
-  if (typeof (zlib as ZlibWithZstd).createZstdDecompress === 'function') list.push('zlib');
+  if (ZLIB_HAS_ZSTD) list.push('zlib');
   list.push('fzstd');
   return list;
 }
-
-/**
- * Compressed inputs below this are decoded on the reading thread: a zstd process costs more to
- * start than they take. Where that thread's decoder is fzstd (JavaScript; Node before 22.15
- * has no zstd in zlib), the bound is lower: heaptrack's text shrinks 8 to 30 times, and fzstd
- * took 0.19 s for a 0.8 MB recording of 21 MB that the zstd process and a worker read in 0.1 s
- * (a 0.14 MB recording of 1.1 MB still reads faster on the thread).
- */
-export const SMALL_INPUT_BYTES =
-  typeof (zlib as ZlibWithZstd).createZstdDecompress === 'function' ? 1 << 20 : 384 << 10;
 
 function defaultZstdDecoder(totalBytes: number | undefined): ZstdDecoder {
   const available = availableZstdDecoders();

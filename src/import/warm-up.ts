@@ -1,0 +1,21 @@
+import type { ImportFormat } from './format.js';
+import { heaptrackFormat } from './heaptrack/format.js';
+import { largeFileHead } from './io/sniff.js';
+
+/**
+ * The formats with a warm-up (ImportFormat.warmUp), imported alone: the registry loads every
+ * reader's module (30–40 ms), and a warm-up is only worth it when it starts first. A test
+ * checks that this list holds every format of the registry that has one.
+ */
+export const WARM_UP_FORMATS: readonly ImportFormat[] = [heaptrackFormat];
+
+/**
+ * Lets the formats start their work for a large file (heaptrack's decoding thread reads it)
+ * before the rest of a program loads. Cheap for anything else: a path that is no file, or a
+ * small one, starts nothing.
+ */
+export function warmUp(path: string): void {
+  const head = largeFileHead(path);
+  if (!head) return;
+  for (const format of WARM_UP_FORMATS) format.warmUp?.(head, path);
+}
