@@ -1,4 +1,6 @@
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { opensLikeRecording } from '../import/heaptrack/ring.js';
+import { detectCompression } from '../import/io/sniff.js';
 import { definedOnly, execveOf, isExecutable } from '../record/exec.js';
 
 /**
@@ -11,7 +13,11 @@ import { definedOnly, execveOf, isExecutable } from '../record/exec.js';
  * asks for all of its allocations — array buffers included — when the process starts with the
  * tunable `glibc.malloc.hugetlb=1` (glibc 2.35+), so the command re-executes itself with it
  * (`process.execve`, Node 22.15+: same process, same pid, no second Node beside it). Node's
- * start-up again costs about 0.07 s, so only an input of LARGE_INPUT_BYTES or more is worth it.
+ * start-up again costs about 0.08 s, so only an input of LARGE_INPUT_BYTES or more is worth it,
+ * and only one whose reader keeps its data in array buffers: a heaptrack recording, or any
+ * compressed input (pprof, .heapflame). Folded stacks live in WebAssembly memory and JSON in
+ * V8's heap, which glibc does not allocate: measured, they gained nothing, and a heap snapshot's
+ * reader lost 15 % (docs/performance.md, "Huge pages").
  */
 export const LARGE_INPUT_BYTES = 4 << 20;
 
@@ -19,7 +25,7 @@ export const LARGE_INPUT_BYTES = 4 << 20;
 export const HUGETLB_TUNABLE = 'glibc.malloc.hugetlb=1';
 
 /** Commands whose first argument is a recording read whole (not `record`: its argument is a program). */
-const READING_COMMANDS = new Set(['report', 'flamegraph', 'folded', 'convert', 'diff', 'check', 'leaks']);
+const READING_COMMANDS = new Set(['report', 'flamegraph', 'folded', 'convert', 'diff', 'check']);
 
 /** What the decision needs to know of this process and machine (functions: asked only when needed). */
 export interface HugePageFacts {
@@ -28,6 +34,8 @@ export interface HugePageFacts {
   canExec: boolean;
   /** The size of the input file, or undefined when it is no file. */
   inputBytes: (path: string) => number | undefined;
+  /** The input's first bytes (4 are enough), or undefined when they cannot be read. */
+  inputHead: (path: string) => Buffer | undefined;
   /** /sys/kernel/mm/transparent_hugepage/enabled, or undefined. */
   thpMode: () => string | undefined;
   /** The C library's version when it is glibc ("2.36"), else undefined. */
@@ -52,6 +60,8 @@ export function hugePageEnv(
   if (!command || !READING_COMMANDS.has(command) || !input || input.startsWith('-')) return null;
   const bytes = facts.inputBytes(input);
   if (bytes === undefined || (setting !== '1' && bytes < LARGE_INPUT_BYTES)) return null;
+  const head = facts.inputHead(input);
+  if (!head || (detectCompression(head) === 'none' && !opensLikeRecording(head))) return null;
   // 'always': every page may be huge already; 'never': asking changes nothing
   if (!/\[madvise\]/.test(facts.thpMode() ?? '')) return null;
   if (!glibcHasHugetlb(facts.glibcVersion())) return null;
@@ -90,6 +100,19 @@ function systemFacts(hasExecve: boolean): HugePageFacts {
       try {
         const s = statSync(path);
         return s.isFile() ? s.size : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    inputHead: (path) => {
+      try {
+        const fd = openSync(path, 'r');
+        try {
+          const head = Buffer.alloc(4);
+          return head.subarray(0, readSync(fd, head, 0, 4, 0));
+        } finally {
+          closeSync(fd);
+        }
       } catch {
         return undefined;
       }

@@ -11,6 +11,7 @@ function facts(over: Partial<HugePageFacts> = {}): HugePageFacts {
     platform: 'linux',
     canExec: true,
     inputBytes: () => LARGE_INPUT_BYTES,
+    inputHead: () => Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), // zstd
     thpMode: () => 'always [madvise] never\n',
     glibcVersion: () => '2.36',
     ...over,
@@ -18,10 +19,13 @@ function facts(over: Partial<HugePageFacts> = {}): HugePageFacts {
 }
 
 test('huge pages: a reading command on a large input re-executes with the tunable, the rest of the environment kept', () => {
-  for (const command of ['report', 'flamegraph', 'convert', 'diff', 'check', 'folded', 'leaks']) {
+  for (const command of ['report', 'flamegraph', 'convert', 'diff', 'check', 'folded']) {
     const env = hugePageEnv([command, 'big.zst', '-o', 'x'], { PATH: '/bin', A: 'b' }, facts());
     assert.deepEqual(env, { PATH: '/bin', A: 'b', GLIBC_TUNABLES: HUGETLB_TUNABLE }, command);
   }
+  // a heaptrack recording's text, and gzip (pprof, .heapflame), as well as zstd
+  for (const head of ['v 10100 3\n', '\x1f\x8b\x08\x00'])
+    assert.ok(hugePageEnv(['report', 'x'], {}, facts({ inputHead: () => Buffer.from(head, 'latin1') })), head);
   // the user's own tunables are kept, ours appended
   const env = hugePageEnv(['report', 'big.zst'], { GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' }, facts());
   assert.equal(env?.GLIBC_TUNABLES, `glibc.malloc.arena_max=2:${HUGETLB_TUNABLE}`);
@@ -43,6 +47,11 @@ test('huge pages: nothing is done where it cannot help, or twice', () => {
     ['turned off', ['report', 'x'], { HEAPFLAME_HUGE_PAGES: '0' }, {}],
     // record's argument is a program, whose environment must stay the user's
     ['record', ['record', 'x'], {}, {}],
+    // readers whose data is not glibc's (measured: no gain, or a loss)
+    ['folded stacks', ['flamegraph', 'x'], {}, { inputHead: () => Buffer.from('main') }],
+    ['a heap snapshot', ['report', 'x'], {}, { inputHead: () => Buffer.from('{"sn') }],
+    ['leaks (heap snapshots)', ['leaks', 'x'], {}, {}],
+    ['an unreadable head', ['report', 'x'], {}, { inputHead: () => undefined }],
     ['standard input', ['report', '-'], {}, {}],
     ['an option first', ['report', '--json'], {}, {}],
     ['no command', [], {}, {}],
