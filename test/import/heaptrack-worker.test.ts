@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { importHeaptrack } from '../../src/import/heaptrack/importer.js';
 import { prestartWorker, RING_LAYOUT, takeStandby, WorkerRun } from '../../src/import/heaptrack/prestart.js';
@@ -7,7 +10,7 @@ import { SMALL_INPUT_BYTES } from '../../src/import/io/sniff.js';
 import { FORMATS } from '../../src/import/registry.js';
 import { WARM_UP_FORMATS } from '../../src/import/warm-up.js';
 import type { Profile } from '../../src/model/profile.js';
-import { fixture, fixtureFile, tempFiles, zstdText } from '../helpers/paths.js';
+import { fixture, fixtureFile, hasCommand, tempFiles, zstdText } from '../helpers/paths.js';
 
 /**
  * Recordings of SMALL_INPUT_BYTES or more are tokenized on a worker thread, which the command
@@ -84,4 +87,41 @@ test('warm-up: every format of the registry with a warm-up is in the list loaded
     withWarmUp,
   );
   assert.ok(withWarmUp.includes('heaptrack'));
+});
+
+/** Child processes of this process named `name` (Linux /proc). */
+function childrenNamed(name: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
+      const [, comm, rest] = /^\d+ \((.*)\) (.*)$/s.exec(stat) ?? [];
+      if (comm === name && Number(rest?.split(' ')[1]) === process.pid) pids.push(Number(entry));
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return pids;
+}
+
+test('worker: an import that stops early (its time window ended) leaves no zstd process behind', {
+  skip: process.platform !== 'linux' || !hasCommand('zstd') ? 'needs Linux and zstd' : false,
+}, async () => {
+  // random comment lines after the events, so that the compressed file is large enough for
+  // the zstd process and the worker, and the window ends long before the data does
+  const noise = Array.from({ length: 24_000 }, () => `# ${randomBytes(48).toString('hex')}\n`).join('');
+  const text = files.file(Buffer.from(recordingText + noise, 'latin1'));
+  const zst = `${text}.zst`;
+  assert.equal(spawnSync('zstd', ['-q', '-1', '-f', text, '-o', zst]).status, 0);
+  assert.ok(statSync(zst).size >= SMALL_INPUT_BYTES, 'large enough for the worker');
+  for (const early of [false, true]) {
+    if (early) prestartWorker(zst);
+    const p = await importHeaptrack(zst, { from: { ms: 0 }, to: { ms: 5 } });
+    assert.ok(p.totals.allocations < 221_076, 'the window holds part of the run');
+    // zstd's exit is seen a moment later
+    const until = Date.now() + 5_000;
+    while (childrenNamed('zstd').length && Date.now() < until) await sleep(50);
+    assert.deepEqual(childrenNamed('zstd'), [], early ? 'started ahead' : 'started by the import');
+  }
 });

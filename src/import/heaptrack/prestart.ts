@@ -7,11 +7,15 @@ const WORKER = new URL('./worker.js', import.meta.url);
 /** The ring between a worker and the parser: 8 slots of 64 Ki tokens and 256 KiB of text. */
 export const RING_LAYOUT: RingLayout = { slots: 8, words: 1 << 16, bytes: 1 << 18 };
 
+/** How long a worker asked to stop may take to close its input before it is terminated. */
+const STOP_GRACE_MS = 1000;
+
 /** A tokenizing worker on one job, and what it has said so far. */
 export class WorkerRun {
   readonly worker: Worker;
   outcome: WorkerMessage | null = null;
   crash: Error | null = null;
+  exited = false;
   private wake: (() => void) | null = null;
 
   constructor(readonly job: WorkerInput) {
@@ -26,7 +30,10 @@ export class WorkerRun {
       this.crash = e;
       this.notify();
     });
-    this.worker.on('exit', () => this.notify());
+    this.worker.on('exit', () => {
+      this.exited = true;
+      this.notify();
+    });
   }
 
   /** Settles at the worker's next message, error or exit. */
@@ -41,12 +48,22 @@ export class WorkerRun {
     this.wake = null;
   }
 
-  /** Asks the worker to stop (it closes its input, a zstd process included) and ends it. */
-  stop(): Promise<number> {
+  /**
+   * Asks the worker to stop and waits until it has: it closes its input when it sees the
+   * request (ending a zstd process and closing the pipe, which are the process's, not the
+   * thread's: a worker terminated in the middle left them behind). One that does not stop
+   * within STOP_GRACE_MS is terminated.
+   */
+  async stop(): Promise<void> {
+    if (this.exited) return;
     const ctl = new Int32Array(this.job.ring.control);
     Atomics.store(ctl, STOP, 1);
     Atomics.notify(ctl, READ);
-    return this.worker.terminate();
+    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    const timer = setTimeout(() => void this.worker.terminate(), STOP_GRACE_MS);
+    timer.unref();
+    await exited;
+    clearTimeout(timer);
   }
 }
 

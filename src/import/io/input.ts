@@ -357,20 +357,29 @@ function decodeThroughFifo(
     return null;
   }
   const fifo = join(dir, 'zstd-out');
-  let reader: number;
+  let reader = -1;
   let child: ReturnType<typeof spawn>;
   try {
     if (spawnSync('mkfifo', ['-m', '600', fifo]).status !== 0) throw new Error('mkfifo');
-    // Opening read-write does not wait for a reader (Linux); the child gets it as stdout.
+    // Opening read-write does not wait for the other end (Linux): `both` lets the write-only
+    // end (zstd's stdout) and the read-only end (this process's) open without blocking, and is
+    // then closed. zstd must hold no read end itself: it would never see this process go
+    // (no EPIPE), and one stopped early stayed blocked in a write for good.
     // --no-check: the frame checksum costs ~10 % of decoding; damage still shows as bad
     // structure, and the parser takes any bytes.
-    const writer = openSync(fifo, constants.O_RDWR);
-    child = spawn(cli, ['-d', '-c', '-q', '--no-progress', '--no-check', '--', file], {
-      stdio: ['ignore', writer, 'pipe'],
-    });
+    const both = openSync(fifo, constants.O_RDWR);
+    const writer = openSync(fifo, constants.O_WRONLY);
     reader = openSync(fifo, constants.O_RDONLY);
-    closeSync(writer);
+    closeSync(both);
+    try {
+      child = spawn(cli, ['-d', '-c', '-q', '--no-progress', '--no-check', '--', file], {
+        stdio: ['ignore', writer, 'pipe'],
+      });
+    } finally {
+      closeSync(writer);
+    }
   } catch {
+    if (reader >= 0) closeSync(reader);
     rmSync(dir, { recursive: true, force: true });
     return null;
   }
