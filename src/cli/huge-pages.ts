@@ -17,7 +17,7 @@ import { definedOnly, execveOf, isExecutable } from '../record/exec.js';
  * and only one whose reader keeps its data in array buffers: a heaptrack recording, or any
  * compressed input (pprof, .heapflame). Folded stacks live in WebAssembly memory and JSON in
  * V8's heap, which glibc does not allocate: measured, they gained nothing, and a heap snapshot's
- * reader lost 15 % (docs/performance.md, "Huge pages").
+ * reader lost 16 % (docs/performance.md, "Huge pages").
  */
 export const LARGE_INPUT_BYTES = 4 << 20;
 
