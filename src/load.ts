@@ -5,6 +5,9 @@ import { HeapflameError } from './model/errors.js';
 import type { HeapGraph, Retention } from './model/heap-graph.js';
 import type { Profile } from './model/profile.js';
 
+// what the command line starts before it loads the rest of itself
+export { keepsDataInArrayBuffers, warmUp } from './import/warm-up.js';
+
 export interface LoadOptions extends ImportOptions, NameOptions, StackFilter {
   /** The input's format (a name of the registry's); recognised from the content when not given. */
   format?: string;

@@ -1,6 +1,5 @@
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { opensLikeRecording } from '../import/heaptrack/ring.js';
-import { detectCompression } from '../import/io/sniff.js';
+import { keepsDataInArrayBuffers } from '../load.js';
 import { definedOnly, execveOf, isExecutable } from '../record/exec.js';
 
 /**
@@ -61,7 +60,7 @@ export function hugePageEnv(
   const bytes = facts.inputBytes(input);
   if (bytes === undefined || (setting !== '1' && bytes < LARGE_INPUT_BYTES)) return null;
   const head = facts.inputHead(input);
-  if (!head || (detectCompression(head) === 'none' && !opensLikeRecording(head))) return null;
+  if (!head || !keepsDataInArrayBuffers(head)) return null;
   // 'always': every page may be huge already; 'never': asking changes nothing
   if (!/\[madvise\]/.test(facts.thpMode() ?? '')) return null;
   if (!glibcHasHugetlb(facts.glibcVersion())) return null;

@@ -7,7 +7,7 @@ if (file && file !== '-' && !file.startsWith('-')) {
   // A command whose first argument is a large recording lets the formats start their work
   // (heaptrack's decoding thread reads it) first, so that it runs while the rest of the
   // command line loads; any other first argument costs a failed stat.
-  (await import('../import/warm-up.js')).warmUp(file);
+  (await import('../load.js')).warmUp(file);
 }
 
 const { main } = await import('./program.js');

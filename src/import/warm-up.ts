@@ -1,6 +1,7 @@
 import type { ImportFormat } from './format.js';
 import { heaptrackFormat } from './heaptrack/format.js';
-import { largeFileHead } from './io/sniff.js';
+import { opensLikeRecording } from './heaptrack/ring.js';
+import { detectCompression, largeFileHead } from './io/sniff.js';
 
 /**
  * The formats with a warm-up (ImportFormat.warmUp), imported alone: the registry loads every
@@ -18,4 +19,14 @@ export function warmUp(path: string): void {
   const head = largeFileHead(path);
   if (!head) return;
   for (const format of WARM_UP_FORMATS) format.warmUp?.(head, path);
+}
+
+/**
+ * Whether the reader of a file with these first raw bytes keeps its data in array buffers,
+ * which glibc allocates (so huge pages can back them: see cli/huge-pages.ts): a heaptrack
+ * recording, or any compressed input (pprof, .heapflame). Folded stacks are read into
+ * WebAssembly memory and JSON into V8's heap.
+ */
+export function keepsDataInArrayBuffers(rawHead: Buffer): boolean {
+  return detectCompression(rawHead) !== 'none' || opensLikeRecording(rawHead);
 }
