@@ -18,8 +18,13 @@ export interface FeedOptions {
  */
 export async function feedParser(path: string, parser: HeaptrackParser, options: FeedOptions = {}): Promise<string[]> {
   const inThread = path === '-' || options.inThread === true;
-  // the command line may have started reading this file already (prestart.ts)
-  const early = inThread ? null : takeStandby(path, options.input);
+  // the command line may have started reading this file already (prestart.ts); a run started
+  // ahead that this import does not take is stopped
+  let early = takeStandby(path, options.input);
+  if (early && inThread) {
+    void early.stop();
+    early = null;
+  }
   // a small recording is read before a worker would have started (~40 ms)
   if (!early && (inThread || ((await sizeOf(path)) ?? Infinity) < SMALL_INPUT_BYTES))
     return feedInThread(path, parser, options);
