@@ -6,6 +6,7 @@ import type { HeapGraph, Retention } from './model/heap-graph.js';
 import type { Profile } from './model/profile.js';
 
 // what the command line starts before it loads the rest of itself
+export { fileHead } from './import/io/sniff.js';
 export { keepsDataInArrayBuffers, warmUp } from './import/warm-up.js';
 
 export interface LoadOptions extends ImportOptions, NameOptions, StackFilter {

@@ -1,5 +1,5 @@
-import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { keepsDataInArrayBuffers } from '../load.js';
+import { readFileSync } from 'node:fs';
+import { fileHead, keepsDataInArrayBuffers } from '../load.js';
 import { definedOnly, execveOf, isExecutable } from '../record/exec.js';
 
 /**
@@ -31,10 +31,8 @@ export interface HugePageFacts {
   platform: NodeJS.Platform;
   /** process.execve exists (Node 22.15+) and Node's executable may be executed. */
   canExec: boolean;
-  /** The size of the input file, or undefined when it is no file. */
-  inputBytes: (path: string) => number | undefined;
-  /** The input's first bytes (4 are enough), or undefined when they cannot be read. */
-  inputHead: (path: string) => Buffer | undefined;
+  /** The input file's first bytes (4 are enough) and size; null when it is no readable file. */
+  input: (path: string) => { head: Buffer; size: number } | null;
   /** /sys/kernel/mm/transparent_hugepage/enabled, or undefined. */
   thpMode: () => string | undefined;
   /** The C library's version when it is glibc ("2.36"), else undefined. */
@@ -57,10 +55,8 @@ export function hugePageEnv(
   if (tunables.includes('glibc.malloc.hugetlb')) return null;
   const [command, input] = args;
   if (!command || !READING_COMMANDS.has(command) || !input || input.startsWith('-')) return null;
-  const bytes = facts.inputBytes(input);
-  if (bytes === undefined || (setting !== '1' && bytes < LARGE_INPUT_BYTES)) return null;
-  const head = facts.inputHead(input);
-  if (!head || !keepsDataInArrayBuffers(head)) return null;
+  const file = facts.input(input);
+  if (!file || (setting !== '1' && file.size < LARGE_INPUT_BYTES) || !keepsDataInArrayBuffers(file.head)) return null;
   // 'always': every page may be huge already; 'never': asking changes nothing
   if (!/\[madvise\]/.test(facts.thpMode() ?? '')) return null;
   if (!glibcHasHugetlb(facts.glibcVersion())) return null;
@@ -95,27 +91,7 @@ function systemFacts(hasExecve: boolean): HugePageFacts {
   return {
     platform: process.platform,
     canExec: hasExecve && isExecutable(process.execPath),
-    inputBytes: (path) => {
-      try {
-        const s = statSync(path);
-        return s.isFile() ? s.size : undefined;
-      } catch {
-        return undefined;
-      }
-    },
-    inputHead: (path) => {
-      try {
-        const fd = openSync(path, 'r');
-        try {
-          const head = Buffer.alloc(4);
-          return head.subarray(0, readSync(fd, head, 0, 4, 0));
-        } finally {
-          closeSync(fd);
-        }
-      } catch {
-        return undefined;
-      }
-    },
+    input: (path) => fileHead(path),
     thpMode: () => {
       try {
         return readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8');

@@ -23,7 +23,7 @@ export interface RunFiles {
 export function runFiles(out: string, run: string, since: number, read?: MetaReader): RunFiles {
   // a file older than the run is not the run's: its head is not read (earlier runs' files
   // of one -o pile up, and the program's exit would read every one)
-  const found = candidates(out).filter((f) => modifiedAt(f) >= since - 1000);
+  const found = candidates(out).filter((f) => writtenSince(f, since));
   // each process wrote its run and command line first in its file
   const readMeta = read ?? readMetaLazily;
   const metas = found.map((f) => ({ f, meta: readMeta(f) })).filter((c) => c.meta?.recordRun === run);
@@ -80,18 +80,21 @@ function snapshotsOf(out: string, since: number): string[] {
   for (const name of names) {
     const m = name.startsWith(stem) ? pattern.exec(name.slice(stem.length)) : null;
     const file = join(dir, name);
-    if (!m || modifiedAt(file) < since - 1000) continue;
+    if (!m || !writtenSince(file, since)) continue;
     found.push({ file, pid: m[1] ? Number(m[1]) : 0, order: m[2] ? Number(m[2]) : Number.MAX_SAFE_INTEGER });
   }
   return found.sort((a, b) => a.pid - b.pid || a.order - b.order).map((f) => f.file);
 }
 
-/** When a file was last written; -Infinity for one gone meanwhile (a process still running drops its old snapshots). */
-function modifiedAt(file: string): number {
+/**
+ * Whether a file was written since `since` (a second's slack for coarse file times); false for
+ * one gone meanwhile (a process still running drops its old snapshots).
+ */
+function writtenSince(file: string, since: number): boolean {
   try {
-    return statSync(file).mtimeMs;
+    return statSync(file).mtimeMs >= since - 1000;
   } catch {
-    return Number.NEGATIVE_INFINITY;
+    return false;
   }
 }
 

@@ -5,13 +5,15 @@ import { test } from 'node:test';
 import { HUGETLB_TUNABLE, type HugePageFacts, hugePageEnv, LARGE_INPUT_BYTES } from '../../src/cli/huge-pages.js';
 import { CLI, fixture } from '../helpers/paths.js';
 
+const ZSTD_HEAD = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
+const large = (head: Buffer) => () => ({ head, size: LARGE_INPUT_BYTES });
+
 /** A machine where huge pages pay: Linux, glibc 2.36, THP on request, execve, a large input. */
 function facts(over: Partial<HugePageFacts> = {}): HugePageFacts {
   return {
     platform: 'linux',
     canExec: true,
-    inputBytes: () => LARGE_INPUT_BYTES,
-    inputHead: () => Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), // zstd
+    input: () => ({ head: ZSTD_HEAD, size: LARGE_INPUT_BYTES }),
     thpMode: () => 'always [madvise] never\n',
     glibcVersion: () => '2.36',
     ...over,
@@ -25,7 +27,7 @@ test('huge pages: a reading command on a large input re-executes with the tunabl
   }
   // a heaptrack recording's text, and gzip (pprof, .heapflame), as well as zstd
   for (const head of ['v 10100 3\n', '\x1f\x8b\x08\x00'])
-    assert.ok(hugePageEnv(['report', 'x'], {}, facts({ inputHead: () => Buffer.from(head, 'latin1') })), head);
+    assert.ok(hugePageEnv(['report', 'x'], {}, facts({ input: large(Buffer.from(head, 'latin1')) })), head);
   // the user's own tunables are kept, ours appended
   const env = hugePageEnv(['report', 'big.zst'], { GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' }, facts());
   assert.equal(env?.GLIBC_TUNABLES, `glibc.malloc.arena_max=2:${HUGETLB_TUNABLE}`);
@@ -33,8 +35,8 @@ test('huge pages: a reading command on a large input re-executes with the tunabl
 
 test('huge pages: nothing is done where it cannot help, or twice', () => {
   const none: [string, string[], NodeJS.ProcessEnv, Partial<HugePageFacts>][] = [
-    ['a small input', ['report', 'x'], {}, { inputBytes: () => LARGE_INPUT_BYTES - 1 }],
-    ['no such file', ['report', 'x'], {}, { inputBytes: () => undefined }],
+    ['a small input', ['report', 'x'], {}, { input: () => ({ head: ZSTD_HEAD, size: LARGE_INPUT_BYTES - 1 }) }],
+    ['no such file', ['report', 'x'], {}, { input: () => null }],
     ['macOS', ['report', 'x'], {}, { platform: 'darwin' }],
     ['no execve (Node 20)', ['report', 'x'], {}, { canExec: false }],
     ['THP always on', ['report', 'x'], {}, { thpMode: () => '[always] madvise never' }],
@@ -48,10 +50,10 @@ test('huge pages: nothing is done where it cannot help, or twice', () => {
     // record's argument is a program, whose environment must stay the user's
     ['record', ['record', 'x'], {}, {}],
     // readers whose data is not glibc's (measured: no gain, or a loss)
-    ['folded stacks', ['flamegraph', 'x'], {}, { inputHead: () => Buffer.from('main') }],
-    ['a heap snapshot', ['report', 'x'], {}, { inputHead: () => Buffer.from('{"sn') }],
+    ['folded stacks', ['flamegraph', 'x'], {}, { input: large(Buffer.from('main')) }],
+    ['a heap snapshot', ['report', 'x'], {}, { input: large(Buffer.from('{"sn')) }],
     ['leaks (heap snapshots)', ['leaks', 'x'], {}, {}],
-    ['an unreadable head', ['report', 'x'], {}, { inputHead: () => undefined }],
+    ['nothing read (an empty head)', ['report', 'x'], {}, { input: large(Buffer.alloc(0)) }],
     ['standard input', ['report', '-'], {}, {}],
     ['an option first', ['report', '--json'], {}, {}],
     ['no command', [], {}, {}],
@@ -62,7 +64,7 @@ test('huge pages: nothing is done where it cannot help, or twice', () => {
 test('huge pages: HEAPFLAME_HUGE_PAGES=1 takes any size, and the costly facts are asked only when needed', () => {
   let asked = 0;
   const counting = facts({
-    inputBytes: () => 10,
+    input: () => ({ head: ZSTD_HEAD, size: 10 }),
     glibcVersion: () => {
       asked++;
       return '2.36';

@@ -4,8 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { importHeaptrack } from '../../src/import/heaptrack/importer.js';
-import { prestartWorker, RING_LAYOUT, takeStandby, WorkerRun } from '../../src/import/heaptrack/prestart.js';
-import { createRing, WRITTEN } from '../../src/import/heaptrack/ring.js';
+import { prestartWorker, takeStandby, WorkerRun } from '../../src/import/heaptrack/prestart.js';
+import { WRITTEN } from '../../src/import/heaptrack/ring.js';
 import { SMALL_INPUT_BYTES } from '../../src/import/io/sniff.js';
 import { FORMATS } from '../../src/import/registry.js';
 import { WARM_UP_FORMATS } from '../../src/import/warm-up.js';
@@ -57,7 +57,7 @@ test('worker: started ahead on the same file, it is taken over; on another file,
 test('worker: started ahead on a file that is no recording, it reads no further and says so', async () => {
   const plain = files.file(`${'main;work;alloc 1\n'.repeat(80_000)}`);
   for (const path of [plain, fixtureFile('folded/perf-example.folded')]) {
-    const run = new WorkerRun({ path, ring: createRing(RING_LAYOUT), speculative: true });
+    const run = new WorkerRun(path, undefined, true);
     try {
       const until = Date.now() + 20_000;
       while (!run.outcome && !run.crash && Date.now() < until) await Promise.race([run.event(), sleep(100)]);

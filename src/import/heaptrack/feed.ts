@@ -1,8 +1,8 @@
 import { HeapflameError } from '../../model/errors.js';
 import type { HeaptrackParser } from './parser.js';
-import { RING_LAYOUT, takeStandby, WorkerRun } from './prestart.js';
+import { takeStandby, WorkerRun } from './prestart.js';
 import { HeaptrackTokenizer, type TokenSlot } from './tokens.js';
-import { createRing, READ, slotViews, WRITTEN } from './ring.js';
+import { READ, slotViews, WRITTEN } from './ring.js';
 import { type InputOptions, openInput, SMALL_INPUT_BYTES } from '../io/input.js';
 
 export interface FeedOptions {
@@ -63,14 +63,14 @@ async function feedFromWorker(
   options: FeedOptions,
   early: WorkerRun | null,
 ): Promise<string[]> {
-  let run = early ?? new WorkerRun({ path, input: options.input, ring: createRing(RING_LAYOUT) });
+  let run = early ?? new WorkerRun(path, options.input);
   const total = await sizeOf(path);
   try {
     let warnings = await consumeRun(run, parser, options, total);
     if (warnings === null) {
       // (the run started ahead found no recording where this thread found one: read again)
       await run.stop();
-      run = new WorkerRun({ path, input: options.input, ring: createRing(RING_LAYOUT) });
+      run = new WorkerRun(path, options.input);
       warnings = (await consumeRun(run, parser, options, total)) ?? [];
     }
     return warnings;

@@ -5,21 +5,24 @@ import { createRing, READ, STOP, type RingLayout, type WorkerInput, type WorkerM
 const WORKER = new URL('./worker.js', import.meta.url);
 
 /** The ring between a worker and the parser: 8 slots of 64 Ki tokens and 256 KiB of text. */
-export const RING_LAYOUT: RingLayout = { slots: 8, words: 1 << 16, bytes: 1 << 18 };
+const RING_LAYOUT: RingLayout = { slots: 8, words: 1 << 16, bytes: 1 << 18 };
 
 /** How long a worker asked to stop may take to close its input before it is terminated. */
 const STOP_GRACE_MS = 1000;
 
 /** A tokenizing worker on one job, and what it has said so far. */
 export class WorkerRun {
+  readonly job: WorkerInput;
   readonly worker: Worker;
   outcome: WorkerMessage | null = null;
   crash: Error | null = null;
   exited = false;
   private wake: (() => void) | null = null;
 
-  constructor(readonly job: WorkerInput) {
-    this.worker = new Worker(WORKER, { workerData: job });
+  /** Starts a worker reading `path` into a ring of its own (`speculative`: see WorkerInput). */
+  constructor(path: string, input?: InputOptions, speculative = false) {
+    this.job = { path, input, ring: createRing(RING_LAYOUT), speculative };
+    this.worker = new Worker(WORKER, { workerData: this.job });
     // listened to from the start: a worker started ahead may say its last word before the
     // parser looks (a file that fits in the ring, or is no recording)
     this.worker.on('message', (m: WorkerMessage) => {
@@ -77,7 +80,7 @@ let standby: WorkerRun | null = null;
  */
 export function prestartWorker(path: string): void {
   if (standby) return;
-  standby = new WorkerRun({ path, ring: createRing(RING_LAYOUT), speculative: true });
+  standby = new WorkerRun(path, undefined, true);
   standby.worker.unref();
 }
 

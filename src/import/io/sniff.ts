@@ -35,19 +35,28 @@ export const ZLIB_HAS_ZSTD = typeof (zlib as ZlibWithZstd).createZstdDecompress 
  */
 export const SMALL_INPUT_BYTES = ZLIB_HAS_ZSTD ? 1 << 20 : 384 << 10;
 
+/** A file's first raw bytes (up to `bytes`) and its size; null for no readable file. */
+export function fileHead(path: string, bytes = 4): { head: Buffer; size: number } | null {
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      const stat = fstatSync(fd);
+      if (!stat.isFile()) return null;
+      const head = Buffer.alloc(bytes);
+      return { head: head.subarray(0, readSync(fd, head, 0, bytes, 0)), size: stat.size };
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return null;
+  }
+}
+
 /**
  * The first raw bytes of a file worth starting work for ahead (see ImportFormat.warmUp): null
  * for a file read faster than a worker starts, and for errors (loading reports them).
  */
 export function largeFileHead(path: string): Buffer | null {
-  try {
-    const fd = openSync(path, 'r');
-    const head = Buffer.alloc(4);
-    const n = readSync(fd, head, 0, 4, 0);
-    const small = fstatSync(fd).size < SMALL_INPUT_BYTES;
-    closeSync(fd);
-    return small ? null : head.subarray(0, n);
-  } catch {
-    return null;
-  }
+  const file = fileHead(path);
+  return file && file.size >= SMALL_INPUT_BYTES ? file.head : null;
 }
